@@ -1,0 +1,387 @@
+//! The task behind each WebSocket connection: reads and decodes frames,
+//! calls the application in order, writes the outbound queue, runs the
+//! keepalive and close handshake. One task, one timer, no buffer kept while
+//! the connection is idle.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::time::Instant;
+
+use super::Conn;
+use super::outbound::Stop;
+use super::writer::Writer;
+use crate::component::{CloseCause, CloseInfo, Component, Timeout};
+use crate::error::ConnError;
+use crate::http::Request;
+use crate::server::{ConnContext, ShutdownSignal, Transport};
+use crate::ws::{
+    CloseCode, CloseFrame, Decoder, Event, OpCode, OutFrame, ProtocolError, Role, handshake,
+};
+use crate::ws_server::WsConfig;
+
+/// Smallest read; larger when a big frame is being received.
+const MIN_READ: usize = 4096;
+/// Largest single growth of the read buffer.
+const MAX_READ: usize = 256 * 1024;
+/// How long the timer sleeps when nothing is due.
+const FAR: Duration = Duration::from_secs(24 * 3600);
+
+/// Answers the handshake, then serves the connection to its end.
+pub(crate) async fn run<A: Component>(
+    app: &A,
+    config: &WsConfig,
+    mut transport: Transport,
+    request: Request,
+    accepted: handshake::Accepted,
+    buffered: BytesMut,
+    context: ConnContext,
+) {
+    if transport.write_all(&handshake::response(&accepted)).await.is_err() {
+        return;
+    }
+    let ConnContext { remote, mut shutdown, .. } = context;
+    let conn = Conn::new(remote, request, accepted.protocol, config.max_outbound_bytes);
+    let mut driver = Driver::new(transport, config, buffered);
+    driver.run_app(&conn, app.on_open(&conn)).await;
+    let end = driver.serve(app, &conn, &mut shutdown).await;
+    conn.finish();
+    tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
+    app.on_close(&conn, end).await;
+}
+
+enum State {
+    Open,
+    /// Our close frame is queued or sent; waiting for the peer's.
+    Closing { deadline: Instant, info: CloseInfo },
+}
+
+struct Driver<'c> {
+    transport: Transport,
+    config: &'c WsConfig,
+    decoder: Decoder,
+    read_buf: BytesMut,
+    writer: Writer,
+    state: State,
+    write_error: Option<io::Error>,
+    last_rx: Instant,
+    last_message: Instant,
+    ping_sent: Option<Instant>,
+}
+
+impl<'c> Driver<'c> {
+    fn new(transport: Transport, config: &'c WsConfig, buffered: BytesMut) -> Self {
+        let now = Instant::now();
+        Self {
+            transport,
+            config,
+            decoder: Decoder::new(Role::Server, config.limits),
+            read_buf: buffered,
+            writer: Writer::default(),
+            state: State::Open,
+            write_error: None,
+            last_rx: now,
+            last_message: now,
+            ping_sent: None,
+        }
+    }
+
+    /// Runs an application callback to completion while the connection's
+    /// output keeps flowing.
+    async fn run_app(&mut self, conn: &Conn, callback: impl Future<Output = ()>) {
+        tokio::pin!(callback);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut callback => return,
+                result = self.writer.write_some(&self.transport, conn.outbound()),
+                    if self.write_error.is_none() =>
+                {
+                    match result {
+                        Err(error) => self.write_error = Some(error),
+                        Ok(Some(stop)) => self.on_stop(conn, stop),
+                        Ok(None) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn serve<A: Component>(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        shutdown: &mut ShutdownSignal,
+    ) -> CloseInfo {
+        let timer = tokio::time::sleep_until(self.next_deadline());
+        tokio::pin!(timer);
+        loop {
+            if let Some(end) = self.process_input(app, conn).await {
+                return end;
+            }
+            if let Some(error) = self.write_error.take() {
+                return self.lost(app, conn, error).await;
+            }
+            if self.read_buf.is_empty() {
+                // Give the buffer back while idle.
+                self.read_buf = BytesMut::new();
+            }
+            let deadline = self.next_deadline();
+            if timer.deadline() != deadline {
+                timer.as_mut().reset(deadline);
+            }
+            let open = matches!(self.state, State::Open);
+            tokio::select! {
+                biased;
+                () = shutdown.wait(), if open => {
+                    self.start_close(conn, CloseCode::GOING_AWAY, "server shutdown", CloseCause::ServerShutdown);
+                }
+                result = self.writer.write_some(&self.transport, conn.outbound()) => {
+                    match result {
+                        Err(error) => self.write_error = Some(error),
+                        Ok(Some(stop)) => self.on_stop(conn, stop),
+                        Ok(None) => {}
+                    }
+                }
+                result = self.transport.readable() => {
+                    match result.and_then(|()| self.read()) {
+                        Ok(true) => {}
+                        Ok(false) => return self.peer_gone(),
+                        Err(error) => return self.lost(app, conn, error).await,
+                    }
+                }
+                () = &mut timer => {
+                    if let Some(end) = self.on_timer(conn) {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what the socket has. False on end of stream.
+    fn read(&mut self) -> io::Result<bool> {
+        let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
+        match self.transport.try_read_into(&mut self.read_buf, wanted) {
+            Ok(0) => Ok(false),
+            Ok(_) => {
+                self.last_rx = Instant::now();
+                self.ping_sent = None;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decodes and handles every complete event in the read buffer.
+    async fn process_input<A: Component>(&mut self, app: &A, conn: &Conn) -> Option<CloseInfo> {
+        loop {
+            let event = match self.decoder.decode(&mut self.read_buf) {
+                Ok(Some(event)) => event,
+                Ok(None) => return None,
+                Err(error) => return Some(self.fail(app, conn, error).await),
+            };
+            match event {
+                Event::Message(message) => {
+                    self.last_message = Instant::now();
+                    if matches!(self.state, State::Open) {
+                        self.run_app(conn, app.on_message(conn, message)).await;
+                    }
+                }
+                Event::Ping(payload) => {
+                    if matches!(self.state, State::Open) {
+                        conn.outbound().push_control(OutFrame::new(OpCode::Pong, payload));
+                    }
+                }
+                Event::Pong(_) => {}
+                Event::Close(frame) => return Some(self.on_peer_close(conn, frame).await),
+            }
+        }
+    }
+
+    /// The peer's close frame: answer it (or it answers ours) and finish.
+    async fn on_peer_close(&mut self, conn: &Conn, frame: Option<CloseFrame>) -> CloseInfo {
+        let info = match std::mem::replace(&mut self.state, State::Open) {
+            State::Closing { info, .. } => info,
+            State::Open => {
+                let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
+                self.writer.push(conn.outbound(), OutFrame::close(reply.as_ref()));
+                let (code, reason) = match frame {
+                    Some(f) => (f.code, f.reason),
+                    None => (CloseCode::NO_STATUS, String::new()),
+                };
+                CloseInfo { code, reason, cause: CloseCause::PeerClosed }
+            }
+        };
+        self.close_transport(conn).await;
+        info
+    }
+
+    /// The peer broke the protocol: tell the app, send what was already
+    /// queued (answers to messages accepted before the violation), then the
+    /// RFC's close code, and close.
+    async fn fail<A: Component>(&mut self, app: &A, conn: &Conn, error: ProtocolError) -> CloseInfo {
+        let code = error.close_code();
+        let reason = error.to_string();
+        tracing::debug!(conn = %conn.id(), %error, "protocol error");
+        if matches!(self.state, State::Open) {
+            self.queue_close(conn, CloseFrame::new(code, &reason));
+        }
+        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone()))).await;
+        self.close_transport(conn).await;
+        CloseInfo { code, reason, cause: CloseCause::ProtocolError(error) }
+    }
+
+    /// The socket failed.
+    async fn lost<A: Component>(&mut self, app: &A, conn: &Conn, error: io::Error) -> CloseInfo {
+        app.on_error(conn, ConnError::Io(error)).await;
+        self.peer_gone()
+    }
+
+    /// The stream ended without a close handshake (or after we sent ours).
+    fn peer_gone(&mut self) -> CloseInfo {
+        match std::mem::replace(&mut self.state, State::Open) {
+            State::Closing { info, .. } => info,
+            State::Open => CloseInfo {
+                code: CloseCode::ABNORMAL,
+                reason: String::new(),
+                cause: CloseCause::ConnectionLost,
+            },
+        }
+    }
+
+    /// The outbound queue stopped: the app closed, or the peer fell behind.
+    fn on_stop(&mut self, conn: &Conn, stop: Stop) {
+        if !matches!(self.state, State::Open) {
+            return;
+        }
+        match stop {
+            Stop::Close(frame) => {
+                self.state = State::Closing {
+                    deadline: Instant::now() + self.config.close_timeout,
+                    info: CloseInfo {
+                        code: frame.code,
+                        reason: frame.reason,
+                        cause: CloseCause::ClosedByServer,
+                    },
+                };
+            }
+            Stop::Overflow => {
+                let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
+                self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+                self.state = State::Closing {
+                    deadline: Instant::now() + self.config.close_timeout,
+                    info: CloseInfo {
+                        code: frame.code,
+                        reason: frame.reason,
+                        cause: CloseCause::SlowConsumer,
+                    },
+                };
+            }
+            Stop::Ended => {}
+        }
+    }
+
+    /// Queues our close frame after what is queued and waits for the reply.
+    fn start_close(&mut self, conn: &Conn, code: CloseCode, reason: &str, cause: CloseCause) {
+        if !matches!(self.state, State::Open) {
+            return;
+        }
+        let frame = CloseFrame::new(code, reason);
+        self.queue_close(conn, frame.clone());
+        self.state = State::Closing {
+            deadline: Instant::now() + self.config.close_timeout,
+            info: CloseInfo { code, reason: frame.reason, cause },
+        };
+    }
+
+    /// Queues a close frame after everything queued; if the queue had
+    /// stopped already (overflow), ahead of what was not started.
+    fn queue_close(&mut self, conn: &Conn, frame: CloseFrame) {
+        if !conn.outbound().close(frame.clone()) {
+            self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+        }
+    }
+
+    fn next_deadline(&self) -> Instant {
+        match &self.state {
+            State::Closing { deadline, .. } => *deadline,
+            State::Open => {
+                let mut next = Instant::now() + FAR;
+                if let Some(idle) = self.config.idle_timeout {
+                    next = next.min(self.last_message + idle);
+                }
+                if let Some(sent) = self.ping_sent {
+                    next = next.min(sent + self.config.pong_timeout);
+                } else if let Some(interval) = self.config.ping_interval {
+                    next = next.min(self.last_rx + interval);
+                }
+                next
+            }
+        }
+    }
+
+    /// The timer fired: close timeout, idle timeout, keepalive.
+    fn on_timer(&mut self, conn: &Conn) -> Option<CloseInfo> {
+        let now = Instant::now();
+        match &self.state {
+            State::Closing { deadline, .. } if now >= *deadline => return Some(self.peer_gone()),
+            State::Closing { .. } => return None,
+            State::Open => {}
+        }
+        if self.config.idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
+            let cause = CloseCause::TimedOut(Timeout::Idle);
+            self.start_close(conn, CloseCode::GOING_AWAY, "idle timeout", cause);
+            return None;
+        }
+        match (self.ping_sent, self.config.ping_interval) {
+            (Some(sent), _) if now >= sent + self.config.pong_timeout => {
+                return Some(CloseInfo {
+                    code: CloseCode::ABNORMAL,
+                    reason: "keepalive timeout".into(),
+                    cause: CloseCause::TimedOut(Timeout::Keepalive),
+                });
+            }
+            (None, Some(interval)) if now >= self.last_rx + interval => {
+                conn.outbound().push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
+                self.ping_sent = Some(now);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Writes what is left (our close frame among it), sends FIN, and reads
+    /// until the peer closes too, so no reset destroys the close frame.
+    async fn close_transport(&mut self, conn: &Conn) {
+        let timeout = self.config.close_timeout;
+        let flushed = tokio::time::timeout(timeout, async {
+            self.writer.flush_all(&self.transport, conn.outbound()).await?;
+            self.transport.shutdown().await
+        })
+        .await;
+        conn.outbound().end();
+        if !matches!(flushed, Ok(Ok(()))) {
+            return;
+        }
+        let mut sink = BytesMut::new();
+        let _ = tokio::time::timeout(timeout, async {
+            loop {
+                if self.transport.readable().await.is_err() {
+                    return;
+                }
+                sink.clear();
+                match self.transport.try_read_into(&mut sink, MIN_READ) {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(_) => return,
+                }
+            }
+        })
+        .await;
+    }
+}

@@ -1,0 +1,188 @@
+//! The handle an application holds for one connection.
+
+mod attributes;
+mod writer;
+pub(crate) mod driver;
+pub(crate) mod outbound;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+pub use attributes::Attributes;
+use outbound::Outbound;
+
+use crate::error::SendError;
+use crate::http::Request;
+use crate::pubsub::{PreparedMessage, Topic};
+use crate::ws::{CloseCode, CloseFrame, Message, OutFrame, Utf8Bytes};
+
+/// A connection's id: unique within the process, never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number behind the id.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+struct Inner {
+    id: ConnId,
+    remote: SocketAddr,
+    request: Request,
+    protocol: Option<Box<str>>,
+    attributes: Attributes,
+    outbound: Outbound,
+    topics: Mutex<Vec<Topic>>,
+}
+
+/// One WebSocket connection: who it is, what it asked for, and a
+/// non-blocking way to send to it. Cheap to clone; clones are the same
+/// connection.
+#[derive(Clone)]
+pub struct Conn(Arc<Inner>);
+
+impl Conn {
+    pub(crate) fn new(
+        remote: SocketAddr,
+        request: Request,
+        protocol: Option<String>,
+        outbound_limit: usize,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            id: ConnId::next(),
+            remote,
+            request,
+            protocol: protocol.map(String::into_boxed_str),
+            attributes: Attributes::default(),
+            outbound: Outbound::new(outbound_limit),
+            topics: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// This connection's id.
+    pub fn id(&self) -> ConnId {
+        self.0.id
+    }
+
+    /// The peer's address.
+    pub fn remote_addr(&self) -> SocketAddr {
+        self.0.remote
+    }
+
+    /// The upgrade request: path, query, headers, cookies.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.0.protocol.as_deref()
+    }
+
+    /// Typed per-connection values the application keeps (a user name, a
+    /// session).
+    pub fn attributes(&self) -> &Attributes {
+        &self.0.attributes
+    }
+
+    /// Queues a message; never blocks. Refused when the connection is
+    /// closing, or when its outbound queue is over its bound (the connection
+    /// is then closed as a slow consumer).
+    pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
+        self.0.outbound.push(OutFrame::message(message.into()))
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&self, text: impl Into<Utf8Bytes>) -> Result<(), SendError> {
+        self.send(Message::Text(text.into()))
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&self, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send(Message::Binary(data.into()))
+    }
+
+    /// Queues a message encoded once for many connections: only a reference
+    /// to its bytes is queued.
+    pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+        self.0.outbound.push(OutFrame::encoded(message.frame().clone()))
+    }
+
+    /// Starts the close handshake: what is already queued is sent, then a
+    /// close frame with `code` and `reason` (cut to 123 bytes). Later sends
+    /// are refused. Codes that may not be sent become 1000.
+    pub fn close(&self, code: CloseCode, reason: &str) {
+        let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
+        self.0.outbound.close(CloseFrame::new(code, reason));
+    }
+
+    /// Bytes queued for this connection and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.0.outbound.queued_bytes()
+    }
+
+    pub(crate) fn outbound(&self) -> &Outbound {
+        &self.0.outbound
+    }
+
+    pub(crate) fn remember_topic(&self, topic: &Topic) {
+        let mut topics = self.0.topics.lock().unwrap_or_else(|p| p.into_inner());
+        if !topics.iter().any(|t| t.same_as(topic)) {
+            topics.push(topic.clone());
+        }
+    }
+
+    pub(crate) fn forget_topic(&self, topic: &Topic) {
+        let mut topics = self.0.topics.lock().unwrap_or_else(|p| p.into_inner());
+        topics.retain(|t| !t.same_as(topic));
+    }
+
+    /// The topics this connection is subscribed to.
+    pub fn topics(&self) -> Vec<Topic> {
+        self.0.topics.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Ends the connection's life: no more sends, out of every topic.
+    pub(crate) fn finish(&self) {
+        self.0.outbound.end();
+        let topics = std::mem::take(&mut *self.0.topics.lock().unwrap_or_else(|p| p.into_inner()));
+        for topic in topics {
+            topic.remove(self.id());
+        }
+    }
+}
+
+impl PartialEq for Conn {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Conn {}
+
+impl fmt::Debug for Conn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Conn")
+            .field("id", &self.id())
+            .field("remote", &self.remote_addr())
+            .field("path", &self.request().path())
+            .finish()
+    }
+}

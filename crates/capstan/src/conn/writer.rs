@@ -1,0 +1,136 @@
+//! The write side of a connection task: takes frames from the outbound
+//! queue in batches and writes them with vectored writes.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+
+use super::outbound::{Outbound, Stop};
+use crate::server::Transport;
+use crate::ws::OutFrame;
+
+/// Most slices handed to one `writev` call (two per frame).
+const MAX_SLICES: usize = 64;
+
+/// Frames taken from the queue and the progress through the first one.
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    batch: VecDeque<OutFrame>,
+    /// Bytes of the first frame already written.
+    offset: usize,
+    stop_seen: bool,
+}
+
+impl Writer {
+    /// Takes what is queued. Reports the queue's stop once, when first seen.
+    fn refill(&mut self, out: &Outbound) -> Option<Stop> {
+        let stop = out.take(&mut self.batch)?;
+        if self.stop_seen {
+            return None;
+        }
+        self.stop_seen = true;
+        Some(stop)
+    }
+
+    /// Waits for something to write and writes what the socket takes.
+    /// Returns after one write, or when the queue reports its stop.
+    pub async fn write_some(
+        &mut self,
+        transport: &Transport,
+        out: &Outbound,
+    ) -> io::Result<Option<Stop>> {
+        loop {
+            if let Some(stop) = self.refill(out) {
+                return Ok(Some(stop));
+            }
+            if self.batch.is_empty() {
+                out.wait().await;
+                continue;
+            }
+            transport.writable().await?;
+            match self.try_write(transport, out) {
+                Ok(()) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Writes everything queued, waiting as needed (used while closing).
+    pub async fn flush_all(&mut self, transport: &Transport, out: &Outbound) -> io::Result<()> {
+        loop {
+            let _ = self.refill(out);
+            if self.batch.is_empty() {
+                return Ok(());
+            }
+            transport.writable().await?;
+            match self.try_write(transport, out) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One vectored write of the frames at the front.
+    fn try_write(&mut self, transport: &Transport, out: &Outbound) -> io::Result<()> {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let mut count = 0;
+        let mut skip = self.offset;
+        'frames: for frame in &self.batch {
+            for part in [frame.head(), &frame.payload()[..]] {
+                if part.len() <= skip {
+                    skip -= part.len();
+                    continue;
+                }
+                slices[count] = IoSlice::new(&part[skip..]);
+                skip = 0;
+                count += 1;
+                if count == MAX_SLICES {
+                    break 'frames;
+                }
+            }
+        }
+        let written = transport.try_write_vectored(&slices[..count])?;
+        if written == 0 && count > 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        self.advance(written, out);
+        Ok(())
+    }
+
+    fn advance(&mut self, written: usize, out: &Outbound) {
+        let mut remaining = self.offset + written;
+        while let Some(front) = self.batch.front() {
+            let len = front.wire_len();
+            if remaining < len {
+                break;
+            }
+            remaining -= len;
+            out.release(len);
+            self.batch.pop_front();
+        }
+        self.offset = remaining;
+        if self.batch.is_empty() && self.batch.capacity() > 16 {
+            self.batch = VecDeque::new();
+        }
+    }
+
+    /// Drops every frame not yet started (a frame half written is kept, so
+    /// the stream stays well framed), then queues `frame` to go next.
+    pub fn replace_unstarted(&mut self, out: &Outbound, frame: OutFrame) {
+        let _ = self.refill(out);
+        let keep = usize::from(self.offset > 0);
+        for dropped in self.batch.drain(keep..) {
+            out.release(dropped.wire_len());
+        }
+        out.charge(frame.wire_len());
+        self.batch.push_back(frame);
+    }
+
+    /// Queues `frame` after everything taken so far.
+    pub fn push(&mut self, out: &Outbound, frame: OutFrame) {
+        let _ = self.refill(out);
+        out.charge(frame.wire_len());
+        self.batch.push_back(frame);
+    }
+}

@@ -1,0 +1,44 @@
+//! The contract between the HTTP layer and the layers inside it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::BytesMut;
+
+use super::rejection::Rejection;
+use super::request::Request;
+use crate::server::{ConnContext, Transport};
+
+/// A future that serves a connection to its end.
+pub type ServeFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Takes over a connection whose request was accepted (a WebSocket upgrade).
+pub trait Upgrade: Send + 'static {
+    /// Serves the connection. `buffered` holds bytes that arrived after the
+    /// request head.
+    fn serve(
+        self: Box<Self>,
+        transport: Transport,
+        request: Request,
+        buffered: BytesMut,
+        context: ConnContext,
+    ) -> ServeFuture;
+}
+
+/// What a layer decides about a request.
+pub enum Decision {
+    /// Take the connection over.
+    Upgrade(Box<dyn Upgrade>),
+    /// Answer with this error and close.
+    Reject(Rejection),
+    /// Not for this layer: the HTTP server gives it to its HTTP service if it
+    /// has one, and otherwise answers with this.
+    Pass(Rejection),
+}
+
+/// A layer inside [`crate::HttpServer`]: a WebSocket server, a router, or
+/// a middleware of the user's.
+pub trait HttpComponent: Send + Sync + 'static {
+    /// Decides about a request, from its head alone.
+    fn on_request(&self, request: &Request) -> Decision;
+}

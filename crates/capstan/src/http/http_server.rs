@@ -1,0 +1,127 @@
+//! The HTTP layer as a value: `HttpServer::new(WsServer::new(app))`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{BufMut, BytesMut};
+
+use super::component::{Decision, HttpComponent};
+use super::fallback::HttpService;
+use super::head::{HeadError, read_head};
+use super::rejection::Rejection;
+use crate::server::{ConnContext, ConnectionHandler, Transport};
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpConfig {
+    /// The largest request head accepted; larger ones get 431. At most 65535.
+    pub max_head_size: usize,
+    /// Time allowed for the request head to arrive (against slowloris);
+    /// after it, 408.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { max_head_size: 8 * 1024, handshake_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Reads each connection's request head and lets the layer inside decide:
+/// upgrade, reject, or pass it to the plain HTTP service.
+pub struct HttpServer<C> {
+    component: Arc<C>,
+    config: HttpConfig,
+    service: Option<HttpService>,
+}
+
+impl<C: HttpComponent> HttpServer<C> {
+    /// Wraps `component` (a [`crate::WsServer`] or a [`crate::Router`]).
+    pub fn new(component: C) -> Self {
+        Self { component: Arc::new(component), config: HttpConfig::default(), service: None }
+    }
+
+    /// Replaces the limits.
+    pub fn with_config(mut self, config: HttpConfig) -> Self {
+        self.config = config;
+        self.config.max_head_size = self.config.max_head_size.min(u16::MAX as usize);
+        self
+    }
+
+    /// Serves plain (non-upgrade) requests with `service`.
+    pub fn with_service(mut self, service: HttpService) -> Self {
+        self.service = Some(service);
+        self
+    }
+}
+
+impl<C: HttpComponent> ConnectionHandler for HttpServer<C> {
+    fn on_connection(
+        &self,
+        transport: Transport,
+        context: ConnContext,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let component = self.component.clone();
+        let service = self.service.clone();
+        let config = self.config;
+        async move { serve(&*component, config, service.as_ref(), transport, context).await }
+    }
+
+    fn on_overload(&self, transport: Transport) -> impl Future<Output = ()> + Send + 'static {
+        let rejection = Rejection::new(503, "server at its connection limit");
+        async move { answer_and_close(transport, &rejection).await }
+    }
+}
+
+async fn serve<C: HttpComponent>(
+    component: &C,
+    config: HttpConfig,
+    service: Option<&HttpService>,
+    transport: Transport,
+    context: ConnContext,
+) {
+        let mut buf = BytesMut::new();
+        let limit = config.max_head_size;
+        let head = tokio::time::timeout(
+            config.handshake_timeout,
+            read_head(&transport, &mut buf, limit),
+        )
+        .await
+        .unwrap_or(Err(HeadError::TimedOut));
+        let request = match head {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::debug!(remote = %context.remote, ?error, "bad request head");
+                if let Some(rejection) = error.rejection() {
+                    answer_and_close(transport, &rejection).await;
+                }
+                return;
+            }
+        };
+        match component.on_request(&request) {
+            Decision::Upgrade(upgrade) => upgrade.serve(transport, request, buf, context).await,
+            Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
+            Decision::Pass(rejection) => match service {
+                Some(service) => {
+                    let mut consumed = BytesMut::with_capacity(request.head_bytes().len() + buf.len());
+                    consumed.put_slice(request.head_bytes());
+                    consumed.put_slice(&buf);
+                    let timeout = config.handshake_timeout;
+                    service
+                        .serve(transport.into_tcp(), consumed.freeze(), timeout, context.shutdown)
+                        .await
+                }
+                None => answer_and_close(transport, &rejection).await,
+            },
+        }
+}
+
+/// Sends a short HTTP error and closes the connection.
+pub(crate) async fn answer_and_close(mut transport: Transport, rejection: &Rejection) {
+    let write = async {
+        transport.write_all(&rejection.to_bytes()).await?;
+        transport.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), write).await;
+}

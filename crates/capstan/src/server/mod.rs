@@ -1,0 +1,11 @@
+//! The I/O server: listeners, the accept loop, limits and graceful shutdown.
+
+mod handler;
+mod io_server;
+mod shutdown;
+mod transport;
+
+pub use handler::{ConnContext, ConnectionHandler};
+pub use io_server::{IoServer, ServerConfig};
+pub use shutdown::{ShutdownHandle, ShutdownSignal};
+pub use transport::Transport;

@@ -1,0 +1,142 @@
+//! Frames out: a header kept inline beside a shared payload, ready for a
+//! vectored write.
+
+use bytes::Bytes;
+
+use super::close::CloseFrame;
+use super::frame::FrameHeader;
+use super::mask::apply_mask;
+use super::message::Message;
+use super::opcode::OpCode;
+
+/// The longest unmasked header a server writes.
+const MAX_SERVER_HEADER: usize = 10;
+
+/// One outbound frame: its header inline (no allocation) and its payload as
+/// a shared [`Bytes`]. A prepared frame carries header and payload together
+/// in `payload` and an empty inline header.
+#[derive(Debug, Clone)]
+pub struct OutFrame {
+    head: [u8; MAX_SERVER_HEADER],
+    head_len: u8,
+    payload: Bytes,
+}
+
+impl OutFrame {
+    /// An unmasked (server) frame with `fin` set.
+    pub fn new(opcode: OpCode, payload: Bytes) -> Self {
+        let header = FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv23: false,
+            opcode,
+            mask: None,
+            payload_len: payload.len() as u64,
+        };
+        let mut head = [0u8; MAX_SERVER_HEADER];
+        let head_len = header.encoded_len();
+        header.encode(&mut &mut head[..]);
+        Self { head, head_len: head_len as u8, payload }
+    }
+
+    /// The frame for a data message.
+    pub fn message(message: Message) -> Self {
+        match message {
+            Message::Text(text) => Self::new(OpCode::Text, text.into_bytes()),
+            Message::Binary(data) => Self::new(OpCode::Binary, data),
+        }
+    }
+
+    /// A close frame; `None` sends the empty body.
+    pub fn close(frame: Option<&CloseFrame>) -> Self {
+        Self::new(OpCode::Close, frame.map(CloseFrame::to_bytes).unwrap_or_default())
+    }
+
+    /// Bytes that are already a whole encoded frame (a prepared frame).
+    pub fn encoded(frame: Bytes) -> Self {
+        Self { head: [0; MAX_SERVER_HEADER], head_len: 0, payload: frame }
+    }
+
+    /// The header bytes (empty for a prepared frame).
+    pub fn head(&self) -> &[u8] {
+        &self.head[..self.head_len as usize]
+    }
+
+    /// The payload bytes (the whole frame, for a prepared frame).
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// Bytes on the wire.
+    pub fn wire_len(&self) -> usize {
+        self.head_len as usize + self.payload.len()
+    }
+
+    /// The whole frame in one buffer (a prepared frame, to share).
+    pub fn to_bytes(&self) -> Bytes {
+        if self.head_len == 0 {
+            return self.payload.clone();
+        }
+        let mut out = Vec::with_capacity(self.wire_len());
+        out.extend_from_slice(self.head());
+        out.extend_from_slice(&self.payload);
+        Bytes::from(out)
+    }
+}
+
+/// Encodes a masked (client) frame into one buffer: what a client sends.
+/// Used by load generators and tests that play the client.
+pub fn encode_client_frame(
+    opcode: OpCode,
+    fin: bool,
+    payload: &[u8],
+    key: [u8; 4],
+) -> Vec<u8> {
+    let header = FrameHeader {
+        fin,
+        rsv1: false,
+        rsv23: false,
+        opcode,
+        mask: Some(key),
+        payload_len: payload.len() as u64,
+    };
+    let mut out = Vec::with_capacity(header.encoded_len() + payload.len());
+    header.encode(&mut out);
+    let start = out.len();
+    out.extend_from_slice(payload);
+    apply_mask(&mut out[start..], key, 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_text_frame_has_a_two_byte_header() {
+        let frame = OutFrame::message(Message::text("Hello"));
+        assert_eq!(frame.head(), &[0x81, 0x05]);
+        assert_eq!(&frame.to_bytes()[..], b"\x81\x05Hello");
+    }
+
+    #[test]
+    fn large_binary_frame_uses_the_64_bit_length() {
+        let frame = OutFrame::message(Message::binary(vec![0u8; 70_000]));
+        assert_eq!(frame.head()[..2], [0x82, 127]);
+        assert_eq!(frame.wire_len(), 10 + 70_000);
+    }
+
+    #[test]
+    fn prepared_frame_is_shared_not_copied() {
+        let bytes = OutFrame::message(Message::text("hi")).to_bytes();
+        let prepared = OutFrame::encoded(bytes.clone());
+        assert!(prepared.head().is_empty());
+        assert_eq!(prepared.payload().as_ptr(), bytes.as_ptr());
+    }
+
+    #[test]
+    fn client_frame_is_masked() {
+        let frame = encode_client_frame(OpCode::Text, true, b"Hello", [0x37, 0xfa, 0x21, 0x3d]);
+        assert_eq!(frame, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    }
+}

@@ -1,0 +1,117 @@
+//! The WebSocket layer as a value: `WsServer::new(app)` checks the upgrade,
+//! answers 101 and runs each connection for the application.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+
+use crate::component::Component;
+use crate::conn::driver;
+use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
+use crate::http::component::ServeFuture;
+use crate::server::{ConnContext, Transport};
+use crate::ws::{Limits, handshake};
+
+/// Limits and timers of the WebSocket layer.
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// Largest frame and message accepted (1009 beyond).
+    pub limits: Limits,
+    /// Once a connection's outbound queue holds this many bytes, sends to it
+    /// are refused and it is closed as a slow consumer (1008).
+    pub max_outbound_bytes: usize,
+    /// Interval of keepalive pings, counted from the last byte received;
+    /// `None` disables them.
+    pub ping_interval: Option<Duration>,
+    /// How long a peer has to answer a ping (with anything) before it is
+    /// considered dead and dropped.
+    pub pong_timeout: Duration,
+    /// Close (1001) connections that send no message for this long.
+    pub idle_timeout: Option<Duration>,
+    /// How long to wait for the peer's close frame after sending ours.
+    pub close_timeout: Duration,
+    /// Subprotocols spoken, in the server's terms; the client's order of
+    /// preference picks among them.
+    pub protocols: Vec<String>,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            max_outbound_bytes: 4 << 20,
+            ping_interval: Some(Duration::from_secs(30)),
+            pong_timeout: Duration::from_secs(30),
+            idle_timeout: None,
+            close_timeout: Duration::from_secs(5),
+            protocols: Vec::new(),
+        }
+    }
+}
+
+struct Shared<A> {
+    app: A,
+    config: WsConfig,
+}
+
+/// Runs the application over WebSocket connections.
+pub struct WsServer<A> {
+    shared: Arc<Shared<A>>,
+}
+
+impl<A: Component> WsServer<A> {
+    /// The WebSocket layer around `app`, with default limits.
+    pub fn new(app: A) -> Self {
+        Self::with_config(app, WsConfig::default())
+    }
+
+    /// The WebSocket layer around `app`, with `config`.
+    pub fn with_config(app: A, config: WsConfig) -> Self {
+        Self { shared: Arc::new(Shared { app, config }) }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &WsConfig {
+        &self.shared.config
+    }
+}
+
+impl<A: Component> HttpComponent for WsServer<A> {
+    fn on_request(&self, request: &Request) -> Decision {
+        if !handshake::is_upgrade_request(request) {
+            let answer = Rejection::new(426, "this endpoint speaks WebSocket")
+                .with_header("Upgrade", "websocket")
+                .with_header("Sec-WebSocket-Version", handshake::VERSION);
+            return Decision::Pass(answer);
+        }
+        match handshake::accept(request, &self.shared.config.protocols) {
+            Ok(accepted) => Decision::Upgrade(Box::new(WsUpgrade {
+                shared: self.shared.clone(),
+                accepted,
+            })),
+            Err(error) => Decision::Reject(error.rejection()),
+        }
+    }
+}
+
+struct WsUpgrade<A> {
+    shared: Arc<Shared<A>>,
+    accepted: handshake::Accepted,
+}
+
+impl<A: Component> Upgrade for WsUpgrade<A> {
+    fn serve(
+        self: Box<Self>,
+        transport: Transport,
+        request: Request,
+        buffered: BytesMut,
+        context: ConnContext,
+    ) -> ServeFuture {
+        Box::pin(async move {
+            let shared = &*self.shared;
+            driver::run(&shared.app, &shared.config, transport, request, self.accepted, buffered, context)
+                .await
+        })
+    }
+}

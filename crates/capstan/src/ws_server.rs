@@ -8,8 +8,8 @@ use bytes::BytesMut;
 
 use crate::component::Component;
 use crate::conn::driver;
-use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
 use crate::http::component::ServeFuture;
+use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
 use crate::server::{ConnContext, Transport};
 use crate::ws::{Limits, handshake};
 
@@ -68,7 +68,9 @@ impl<A: Component> WsServer<A> {
 
     /// The WebSocket layer around `app`, with `config`.
     pub fn with_config(app: A, config: WsConfig) -> Self {
-        Self { shared: Arc::new(Shared { app, config }) }
+        Self {
+            shared: Arc::new(Shared { app, config }),
+        }
     }
 
     /// The configuration in force.
@@ -110,8 +112,16 @@ impl<A: Component> Upgrade for WsUpgrade<A> {
     ) -> ServeFuture {
         Box::pin(async move {
             let shared = &*self.shared;
-            driver::run(&shared.app, &shared.config, transport, request, self.accepted, buffered, context)
-                .await
+            driver::run(
+                &shared.app,
+                &shared.config,
+                transport,
+                request,
+                self.accepted,
+                buffered,
+                context,
+            )
+            .await
         })
     }
 }

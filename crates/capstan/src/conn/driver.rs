@@ -39,11 +39,24 @@ pub(crate) async fn run<A: Component>(
     buffered: BytesMut,
     context: ConnContext,
 ) {
-    if transport.write_all(&handshake::response(&accepted)).await.is_err() {
+    if transport
+        .write_all(&handshake::response(&accepted))
+        .await
+        .is_err()
+    {
         return;
     }
-    let ConnContext { remote, mut shutdown, .. } = context;
-    let conn = Conn::new(remote, request, accepted.protocol, config.max_outbound_bytes);
+    let ConnContext {
+        remote,
+        mut shutdown,
+        ..
+    } = context;
+    let conn = Conn::new(
+        remote,
+        request,
+        accepted.protocol,
+        config.max_outbound_bytes,
+    );
     let mut driver = Driver::new(transport, config, buffered);
     driver.run_app(&conn, app.on_open(&conn)).await;
     let end = driver.serve(app, &conn, &mut shutdown).await;
@@ -55,7 +68,10 @@ pub(crate) async fn run<A: Component>(
 enum State {
     Open,
     /// Our close frame is queued or sent; waiting for the peer's.
-    Closing { deadline: Instant, info: CloseInfo },
+    Closing {
+        deadline: Instant,
+        info: CloseInfo,
+    },
 }
 
 struct Driver<'c> {
@@ -163,7 +179,10 @@ impl<'c> Driver<'c> {
 
     /// Reads what the socket has. False on end of stream.
     fn read(&mut self) -> io::Result<bool> {
-        let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
+        let wanted = self
+            .decoder
+            .bytes_wanted(self.read_buf.len())
+            .clamp(MIN_READ, MAX_READ);
         match self.transport.try_read_into(&mut self.read_buf, wanted) {
             Ok(0) => Ok(false),
             Ok(_) => {
@@ -193,7 +212,8 @@ impl<'c> Driver<'c> {
                 }
                 Event::Ping(payload) => {
                     if matches!(self.state, State::Open) {
-                        conn.outbound().push_control(OutFrame::new(OpCode::Pong, payload));
+                        conn.outbound()
+                            .push_control(OutFrame::new(OpCode::Pong, payload));
                     }
                 }
                 Event::Pong(_) => {}
@@ -208,12 +228,17 @@ impl<'c> Driver<'c> {
             State::Closing { info, .. } => info,
             State::Open => {
                 let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
-                self.writer.push(conn.outbound(), OutFrame::close(reply.as_ref()));
+                self.writer
+                    .push(conn.outbound(), OutFrame::close(reply.as_ref()));
                 let (code, reason) = match frame {
                     Some(f) => (f.code, f.reason),
                     None => (CloseCode::NO_STATUS, String::new()),
                 };
-                CloseInfo { code, reason, cause: CloseCause::PeerClosed }
+                CloseInfo {
+                    code,
+                    reason,
+                    cause: CloseCause::PeerClosed,
+                }
             }
         };
         self.close_transport(conn).await;
@@ -223,16 +248,26 @@ impl<'c> Driver<'c> {
     /// The peer broke the protocol: tell the app, send what was already
     /// queued (answers to messages accepted before the violation), then the
     /// RFC's close code, and close.
-    async fn fail<A: Component>(&mut self, app: &A, conn: &Conn, error: ProtocolError) -> CloseInfo {
+    async fn fail<A: Component>(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        error: ProtocolError,
+    ) -> CloseInfo {
         let code = error.close_code();
         let reason = error.to_string();
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
         if matches!(self.state, State::Open) {
             self.queue_close(conn, CloseFrame::new(code, &reason));
         }
-        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone()))).await;
+        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone())))
+            .await;
         self.close_transport(conn).await;
-        CloseInfo { code, reason, cause: CloseCause::ProtocolError(error) }
+        CloseInfo {
+            code,
+            reason,
+            cause: CloseCause::ProtocolError(error),
+        }
     }
 
     /// The socket failed.
@@ -271,7 +306,8 @@ impl<'c> Driver<'c> {
             }
             Stop::Overflow => {
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
-                self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+                self.writer
+                    .replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
                 self.state = State::Closing {
                     deadline: Instant::now() + self.config.close_timeout,
                     info: CloseInfo {
@@ -294,7 +330,11 @@ impl<'c> Driver<'c> {
         self.queue_close(conn, frame.clone());
         self.state = State::Closing {
             deadline: Instant::now() + self.config.close_timeout,
-            info: CloseInfo { code, reason: frame.reason, cause },
+            info: CloseInfo {
+                code,
+                reason: frame.reason,
+                cause,
+            },
         };
     }
 
@@ -302,7 +342,8 @@ impl<'c> Driver<'c> {
     /// stopped already (overflow), ahead of what was not started.
     fn queue_close(&mut self, conn: &Conn, frame: CloseFrame) {
         if !conn.outbound().close(frame.clone()) {
-            self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+            self.writer
+                .replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
         }
     }
 
@@ -332,7 +373,11 @@ impl<'c> Driver<'c> {
             State::Closing { .. } => return None,
             State::Open => {}
         }
-        if self.config.idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
+        if self
+            .config
+            .idle_timeout
+            .is_some_and(|idle| now >= self.last_message + idle)
+        {
             let cause = CloseCause::TimedOut(Timeout::Idle);
             self.start_close(conn, CloseCode::GOING_AWAY, "idle timeout", cause);
             return None;
@@ -346,7 +391,8 @@ impl<'c> Driver<'c> {
                 });
             }
             (None, Some(interval)) if now >= self.last_rx + interval => {
-                conn.outbound().push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
+                conn.outbound()
+                    .push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
                 self.ping_sent = Some(now);
             }
             _ => {}
@@ -359,7 +405,9 @@ impl<'c> Driver<'c> {
     async fn close_transport(&mut self, conn: &Conn) {
         let timeout = self.config.close_timeout;
         let flushed = tokio::time::timeout(timeout, async {
-            self.writer.flush_all(&self.transport, conn.outbound()).await?;
+            self.writer
+                .flush_all(&self.transport, conn.outbound())
+                .await?;
             self.transport.shutdown().await
         })
         .await;

@@ -24,7 +24,10 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { max_head_size: 8 * 1024, handshake_timeout: Duration::from_secs(10) }
+        Self {
+            max_head_size: 8 * 1024,
+            handshake_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -39,7 +42,11 @@ pub struct HttpServer<C> {
 impl<C: HttpComponent> HttpServer<C> {
     /// Wraps `component` (a [`crate::WsServer`] or a [`crate::Router`]).
     pub fn new(component: C) -> Self {
-        Self { component: Arc::new(component), config: HttpConfig::default(), service: None }
+        Self {
+            component: Arc::new(component),
+            config: HttpConfig::default(),
+            service: None,
+        }
     }
 
     /// Replaces the limits.
@@ -81,40 +88,45 @@ async fn serve<C: HttpComponent>(
     transport: Transport,
     context: ConnContext,
 ) {
-        let mut buf = BytesMut::new();
-        let limit = config.max_head_size;
-        let head = tokio::time::timeout(
-            config.handshake_timeout,
-            read_head(&transport, &mut buf, limit),
-        )
-        .await
-        .unwrap_or(Err(HeadError::TimedOut));
-        let request = match head {
-            Ok(request) => request,
-            Err(error) => {
-                tracing::debug!(remote = %context.remote, ?error, "bad request head");
-                if let Some(rejection) = error.rejection() {
-                    answer_and_close(transport, &rejection).await;
-                }
-                return;
+    let mut buf = BytesMut::new();
+    let limit = config.max_head_size;
+    let head = tokio::time::timeout(
+        config.handshake_timeout,
+        read_head(&transport, &mut buf, limit),
+    )
+    .await
+    .unwrap_or(Err(HeadError::TimedOut));
+    let request = match head {
+        Ok(request) => request,
+        Err(error) => {
+            tracing::debug!(remote = %context.remote, ?error, "bad request head");
+            if let Some(rejection) = error.rejection() {
+                answer_and_close(transport, &rejection).await;
             }
-        };
-        match component.on_request(&request) {
-            Decision::Upgrade(upgrade) => upgrade.serve(transport, request, buf, context).await,
-            Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
-            Decision::Pass(rejection) => match service {
-                Some(service) => {
-                    let mut consumed = BytesMut::with_capacity(request.head_bytes().len() + buf.len());
-                    consumed.put_slice(request.head_bytes());
-                    consumed.put_slice(&buf);
-                    let timeout = config.handshake_timeout;
-                    service
-                        .serve(transport.into_tcp(), consumed.freeze(), timeout, context.shutdown)
-                        .await
-                }
-                None => answer_and_close(transport, &rejection).await,
-            },
+            return;
         }
+    };
+    match component.on_request(&request) {
+        Decision::Upgrade(upgrade) => upgrade.serve(transport, request, buf, context).await,
+        Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
+        Decision::Pass(rejection) => match service {
+            Some(service) => {
+                let mut consumed = BytesMut::with_capacity(request.head_bytes().len() + buf.len());
+                consumed.put_slice(request.head_bytes());
+                consumed.put_slice(&buf);
+                let timeout = config.handshake_timeout;
+                service
+                    .serve(
+                        transport.into_tcp(),
+                        consumed.freeze(),
+                        timeout,
+                        context.shutdown,
+                    )
+                    .await
+            }
+            None => answer_and_close(transport, &rejection).await,
+        },
+    }
 }
 
 /// Sends a short HTTP error and closes the connection.

@@ -18,7 +18,11 @@ pub struct ConnContext {
 
 impl ConnContext {
     pub(crate) fn new(remote: SocketAddr, shutdown: ShutdownSignal, live: TrackerGuard) -> Self {
-        Self { remote, shutdown, _live: Some(live) }
+        Self {
+            remote,
+            shutdown,
+            _live: Some(live),
+        }
     }
 }
 

@@ -32,7 +32,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_frame_size: 16 << 20, max_message_size: 16 << 20 }
+        Self {
+            max_frame_size: 16 << 20,
+            max_message_size: 16 << 20,
+        }
     }
 }
 
@@ -52,7 +55,10 @@ pub enum Event {
 #[derive(Debug, Clone, Copy)]
 enum State {
     Header,
-    Payload { header: FrameHeader, processed: usize },
+    Payload {
+        header: FrameHeader,
+        processed: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -98,7 +104,10 @@ impl Decoder {
                     };
                     self.check_header(&header)?;
                     buf.advance(len);
-                    self.state = State::Payload { header, processed: 0 };
+                    self.state = State::Payload {
+                        header,
+                        processed: 0,
+                    };
                 }
                 State::Payload { header, processed } => {
                     let len = header.payload_len as usize;
@@ -113,7 +122,10 @@ impl Decoder {
                         }
                     }
                     if available < len {
-                        self.state = State::Payload { header, processed: available };
+                        self.state = State::Payload {
+                            header,
+                            processed: available,
+                        };
                         return Ok(None);
                     }
                     self.state = State::Header;
@@ -131,9 +143,7 @@ impl Decoder {
     pub fn bytes_wanted(&self, buffered: usize) -> usize {
         match self.state {
             State::Header => 0,
-            State::Payload { header, .. } => {
-                (header.payload_len as usize).saturating_sub(buffered)
-            }
+            State::Payload { header, .. } => (header.payload_len as usize).saturating_sub(buffered),
         }
     }
 
@@ -212,7 +222,10 @@ impl Decoder {
                 if header.fin {
                     return self.finish_message(text, payload).map(Some);
                 }
-                self.fragmented = Some(Fragmented { text, data: payload });
+                self.fragmented = Some(Fragmented {
+                    text,
+                    data: payload,
+                });
                 Ok(None)
             }
             OpCode::Continuation => {
@@ -233,7 +246,9 @@ impl Decoder {
             return Ok(Event::Message(Message::Binary(data)));
         }
         self.utf8.finish()?;
-        Ok(Event::Message(Message::Text(Utf8Bytes::from_validated(data))))
+        Ok(Event::Message(Message::Text(Utf8Bytes::from_validated(
+            data,
+        ))))
     }
 }
 

@@ -37,7 +37,9 @@ impl FrameHeader {
         let masked = b1 & 0x80 != 0;
         let (payload_len, mut pos) = match b1 & 0x7f {
             126 => {
-                let Some(bytes) = buf.get(2..4) else { return Ok(None) };
+                let Some(bytes) = buf.get(2..4) else {
+                    return Ok(None);
+                };
                 let len = u16::from_be_bytes([bytes[0], bytes[1]]) as u64;
                 if len < 126 {
                     return Err(ProtocolError::NonMinimalLength);
@@ -45,7 +47,9 @@ impl FrameHeader {
                 (len, 4)
             }
             127 => {
-                let Some(bytes) = buf.get(2..10) else { return Ok(None) };
+                let Some(bytes) = buf.get(2..10) else {
+                    return Ok(None);
+                };
                 let len = u64::from_be_bytes(bytes.try_into().expect("8 bytes"));
                 if len >> 63 != 0 {
                     return Err(ProtocolError::LengthOverflow);
@@ -58,7 +62,9 @@ impl FrameHeader {
             small => (small as u64, 2),
         };
         let mask = if masked {
-            let Some(key) = buf.get(pos..pos + 4) else { return Ok(None) };
+            let Some(key) = buf.get(pos..pos + 4) else {
+                return Ok(None);
+            };
             pos += 4;
             Some(key.try_into().expect("4 bytes"))
         } else {
@@ -121,7 +127,14 @@ mod tests {
     use super::*;
 
     fn header(opcode: OpCode, len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
-        FrameHeader { fin: true, rsv1: false, rsv23: false, opcode, mask, payload_len: len }
+        FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv23: false,
+            opcode,
+            mask,
+            payload_len: len,
+        }
     }
 
     #[test]
@@ -134,7 +147,11 @@ mod tests {
                 assert_eq!(out.len(), h.encoded_len());
                 assert_eq!(FrameHeader::parse(&out), Ok(Some((h, out.len()))));
                 for cut in 0..out.len() {
-                    assert_eq!(FrameHeader::parse(&out[..cut]), Ok(None), "len {len} cut {cut}");
+                    assert_eq!(
+                        FrameHeader::parse(&out[..cut]),
+                        Ok(None),
+                        "len {len} cut {cut}"
+                    );
                 }
             }
         }
@@ -143,14 +160,20 @@ mod tests {
     #[test]
     fn rejects_non_minimal_16_bit_length() {
         let buf = [0x82, 0xfe, 0x00, 0x7d];
-        assert_eq!(FrameHeader::parse(&buf), Err(ProtocolError::NonMinimalLength));
+        assert_eq!(
+            FrameHeader::parse(&buf),
+            Err(ProtocolError::NonMinimalLength)
+        );
     }
 
     #[test]
     fn rejects_non_minimal_64_bit_length() {
         let mut buf = vec![0x82, 0xff];
         buf.extend_from_slice(&65535u64.to_be_bytes());
-        assert_eq!(FrameHeader::parse(&buf), Err(ProtocolError::NonMinimalLength));
+        assert_eq!(
+            FrameHeader::parse(&buf),
+            Err(ProtocolError::NonMinimalLength)
+        );
     }
 
     #[test]
@@ -170,6 +193,9 @@ mod tests {
 
     #[test]
     fn rejects_reserved_opcode() {
-        assert_eq!(FrameHeader::parse(&[0x83, 0x00]), Err(ProtocolError::ReservedOpcode(3)));
+        assert_eq!(
+            FrameHeader::parse(&[0x83, 0x00]),
+            Err(ProtocolError::ReservedOpcode(3))
+        );
     }
 }

@@ -30,9 +30,7 @@ impl Component for Chat {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let chat = Chat {
-        clients: Topic::new("chat"),
-    };
+    let chat = Chat { clients: Topic::new("chat") };
     let server = IoServer::bind("127.0.0.1:8080", HttpServer::new(WsServer::new(chat))).await?;
     println!("Chat server on ws://{}", server.local_addr()?);
     server.run().await

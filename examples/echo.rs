@@ -15,15 +15,10 @@ impl Component for Echo {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".into());
     // Autobahn's limits cases send single messages of up to 16 MiB.
     let config = WsConfig {
-        limits: Limits {
-            max_frame_size: 64 << 20,
-            max_message_size: 64 << 20,
-        },
+        limits: Limits { max_frame_size: 64 << 20, max_message_size: 64 << 20 },
         max_outbound_bytes: 64 << 20,
         ..WsConfig::default()
     };

@@ -68,9 +68,7 @@ impl<A: Component> WsServer<A> {
 
     /// The WebSocket layer around `app`, with `config`.
     pub fn with_config(app: A, config: WsConfig) -> Self {
-        Self {
-            shared: Arc::new(Shared { app, config }),
-        }
+        Self { shared: Arc::new(Shared { app, config }) }
     }
 
     /// The configuration in force.
@@ -88,10 +86,9 @@ impl<A: Component> HttpComponent for WsServer<A> {
             return Decision::Pass(answer);
         }
         match handshake::accept(request, &self.shared.config.protocols) {
-            Ok(accepted) => Decision::Upgrade(Box::new(WsUpgrade {
-                shared: self.shared.clone(),
-                accepted,
-            })),
+            Ok(accepted) => {
+                Decision::Upgrade(Box::new(WsUpgrade { shared: self.shared.clone(), accepted }))
+            }
             Err(error) => Decision::Reject(error.rejection()),
         }
     }

@@ -15,19 +15,14 @@ pub struct Attributes {
 
 impl Attributes {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Map>> {
-        self.map
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stores `value`, returning the previous value of that type.
     pub fn insert<T: Send + Sync + 'static>(&self, value: T) -> Option<T> {
         let mut map = self.lock();
-        let old = map
-            .get_or_insert_with(HashMap::new)
-            .insert(TypeId::of::<T>(), Box::new(value));
-        old.and_then(|boxed| boxed.downcast().ok())
-            .map(|boxed| *boxed)
+        let old = map.get_or_insert_with(HashMap::new).insert(TypeId::of::<T>(), Box::new(value));
+        old.and_then(|boxed| boxed.downcast().ok()).map(|boxed| *boxed)
     }
 
     /// A copy of the value of type `T`, if set.
@@ -38,19 +33,13 @@ impl Attributes {
     /// Runs `f` on the value of type `T`, if set.
     pub fn with<T: Send + Sync + 'static, R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
         let map = self.lock();
-        map.as_ref()?
-            .get(&TypeId::of::<T>())?
-            .downcast_ref::<T>()
-            .map(f)
+        map.as_ref()?.get(&TypeId::of::<T>())?.downcast_ref::<T>().map(f)
     }
 
     /// Runs `f` on the value of type `T` mutably, if set.
     pub fn with_mut<T: Send + Sync + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         let mut map = self.lock();
-        map.as_mut()?
-            .get_mut(&TypeId::of::<T>())?
-            .downcast_mut::<T>()
-            .map(f)
+        map.as_mut()?.get_mut(&TypeId::of::<T>())?.downcast_mut::<T>().map(f)
     }
 
     /// Removes and returns the value of type `T`.
@@ -81,10 +70,7 @@ mod tests {
         assert_eq!(attrs.get::<UserName>(), None);
         assert_eq!(attrs.insert(UserName("ann".into())), None);
         assert_eq!(attrs.insert(7u32), None);
-        assert_eq!(
-            attrs.insert(UserName("bob".into())),
-            Some(UserName("ann".into()))
-        );
+        assert_eq!(attrs.insert(UserName("bob".into())), Some(UserName("ann".into())));
         assert_eq!(attrs.get::<UserName>(), Some(UserName("bob".into())));
         assert_eq!(
             attrs.with_mut(|n: &mut u32| {

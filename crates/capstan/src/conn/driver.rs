@@ -39,30 +39,18 @@ pub(crate) async fn run<A: Component>(
     buffered: BytesMut,
     context: ConnContext,
 ) {
-    if transport
-        .write_all(&handshake::response(&accepted))
-        .await
-        .is_err()
-    {
+    if transport.write_all(&handshake::response(&accepted)).await.is_err() {
         return;
     }
-    let ConnContext {
-        remote,
-        mut shutdown,
-        ..
-    } = context;
-    let conn = Conn::new(
-        remote,
-        request,
-        accepted.protocol,
-        config.max_outbound_bytes,
-    );
+    let ConnContext { remote, mut shutdown, .. } = context;
+    let conn = Conn::new(remote, request, accepted.protocol, config.max_outbound_bytes);
     let mut driver = Driver::new(transport, config, buffered);
     driver.run_app(&conn, app.on_open(&conn)).await;
     let end = driver.serve(app, &conn, &mut shutdown).await;
     conn.finish();
     tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
     app.on_close(&conn, end).await;
+    driver.linger().await;
 }
 
 enum State {
@@ -82,6 +70,7 @@ struct Driver<'c> {
     writer: Writer,
     state: State,
     write_error: Option<io::Error>,
+    fin_sent: bool,
     last_rx: Instant,
     last_message: Instant,
     ping_sent: Option<Instant>,
@@ -98,6 +87,7 @@ impl<'c> Driver<'c> {
             writer: Writer::default(),
             state: State::Open,
             write_error: None,
+            fin_sent: false,
             last_rx: now,
             last_message: now,
             ping_sent: None,
@@ -179,10 +169,7 @@ impl<'c> Driver<'c> {
 
     /// Reads what the socket has. False on end of stream.
     fn read(&mut self) -> io::Result<bool> {
-        let wanted = self
-            .decoder
-            .bytes_wanted(self.read_buf.len())
-            .clamp(MIN_READ, MAX_READ);
+        let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
         match self.transport.try_read_into(&mut self.read_buf, wanted) {
             Ok(0) => Ok(false),
             Ok(_) => {
@@ -212,8 +199,7 @@ impl<'c> Driver<'c> {
                 }
                 Event::Ping(payload) => {
                     if matches!(self.state, State::Open) {
-                        conn.outbound()
-                            .push_control(OutFrame::new(OpCode::Pong, payload));
+                        conn.outbound().push_control(OutFrame::new(OpCode::Pong, payload));
                     }
                 }
                 Event::Pong(_) => {}
@@ -228,17 +214,12 @@ impl<'c> Driver<'c> {
             State::Closing { info, .. } => info,
             State::Open => {
                 let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
-                self.writer
-                    .push(conn.outbound(), OutFrame::close(reply.as_ref()));
+                self.writer.push(conn.outbound(), OutFrame::close(reply.as_ref()));
                 let (code, reason) = match frame {
                     Some(f) => (f.code, f.reason),
                     None => (CloseCode::NO_STATUS, String::new()),
                 };
-                CloseInfo {
-                    code,
-                    reason,
-                    cause: CloseCause::PeerClosed,
-                }
+                CloseInfo { code, reason, cause: CloseCause::PeerClosed }
             }
         };
         self.close_transport(conn).await;
@@ -260,14 +241,9 @@ impl<'c> Driver<'c> {
         if matches!(self.state, State::Open) {
             self.queue_close(conn, CloseFrame::new(code, &reason));
         }
-        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone())))
-            .await;
+        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone()))).await;
         self.close_transport(conn).await;
-        CloseInfo {
-            code,
-            reason,
-            cause: CloseCause::ProtocolError(error),
-        }
+        CloseInfo { code, reason, cause: CloseCause::ProtocolError(error) }
     }
 
     /// The socket failed.
@@ -306,8 +282,7 @@ impl<'c> Driver<'c> {
             }
             Stop::Overflow => {
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
-                self.writer
-                    .replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+                self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
                 self.state = State::Closing {
                     deadline: Instant::now() + self.config.close_timeout,
                     info: CloseInfo {
@@ -330,11 +305,7 @@ impl<'c> Driver<'c> {
         self.queue_close(conn, frame.clone());
         self.state = State::Closing {
             deadline: Instant::now() + self.config.close_timeout,
-            info: CloseInfo {
-                code,
-                reason: frame.reason,
-                cause,
-            },
+            info: CloseInfo { code, reason: frame.reason, cause },
         };
     }
 
@@ -342,8 +313,7 @@ impl<'c> Driver<'c> {
     /// stopped already (overflow), ahead of what was not started.
     fn queue_close(&mut self, conn: &Conn, frame: CloseFrame) {
         if !conn.outbound().close(frame.clone()) {
-            self.writer
-                .replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+            self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
         }
     }
 
@@ -373,11 +343,7 @@ impl<'c> Driver<'c> {
             State::Closing { .. } => return None,
             State::Open => {}
         }
-        if self
-            .config
-            .idle_timeout
-            .is_some_and(|idle| now >= self.last_message + idle)
-        {
+        if self.config.idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
             let cause = CloseCause::TimedOut(Timeout::Idle);
             self.start_close(conn, CloseCode::GOING_AWAY, "idle timeout", cause);
             return None;
@@ -391,8 +357,7 @@ impl<'c> Driver<'c> {
                 });
             }
             (None, Some(interval)) if now >= self.last_rx + interval => {
-                conn.outbound()
-                    .push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
+                conn.outbound().push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
                 self.ping_sent = Some(now);
             }
             _ => {}
@@ -400,23 +365,26 @@ impl<'c> Driver<'c> {
         None
     }
 
-    /// Writes what is left (our close frame among it), sends FIN, and reads
-    /// until the peer closes too, so no reset destroys the close frame.
+    /// Writes what is left (our close frame among it) and sends FIN.
     async fn close_transport(&mut self, conn: &Conn) {
         let timeout = self.config.close_timeout;
         let flushed = tokio::time::timeout(timeout, async {
-            self.writer
-                .flush_all(&self.transport, conn.outbound())
-                .await?;
+            self.writer.flush_all(&self.transport, conn.outbound()).await?;
             self.transport.shutdown().await
         })
         .await;
         conn.outbound().end();
-        if !matches!(flushed, Ok(Ok(()))) {
+        self.fin_sent = matches!(flushed, Ok(Ok(())));
+    }
+
+    /// After our FIN, reads until the peer closes too (bounded by the close
+    /// timeout), so that no reset destroys the close frame in flight.
+    async fn linger(&mut self) {
+        if !self.fin_sent {
             return;
         }
         let mut sink = BytesMut::new();
-        let _ = tokio::time::timeout(timeout, async {
+        let _ = tokio::time::timeout(self.config.close_timeout, async {
             loop {
                 if self.transport.readable().await.is_err() {
                     return;

@@ -122,20 +122,14 @@ impl Conn {
     /// Queues a message encoded once for many connections: only a reference
     /// to its bytes is queued.
     pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
-        self.0
-            .outbound
-            .push(OutFrame::encoded(message.frame().clone()))
+        self.0.outbound.push(OutFrame::encoded(message.frame().clone()))
     }
 
     /// Starts the close handshake: what is already queued is sent, then a
     /// close frame with `code` and `reason` (cut to 123 bytes). Later sends
     /// are refused. Codes that may not be sent become 1000.
     pub fn close(&self, code: CloseCode, reason: &str) {
-        let code = if code.is_sendable() {
-            code
-        } else {
-            CloseCode::NORMAL
-        };
+        let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
         self.0.outbound.close(CloseFrame::new(code, reason));
     }
 
@@ -162,11 +156,7 @@ impl Conn {
 
     /// The topics this connection is subscribed to.
     pub fn topics(&self) -> Vec<Topic> {
-        self.0
-            .topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.0.topics.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Ends the connection's life: no more sends, out of every topic.

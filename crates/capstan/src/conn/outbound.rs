@@ -48,9 +48,7 @@ impl Outbound {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Queues a data frame, unless the connection is stopping or the queue
@@ -98,8 +96,7 @@ impl Outbound {
     }
 
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
-        self.queued_bytes
-            .fetch_add(frame.wire_len(), Ordering::Relaxed);
+        self.queued_bytes.fetch_add(frame.wire_len(), Ordering::Relaxed);
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
         if was_empty {
@@ -181,10 +178,7 @@ mod tests {
         assert_eq!(out.push(frame(1)), Err(SendError::Closed));
         let mut batch = VecDeque::new();
         let stop = out.take(&mut batch);
-        assert_eq!(
-            stop,
-            Some(Stop::Close(CloseFrame::new(CloseCode::NORMAL, "bye")))
-        );
+        assert_eq!(stop, Some(Stop::Close(CloseFrame::new(CloseCode::NORMAL, "bye"))));
         assert_eq!(batch.len(), 2);
         assert_eq!(batch[1].head()[0], 0x88);
     }

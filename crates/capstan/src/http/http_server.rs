@@ -24,10 +24,7 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self {
-            max_head_size: 8 * 1024,
-            handshake_timeout: Duration::from_secs(10),
-        }
+        Self { max_head_size: 8 * 1024, handshake_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -42,11 +39,7 @@ pub struct HttpServer<C> {
 impl<C: HttpComponent> HttpServer<C> {
     /// Wraps `component` (a [`crate::WsServer`] or a [`crate::Router`]).
     pub fn new(component: C) -> Self {
-        Self {
-            component: Arc::new(component),
-            config: HttpConfig::default(),
-            service: None,
-        }
+        Self { component: Arc::new(component), config: HttpConfig::default(), service: None }
     }
 
     /// Replaces the limits.
@@ -90,12 +83,10 @@ async fn serve<C: HttpComponent>(
 ) {
     let mut buf = BytesMut::new();
     let limit = config.max_head_size;
-    let head = tokio::time::timeout(
-        config.handshake_timeout,
-        read_head(&transport, &mut buf, limit),
-    )
-    .await
-    .unwrap_or(Err(HeadError::TimedOut));
+    let head =
+        tokio::time::timeout(config.handshake_timeout, read_head(&transport, &mut buf, limit))
+            .await
+            .unwrap_or(Err(HeadError::TimedOut));
     let request = match head {
         Ok(request) => request,
         Err(error) => {
@@ -116,12 +107,7 @@ async fn serve<C: HttpComponent>(
                 consumed.put_slice(&buf);
                 let timeout = config.handshake_timeout;
                 service
-                    .serve(
-                        transport.into_tcp(),
-                        consumed.freeze(),
-                        timeout,
-                        context.shutdown,
-                    )
+                    .serve(transport.into_tcp(), consumed.freeze(), timeout, context.shutdown)
                     .await
             }
             None => answer_and_close(transport, &rejection).await,

@@ -13,11 +13,7 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection with a status and the reason shown to the client.
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            headers: Vec::new(),
-        }
+        Self { status, message: message.into(), headers: Vec::new() }
     }
 
     /// Adds a header to the answer.
@@ -43,10 +39,7 @@ impl Rejection {
 
     /// The value of one of the extra headers.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The whole HTTP/1.1 response.

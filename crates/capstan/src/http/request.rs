@@ -58,22 +58,10 @@ impl Request {
         let method = span(parsed.method.expect("complete").as_bytes());
         let target = span(parsed.path.expect("complete").as_bytes());
         let minor_version = parsed.version.expect("complete");
-        let headers = parsed
-            .headers
-            .iter()
-            .map(|h| (span(h.name.as_bytes()), span(h.value)))
-            .collect();
+        let headers =
+            parsed.headers.iter().map(|h| (span(h.name.as_bytes()), span(h.value))).collect();
         let head = Bytes::copy_from_slice(&buf[..len]);
-        Ok(Some((
-            Self {
-                head,
-                method,
-                target,
-                minor_version,
-                headers,
-            },
-            len,
-        )))
+        Ok(Some((Self { head, method, target, minor_version, headers }, len)))
     }
 
     /// Builds a request from a head, for tests and tools.
@@ -121,21 +109,15 @@ impl Request {
 
     /// The decoded value of the first query parameter called `name`.
     pub fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.query_params()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value)
+        self.query_params().find(|(key, _)| key == name).map(|(_, value)| value)
     }
 
     /// Every query parameter, decoded (`+` is a space, `%XX` a byte).
     pub fn query_params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-        self.query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (percent_decode(key), percent_decode(value))
-            })
+        self.query().unwrap_or("").split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
     }
 
     /// Whether the request is HTTP/1.1 (or later).
@@ -145,23 +127,17 @@ impl Request {
 
     /// Every header as (name, raw value), in the order received.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.headers
-            .iter()
-            .map(|(name, value)| (self.text(name), self.bytes(value)))
+        self.headers.iter().map(|(name, value)| (self.text(name), self.bytes(value)))
     }
 
     /// The raw values of every header called `name` (case-insensitive).
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.headers().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// The first header called `name`, if present and UTF-8.
     pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
-        self.headers_named(name)
-            .next()
-            .and_then(|v| std::str::from_utf8(v).ok())
+        self.headers_named(name).next().and_then(|v| std::str::from_utf8(v).ok())
     }
 
     /// The comma-separated tokens of every header called `name`, trimmed
@@ -182,10 +158,8 @@ impl Request {
             .filter_map(|pair| {
                 let (name, value) = pair.split_once('=')?;
                 let value = value.trim();
-                let value = value
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .unwrap_or(value);
+                let value =
+                    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
                 Some((name.trim(), value))
             })
     }
@@ -247,11 +221,7 @@ mod tests {
 
     #[test]
     fn partial_head_needs_more_bytes() {
-        assert!(
-            Request::parse(b"GET / HTTP/1.1\r\nHost: a\r\n")
-                .unwrap()
-                .is_none()
-        );
+        assert!(Request::parse(b"GET / HTTP/1.1\r\nHost: a\r\n").unwrap().is_none());
     }
 
     #[test]
@@ -269,10 +239,7 @@ mod tests {
             head.push_str(&format!("X-{i}: v\r\n"));
         }
         head.push_str("\r\n");
-        assert_eq!(
-            Request::parse(head.as_bytes()).unwrap_err(),
-            ParseError::TooManyHeaders
-        );
+        assert_eq!(Request::parse(head.as_bytes()).unwrap_err(), ParseError::TooManyHeaders);
     }
 
     #[test]

@@ -14,9 +14,7 @@ pub struct PreparedMessage {
 impl PreparedMessage {
     /// Encodes `message` once.
     pub fn new(message: impl Into<Message>) -> Self {
-        Self {
-            frame: OutFrame::message(message.into()).to_bytes(),
-        }
+        Self { frame: OutFrame::message(message.into()).to_bytes() }
     }
 
     /// The encoded frame.

@@ -36,11 +36,7 @@ impl Topic {
     }
 
     pub(crate) fn in_registry(name: Arc<str>, registry: Weak<Registry>) -> Self {
-        Self(Arc::new(Inner {
-            name,
-            subscribers: RwLock::default(),
-            registry,
-        }))
+        Self(Arc::new(Inner { name, subscribers: RwLock::default(), registry }))
     }
 
     /// The topic's name.
@@ -130,18 +126,12 @@ impl Topic {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ConnId, Conn>> {
-        self.0
-            .subscribers
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
+        self.0.subscribers.write().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl fmt::Debug for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Topic")
-            .field("name", &self.name())
-            .field("len", &self.len())
-            .finish()
+        f.debug_struct("Topic").field("name", &self.name()).field("len", &self.len()).finish()
     }
 }

@@ -36,12 +36,7 @@ impl Topics {
 
     /// The topic called `name`, if anyone is subscribed to it.
     pub fn get(&self, name: &str) -> Option<Topic> {
-        self.0
-            .topics
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-            .cloned()
+        self.0.topics.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
     }
 
     /// Subscribes `conn` to `name`, creating the topic if needed.
@@ -79,11 +74,7 @@ impl Topics {
 
     /// How many topics have subscribers.
     pub fn len(&self) -> usize {
-        self.0
-            .topics
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
+        self.0.topics.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Whether no topic has subscribers.

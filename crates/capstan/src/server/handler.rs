@@ -18,11 +18,7 @@ pub struct ConnContext {
 
 impl ConnContext {
     pub(crate) fn new(remote: SocketAddr, shutdown: ShutdownSignal, live: TrackerGuard) -> Self {
-        Self {
-            remote,
-            shutdown,
-            _live: Some(live),
-        }
+        Self { remote, shutdown, _live: Some(live) }
     }
 }
 

@@ -28,11 +28,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self {
-            max_connections: 100_000,
-            drain_timeout: Duration::from_secs(10),
-            nodelay: true,
-        }
+        Self { max_connections: 100_000, drain_timeout: Duration::from_secs(10), nodelay: true }
     }
 }
 
@@ -81,10 +77,7 @@ impl<H: ConnectionHandler> IoServer<H> {
 
     /// The addresses listened on.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect()
+        self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
     }
 
     /// The first address listened on.
@@ -131,14 +124,8 @@ impl<H: ConnectionHandler> IoServer<H> {
         tracing::info!(live = tracker.live(), "shutting down");
         self.shutdown.shutdown();
         acceptors.shutdown().await;
-        if tokio::time::timeout(self.config.drain_timeout, tracker.drained())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                live = tracker.live(),
-                "drain timeout: connections left open"
-            );
+        if tokio::time::timeout(self.config.drain_timeout, tracker.drained()).await.is_err() {
+            tracing::warn!(live = tracker.live(), "drain timeout: connections left open");
         }
         Ok(())
     }

@@ -14,9 +14,7 @@ pub struct ShutdownHandle {
 
 impl ShutdownHandle {
     pub(crate) fn new() -> Self {
-        Self {
-            sender: Arc::new(watch::Sender::new(false)),
-        }
+        Self { sender: Arc::new(watch::Sender::new(false)) }
     }
 
     /// Starts a graceful shutdown: listeners stop, every connection is
@@ -31,9 +29,7 @@ impl ShutdownHandle {
     }
 
     pub(crate) fn signal(&self) -> ShutdownSignal {
-        ShutdownSignal {
-            receiver: self.sender.subscribe(),
-        }
+        ShutdownSignal { receiver: self.sender.subscribe() }
     }
 }
 
@@ -72,9 +68,7 @@ impl Tracker {
     /// Counts a new connection until the guard drops.
     pub fn enter(self: &Arc<Self>) -> TrackerGuard {
         self.live.fetch_add(1, Ordering::AcqRel);
-        TrackerGuard {
-            tracker: self.clone(),
-        }
+        TrackerGuard { tracker: self.clone() }
     }
 
     /// Waits until no connection is live.

@@ -76,10 +76,7 @@ impl CloseFrame {
         while !reason.is_char_boundary(end) {
             end -= 1;
         }
-        Self {
-            code,
-            reason: reason[..end].to_owned(),
-        }
+        Self { code, reason: reason[..end].to_owned() }
     }
 
     /// Parses a received close body. `Ok(None)` is the empty body (no code).
@@ -94,10 +91,7 @@ impl CloseFrame {
                 }
                 let reason = simdutf8::basic::from_utf8(&body[2..])
                     .map_err(|_| ProtocolError::InvalidCloseReason)?;
-                Ok(Some(Self {
-                    code,
-                    reason: reason.to_owned(),
-                }))
+                Ok(Some(Self { code, reason: reason.to_owned() }))
             }
         }
     }
@@ -117,17 +111,13 @@ mod tests {
 
     #[test]
     fn sendable_codes_follow_the_registry() {
-        for code in [
-            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
-        ] {
+        for code in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014] {
             assert!(CloseCode(code).is_sendable(), "{code}");
         }
         for code in [3000, 3999, 4000, 4999] {
             assert!(CloseCode(code).is_sendable(), "{code}");
         }
-        for code in [
-            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
-        ] {
+        for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
             assert!(!CloseCode(code).is_sendable(), "{code}");
         }
     }
@@ -139,10 +129,7 @@ mod tests {
 
     #[test]
     fn one_byte_body_is_a_protocol_error() {
-        assert_eq!(
-            CloseFrame::parse(&[3]),
-            Err(ProtocolError::CloseFrameOneByte)
-        );
+        assert_eq!(CloseFrame::parse(&[3]), Err(ProtocolError::CloseFrameOneByte));
     }
 
     #[test]

@@ -32,10 +32,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_frame_size: 16 << 20,
-            max_message_size: 16 << 20,
-        }
+        Self { max_frame_size: 16 << 20, max_message_size: 16 << 20 }
     }
 }
 
@@ -55,10 +52,7 @@ pub enum Event {
 #[derive(Debug, Clone, Copy)]
 enum State {
     Header,
-    Payload {
-        header: FrameHeader,
-        processed: usize,
-    },
+    Payload { header: FrameHeader, processed: usize },
 }
 
 #[derive(Debug)]
@@ -104,10 +98,7 @@ impl Decoder {
                     };
                     self.check_header(&header)?;
                     buf.advance(len);
-                    self.state = State::Payload {
-                        header,
-                        processed: 0,
-                    };
+                    self.state = State::Payload { header, processed: 0 };
                 }
                 State::Payload { header, processed } => {
                     let len = header.payload_len as usize;
@@ -122,10 +113,7 @@ impl Decoder {
                         }
                     }
                     if available < len {
-                        self.state = State::Payload {
-                            header,
-                            processed: available,
-                        };
+                        self.state = State::Payload { header, processed: available };
                         return Ok(None);
                     }
                     self.state = State::Header;
@@ -189,10 +177,7 @@ impl Decoder {
         let so_far = self.fragmented.as_ref().map_or(0, |f| f.data.len()) as u64;
         let size = so_far + header.payload_len;
         if size > self.limits.max_message_size as u64 {
-            return Err(ProtocolError::MessageTooLarge {
-                size,
-                max: self.limits.max_message_size,
-            });
+            return Err(ProtocolError::MessageTooLarge { size, max: self.limits.max_message_size });
         }
         Ok(())
     }
@@ -222,10 +207,7 @@ impl Decoder {
                 if header.fin {
                     return self.finish_message(text, payload).map(Some);
                 }
-                self.fragmented = Some(Fragmented {
-                    text,
-                    data: payload,
-                });
+                self.fragmented = Some(Fragmented { text, data: payload });
                 Ok(None)
             }
             OpCode::Continuation => {
@@ -246,9 +228,7 @@ impl Decoder {
             return Ok(Event::Message(Message::Binary(data)));
         }
         self.utf8.finish()?;
-        Ok(Event::Message(Message::Text(Utf8Bytes::from_validated(
-            data,
-        ))))
+        Ok(Event::Message(Message::Text(Utf8Bytes::from_validated(data))))
     }
 }
 

@@ -36,11 +36,7 @@ impl OutFrame {
         let mut head = [0u8; MAX_SERVER_HEADER];
         let head_len = header.encoded_len();
         header.encode(&mut &mut head[..]);
-        Self {
-            head,
-            head_len: head_len as u8,
-            payload,
-        }
+        Self { head, head_len: head_len as u8, payload }
     }
 
     /// The frame for a data message.
@@ -53,19 +49,12 @@ impl OutFrame {
 
     /// A close frame; `None` sends the empty body.
     pub fn close(frame: Option<&CloseFrame>) -> Self {
-        Self::new(
-            OpCode::Close,
-            frame.map(CloseFrame::to_bytes).unwrap_or_default(),
-        )
+        Self::new(OpCode::Close, frame.map(CloseFrame::to_bytes).unwrap_or_default())
     }
 
     /// Bytes that are already a whole encoded frame (a prepared frame).
     pub fn encoded(frame: Bytes) -> Self {
-        Self {
-            head: [0; MAX_SERVER_HEADER],
-            head_len: 0,
-            payload: frame,
-        }
+        Self { head: [0; MAX_SERVER_HEADER], head_len: 0, payload: frame }
     }
 
     /// The header bytes (empty for a prepared frame).
@@ -143,11 +132,6 @@ mod tests {
     #[test]
     fn client_frame_is_masked() {
         let frame = encode_client_frame(OpCode::Text, true, b"Hello", [0x37, 0xfa, 0x21, 0x3d]);
-        assert_eq!(
-            frame,
-            [
-                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
-            ]
-        );
+        assert_eq!(frame, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
     }
 }

@@ -127,14 +127,7 @@ mod tests {
     use super::*;
 
     fn header(opcode: OpCode, len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
-        FrameHeader {
-            fin: true,
-            rsv1: false,
-            rsv23: false,
-            opcode,
-            mask,
-            payload_len: len,
-        }
+        FrameHeader { fin: true, rsv1: false, rsv23: false, opcode, mask, payload_len: len }
     }
 
     #[test]
@@ -147,11 +140,7 @@ mod tests {
                 assert_eq!(out.len(), h.encoded_len());
                 assert_eq!(FrameHeader::parse(&out), Ok(Some((h, out.len()))));
                 for cut in 0..out.len() {
-                    assert_eq!(
-                        FrameHeader::parse(&out[..cut]),
-                        Ok(None),
-                        "len {len} cut {cut}"
-                    );
+                    assert_eq!(FrameHeader::parse(&out[..cut]), Ok(None), "len {len} cut {cut}");
                 }
             }
         }
@@ -160,20 +149,14 @@ mod tests {
     #[test]
     fn rejects_non_minimal_16_bit_length() {
         let buf = [0x82, 0xfe, 0x00, 0x7d];
-        assert_eq!(
-            FrameHeader::parse(&buf),
-            Err(ProtocolError::NonMinimalLength)
-        );
+        assert_eq!(FrameHeader::parse(&buf), Err(ProtocolError::NonMinimalLength));
     }
 
     #[test]
     fn rejects_non_minimal_64_bit_length() {
         let mut buf = vec![0x82, 0xff];
         buf.extend_from_slice(&65535u64.to_be_bytes());
-        assert_eq!(
-            FrameHeader::parse(&buf),
-            Err(ProtocolError::NonMinimalLength)
-        );
+        assert_eq!(FrameHeader::parse(&buf), Err(ProtocolError::NonMinimalLength));
     }
 
     #[test]
@@ -193,9 +176,6 @@ mod tests {
 
     #[test]
     fn rejects_reserved_opcode() {
-        assert_eq!(
-            FrameHeader::parse(&[0x83, 0x00]),
-            Err(ProtocolError::ReservedOpcode(3))
-        );
+        assert_eq!(FrameHeader::parse(&[0x83, 0x00]), Err(ProtocolError::ReservedOpcode(3)));
     }
 }

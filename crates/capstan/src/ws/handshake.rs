@@ -80,9 +80,7 @@ pub struct Accepted {
 /// Whether the request asks for a WebSocket upgrade at all (an Upgrade
 /// header with the token "websocket"); other requests are plain HTTP.
 pub fn is_upgrade_request(request: &Request) -> bool {
-    request
-        .header_tokens("upgrade")
-        .any(|t| t.eq_ignore_ascii_case("websocket"))
+    request.header_tokens("upgrade").any(|t| t.eq_ignore_ascii_case("websocket"))
 }
 
 /// Checks an upgrade request and picks a subprotocol: the first one in the
@@ -97,10 +95,7 @@ pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, Hands
     if request.header("host").is_none() {
         return Err(HandshakeError::MissingHost);
     }
-    if !request
-        .header_tokens("connection")
-        .any(|t| t.eq_ignore_ascii_case("upgrade"))
-    {
+    if !request.header_tokens("connection").any(|t| t.eq_ignore_ascii_case("upgrade")) {
         return Err(HandshakeError::ConnectionNotUpgrade);
     }
     let mut keys = request.headers_named("sec-websocket-key");
@@ -113,9 +108,7 @@ pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, Hands
         Ok(raw) if raw.len() == 16 => {}
         _ => return Err(HandshakeError::InvalidKey),
     }
-    let version = request
-        .header("sec-websocket-version")
-        .ok_or(HandshakeError::MissingVersion)?;
+    let version = request.header("sec-websocket-version").ok_or(HandshakeError::MissingVersion)?;
     if version.trim() != VERSION {
         return Err(HandshakeError::UnsupportedVersion);
     }
@@ -123,10 +116,7 @@ pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, Hands
         .header_tokens("sec-websocket-protocol")
         .find(|offered| protocols.iter().any(|ours| ours == offered))
         .map(str::to_owned);
-    Ok(Accepted {
-        accept: accept_key(key),
-        protocol,
-    })
+    Ok(Accepted { accept: accept_key(key), protocol })
 }
 
 /// Sec-WebSocket-Accept for a key (§4.2.2 step 5.4).

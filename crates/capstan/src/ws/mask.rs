@@ -5,9 +5,7 @@
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
     let mut key = key;
     key.rotate_left(offset % 4);
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let word = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
     let mut chunks = data.chunks_exact_mut(8);
     for chunk in &mut chunks {
         let value = u64::from_ne_bytes(chunk.try_into().expect("chunk of 8")) ^ word;

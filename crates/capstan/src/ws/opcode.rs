@@ -58,10 +58,7 @@ mod tests {
     #[test]
     fn every_reserved_opcode_is_rejected() {
         for nibble in (0x3..=0x7).chain(0xB..=0xF) {
-            assert_eq!(
-                OpCode::from_nibble(nibble),
-                Err(ProtocolError::ReservedOpcode(nibble))
-            );
+            assert_eq!(OpCode::from_nibble(nibble), Err(ProtocolError::ReservedOpcode(nibble)));
         }
     }
 

@@ -44,11 +44,7 @@ impl Utf8Validator {
     pub fn finish(&mut self) -> Result<(), ProtocolError> {
         let complete = self.partial_len == 0;
         self.partial_len = 0;
-        if complete {
-            Ok(())
-        } else {
-            Err(ProtocolError::InvalidUtf8)
-        }
+        if complete { Ok(()) } else { Err(ProtocolError::InvalidUtf8) }
     }
 }
 
@@ -88,15 +84,10 @@ mod tests {
 
     #[test]
     fn rejects_invalid_bytes_split_anywhere() {
-        let bad = [
-            0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80,
-        ];
+        let bad =
+            [0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80];
         for a in 0..=bad.len() {
-            assert_eq!(
-                feed_split(&bad, &[a]),
-                Err(ProtocolError::InvalidUtf8),
-                "cut {a}"
-            );
+            assert_eq!(feed_split(&bad, &[a]), Err(ProtocolError::InvalidUtf8), "cut {a}");
         }
     }
 

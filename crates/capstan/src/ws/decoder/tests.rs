@@ -79,10 +79,7 @@ fn empty_messages_are_messages() {
     let events = decode_all(&mut decoder(), &bytes).unwrap();
     assert_eq!(
         events,
-        vec![
-            Event::Message(Message::text("")),
-            Event::Message(Message::binary(Vec::new()))
-        ]
+        vec![Event::Message(Message::text("")), Event::Message(Message::binary(Vec::new()))]
     );
 }
 
@@ -112,11 +109,7 @@ fn each_reserved_bit_is_1002() {
     for bit in [0x40, 0x20, 0x10] {
         let mut bytes = frame(OpCode::Text, true, b"x");
         bytes[0] |= bit;
-        assert_eq!(
-            error_of(&bytes),
-            ProtocolError::ReservedBitsSet,
-            "bit {bit:#x}"
-        );
+        assert_eq!(error_of(&bytes), ProtocolError::ReservedBitsSet, "bit {bit:#x}");
     }
 }
 
@@ -133,10 +126,7 @@ fn reserved_opcodes_are_1002() {
 
 #[test]
 fn control_frame_over_125_bytes_is_1002() {
-    assert_eq!(
-        error_of(&frame(OpCode::Ping, true, &[0; 126])),
-        ProtocolError::ControlFrameTooLong
-    );
+    assert_eq!(error_of(&frame(OpCode::Ping, true, &[0; 126])), ProtocolError::ControlFrameTooLong);
 }
 
 #[test]
@@ -147,10 +137,7 @@ fn control_frame_of_125_bytes_is_fine() {
 
 #[test]
 fn fragmented_control_frame_is_1002() {
-    assert_eq!(
-        error_of(&frame(OpCode::Ping, false, b"")),
-        ProtocolError::FragmentedControlFrame
-    );
+    assert_eq!(error_of(&frame(OpCode::Ping, false, b"")), ProtocolError::FragmentedControlFrame);
 }
 
 #[test]
@@ -165,10 +152,7 @@ fn continuation_without_start_is_1002() {
 fn new_message_inside_fragmented_one_is_1002() {
     let mut bytes = frame(OpCode::Text, false, b"a");
     bytes.extend(frame(OpCode::Text, true, b"b"));
-    assert_eq!(
-        error_of(&bytes),
-        ProtocolError::DataFrameInsideFragmentedMessage
-    );
+    assert_eq!(error_of(&bytes), ProtocolError::DataFrameInsideFragmentedMessage);
 }
 
 #[test]
@@ -181,10 +165,7 @@ fn invalid_utf8_is_1007() {
 #[test]
 fn binary_is_not_utf8_checked() {
     let events = decode_all(&mut decoder(), &frame(OpCode::Binary, true, &[0xff, 0xfe])).unwrap();
-    assert_eq!(
-        events,
-        vec![Event::Message(Message::binary(vec![0xff, 0xfe]))]
-    );
+    assert_eq!(events, vec![Event::Message(Message::binary(vec![0xff, 0xfe]))]);
 }
 
 #[test]
@@ -192,11 +173,7 @@ fn invalid_utf8_fails_in_the_first_fragment_before_the_message_ends() {
     let mut d = decoder();
     let mut buf = BytesMut::from(&frame(OpCode::Text, false, b"ok")[..]);
     assert_eq!(d.decode(&mut buf), Ok(None));
-    buf.extend_from_slice(&frame(
-        OpCode::Continuation,
-        false,
-        &[0xf4, 0x90, 0x80, 0x80],
-    ));
+    buf.extend_from_slice(&frame(OpCode::Continuation, false, &[0xf4, 0x90, 0x80, 0x80]));
     assert_eq!(d.decode(&mut buf), Err(ProtocolError::InvalidUtf8));
 }
 
@@ -224,58 +201,34 @@ fn character_split_across_fragments_is_valid() {
 
 #[test]
 fn truncated_character_at_message_end_is_1007() {
-    assert_eq!(
-        error_of(&frame(OpCode::Text, true, &[0xe2, 0x82])),
-        ProtocolError::InvalidUtf8
-    );
+    assert_eq!(error_of(&frame(OpCode::Text, true, &[0xe2, 0x82])), ProtocolError::InvalidUtf8);
 }
 
 #[test]
 fn frame_over_the_limit_is_1009_from_its_header_alone() {
-    let limits = Limits {
-        max_frame_size: 100,
-        max_message_size: 1000,
-    };
+    let limits = Limits { max_frame_size: 100, max_message_size: 1000 };
     let mut d = Decoder::new(Role::Server, limits);
     let bytes = frame(OpCode::Binary, true, &[0; 101]);
     let mut buf = BytesMut::from(&bytes[..8]);
     let err = d.decode(&mut buf).unwrap_err();
-    assert_eq!(
-        err,
-        ProtocolError::FrameTooLarge {
-            size: 101,
-            max: 100
-        }
-    );
+    assert_eq!(err, ProtocolError::FrameTooLarge { size: 101, max: 100 });
     assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
 }
 
 #[test]
 fn message_over_the_limit_is_1009() {
-    let limits = Limits {
-        max_frame_size: 100,
-        max_message_size: 150,
-    };
+    let limits = Limits { max_frame_size: 100, max_message_size: 150 };
     let mut d = Decoder::new(Role::Server, limits);
     let mut bytes = frame(OpCode::Binary, false, &[0; 100]);
     bytes.extend(frame(OpCode::Continuation, true, &[0; 51]));
     let err = decode_all(&mut d, &bytes).unwrap_err();
-    assert_eq!(
-        err,
-        ProtocolError::MessageTooLarge {
-            size: 151,
-            max: 150
-        }
-    );
+    assert_eq!(err, ProtocolError::MessageTooLarge { size: 151, max: 150 });
     assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
 }
 
 #[test]
 fn message_at_the_limit_is_accepted() {
-    let limits = Limits {
-        max_frame_size: 100,
-        max_message_size: 150,
-    };
+    let limits = Limits { max_frame_size: 100, max_message_size: 150 };
     let mut d = Decoder::new(Role::Server, limits);
     let mut bytes = frame(OpCode::Binary, false, &[0; 100]);
     bytes.extend(frame(OpCode::Continuation, true, &[0; 50]));
@@ -287,13 +240,7 @@ fn close_frame_with_code_and_reason() {
     let mut body = 1000u16.to_be_bytes().to_vec();
     body.extend_from_slice(b"done");
     let events = decode_all(&mut decoder(), &frame(OpCode::Close, true, &body)).unwrap();
-    assert_eq!(
-        events,
-        vec![Event::Close(Some(CloseFrame::new(
-            CloseCode::NORMAL,
-            "done"
-        )))]
-    );
+    assert_eq!(events, vec![Event::Close(Some(CloseFrame::new(CloseCode::NORMAL, "done")))]);
 }
 
 #[test]
@@ -304,10 +251,7 @@ fn close_frame_without_body() {
 
 #[test]
 fn close_frame_with_one_byte_is_1002() {
-    assert_eq!(
-        error_of(&frame(OpCode::Close, true, &[0x03])),
-        ProtocolError::CloseFrameOneByte
-    );
+    assert_eq!(error_of(&frame(OpCode::Close, true, &[0x03])), ProtocolError::CloseFrameOneByte);
 }
 
 #[test]

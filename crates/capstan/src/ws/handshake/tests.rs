@@ -147,10 +147,7 @@ fn subprotocol_follows_the_clients_order() {
 fn subprotocol_offers_across_header_lines() {
     let ours = vec!["b".to_string()];
     let request = valid("Sec-WebSocket-Protocol: a\r\nSec-WebSocket-Protocol: b\r\n");
-    assert_eq!(
-        accept(&request, &ours).unwrap().protocol.as_deref(),
-        Some("b")
-    );
+    assert_eq!(accept(&request, &ours).unwrap().protocol.as_deref(), Some("b"));
 }
 
 #[test]

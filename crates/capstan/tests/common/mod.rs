@@ -199,6 +199,7 @@ impl RawClient {
                         None,
                         "socket closes after the close frame"
                     );
+                    let _ = self.stream.shutdown().await;
                     return frame;
                 }
                 Some(_) => continue,

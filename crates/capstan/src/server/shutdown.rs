@@ -75,6 +75,9 @@ impl Tracker {
     pub async fn drained(&self) {
         loop {
             let notified = self.drained.notified();
+            tokio::pin!(notified);
+            // Register before checking, so a drop in between is not missed.
+            notified.as_mut().enable();
             if self.live() == 0 {
                 return;
             }

@@ -135,3 +135,79 @@ impl fmt::Debug for Topic {
         f.debug_struct("Topic").field("name", &self.name()).field("len", &self.len()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::http::Request;
+    use crate::ws::OutFrame;
+
+    fn conn() -> Conn {
+        let request = Request::from_head("GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        Conn::new("127.0.0.1:1".parse().unwrap(), request, None, 1 << 20)
+    }
+
+    fn queued(conn: &Conn) -> VecDeque<OutFrame> {
+        let mut batch = VecDeque::new();
+        conn.outbound().take(&mut batch);
+        batch
+    }
+
+    #[test]
+    fn publish_shares_one_encoded_frame_among_subscribers() {
+        let topic = Topic::new("t");
+        let conns: Vec<Conn> = (0..3).map(|_| conn()).collect();
+        for c in &conns {
+            topic.subscribe(c);
+        }
+        let delivery = topic.publish("hello");
+        assert_eq!(delivery, Delivery { queued: 3, refused: 0 });
+        let frames: Vec<OutFrame> = conns.iter().map(|c| queued(c).pop_front().unwrap()).collect();
+        let first = frames[0].payload().as_ptr();
+        for frame in &frames {
+            assert!(frame.head().is_empty(), "prepared frames carry their own header");
+            assert_eq!(frame.payload().as_ptr(), first, "same bytes, not a copy");
+            assert_eq!(&frame.payload()[..], b"\x81\x05hello");
+        }
+    }
+
+    #[test]
+    fn publish_except_skips_the_excluded() {
+        let topic = Topic::new("t");
+        let (a, b) = (conn(), conn());
+        topic.subscribe(&a);
+        topic.subscribe(&b);
+        assert_eq!(topic.publish_except("x", &[a.id()]).queued, 1);
+        assert!(queued(&a).is_empty());
+        assert_eq!(queued(&b).len(), 1);
+    }
+
+    #[test]
+    fn finishing_a_connection_leaves_its_topics() {
+        let topics = crate::pubsub::Topics::new();
+        let (a, b) = (conn(), conn());
+        let room = topics.subscribe("room", &a);
+        topics.subscribe("room", &b);
+        topics.subscribe("other", &a);
+        assert_eq!(a.topics().len(), 2);
+        a.finish();
+        assert_eq!(room.len(), 1);
+        assert!(topics.get("other").is_none(), "empty topics are dropped");
+        b.finish();
+        assert!(topics.is_empty());
+    }
+
+    #[test]
+    fn subscribe_twice_counts_once() {
+        let topic = Topic::new("t");
+        let a = conn();
+        assert!(topic.subscribe(&a));
+        assert!(!topic.subscribe(&a));
+        assert_eq!(topic.len(), 1);
+        assert!(topic.unsubscribe(&a));
+        assert!(!topic.unsubscribe(&a));
+        assert!(a.topics().is_empty());
+    }
+}

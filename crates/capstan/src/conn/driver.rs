@@ -214,7 +214,7 @@ impl<'c> Driver<'c> {
             State::Closing { info, .. } => info,
             State::Open => {
                 let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
-                self.writer.push(conn.outbound(), OutFrame::close(reply.as_ref()));
+                self.queue_close(conn, OutFrame::close(reply.as_ref()), Stop::Ended);
                 let (code, reason) = match frame {
                     Some(f) => (f.code, f.reason),
                     None => (CloseCode::NO_STATUS, String::new()),
@@ -239,7 +239,8 @@ impl<'c> Driver<'c> {
         let reason = error.to_string();
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
         if matches!(self.state, State::Open) {
-            self.queue_close(conn, CloseFrame::new(code, &reason));
+            let frame = CloseFrame::new(code, &reason);
+            self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Ended);
         }
         self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone()))).await;
         self.close_transport(conn).await;
@@ -302,18 +303,20 @@ impl<'c> Driver<'c> {
             return;
         }
         let frame = CloseFrame::new(code, reason);
-        self.queue_close(conn, frame.clone());
+        self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Close(frame.clone()));
         self.state = State::Closing {
             deadline: Instant::now() + self.config.close_timeout,
             info: CloseInfo { code, reason: frame.reason, cause },
         };
     }
 
-    /// Queues a close frame after everything queued; if the queue had
-    /// stopped already (overflow), ahead of what was not started.
-    fn queue_close(&mut self, conn: &Conn, frame: CloseFrame) {
-        if !conn.outbound().close(frame.clone()) {
-            self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
+    /// Queues a close frame after everything queued. If the queue had
+    /// stopped already: nothing to add when a close frame is queued there;
+    /// after an overflow, the close goes ahead of what was not started.
+    fn queue_close(&mut self, conn: &Conn, close: OutFrame, stop: Stop) {
+        match conn.outbound().stop_with(close.clone(), stop) {
+            Ok(()) | Err(Stop::Close(_) | Stop::Ended) => {}
+            Err(Stop::Overflow) => self.writer.replace_unstarted(conn.outbound(), close),
         }
     }
 

@@ -79,13 +79,19 @@ impl Outbound {
     /// Queues a close frame after everything already queued and stops
     /// taking messages. False if the queue had already stopped.
     pub fn close(&self, frame: CloseFrame) -> bool {
+        self.stop_with(OutFrame::close(Some(&frame)), Stop::Close(frame)).is_ok()
+    }
+
+    /// Queues `last` after everything already queued and stops taking
+    /// messages for `stop`; if the queue had stopped already, says why.
+    pub fn stop_with(&self, last: OutFrame, stop: Stop) -> Result<(), Stop> {
         let mut state = self.lock();
-        if state.stop.is_some() {
-            return false;
+        if let Some(existing) = &state.stop {
+            return Err(existing.clone());
         }
-        self.enqueue(&mut state, OutFrame::close(Some(&frame)));
-        state.stop = Some(Stop::Close(frame));
-        true
+        self.enqueue(&mut state, last);
+        state.stop = Some(stop);
+        Ok(())
     }
 
     /// Marks the queue ended: later sends are refused.

@@ -127,10 +127,4 @@ impl Writer {
         self.batch.push_back(frame);
     }
 
-    /// Queues `frame` after everything taken so far.
-    pub fn push(&mut self, out: &Outbound, frame: OutFrame) {
-        let _ = self.refill(out);
-        out.charge(frame.wire_len());
-        self.batch.push_back(frame);
-    }
 }

@@ -126,5 +126,4 @@ impl Writer {
         out.charge(frame.wire_len());
         self.batch.push_back(frame);
     }
-
 }

@@ -19,6 +19,8 @@ pub enum HeadError {
     TimedOut,
     /// The peer closed or the socket failed before a whole head arrived.
     Closed,
+    /// The server started shutting down before a whole head arrived (503).
+    ShuttingDown,
 }
 
 impl HeadError {
@@ -29,6 +31,7 @@ impl HeadError {
             Self::TooManyHeaders => Some(Rejection::new(431, "too many header fields")),
             Self::Malformed => Some(Rejection::new(400, "malformed HTTP request")),
             Self::TimedOut => Some(Rejection::new(408, "request head not received in time")),
+            Self::ShuttingDown => Some(Rejection::new(503, "server shutting down")),
             Self::Closed => None,
         }
     }
@@ -52,6 +55,7 @@ pub(crate) async fn read_head(
             Ok(None) => {}
             Err(ParseError::Malformed) => return Err(HeadError::Malformed),
             Err(ParseError::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+            Err(ParseError::TooLarge) => return Err(HeadError::TooLarge),
         }
         transport.readable().await.map_err(|_| HeadError::Closed)?;
         let room = (limit + 1).saturating_sub(buf.len()).min(4096);

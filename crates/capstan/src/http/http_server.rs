@@ -83,10 +83,13 @@ async fn serve<C: HttpComponent>(
 ) {
     let mut buf = BytesMut::new();
     let limit = config.max_head_size;
-    let head =
-        tokio::time::timeout(config.handshake_timeout, read_head(&transport, &mut buf, limit))
-            .await
-            .unwrap_or(Err(HeadError::TimedOut));
+    let mut shutdown = context.shutdown.clone();
+    let head = tokio::select! {
+        head = tokio::time::timeout(config.handshake_timeout, read_head(&transport, &mut buf, limit)) => {
+            head.unwrap_or(Err(HeadError::TimedOut))
+        }
+        () = shutdown.wait() => Err(HeadError::ShuttingDown),
+    };
     let request = match head {
         Ok(request) => request,
         Err(error) => {

@@ -45,8 +45,10 @@ impl Rejection {
     /// The whole HTTP/1.1 response.
     pub fn to_bytes(&self) -> Bytes {
         let body = format!("{}\n", self.message);
+        // RFC 9110 §7.8: a sender of Upgrade lists "upgrade" in Connection.
+        let connection = if self.header("upgrade").is_some() { "Upgrade, close" } else { "close" };
         let mut out = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: {connection}\r\n",
             self.status,
             reason_phrase(self.status),
             body.len()
@@ -91,6 +93,7 @@ mod tests {
         let text = String::from_utf8(r.to_bytes().to_vec()).unwrap();
         assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
         assert!(text.contains("\r\nUpgrade: websocket\r\n"));
+        assert!(text.contains("\r\nConnection: Upgrade, close\r\n"));
         assert!(text.contains("Content-Length: 15\r\n"));
         assert!(text.ends_with("\r\n\r\nupgrade please\n"));
     }

@@ -30,6 +30,8 @@ pub enum ParseError {
     Malformed,
     /// More header lines than the parser takes.
     TooManyHeaders,
+    /// A complete head longer than 64 KiB (offsets are 16-bit).
+    TooLarge,
 }
 
 /// The most header lines a request may have.
@@ -48,7 +50,7 @@ impl Request {
             Err(_) => return Err(ParseError::Malformed),
         };
         if len > u16::MAX as usize {
-            return Err(ParseError::TooManyHeaders);
+            return Err(ParseError::TooLarge);
         }
         let base = buf.as_ptr() as usize;
         let span = |part: &[u8]| -> Span {
@@ -96,10 +98,17 @@ impl Request {
         self.text(&self.target)
     }
 
-    /// The path, without the query.
+    /// The path, without the query (and without scheme and authority when
+    /// the target is in absolute form, `GET ws://host/path`).
     pub fn path(&self) -> &str {
         let target = self.target();
-        target.split_once('?').map_or(target, |(path, _)| path)
+        let target = target.split_once('?').map_or(target, |(path, _)| path);
+        match target.split_once("://") {
+            Some((_, rest)) if !target.starts_with('/') => {
+                rest.find('/').map_or("/", |slash| &rest[slash..])
+            }
+            _ => target,
+        }
     }
 
     /// The raw query string (after '?'), if any.
@@ -217,6 +226,16 @@ mod tests {
         assert_eq!(r.cookie("session"), Some("abc"));
         assert_eq!(r.cookie("theme"), Some("dark"));
         assert_eq!(r.cookie("none"), None);
+    }
+
+    #[test]
+    fn absolute_form_target_has_a_plain_path() {
+        let r = Request::from_head("GET ws://example.com/chat?x=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
+        assert_eq!(r.path(), "/chat");
+        assert_eq!(r.query(), Some("x=1"));
+        let r = Request::from_head("GET http://example.com HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(r.path(), "/");
     }
 
     #[test]

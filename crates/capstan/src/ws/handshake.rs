@@ -24,6 +24,8 @@ pub enum HandshakeError {
     HttpVersionTooOld,
     /// §4.1: a Host header is required (400).
     MissingHost,
+    /// RFC 9112 §3.2: more than one Host header (400).
+    MultipleHosts,
     /// §4.2.1: the Connection header must contain the token "Upgrade" (400).
     ConnectionNotUpgrade,
     /// §4.2.1: Sec-WebSocket-Key must be present, once (400).
@@ -43,6 +45,7 @@ impl HandshakeError {
             Self::MethodNotGet => (405, "a WebSocket handshake must use GET"),
             Self::HttpVersionTooOld => (400, "a WebSocket handshake needs HTTP/1.1"),
             Self::MissingHost => (400, "missing Host header"),
+            Self::MultipleHosts => (400, "more than one Host header"),
             Self::ConnectionNotUpgrade => (400, "Connection header must include Upgrade"),
             Self::MissingKey => (400, "missing Sec-WebSocket-Key header"),
             Self::InvalidKey => (400, "Sec-WebSocket-Key must be 16 bytes in base64"),
@@ -92,8 +95,10 @@ pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, Hands
     if !request.is_http11_or_later() {
         return Err(HandshakeError::HttpVersionTooOld);
     }
-    if request.header("host").is_none() {
-        return Err(HandshakeError::MissingHost);
+    match request.headers_named("host").count() {
+        0 => return Err(HandshakeError::MissingHost),
+        1 => {}
+        _ => return Err(HandshakeError::MultipleHosts),
     }
     if !request.header_tokens("connection").any(|t| t.eq_ignore_ascii_case("upgrade")) {
         return Err(HandshakeError::ConnectionNotUpgrade);

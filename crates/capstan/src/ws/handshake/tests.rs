@@ -162,3 +162,10 @@ fn plain_request_is_not_an_upgrade() {
     let request = Request::from_head("GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
     assert!(!is_upgrade_request(&request));
 }
+
+#[test]
+fn two_hosts_are_400() {
+    let err = accept(&valid("Host: other.example\r\n"), &[]).unwrap_err();
+    assert_eq!(err, HandshakeError::MultipleHosts);
+    assert_eq!(err.rejection().status(), 400);
+}

@@ -46,7 +46,13 @@ impl Writer {
                 out.wait().await;
                 continue;
             }
-            transport.writable().await?;
+            // A full socket may stay unwritable for good (a peer that does
+            // not read): keep listening to the queue, whose stop (overflow,
+            // close) must still be acted on.
+            tokio::select! {
+                ready = transport.writable() => ready?,
+                () = out.wait() => continue,
+            }
             match self.try_write(transport, out) {
                 Ok(()) => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,

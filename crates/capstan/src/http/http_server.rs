@@ -90,6 +90,11 @@ async fn serve<C: HttpComponent>(
         }
         () = shutdown.wait() => Err(HeadError::ShuttingDown),
     };
+    let head = match head {
+        // Shutdown started while the head was on its way: no new sessions.
+        Ok(_) if context.shutdown.is_triggered() => Err(HeadError::ShuttingDown),
+        head => head,
+    };
     let request = match head {
         Ok(request) => request,
         Err(error) => {

@@ -138,8 +138,13 @@ async fn accept_loop<H: ConnectionHandler>(
     shutdown: ShutdownHandle,
     tracker: Arc<Tracker>,
 ) {
+    let mut stopping = shutdown.signal();
     loop {
-        let (stream, remote) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopping.wait() => return,
+        };
+        let (stream, remote) = match accepted {
             Ok(accepted) => accepted,
             Err(error) => {
                 // Out of descriptors or a connection reset before accept: back

@@ -42,17 +42,6 @@ async fn answer_close(client: &mut RawClient, code: u16) {
     let _ = client.stream.shutdown().await;
 }
 
-/// The next data message, skipping pings and pongs.
-async fn next_message(client: &mut RawClient) -> Message {
-    loop {
-        match client.next_event().await {
-            Some(Event::Message(message)) => return message,
-            Some(Event::Ping(_) | Event::Pong(_)) => continue,
-            other => panic!("expected a message, got {other:?}"),
-        }
-    }
-}
-
 /// Waits for `n` connections to be opened, returning their handles in order.
 async fn opened(seen: &mut mpsc::UnboundedReceiver<Seen>, n: usize) -> Vec<Conn> {
     let mut conns = Vec::new();
@@ -256,7 +245,7 @@ async fn keepalive_keeps_a_connection_that_answers_pings() {
     }
     // Still open: a message goes through and nothing was closed.
     client.send_frame(OpCode::Text, true, b"still here").await;
-    assert_eq!(next_message(&mut client).await, Message::text("still here"));
+    assert_eq!(client.next_message().await, Message::text("still here"));
     match next_seen(&mut seen).await {
         Seen::Message(_, message) => assert_eq!(message, Message::text("still here")),
         other => panic!("expected the message, got {other:?}"),
@@ -360,13 +349,13 @@ async fn a_slow_handler_does_not_stall_other_connections() {
     a.send_frame(OpCode::Text, true, b"next").await;
 
     b.send_frame(OpCode::Text, true, b"fast").await;
-    assert_eq!(next_message(&mut b).await, Message::text("fast"));
+    assert_eq!(b.next_message().await, Message::text("fast"));
     assert!(steps.try_recv().is_err(), "A's handler is still pending");
 
     app.gate.notify_one();
-    assert_eq!(next_message(&mut a).await, Message::text("before-wait"));
-    assert_eq!(next_message(&mut a).await, Message::text("slow"));
-    assert_eq!(next_message(&mut a).await, Message::text("next"), "handled after the slow one");
+    assert_eq!(a.next_message().await, Message::text("before-wait"));
+    assert_eq!(a.next_message().await, Message::text("slow"));
+    assert_eq!(a.next_message().await, Message::text("next"), "handled after the slow one");
     assert_eq!(next_step(&mut steps).await, Step::SlowDone);
     drop((a, b));
     server.stop().await;
@@ -379,12 +368,12 @@ async fn an_awaiting_callback_does_not_stop_its_connections_output() {
     let mut client = RawClient::connect(server.addr, "/").await;
 
     client.send_frame(OpCode::Text, true, b"slow").await;
-    assert_eq!(next_message(&mut client).await, Message::text("before-wait"));
+    assert_eq!(client.next_message().await, Message::text("before-wait"));
     assert_eq!(next_step(&mut steps).await, Step::SlowWaiting);
     assert!(steps.try_recv().is_err(), "the handler is still pending");
 
     app.gate.notify_one();
-    assert_eq!(next_message(&mut client).await, Message::text("slow"));
+    assert_eq!(client.next_message().await, Message::text("slow"));
     assert_eq!(next_step(&mut steps).await, Step::SlowDone);
     drop(client);
     server.stop().await;
@@ -421,10 +410,10 @@ async fn attributes_set_on_open_are_read_back_per_connection() {
 
     bob.send_frame(OpCode::Text, true, b"hi").await;
     alice.send_frame(OpCode::Text, true, b"hello").await;
-    assert_eq!(next_message(&mut alice).await, Message::text("alice: hello"));
-    assert_eq!(next_message(&mut bob).await, Message::text("bob: hi"));
+    assert_eq!(alice.next_message().await, Message::text("alice: hello"));
+    assert_eq!(bob.next_message().await, Message::text("bob: hi"));
     alice.send_frame(OpCode::Text, true, b"again").await;
-    assert_eq!(next_message(&mut alice).await, Message::text("alice: again"));
+    assert_eq!(alice.next_message().await, Message::text("alice: again"));
     drop((alice, bob));
     server.stop().await;
 }

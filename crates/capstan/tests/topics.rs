@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use capstan::ws::{Event, OpCode};
+use capstan::ws::OpCode;
 use capstan::{
     CloseCause, CloseCode, CloseInfo, Component, Conn, Delivery, HttpServer, Message,
     PreparedMessage, Topic, Topics, WsConfig, WsServer,
@@ -48,17 +48,6 @@ async fn next_close_of(events: &mut Events) -> (Conn, CloseInfo) {
 
 fn ws<A: Component>(app: A, config: WsConfig) -> HttpServer<WsServer<A>> {
     HttpServer::new(WsServer::with_config(app, config))
-}
-
-/// The next data message, skipping pings and pongs.
-async fn next_message(client: &mut RawClient) -> Message {
-    loop {
-        match client.next_event().await {
-            Some(Event::Message(message)) => return message,
-            Some(Event::Ping(_) | Event::Pong(_)) => continue,
-            other => panic!("expected a message, got {other:?}"),
-        }
-    }
 }
 
 /// A bare socket that completed the handshake and has read nothing past the
@@ -117,13 +106,13 @@ async fn chat_message_reaches_everyone_but_its_sender() {
     assert_eq!(chat.room.len(), 3);
 
     a.send_frame(OpCode::Text, true, b"from a").await;
-    assert_eq!(next_message(&mut b).await, Message::text("from a"));
-    assert_eq!(next_message(&mut c).await, Message::text("from a"));
+    assert_eq!(b.next_message().await, Message::text("from a"));
+    assert_eq!(c.next_message().await, Message::text("from a"));
 
     b.send_frame(OpCode::Text, true, b"from b").await;
     // A's first message is B's: its own never came back.
-    assert_eq!(next_message(&mut a).await, Message::text("from b"));
-    assert_eq!(next_message(&mut c).await, Message::text("from b"));
+    assert_eq!(a.next_message().await, Message::text("from b"));
+    assert_eq!(c.next_message().await, Message::text("from b"));
 
     c.send_frame(OpCode::Close, true, &1000u16.to_be_bytes()).await;
     let frame = c.expect_close().await.unwrap();
@@ -131,7 +120,7 @@ async fn chat_message_reaches_everyone_but_its_sender() {
     next_close_of(&mut events).await;
     assert_eq!(chat.room.len(), 2, "a closed connection leaves the room");
     a.send_frame(OpCode::Text, true, b"bye").await;
-    assert_eq!(next_message(&mut b).await, Message::text("bye"));
+    assert_eq!(b.next_message().await, Message::text("bye"));
     drop((a, b));
     server.stop().await;
 }
@@ -183,19 +172,19 @@ async fn registry_publishes_to_subscribers_only_and_forgets_closed_connections()
     let delivery = topics.publish("room1", "one", &[]);
     assert_eq!(delivery, Delivery { queued: 2, refused: 0 });
     assert_eq!(topics.publish("room2", "two", &[]), Delivery { queued: 2, refused: 0 });
-    assert_eq!(next_message(&mut a).await, Message::text("one"));
-    assert_eq!(next_message(&mut a).await, Message::text("two"));
-    assert_eq!(next_message(&mut b).await, Message::text("one"));
+    assert_eq!(a.next_message().await, Message::text("one"));
+    assert_eq!(a.next_message().await, Message::text("two"));
+    assert_eq!(b.next_message().await, Message::text("one"));
     // C is not in room1: its first message is room2's.
-    assert_eq!(next_message(&mut c).await, Message::text("two"));
+    assert_eq!(c.next_message().await, Message::text("two"));
 
     // Unsubscribed: B gets no more of room1 (its next message is a direct one).
     assert!(topics.unsubscribe("room1", &conn_b));
     assert!(!topics.unsubscribe("room1", &conn_b));
     assert_eq!(topics.publish("room1", "three", &[]), Delivery { queued: 1, refused: 0 });
     conn_b.send_text("direct").unwrap();
-    assert_eq!(next_message(&mut b).await, Message::text("direct"));
-    assert_eq!(next_message(&mut a).await, Message::text("three"));
+    assert_eq!(b.next_message().await, Message::text("direct"));
+    assert_eq!(a.next_message().await, Message::text("three"));
     assert_eq!(room1.len(), 1);
 
     // A closes: it leaves room1 (its last subscriber) and room2 by itself.
@@ -298,7 +287,7 @@ async fn slow_consumer_among_readers(expect_close: bool) {
         normal.push(next_open(&mut events).await);
         readers.push(tokio::spawn(async move {
             for i in 0..COUNT {
-                assert_eq!(next_message(&mut client).await, Message::binary(numbered(i)));
+                assert_eq!(client.next_message().await, Message::binary(numbered(i)));
             }
             client
         }));

@@ -272,26 +272,12 @@ impl<'c> Driver<'c> {
         }
         match stop {
             Stop::Close(frame) => {
-                self.state = State::Closing {
-                    deadline: Instant::now() + self.config.close_timeout,
-                    info: CloseInfo {
-                        code: frame.code,
-                        reason: frame.reason,
-                        cause: CloseCause::ClosedByServer,
-                    },
-                };
+                self.enter_closing(frame.code, frame.reason, CloseCause::ClosedByServer);
             }
             Stop::Overflow => {
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
                 self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
-                self.state = State::Closing {
-                    deadline: Instant::now() + self.config.close_timeout,
-                    info: CloseInfo {
-                        code: frame.code,
-                        reason: frame.reason,
-                        cause: CloseCause::SlowConsumer,
-                    },
-                };
+                self.enter_closing(frame.code, frame.reason, CloseCause::SlowConsumer);
             }
             Stop::Ended => {}
         }
@@ -304,9 +290,15 @@ impl<'c> Driver<'c> {
         }
         let frame = CloseFrame::new(code, reason);
         self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Close(frame.clone()));
+        self.enter_closing(code, frame.reason, cause);
+    }
+
+    /// Our close frame is on its way: wait for the reply, within the close
+    /// timeout.
+    fn enter_closing(&mut self, code: CloseCode, reason: String, cause: CloseCause) {
         self.state = State::Closing {
             deadline: Instant::now() + self.config.close_timeout,
-            info: CloseInfo { code, reason: frame.reason, cause },
+            info: CloseInfo { code, reason, cause },
         };
     }
 

@@ -188,6 +188,17 @@ impl RawClient {
         }
     }
 
+    /// The next data message, skipping pings and pongs.
+    pub async fn next_message(&mut self) -> Message {
+        loop {
+            match self.next_event().await {
+                Some(Event::Message(message)) => return message,
+                Some(Event::Ping(_) | Event::Pong(_)) => continue,
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
+    }
+
     /// The server's close frame (skipping anything before it); then checks
     /// the server closes the TCP connection too.
     pub async fn expect_close(&mut self) -> Option<capstan::ws::CloseFrame> {

@@ -1,0 +1,112 @@
+//! The Capstan chat server: the Ratchet demo made real. Rooms, presence,
+//! direct messages, typing, history in SQLite that survives restarts, and
+//! reconnects that lose nothing (docs/chat-protocol.md).
+//!
+//! The stack: `IoServer(HttpServer(OriginCheck(WsServer(Chat))))`, with the
+//! web client served by the HTTP layer on the same port.
+
+pub mod chat;
+pub mod config;
+pub mod errors;
+pub mod names;
+pub mod protocol;
+pub mod rate;
+pub mod store;
+pub mod time;
+pub mod user;
+pub mod web;
+
+use std::io;
+use std::net::SocketAddr;
+
+use capstan::http::{OriginCheck, OriginPolicy};
+use capstan::ws::Limits;
+use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
+
+pub use chat::{Chat, ChatLimits};
+pub use config::Config;
+use store::{Store, StoreConfig};
+
+/// A chat server bound to its port, ready to run.
+pub struct ChatServer {
+    server: IoServer<HttpServer<OriginCheck<WsServer<Chat>>>>,
+    store: Store,
+}
+
+impl ChatServer {
+    /// Opens the database and binds the port.
+    pub async fn bind(config: &Config) -> io::Result<Self> {
+        let topics = Topics::new();
+        let store_config = StoreConfig {
+            retain_messages: config.retain_messages,
+            retain_days: config.retain_days,
+            history_on_join: config.history_on_join,
+            ..StoreConfig::default()
+        };
+        let store = Store::open(&config.db, store_config, topics.clone())
+            .map_err(|e| io::Error::other(format!("database {}: {e}", config.db.display())))?;
+        let limits = ChatLimits {
+            max_message_bytes: config.max_message_bytes,
+            rate: config.rate,
+            burst: config.burst,
+        };
+        let chat = Chat::new(store.clone(), topics, limits);
+        // Room for a maximal message in its JSON envelope; beyond, 1009.
+        let frame = (config.max_message_bytes * 6 + 4096).max(64 * 1024);
+        let ws_config = WsConfig {
+            limits: Limits { max_frame_size: frame, max_message_size: frame },
+            ..WsConfig::default()
+        };
+        let origins = OriginPolicy::same_host().or_origins(config.allowed_origins.iter().cloned());
+        let http =
+            HttpServer::new(OriginCheck::new(WsServer::with_config(chat, ws_config), origins))
+                .with_service(web::service());
+        let limits =
+            ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
+        let server = IoServer::bind((config.bind, config.port), http).await?.with_config(limits);
+        Ok(Self { server, store })
+    }
+
+    /// The address bound.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.server.local_addr()
+    }
+
+    /// A handle to stop the server.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.server.shutdown_handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or the shutdown handle, then closes every
+    /// connection (1001) and lets the store finish writing.
+    pub async fn run(self) -> io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `stop` resolves (or a signal, or the handle).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        let signals = async {
+            tokio::select! {
+                () = stop => {}
+                () = termination() => {}
+            }
+        };
+        let result = self.server.run_until(signals).await;
+        let store = self.store;
+        tokio::task::spawn_blocking(move || store.stop()).await.map_err(io::Error::other)?;
+        result
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else { return std::future::pending().await };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

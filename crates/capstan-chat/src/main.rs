@@ -1,0 +1,19 @@
+//! `capstan-chat`: run the chat server on its embedded defaults.
+
+use capstan_chat::{ChatServer, Config};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let config = Config::parse();
+    let server = ChatServer::bind(&config).await?;
+    let addr = server.local_addr()?;
+    let host =
+        if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
+    println!("Capstan chat: open http://{host}:{}/ in a browser", addr.port());
+    println!("  WebSocket ws://{host}:{}/ws, history in {}", addr.port(), config.db.display());
+    server.run().await
+}

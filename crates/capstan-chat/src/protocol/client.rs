@@ -1,0 +1,243 @@
+//! What clients send: envelopes parsed into commands, each failure named
+//! with its error code.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::errors::{ErrorCode, Refusal};
+
+/// A request from a client, checked for shape (not yet for meaning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Take a name (or rename), join `general`, resume `rooms`.
+    AddUser { username: String, session: Option<String>, rooms: BTreeMap<String, u64> },
+    /// Change the name.
+    RenameUser { username: String },
+    /// Post to a room.
+    Message { content: String, room: Option<String>, client_id: Option<String> },
+    /// Join a room, catching up after an id.
+    Join { room: String, after: Option<u64> },
+    /// Leave a room.
+    Leave { room: String },
+    /// List the rooms.
+    Rooms,
+    /// Page through a room's history.
+    History { room: String, before: Option<u64>, after: Option<u64>, limit: Option<u32> },
+    /// Typing indicator.
+    Typing { room: String, active: bool },
+    /// A direct message.
+    Direct { to: String, content: String, client_id: Option<String> },
+}
+
+impl Command {
+    /// The envelope type of this command.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::AddUser { .. } => "add_user",
+            Self::RenameUser { .. } => "rename_user",
+            Self::Message { .. } => "message",
+            Self::Join { .. } => "join",
+            Self::Leave { .. } => "leave",
+            Self::Rooms => "rooms",
+            Self::History { .. } => "history",
+            Self::Typing { .. } => "typing",
+            Self::Direct { .. } => "direct",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AddUser {
+    username: String,
+    session: Option<String>,
+    #[serde(default)]
+    rooms: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+struct Username {
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    content: String,
+    room: Option<String>,
+    client_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Join {
+    room: String,
+    after: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Room {
+    room: String,
+}
+
+#[derive(Deserialize)]
+struct History {
+    room: String,
+    before: Option<u64>,
+    after: Option<u64>,
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Typing {
+    room: String,
+    active: bool,
+}
+
+#[derive(Deserialize)]
+struct Direct {
+    to: String,
+    content: String,
+    client_id: Option<String>,
+}
+
+/// Parses one text message into a command.
+pub fn parse(text: &str) -> Result<Command, Refusal> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Refusal::new(ErrorCode::InvalidJson, format!("not JSON: {e}")))?;
+    let Value::Object(mut envelope) = value else {
+        return Err(Refusal::new(ErrorCode::InvalidEnvelope, "expected an object"));
+    };
+    let Some(Value::String(kind)) = envelope.remove("type") else {
+        return Err(Refusal::new(ErrorCode::InvalidEnvelope, "expected a string \"type\""));
+    };
+    let data = match envelope.remove("data") {
+        None | Some(Value::Null) => Value::Object(Default::default()),
+        Some(data @ Value::Object(_)) => data,
+        Some(_) => {
+            let refusal = Refusal::new(ErrorCode::InvalidEnvelope, "\"data\" must be an object");
+            return Err(refusal.for_type(&kind));
+        }
+    };
+    let command = match kind.as_str() {
+        "add_user" => fields(data, &kind).map(|d: AddUser| Command::AddUser {
+            username: d.username,
+            session: d.session,
+            rooms: d.rooms,
+        }),
+        "rename_user" => {
+            fields(data, &kind).map(|d: Username| Command::RenameUser { username: d.username })
+        }
+        "message" => fields(data, &kind).map(|d: Message| Command::Message {
+            content: d.content,
+            room: d.room,
+            client_id: d.client_id,
+        }),
+        "join" => fields(data, &kind).map(|d: Join| Command::Join { room: d.room, after: d.after }),
+        "leave" => fields(data, &kind).map(|d: Room| Command::Leave { room: d.room }),
+        "rooms" => Ok(Command::Rooms),
+        "history" => fields(data, &kind).and_then(|d: History| {
+            if d.before.is_some() && d.after.is_some() {
+                let message = "give \"before\" or \"after\", not both";
+                return Err(Refusal::new(ErrorCode::InvalidField, message).for_type(&kind));
+            }
+            Ok(Command::History { room: d.room, before: d.before, after: d.after, limit: d.limit })
+        }),
+        "typing" => {
+            fields(data, &kind).map(|d: Typing| Command::Typing { room: d.room, active: d.active })
+        }
+        "direct" => fields(data, &kind).map(|d: Direct| Command::Direct {
+            to: d.to,
+            content: d.content,
+            client_id: d.client_id,
+        }),
+        _ => {
+            let refusal = Refusal::new(ErrorCode::UnknownType, format!("unknown type {kind:?}"));
+            return Err(refusal.for_type(&kind));
+        }
+    }?;
+    Ok(command)
+}
+
+fn fields<T: DeserializeOwned>(data: Value, kind: &str) -> Result<T, Refusal> {
+    let client_id = data.get("client_id").and_then(Value::as_str).map(str::to_owned);
+    serde_json::from_value(data).map_err(|e| {
+        Refusal::new(ErrorCode::InvalidField, format!("{kind}: {e}"))
+            .for_type(kind)
+            .for_client_id(client_id.as_deref())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> ErrorCode {
+        parse(text).unwrap_err().code
+    }
+
+    #[test]
+    fn classic_demo_messages_parse() {
+        assert_eq!(
+            parse(r#"{"type":"add_user","data":{"username":"ann"}}"#).unwrap(),
+            Command::AddUser { username: "ann".into(), session: None, rooms: BTreeMap::new() }
+        );
+        assert_eq!(
+            parse(r#"{"type":"message","data":{"content":"hi"}}"#).unwrap(),
+            Command::Message { content: "hi".into(), room: None, client_id: None }
+        );
+        assert_eq!(
+            parse(r#"{"type":"rename_user","data":{"username":"bo"}}"#).unwrap(),
+            Command::RenameUser { username: "bo".into() }
+        );
+    }
+
+    #[test]
+    fn extended_messages_parse() {
+        let resume =
+            r#"{"type":"add_user","data":{"username":"a","session":"s","rooms":{"general":4}}}"#;
+        let Command::AddUser { rooms, session, .. } = parse(resume).unwrap() else { panic!() };
+        assert_eq!(session.as_deref(), Some("s"));
+        assert_eq!(rooms.get("general"), Some(&4));
+        assert_eq!(parse(r#"{"type":"rooms"}"#).unwrap(), Command::Rooms);
+        assert_eq!(
+            parse(r#"{"type":"typing","data":{"room":"r","active":true}}"#).unwrap(),
+            Command::Typing { room: "r".into(), active: true }
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        assert!(parse(r#"{"type":"message","data":{"content":"x","color":"red"},"v":2}"#).is_ok());
+    }
+
+    #[test]
+    fn each_malformed_envelope_has_its_code() {
+        assert_eq!(code("{not json"), ErrorCode::InvalidJson);
+        assert_eq!(code("[1,2]"), ErrorCode::InvalidEnvelope);
+        assert_eq!(code(r#"{"data":{}}"#), ErrorCode::InvalidEnvelope);
+        assert_eq!(code(r#"{"type":5}"#), ErrorCode::InvalidEnvelope);
+        assert_eq!(code(r#"{"type":"message","data":"hi"}"#), ErrorCode::InvalidEnvelope);
+        assert_eq!(code(r#"{"type":"shout","data":{}}"#), ErrorCode::UnknownType);
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields_are_invalid_field() {
+        let missing = parse(r#"{"type":"message","data":{}}"#).unwrap_err();
+        assert_eq!(missing.code, ErrorCode::InvalidField);
+        assert!(missing.message.contains("content"), "{}", missing.message);
+        assert_eq!(missing.request_type.as_deref(), Some("message"));
+        let mistyped = parse(r#"{"type":"message","data":{"content":7,"client_id":"c1"}}"#);
+        let mistyped = mistyped.unwrap_err();
+        assert_eq!(mistyped.code, ErrorCode::InvalidField);
+        assert_eq!(mistyped.client_id.as_deref(), Some("c1"));
+        assert_eq!(
+            code(r#"{"type":"join","data":{"room":"a","after":-1}}"#),
+            ErrorCode::InvalidField
+        );
+        assert_eq!(
+            code(r#"{"type":"history","data":{"room":"a","before":3,"after":1}}"#),
+            ErrorCode::InvalidField
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! What the server sends: envelopes built from the chat's values.
+
+use serde_json::{Value, json};
+
+use crate::errors::Refusal;
+use crate::store::StoredMessage;
+use crate::time::rfc3339;
+
+/// `{"type": kind, "data": data}` as text.
+pub fn envelope(kind: &str, data: Value) -> String {
+    json!({ "type": kind, "data": data }).to_string()
+}
+
+/// A stored message as clients see it.
+pub fn message_value(message: &StoredMessage) -> Value {
+    let mut value = json!({
+        "id": message.id,
+        "room": message.room,
+        "author": message.author,
+        "content": message.content,
+        "created": rfc3339(message.created_ms),
+    });
+    if let Some(client_id) = &message.client_id {
+        value["client_id"] = json!(client_id);
+    }
+    value
+}
+
+/// A list of stored messages.
+pub fn messages_value(messages: &[StoredMessage]) -> Value {
+    Value::Array(messages.iter().map(message_value).collect())
+}
+
+/// A message posted to a room.
+pub fn message(message: &StoredMessage) -> String {
+    envelope("message", message_value(message))
+}
+
+/// A direct message, to both its users.
+pub fn direct(message: &StoredMessage, to: &str) -> String {
+    let mut value = message_value(message);
+    value["to"] = json!(to);
+    envelope("direct", value)
+}
+
+/// The sender's acknowledgement: stored, with this id.
+pub fn ack(message: &StoredMessage, duplicate: bool) -> String {
+    let mut data = json!({ "id": message.id, "room": message.room, "duplicate": duplicate });
+    if let Some(client_id) = &message.client_id {
+        data["client_id"] = json!(client_id);
+    }
+    envelope("ack", data)
+}
+
+/// A refused request.
+pub fn error(refusal: &Refusal) -> String {
+    let mut data = json!({ "code": refusal.code.as_str(), "message": refusal.message });
+    if let Some(kind) = &refusal.request_type {
+        data["type"] = json!(kind);
+    }
+    if let Some(client_id) = &refusal.client_id {
+        data["client_id"] = json!(client_id);
+    }
+    envelope("error", data)
+}
+
+/// A notice for people.
+pub fn info(message: &str) -> String {
+    envelope("info", json!({ "message": message }))
+}
+
+/// Someone joined, left or renamed in a room.
+pub fn presence(
+    room: &str,
+    user: &str,
+    event: &str,
+    members: &[String],
+    from: Option<&str>,
+) -> String {
+    let mut data = json!({ "room": room, "user": user, "event": event, "members": members });
+    if let Some(from) = from {
+        data["from"] = json!(from);
+    }
+    envelope("presence", data)
+}
+
+/// Someone is (not) typing.
+pub fn typing(room: &str, user: &str, active: bool) -> String {
+    envelope("typing", json!({ "room": room, "user": user, "active": active }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::ErrorCode;
+
+    fn stored() -> StoredMessage {
+        StoredMessage {
+            room: "general".into(),
+            id: 7,
+            author: "ann".into(),
+            content: "<b>hi</b>".into(),
+            created_ms: 0,
+            client_id: Some("c1".into()),
+        }
+    }
+
+    #[test]
+    fn message_keeps_the_classic_fields() {
+        let value: Value = serde_json::from_str(&message(&stored())).unwrap();
+        assert_eq!(value["type"], "message");
+        assert_eq!(value["data"]["content"], "<b>hi</b>");
+        assert_eq!(value["data"]["author"], "ann");
+        assert_eq!(value["data"]["created"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(value["data"]["id"], 7);
+        assert_eq!(value["data"]["client_id"], "c1");
+    }
+
+    #[test]
+    fn error_names_code_type_and_client_id() {
+        let refusal = Refusal::new(ErrorCode::RateLimited, "slow down")
+            .for_type("message")
+            .for_client_id(Some("c9"));
+        let value: Value = serde_json::from_str(&error(&refusal)).unwrap();
+        assert_eq!(value["data"]["code"], "rate_limited");
+        assert_eq!(value["data"]["type"], "message");
+        assert_eq!(value["data"]["client_id"], "c9");
+    }
+}

@@ -1,0 +1,198 @@
+//! The room log: SQLite behind one thread, which stores messages in
+//! batches and delivers them. Catch-ups (join, resume) run on the same
+//! thread, between batches, so a room's history and its live stream are cut
+//! at the same point: nothing is missed, nothing is sent twice.
+
+mod db;
+mod worker;
+
+use std::path::Path;
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use capstan::{Conn, ConnId, Topics};
+
+pub use db::{Appended, Db, Page};
+pub use worker::member_names as worker_members;
+
+use crate::names::Room;
+
+/// A message to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The room's name.
+    pub room: String,
+    /// Who wrote it.
+    pub author: String,
+    /// The text.
+    pub content: String,
+    /// When the server received it.
+    pub created_ms: i64,
+    /// The sender's id for it, if any.
+    pub client_id: Option<String>,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The room's name.
+    pub room: String,
+    /// Its sequence number in the room, from 1.
+    pub id: u64,
+    /// Who wrote it.
+    pub author: String,
+    /// The text.
+    pub content: String,
+    /// When it was stored.
+    pub created_ms: i64,
+    /// The sender's id for it, if any.
+    pub client_id: Option<String>,
+}
+
+/// How the answer to a join is sent.
+#[derive(Debug, Clone)]
+pub enum JoinAnswer {
+    /// As the `add_user` answer (joining `general` after taking a name).
+    AddUser {
+        /// The name taken.
+        username: String,
+        /// The session token.
+        session: String,
+        /// The public rooms the user is in.
+        rooms: Vec<String>,
+    },
+    /// As `joined`.
+    Joined,
+}
+
+/// Work for the store's thread.
+#[derive(Debug)]
+pub enum Job {
+    /// Store a message, then deliver it and acknowledge it.
+    Append {
+        /// The message.
+        message: NewMessage,
+        /// Who sent it (gets the ack).
+        sender: Conn,
+        /// For a direct message: the recipient's name.
+        direct_to: Option<String>,
+    },
+    /// Subscribe to a room (public rooms) and send what was missed.
+    Join {
+        /// Who joins.
+        conn: Conn,
+        /// The room.
+        room: Room,
+        /// The last id seen, if resuming.
+        after: Option<u64>,
+        /// How to answer.
+        answer: JoinAnswer,
+    },
+    /// A page of history.
+    History {
+        /// Who asks.
+        conn: Conn,
+        /// The room.
+        room: String,
+        /// Messages below this id.
+        before: Option<u64>,
+        /// Messages above this id.
+        after: Option<u64>,
+        /// At most this many.
+        limit: usize,
+    },
+    /// The list of public rooms.
+    Rooms {
+        /// Who asks.
+        conn: Conn,
+    },
+    /// `conn` goes by `name` now: direct messages to `name` reach it.
+    Online {
+        /// The name.
+        name: String,
+        /// The connection.
+        conn: Conn,
+    },
+    /// `conn` no longer goes by `name`.
+    Offline {
+        /// The name.
+        name: String,
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Finish what is queued and stop.
+    Stop,
+}
+
+/// Limits of the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Messages kept per room (0: all).
+    pub retain_messages: u64,
+    /// Days messages are kept (0: forever).
+    pub retain_days: u64,
+    /// Messages sent with a plain join or `add_user`.
+    pub history_on_join: usize,
+    /// Most messages sent when resuming a room.
+    pub max_catch_up: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { retain_messages: 10_000, retain_days: 0, history_on_join: 50, max_catch_up: 500 }
+    }
+}
+
+/// Why a job was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreBusy {
+    /// The queue is full.
+    Full,
+    /// The thread has stopped.
+    Stopped,
+}
+
+/// The handle to the store's thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    jobs: SyncSender<Job>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+/// Jobs waiting at most; past it, messages are refused (`storage_failed`).
+const QUEUE: usize = 65_536;
+
+impl Store {
+    /// Opens the database at `path` and starts the thread.
+    pub fn open(path: &Path, config: StoreConfig, topics: Topics) -> rusqlite::Result<Self> {
+        Ok(Self::start(Db::open(path)?, config, topics))
+    }
+
+    /// Starts the thread over an open database.
+    pub fn start(db: Db, config: StoreConfig, topics: Topics) -> Self {
+        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("chat-store".into())
+            .spawn(move || worker::run(db, config, topics, queue))
+            .expect("spawn the store thread");
+        Self { jobs, thread: Arc::new(Mutex::new(Some(thread))) }
+    }
+
+    /// Queues a job without waiting.
+    pub fn submit(&self, job: Job) -> Result<(), StoreBusy> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => StoreBusy::Full,
+            TrySendError::Disconnected(_) => StoreBusy::Stopped,
+        })
+    }
+
+    /// Lets the thread finish what is queued, and waits for it.
+    pub fn stop(&self) {
+        let _ = self.jobs.send(Job::Stop);
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! What the chat keeps on each connection.
+
+use crate::rate::RateLimiter;
+
+/// The name a connection goes by, once it has one (a connection
+/// attribute, read by the store to list room members).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(pub String);
+
+/// A connection's chat state (a connection attribute).
+#[derive(Debug)]
+pub struct Session {
+    /// The name, once `add_user` succeeded.
+    pub name: Option<String>,
+    /// The token that lets a reconnecting client take its name back.
+    pub token: String,
+    /// Public rooms joined.
+    pub rooms: std::collections::BTreeSet<String>,
+    /// Requests allowed per second.
+    pub limiter: RateLimiter,
+}
+
+/// A random session token: 128 bits from the OS, in hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,101 @@
+//! The web client, compiled into the binary and served on the WebSocket's
+//! port.
+
+use bytes::Bytes;
+use capstan::HttpService;
+use capstan::http::HttpResponse;
+use http::{Method, StatusCode, header};
+use http_body_util::Full;
+
+/// One embedded file.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/",
+        content_type: "text/html; charset=utf-8",
+        body: include_str!("../web/index.html"),
+    },
+    Asset {
+        path: "/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../web/app.js"),
+    },
+    Asset {
+        path: "/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../web/style.css"),
+    },
+];
+
+/// Scripts and styles from this origin only; sockets to this host.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'";
+
+/// Serves the embedded files, `/healthz`, and 404 for the rest.
+pub fn service() -> HttpService {
+    HttpService::from_fn(|request: http::Request<_>| {
+        let response = answer(request.method(), request.uri().path());
+        async move { response }
+    })
+}
+
+fn answer(method: &Method, path: &str) -> HttpResponse {
+    if method != Method::GET && method != Method::HEAD {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD here\n");
+    }
+    if path == "/healthz" {
+        return plain(StatusCode::OK, "ok\n");
+    }
+    let path = if path == "/index.html" { "/" } else { path };
+    let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let body = if method == Method::HEAD {
+        Bytes::new()
+    } else {
+        Bytes::from_static(asset.body.as_bytes())
+    };
+    http::Response::builder()
+        .header(header::CONTENT_TYPE, asset.content_type)
+        .header(header::CONTENT_LENGTH, asset.body.len())
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CONTENT_SECURITY_POLICY, CSP)
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .body(Full::new(body))
+        .expect("static headers are valid")
+}
+
+fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
+    http::Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from_static(text.as_bytes())))
+        .expect("static headers are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_the_page_and_its_files() {
+        for path in ["/", "/index.html", "/app.js", "/style.css"] {
+            let response = answer(&Method::GET, path);
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert!(response.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        }
+        assert_eq!(answer(&Method::GET, "/healthz").status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn unknown_paths_and_methods() {
+        assert_eq!(answer(&Method::GET, "/etc/passwd").status(), StatusCode::NOT_FOUND);
+        assert_eq!(answer(&Method::POST, "/").status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+}

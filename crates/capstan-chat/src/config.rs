@@ -54,6 +54,11 @@ pub struct Config {
     /// Messages sent to a client joining a room.
     #[arg(long, env = "CHAT_HISTORY_ON_JOIN", default_value_t = 50)]
     pub history_on_join: usize,
+
+    /// Most messages stored in one transaction (one disk sync); 1 turns
+    /// batching off.
+    #[arg(long, env = "CHAT_STORE_BATCH", default_value_t = 512)]
+    pub store_batch: usize,
 }
 
 impl Config {

@@ -41,6 +41,7 @@ impl ChatServer {
             retain_messages: config.retain_messages,
             retain_days: config.retain_days,
             history_on_join: config.history_on_join,
+            max_batch: config.store_batch,
             ..StoreConfig::default()
         };
         let store = Store::open(&config.db, store_config, topics.clone())

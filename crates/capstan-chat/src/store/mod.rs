@@ -136,11 +136,20 @@ pub struct StoreConfig {
     pub history_on_join: usize,
     /// Most messages sent when resuming a room.
     pub max_catch_up: usize,
+    /// Most jobs taken from the queue at once; the messages among them are
+    /// stored in one transaction (one disk sync).
+    pub max_batch: usize,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { retain_messages: 10_000, retain_days: 0, history_on_join: 50, max_catch_up: 500 }
+        Self {
+            retain_messages: 10_000,
+            retain_days: 0,
+            history_on_join: 50,
+            max_catch_up: 500,
+            max_batch: 512,
+        }
     }
 }
 

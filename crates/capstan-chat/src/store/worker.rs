@@ -17,8 +17,6 @@ use crate::protocol::server as wire;
 use crate::time::now_ms;
 use crate::user::UserName;
 
-/// Most jobs taken in one batch.
-const MAX_BATCH: usize = 512;
 /// How often messages past their age are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
@@ -50,7 +48,7 @@ pub(super) fn run(db: Db, config: StoreConfig, topics: Topics, queue: Receiver<J
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < worker.config.max_batch.max(1) {
             match queue.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,

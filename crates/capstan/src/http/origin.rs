@@ -28,8 +28,9 @@ impl OriginPolicy {
 
     /// Also accepts these origins.
     pub fn or_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.allowed
-            .extend(origins.into_iter().map(|o| o.into().trim_end_matches('/').to_ascii_lowercase()));
+        self.allowed.extend(
+            origins.into_iter().map(|o| o.into().trim_end_matches('/').to_ascii_lowercase()),
+        );
         self
     }
 

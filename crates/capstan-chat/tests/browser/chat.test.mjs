@@ -1,0 +1,476 @@
+// The web client of capstan-chat in two headless browsers, against the real
+// server: Alice through a TCP proxy the test can cut, Bob directly.
+//
+//   node --test chat.test.mjs        (scripts/browser-test.sh does the setup)
+//
+// CAPSTAN_CHAT_BIN overrides the server binary (default target/debug/capstan-chat),
+// CHROMIUM_PATH the browser (default /usr/bin/chromium).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, ChatServer, freePort, startProxy } from './harness.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const WAIT = 15_000; // every wait is bounded by this
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot.png');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-chat-browser-'));
+let server = null;
+let proxy = null;
+const contexts = [];
+
+process.on('exit', () => server?.killNow());
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** `promise`, or nothing after `ms` (a timer that keeps nobody waiting). */
+function bounded(promise, ms) {
+  let timer;
+  const timeout = new Promise((r) => {
+    timer = setTimeout(r, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+after(async () => {
+  for (const context of contexts) await bounded(context.close().catch(() => {}), 10_000);
+  if (proxy) await bounded(proxy.close().catch(() => {}), 5_000);
+  if (server) await server.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers
+
+/** Polls `probe` until it returns a truthy value; bounded. */
+async function eventually(probe, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last && last.ok !== false) return last;
+    if (Date.now() > deadline) {
+      const seen = last && 'seen' in last ? last.seen : last;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen, null, 1)}`);
+    }
+    await sleep(100);
+  }
+}
+
+async function openUser(name, url, viewport) {
+  const profile = fs.mkdtempSync(path.join(tmp, `profile-${name}-`));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    timeout: WAIT,
+  });
+  contexts.push(context);
+  context.setDefaultTimeout(WAIT);
+  context.setDefaultNavigationTimeout(WAIT);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const user = { name, url, page, context, frames: [], pageErrors: [] };
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string') user.frames.push(f.payload);
+    });
+  });
+  page.on('pageerror', (err) => user.pageErrors.push(String(err)));
+  await page.goto(url);
+  return user;
+}
+
+const badge = (page) => page.getAttribute('[data-testid=connection-state]', 'data-state');
+
+async function waitBadge(user, states, what) {
+  const wanted = [].concat(states);
+  await eventually(async () => {
+    const s = await badge(user.page);
+    return { ok: wanted.includes(s), seen: s };
+  }, `${user.name}'s badge to be ${what || wanted.join(' or ')}`);
+}
+
+/** The messages shown in the current room, top to bottom. */
+function readMessages(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#messages [data-testid=message]')].map((li) => ({
+      id: li.dataset.id ? Number(li.dataset.id) : null,
+      author: li.querySelector('[data-testid=message-author]')?.textContent ?? '',
+      content: li.querySelector('[data-testid=message-content]')?.textContent ?? '',
+      pending: li.dataset.pending === 'true',
+    })),
+  );
+}
+
+/** Waits until `check(list)` holds for the messages `user` sees. */
+async function waitMessages(user, check, what) {
+  return eventually(async () => {
+    const list = await readMessages(user.page);
+    return { ok: !!check(list), seen: list.map((m) => `${m.id ?? 'pending'} ${m.author}: ${m.content}`), list };
+  }, `${user.name} to see ${what}`);
+}
+
+const count = (list, text) => list.filter((m) => m.content === text).length;
+const contents = (list) => list.map((m) => m.content);
+
+/** Every text shown exactly once, in this order, none pending, and nothing else. */
+function exactly(expected) {
+  return (list) =>
+    list.length === expected.length &&
+    list.every((m, i) => m.content === expected[i] && !m.pending && m.id !== null) &&
+    list.every((m, i) => i === 0 || m.id > list[i - 1].id);
+}
+
+async function say(user, text, { enter = false } = {}) {
+  await user.page.fill('[data-testid=message-input]', text);
+  if (enter) await user.page.press('[data-testid=message-input]', 'Enter');
+  else await user.page.click('[data-testid=send-button]');
+}
+
+async function login(user, name) {
+  const { page } = user;
+  await page.locator('[data-testid=login]').waitFor({ state: 'visible' });
+  await page.fill('[data-testid=name-input]', name);
+  await page.click('[data-testid=login-button]');
+}
+
+async function loggedIn(user) {
+  await user.page.locator('[data-testid=login]').waitFor({ state: 'hidden' });
+  await waitBadge(user, 'online');
+  await user.page.waitForFunction(() => window.chat && window.chat.named(), null, { timeout: WAIT });
+}
+
+async function openRoom(user, room) {
+  await user.page.click(`[data-testid=room][data-room="${room}"] .room-button, [data-testid=dm][data-room="${room}"] .room-button`);
+  await eventually(async () => (await user.page.evaluate(() => window.chat.room())) === room, `${user.name} to open ${room}`);
+}
+
+async function joinRoom(user, room) {
+  await user.page.fill('[data-testid=join-input]', room);
+  await user.page.click('[data-testid=join-button]');
+  await eventually(async () => (await user.page.evaluate(() => window.chat.room())) === room, `${user.name} to be in ${room}`);
+}
+
+const unreadOf = (user, room) =>
+  user.page.evaluate((r) => {
+    const li = document.querySelector(`[data-testid=room][data-room="${CSS.escape(r)}"], [data-testid=dm][data-room="${CSS.escape(r)}"]`);
+    if (!li) return null;
+    return li.querySelector('[data-testid=unread]')?.textContent ?? '0';
+  }, room);
+
+// --------------------------------------------------------------------- test
+
+test('the chat web client, two browsers, a cut connection and a restart', { timeout: 115_000 }, async (t) => {
+  let broken = null;
+  // Steps build on each other: after a failure the rest are skipped.
+  const step = (name, fn) =>
+    t.test(name, async (st) => {
+      if (broken) {
+        st.skip(`skipped: "${broken}" failed`);
+        return;
+      }
+      try {
+        await fn(st);
+      } catch (err) {
+        broken = name;
+        if (server) err.message += `\n--- server output (tail) ---\n${server.log()}`;
+        throw err;
+      }
+    });
+
+  const serverPort = await freePort();
+  server = new ChatServer({ port: serverPort, db: path.join(tmp, 'chat.db') });
+  let alice;
+  let bob;
+  const A1 = 'hello from alice';
+  const B1 = 'hi alice, bob here';
+  const A2 = 'nice to see you, bob';
+  const OFF = ['offline one', 'offline two', 'offline three'];
+  const B2 = 'bob: are you there?';
+  const B3 = 'bob: I will wait';
+  const PAYLOAD = '<img src=x onerror=window.__pwned=1>';
+  const general = [A1, B1, A2, B2, B3, ...OFF];
+
+  await step('the server starts and serves the client', async () => {
+    await server.start();
+    proxy = await startProxy(serverPort);
+    alice = await openUser('alice', `http://127.0.0.1:${proxy.port}/`, { width: 1200, height: 750 });
+    bob = await openUser('bob', `http://127.0.0.1:${serverPort}/`, { width: 1000, height: 700 });
+    for (const u of [alice, bob]) {
+      assert.equal(await u.page.title(), 'Capstan chat');
+      await u.page.locator('[data-testid=name-input]').waitFor({ state: 'visible' });
+    }
+  });
+
+  await step('both pick names; a refused name shows the server message', async () => {
+    await login(alice, 'alice');
+    await loggedIn(alice);
+    await login(bob, 'ALICE'); // taken (names are case-insensitive)
+    const error = bob.page.locator('[data-testid=login-error]');
+    await error.waitFor({ state: 'visible' });
+    const refusal = await eventually(
+      () =>
+        bob.frames
+          .map((f) => JSON.parse(f))
+          .find((e) => e.type === 'error' && e.data && e.data.type === 'add_user'),
+      'an error envelope answering add_user',
+    );
+    assert.equal(refusal.data.code, 'name_taken');
+    assert.equal((await error.textContent()).trim(), refusal.data.message);
+    await bob.page.fill('[data-testid=name-input]', 'bob');
+    await bob.page.click('[data-testid=login-button]');
+    await loggedIn(bob);
+    assert.equal(await bob.page.textContent('[data-testid=me]'), 'bob');
+    await eventually(
+      async () => (await alice.page.locator('[data-testid=member][data-name=bob]').count()) === 1,
+      'bob in the presence list of alice',
+    );
+  });
+
+  await step('they talk in general; every message shows once on both sides', async () => {
+    await say(alice, A1);
+    await waitMessages(bob, (l) => count(l, A1) === 1, 'A1');
+    await say(bob, B1, { enter: true });
+    await waitMessages(alice, (l) => count(l, B1) === 1, 'B1');
+    await say(alice, A2);
+    for (const u of [alice, bob]) await waitMessages(u, exactly([A1, B1, A2]), 'the first three messages once each');
+    const shown = await readMessages(alice.page);
+    assert.deepEqual(
+      shown.map((m) => m.author),
+      ['alice', 'bob', 'alice'],
+    );
+    const times = await alice.page.$$eval('#messages [data-testid=message-time]', (ts) => ts.map((x) => x.textContent));
+    assert.equal(times.length, 3);
+    for (const time of times) assert.match(time, /\d/);
+  });
+
+  await step('typing indicator', async () => {
+    await bob.page.fill('[data-testid=message-input]', 'I am typing something');
+    await eventually(
+      async () => (await alice.page.textContent('[data-testid=typing]')) === 'bob is typing…',
+      'alice to see "bob is typing…"',
+    );
+    await bob.page.fill('[data-testid=message-input]', '');
+    await eventually(async () => (await alice.page.textContent('[data-testid=typing]')) === '', 'the indicator to go');
+  });
+
+  await step("alice's connection is cut: her messages wait, pending", async () => {
+    proxy.cut();
+    await waitBadge(alice, ['reconnecting', 'offline'], 'reconnecting or offline');
+    for (const text of OFF) await say(alice, text);
+    await waitMessages(
+      alice,
+      (l) => l.filter((m) => m.pending).map((m) => m.content).join('\n') === OFF.join('\n') && contents(l).slice(-3).join('\n') === OFF.join('\n'),
+      'her 3 messages pending, at the end',
+    );
+    const kept = await alice.page.evaluate(() => Object.values(localStorage).join('\n'));
+    for (const text of OFF) assert.ok(kept.includes(text), `"${text}" kept in localStorage`);
+    await say(bob, B2);
+    await say(bob, B3);
+    await waitMessages(bob, exactly([A1, B1, A2, B2, B3]), 'his two messages');
+    const aliceNow = await readMessages(alice.page);
+    assert.equal(count(aliceNow, B2), 0, 'alice is really cut off');
+    assert.notEqual(await badge(alice.page), 'online');
+  });
+
+  await step('the connection comes back: all delivered once, in order, none pending', async () => {
+    proxy.restore();
+    await waitBadge(alice, 'online');
+    for (const u of [alice, bob]) await waitMessages(u, exactly(general), 'all 8 messages, once each, in order');
+    await sleep(500); // anything late (a duplicate) would show now
+    for (const u of [alice, bob]) {
+      const list = await readMessages(u.page);
+      assert.deepEqual(contents(list), general, `${u.name} sees each message once, in order`);
+      assert.equal(list.filter((m) => m.pending).length, 0);
+    }
+    assert.deepEqual(await readMessages(alice.page), await readMessages(bob.page));
+  });
+
+  await step('user text is never HTML', async () => {
+    await say(bob, PAYLOAD);
+    general.push(PAYLOAD);
+    for (const u of [alice, bob]) {
+      await waitMessages(u, exactly(general), 'the payload as text');
+      assert.equal(await u.page.locator('#messages img').count(), 0);
+      assert.equal(await u.page.evaluate(() => typeof window.__pwned), 'undefined');
+    }
+  });
+
+  await step('rooms: validation, join, unread counts, direct messages, leave', async () => {
+    await alice.page.fill('[data-testid=join-input]', 'Bad Room!');
+    await alice.page.click('[data-testid=join-button]');
+    await alice.page.locator('[data-testid=join-error]').waitFor({ state: 'visible' });
+    await joinRoom(alice, 'random');
+    assert.equal(await alice.page.textContent('[data-testid=room-title]'), '#random');
+    await say(alice, 'R1 in random');
+    await joinRoom(bob, 'random');
+    await waitMessages(bob, exactly(['R1 in random']), 'the history of random');
+    await openRoom(bob, 'general');
+    await say(alice, 'R2 in random');
+    await eventually(async () => (await unreadOf(bob, 'random')) === '1', 'an unread count of 1 on random');
+    await openRoom(bob, 'random');
+    await waitMessages(bob, exactly(['R1 in random', 'R2 in random']), 'both messages of random');
+    assert.equal(await unreadOf(bob, 'random'), '0');
+
+    // A direct conversation: alice clicks bob in the presence list.
+    await alice.page.click('[data-testid=member][data-name=bob] button');
+    await eventually(async () => (await alice.page.evaluate(() => window.chat.room())) === '@alice|bob', 'the room @alice|bob');
+    assert.equal(await alice.page.textContent('[data-testid=room-title]'), '@bob');
+    await say(alice, 'psst, bob');
+    await eventually(async () => (await unreadOf(bob, '@alice|bob')) === '1', 'the conversation listed for bob, 1 unread');
+    await openRoom(bob, '@alice|bob');
+    await waitMessages(bob, exactly(['psst, bob']), 'the direct message');
+    await say(bob, 'yes?');
+    await waitMessages(alice, exactly(['psst, bob', 'yes?']), 'the answer');
+
+    // Bob leaves random: it goes from his sidebar and from alice's presence list.
+    await openRoom(alice, 'random');
+    await bob.page.click('[data-testid=room][data-room=random] [data-testid=leave-room]');
+    await eventually(async () => (await bob.page.locator('[data-testid=room][data-room=random]').count()) === 0, 'random gone from bob');
+    await eventually(
+      async () => (await alice.page.locator('[data-testid=member][data-name=bob]').count()) === 0,
+      'bob gone from the people in random',
+    );
+    await openRoom(alice, 'general');
+    await openRoom(bob, 'general');
+  });
+
+  await step('scroll-back fetches older history and keeps the place', async () => {
+    // A third user, from a plain WebSocket in bob's page, writes 60 messages.
+    const stored = await bob.page.evaluate(
+      async ({ url, n }) => {
+        const ws = new WebSocket(url);
+        let waiting = null; // { pred, resolve }
+        ws.onmessage = (e) => {
+          const env = JSON.parse(e.data);
+          if (waiting && waiting.pred(env)) {
+            const { resolve } = waiting;
+            waiting = null;
+            resolve(env);
+          }
+        };
+        // Sends, then waits (bounded) for the first envelope that `pred` accepts.
+        const ask = (request, pred) =>
+          new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(request)}`)), 5000);
+            waiting = {
+              pred,
+              resolve: (env) => {
+                clearTimeout(timer);
+                resolve(env);
+              },
+            };
+            ws.send(JSON.stringify(request));
+          });
+        await new Promise((resolve, reject) => {
+          ws.onopen = resolve;
+          ws.onerror = () => reject(new Error('cannot connect'));
+        });
+        await ask({ type: 'add_user', data: { username: 'seeder' } }, (e) => e.type === 'add_user');
+        await ask({ type: 'join', data: { room: 'history' } }, (e) => e.type === 'joined');
+        let ok = 0;
+        const until = Date.now() + 40000;
+        for (let i = 1; i <= n && Date.now() < until; ) {
+          const client_id = `seed-${i}`;
+          const answer = await ask(
+            { type: 'message', data: { room: 'history', content: `old message ${i}`, client_id } },
+            (e) => (e.type === 'ack' || e.type === 'error') && e.data.client_id === client_id,
+          );
+          if (answer.type === 'ack') {
+            ok++;
+            i++;
+          } else if (answer.data.code === 'rate_limited') {
+            await new Promise((r) => setTimeout(r, 1100)); // wait, send it again
+          } else {
+            throw new Error(`refused: ${JSON.stringify(answer.data)}`);
+          }
+        }
+        ws.close();
+        return ok;
+      },
+      { url: `ws://127.0.0.1:${serverPort}/ws`, n: 60 },
+    );
+    assert.equal(stored, 60);
+    const all = Array.from({ length: 60 }, (_, i) => `old message ${i + 1}`);
+    await joinRoom(alice, 'history');
+    const first = await waitMessages(alice, (l) => l.length >= 50 && contents(l).at(-1) === all[59], 'the latest messages of history');
+    assert.ok(first.list[0].id > 1, 'only the latest ones come first');
+    const topId = first.list[0].id;
+    // To the top: the older ones are fetched and put above, the view stays put.
+    await alice.page.evaluate(() => {
+      document.getElementById('messages').scrollTop = 0;
+    });
+    await waitMessages(alice, exactly(all), 'all 60, once each, in order');
+    const place = await alice.page.evaluate((id) => {
+      const list = document.getElementById('messages');
+      const li = list.querySelector(`[data-testid=message][data-id="${id}"]`);
+      return { top: list.scrollTop, offset: li.offsetTop - list.scrollTop };
+    }, topId);
+    assert.ok(place.top > 0, `the view did not jump to the very top (${JSON.stringify(place)})`);
+    assert.ok(Math.abs(place.offset) < 120, `the message that was on top is still in view (${JSON.stringify(place)})`);
+    await openRoom(alice, 'general');
+  });
+
+  await step('phone width: input and send button visible, sidebar behind a button', async () => {
+    const page = bob.page;
+    await page.setViewportSize({ width: 375, height: 700 });
+    for (const id of ['message-input', 'send-button', 'menu-button']) {
+      const el = page.locator(`[data-testid=${id}]`);
+      assert.ok(await el.isVisible(), `${id} visible`);
+      const box = await el.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 375 && box.y + box.height <= 700, `${id} inside the screen: ${JSON.stringify(box)}`);
+    }
+    assert.equal(await page.locator('[data-testid=sidebar]').isVisible(), false);
+    await page.click('[data-testid=menu-button]');
+    await page.locator('[data-testid=sidebar]').waitFor({ state: 'visible' });
+    await page.click('[data-testid=room][data-room=general] .room-button');
+    await page.locator('[data-testid=sidebar]').waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 1000, height: 700 });
+  });
+
+  await step('the server restarts: after a reload the history is still there', async () => {
+    await server.stop();
+    await waitBadge(alice, ['reconnecting', 'offline'], 'reconnecting or offline');
+    await waitBadge(bob, ['reconnecting', 'offline'], 'reconnecting or offline');
+    await server.start();
+    for (const u of [alice, bob]) {
+      await u.page.reload();
+      await loggedIn(u);
+      await waitMessages(u, exactly(general), 'the history of general after the restart');
+    }
+    assert.equal(await alice.page.locator('[data-testid=room][data-room=random]').count(), 1, 'random still listed for alice');
+    await openRoom(alice, '@alice|bob');
+    await waitMessages(alice, exactly(['psst, bob', 'yes?']), 'the direct conversation after the restart');
+    await openRoom(alice, 'general');
+  });
+
+  await step('a screenshot of alice at 1200x750 → docs/screenshot.png', async () => {
+    await say(bob, 'Back after the restart, all there');
+    general.push('Back after the restart, all there');
+    await waitMessages(alice, exactly(general), 'the last message');
+    await bob.page.fill('[data-testid=message-input]', 'typing…');
+    await eventually(async () => (await alice.page.textContent('[data-testid=typing]')) === 'bob is typing…', 'the typing line');
+    await alice.page.setViewportSize({ width: 1200, height: 750 });
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await alice.page.screenshot({ path: SCREENSHOT });
+    assert.ok(fs.statSync(SCREENSHOT).size > 10_000);
+    await bob.page.fill('[data-testid=message-input]', '');
+  });
+
+  await step('no script errors in either page', async () => {
+    assert.deepEqual(alice.pageErrors, []);
+    assert.deepEqual(bob.pageErrors, []);
+  });
+});

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The chat's browser test: headless Chromium (Debian's package) driven by
+# playwright-core, against the real server binary.
+#
+#   scripts/browser-test.sh
+#
+# Installs what is missing (chromium with apt, node/npm with apt if absent,
+# playwright-core with `npm ci`; no browser download), builds capstan-chat,
+# then runs `node --test`. Exits non-zero when anything fails.
+# CAPSTAN_CHAT_BIN=path runs the test against another server binary (no build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+test_dir=crates/capstan-chat/tests/browser
+
+apt_updated=0
+apt_install() {
+    if [ "$apt_updated" = 0 ]; then
+        apt-get update
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing chromium (Debian package)"
+    apt_install chromium
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "== installing node and npm (Debian packages)"
+    apt_install nodejs npm
+fi
+
+# playwright-core only, from the lock file; browsers are never downloaded.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
+    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
+    echo "== npm ci in $test_dir"
+    (cd "$test_dir" && npm ci --no-audit --no-fund)
+fi
+
+if [ -z "${CAPSTAN_CHAT_BIN:-}" ]; then
+    echo "== cargo build -p capstan-chat"
+    cargo build -p capstan-chat
+    export CAPSTAN_CHAT_BIN="$root/target/debug/capstan-chat"
+fi
+
+echo "== browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
+cd "$test_dir"
+exec node --test --test-reporter=spec chat.test.mjs

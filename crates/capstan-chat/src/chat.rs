@@ -137,14 +137,18 @@ impl Chat {
                 if !with_session(conn, |s| s.rooms.remove(&room)) {
                     return Err(not_in_room(&room));
                 }
-                if let Some(topic) = self.topics.get(&room) {
-                    topic.unsubscribe(conn);
-                }
-                let _ = conn.send_text(wire::envelope("left", serde_json::json!({ "room": room })));
-                self.announce_leave(conn, &room);
-                Ok(())
+                // Through the store's queue, behind a join of this room
+                // that may still wait there.
+                self.submit(Job::Leave { conn: conn.clone(), room: room.clone() }).inspect_err(
+                    |_| {
+                        with_session(conn, |s| s.rooms.insert(room));
+                    },
+                )
             }
-            Command::Rooms => self.submit(Job::Rooms { conn: conn.clone() }),
+            Command::Rooms => {
+                named(conn)?;
+                self.submit(Job::Rooms { conn: conn.clone() })
+            }
             Command::History { room, before, after, limit } => {
                 let name = named(conn)?;
                 let room = Room::parse(&room)?;
@@ -277,18 +281,18 @@ impl Chat {
         }
         Ok(())
     }
+}
 
-    /// Tells a room that `conn`'s user left it.
-    fn announce_leave(&self, conn: &Conn, room: &str) {
-        let Some(name) = current_name(conn) else { return };
-        let Some(topic) = self.topics.get(room) else { return };
-        let members = worker_members(&topic.subscribers());
-        if members.contains(&name) {
-            return; // still there through another connection
-        }
-        topic.publish_except(wire::presence(room, &name, "leave", &members, None), &[conn.id()]);
-        topic.publish_except(wire::info(&format!("{name} left #{room}")), &[conn.id()]);
+/// Tells a room that `conn`'s user left it.
+pub(crate) fn announce_leave(topics: &Topics, conn: &Conn, room: &str) {
+    let Some(name) = current_name(conn) else { return };
+    let Some(topic) = topics.get(room) else { return };
+    let members = worker_members(&topic.subscribers());
+    if members.contains(&name) {
+        return; // still there through another connection
     }
+    topic.publish_except(wire::presence(room, &name, "leave", &members, None), &[conn.id()]);
+    topic.publish_except(wire::info(&format!("{name} left #{room}")), &[conn.id()]);
 }
 
 impl Component for Chat {
@@ -302,14 +306,14 @@ impl Component for Chat {
     }
 
     async fn on_message(&self, conn: &Conn, message: Message) {
-        let Message::Text(text) = message else {
-            let refusal = Refusal::new(
+        // Binary frames are refused, and count against the rate limit too.
+        let command = match message {
+            Message::Text(text) => protocol::parse(&text),
+            Message::Binary(_) => Err(Refusal::new(
                 ErrorCode::BinaryUnsupported,
                 "binary messages are not part of the protocol",
-            );
-            return send_refusal(conn, &refusal);
+            )),
         };
-        let command = protocol::parse(&text);
         let (kind, client_id) = match &command {
             Ok(command) => (Some(command.type_name()), command_client_id(command)),
             Err(refusal) => (refusal.request_type.as_deref(), refusal.client_id.clone()),
@@ -356,7 +360,7 @@ impl Component for Chat {
         let _ = self.store.submit(Job::Offline { name, conn: conn.id() });
         if !replaced {
             for room in with_session(conn, |s| s.rooms.clone()) {
-                self.announce_leave(conn, &room);
+                announce_leave(&self.topics, conn, &room);
             }
         }
     }

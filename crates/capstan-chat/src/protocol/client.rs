@@ -159,12 +159,67 @@ pub fn parse(text: &str) -> Result<Command, Refusal> {
     Ok(command)
 }
 
-fn fields<T: DeserializeOwned>(data: Value, kind: &str) -> Result<T, Refusal> {
-    let client_id = data.get("client_id").and_then(Value::as_str).map(str::to_owned);
-    serde_json::from_value(data).map_err(|e| {
-        Refusal::new(ErrorCode::InvalidField, format!("{kind}: {e}"))
-            .for_type(kind)
-            .for_client_id(client_id.as_deref())
+/// A request's data, with the names of its fields: serde_json names a
+/// missing field in its error, but not a field of the wrong type.
+trait Fields: DeserializeOwned {
+    const NAMES: &'static [&'static str];
+}
+
+impl Fields for AddUser {
+    const NAMES: &'static [&'static str] = &["username", "session", "rooms"];
+}
+
+impl Fields for Username {
+    const NAMES: &'static [&'static str] = &["username"];
+}
+
+impl Fields for Message {
+    const NAMES: &'static [&'static str] = &["content", "room", "client_id"];
+}
+
+impl Fields for Join {
+    const NAMES: &'static [&'static str] = &["room", "after"];
+}
+
+impl Fields for Room {
+    const NAMES: &'static [&'static str] = &["room"];
+}
+
+impl Fields for History {
+    const NAMES: &'static [&'static str] = &["room", "before", "after", "limit"];
+}
+
+impl Fields for Typing {
+    const NAMES: &'static [&'static str] = &["room", "active"];
+}
+
+impl Fields for Direct {
+    const NAMES: &'static [&'static str] = &["to", "content", "client_id"];
+}
+
+fn fields<T: Fields>(data: Value, kind: &str) -> Result<T, Refusal> {
+    T::deserialize(&data).map_err(|e| {
+        let message = match mistyped::<T>(&data) {
+            Some(field) => format!("{kind}: {field}: {e}"),
+            None => format!("{kind}: {e}"),
+        };
+        let client_id = data.get("client_id").and_then(Value::as_str);
+        Refusal::new(ErrorCode::InvalidField, message).for_type(kind).for_client_id(client_id)
+    })
+}
+
+/// The field present in `data` whose value alone makes it fail: without
+/// it, `data` is fine or only misses it.
+fn mistyped<T: Fields>(data: &Value) -> Option<&'static str> {
+    T::NAMES.iter().copied().find(|name| {
+        let mut without = data.clone();
+        if without.as_object_mut().and_then(|o| o.remove(*name)).is_none() {
+            return false;
+        }
+        match T::deserialize(&without) {
+            Ok(_) => true,
+            Err(e) => e.to_string() == format!("missing field `{name}`"),
+        }
     })
 }
 
@@ -230,7 +285,10 @@ mod tests {
         let mistyped = parse(r#"{"type":"message","data":{"content":7,"client_id":"c1"}}"#);
         let mistyped = mistyped.unwrap_err();
         assert_eq!(mistyped.code, ErrorCode::InvalidField);
+        assert!(mistyped.message.contains("content"), "{}", mistyped.message);
         assert_eq!(mistyped.client_id.as_deref(), Some("c1"));
+        let room = parse(r#"{"type":"message","data":{"content":"x","room":1}}"#).unwrap_err();
+        assert!(room.message.contains("room"), "{}", room.message);
         assert_eq!(
             code(r#"{"type":"join","data":{"room":"a","after":-1}}"#),
             ErrorCode::InvalidField

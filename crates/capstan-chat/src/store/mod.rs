@@ -89,6 +89,15 @@ pub enum Job {
         /// How to answer.
         answer: JoinAnswer,
     },
+    /// Leave a public room (already left in the connection's session):
+    /// unsubscribe, answer `left`, tell the others. Queued behind any
+    /// join still waiting, so the answers keep the requests' order.
+    Leave {
+        /// Who leaves.
+        conn: Conn,
+        /// The room.
+        room: String,
+    },
     /// A page of history.
     History {
         /// Who asks.

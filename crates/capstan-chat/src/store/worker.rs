@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::db::{Appended, Db, Page};
 use super::{Job, JoinAnswer, NewMessage, StoreConfig};
+use crate::chat::announce_leave;
 use crate::errors::{ErrorCode, Refusal};
 use crate::names::Room;
 use crate::protocol::server as wire;
@@ -88,6 +89,11 @@ impl Worker {
     fn handle(&mut self, job: Job) {
         match job {
             Job::Join { conn, room, after, answer } => self.join(&conn, &room, after, answer),
+            Job::Leave { conn, room } => {
+                self.topics.unsubscribe(&room, &conn);
+                let _ = conn.send_text(wire::envelope("left", json!({ "room": room })));
+                announce_leave(&self.topics, &conn, &room);
+            }
             Job::History { conn, room, before, after, limit } => {
                 let page = match (before, after) {
                     (Some(id), _) => self.db.before(&room, id, limit),
@@ -241,7 +247,12 @@ impl Worker {
                 }),
             ),
         };
-        let _ = conn.send_text(text);
+        if conn.send_text(text).is_err() {
+            // The connection closed while its join waited: it must not stay
+            // subscribed (closing left its topics before this one).
+            self.topics.unsubscribe(&name, conn);
+            return;
+        }
         if newcomer && !room.is_direct() {
             let others = [conn.id()];
             self.topics.publish(

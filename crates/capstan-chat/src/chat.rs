@@ -204,8 +204,14 @@ impl Chat {
             match Room::parse(room_name) {
                 Ok(room) if room == Room::general() => {}
                 Ok(room) if room.readable_by(&name) => rooms.push((room, Some(*last))),
-                Ok(room) => send_refusal(conn, &not_in_room(&room.name()).for_type("add_user")),
-                Err(refusal) => send_refusal(conn, &refusal.for_type("add_user")),
+                Ok(room) => {
+                    let refusal =
+                        not_in_room(&room.name()).for_type("add_user").for_room(room_name);
+                    send_refusal(conn, &refusal);
+                }
+                Err(refusal) => {
+                    send_refusal(conn, &refusal.for_type("add_user").for_room(room_name))
+                }
             }
         }
         let public: Vec<String> =
@@ -214,20 +220,43 @@ impl Chat {
             s.name = Some(name.clone());
             s.rooms = public.iter().cloned().collect();
         });
-        self.submit(Job::Online { name: name.clone(), conn: conn.clone() })?;
-        for (i, (room, after)) in rooms.into_iter().enumerate() {
-            let answer = if i == 0 {
-                JoinAnswer::AddUser {
-                    username: name.clone(),
-                    session: token.clone(),
-                    rooms: public.clone(),
-                }
-            } else {
-                JoinAnswer::Joined
-            };
-            self.submit(Job::Join { conn: conn.clone(), room, after, answer })?;
+        let answer = JoinAnswer::AddUser { username: name.clone(), session: token, rooms: public };
+        let mut rooms = rooms.into_iter();
+        let (general, after) = rooms.next().expect("general comes first");
+        let online = Job::Online { name: name.clone(), conn: conn.clone() };
+        let joined = self.submit(online).and_then(|()| {
+            self.submit(Job::Join { conn: conn.clone(), room: general, after, answer })
+        });
+        if let Err(refusal) = joined {
+            // Not half named: the client may simply send add_user again.
+            self.release(conn, &name);
+            return Err(refusal);
+        }
+        for (room, after) in rooms {
+            let name = room.name();
+            let job = Job::Join { conn: conn.clone(), room, after, answer: JoinAnswer::Joined };
+            if let Err(refusal) = self.submit(job) {
+                with_session(conn, |s| s.rooms.remove(&name));
+                send_refusal(conn, &refusal.for_type("add_user").for_room(&name));
+            }
         }
         Ok(())
+    }
+
+    /// Undoes a name taken by `conn`.
+    fn release(&self, conn: &Conn, name: &str) {
+        let mut names = self.names();
+        let key = names::name_key(name);
+        if names.get(&key).is_some_and(|h| h.conn.id() == conn.id()) {
+            names.remove(&key);
+        }
+        drop(names);
+        conn.attributes().remove::<UserName>();
+        with_session(conn, |s| {
+            s.name = None;
+            s.rooms.clear();
+        });
+        let _ = self.store.submit(Job::Offline { name: name.to_owned(), conn: conn.id() });
     }
 
     /// Takes `name` for `conn`: free, already ours, or held by an earlier
@@ -314,9 +343,11 @@ impl Component for Chat {
                 "binary messages are not part of the protocol",
             )),
         };
-        let (kind, client_id) = match &command {
-            Ok(command) => (Some(command.type_name()), command_client_id(command)),
-            Err(refusal) => (refusal.request_type.as_deref(), refusal.client_id.clone()),
+        let (kind, client_id, room) = match &command {
+            Ok(command) => {
+                (Some(command.type_name()), command_client_id(command), command_room(command))
+            }
+            Err(refusal) => (refusal.request_type.as_deref(), refusal.client_id.clone(), None),
         };
         match with_session(conn, |s| s.limiter.check()) {
             Verdict::Allow => {}
@@ -335,6 +366,9 @@ impl Component for Chat {
                 refusal.request_type.get_or_insert_with(|| kind.to_owned());
                 if refusal.client_id.is_none() {
                     refusal.client_id = client_id.clone();
+                }
+                if refusal.room.is_none() {
+                    refusal.room = room.clone();
                 }
                 refusal
             })
@@ -390,6 +424,20 @@ fn not_in_room(room: &str) -> Refusal {
 fn command_client_id(command: &Command) -> Option<String> {
     match command {
         Command::Message { client_id, .. } | Command::Direct { client_id, .. } => client_id.clone(),
+        _ => None,
+    }
+}
+
+/// The room a request is about, as sent.
+fn command_room(command: &Command) -> Option<String> {
+    match command {
+        Command::Message { room, .. } => {
+            Some(room.clone().unwrap_or_else(|| DEFAULT_ROOM.to_owned()))
+        }
+        Command::Join { room, .. }
+        | Command::Leave { room }
+        | Command::History { room, .. }
+        | Command::Typing { room, .. } => Some(room.clone()),
         _ => None,
     }
 }

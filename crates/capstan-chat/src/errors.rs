@@ -83,17 +83,25 @@ pub struct Refusal {
     pub request_type: Option<String>,
     /// The `client_id` of the message refused, when given.
     pub client_id: Option<String>,
+    /// The room the refused request was about, when it named one.
+    pub room: Option<String>,
 }
 
 impl Refusal {
     /// A refusal with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), request_type: None, client_id: None }
+        Self { code, message: message.into(), request_type: None, client_id: None, room: None }
     }
 
     /// Names the request type refused.
     pub fn for_type(mut self, request_type: &str) -> Self {
         self.request_type = Some(request_type.to_owned());
+        self
+    }
+
+    /// Names the room the refused request was about.
+    pub fn for_room(mut self, room: &str) -> Self {
+        self.room = Some(room.to_owned());
         self
     }
 

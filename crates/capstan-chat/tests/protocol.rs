@@ -211,6 +211,7 @@ async fn rooms_join_leave_list_and_isolation() {
     bob.send("message", json!({ "room": "rust", "content": "let me in" })).await;
     let error = bob.expect_error().await;
     assert_error(&error, "not_in_room", Some("message"));
+    assert_eq!(error["room"], "rust", "errors name the room the request was about");
     let rooms = bob.ask("rooms", json!({})).await;
     assert_eq!(
         rooms["rooms"][2],
@@ -299,7 +300,9 @@ async fn history_pages_both_ways_with_has_more_and_limits() {
     alice.send("history", json!({ "room": "general", "before": 5, "after": 1 })).await;
     assert_error(&alice.expect_error().await, "invalid_field", Some("history"));
     alice.send("history", json!({ "room": "elsewhere" })).await;
-    assert_error(&alice.expect_error().await, "not_in_room", Some("history"));
+    let error = alice.expect_error().await;
+    assert_error(&error, "not_in_room", Some("history"));
+    assert_eq!(error["room"], "elsewhere");
 
     server.stop().await;
 }

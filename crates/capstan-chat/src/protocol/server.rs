@@ -61,6 +61,9 @@ pub fn error(refusal: &Refusal) -> String {
     if let Some(client_id) = &refusal.client_id {
         data["client_id"] = json!(client_id);
     }
+    if let Some(room) = &refusal.room {
+        data["room"] = json!(room);
+    }
     envelope("error", data)
 }
 
@@ -120,8 +123,10 @@ mod tests {
     fn error_names_code_type_and_client_id() {
         let refusal = Refusal::new(ErrorCode::RateLimited, "slow down")
             .for_type("message")
-            .for_client_id(Some("c9"));
+            .for_client_id(Some("c9"))
+            .for_room("general");
         let value: Value = serde_json::from_str(&error(&refusal)).unwrap();
+        assert_eq!(value["data"]["room"], "general");
         assert_eq!(value["data"]["code"], "rate_limited");
         assert_eq!(value["data"]["type"], "message");
         assert_eq!(value["data"]["client_id"], "c9");

@@ -84,7 +84,9 @@ impl Db {
     }
 
     fn append_in_transaction(&mut self, batch: &[NewMessage]) -> rusqlite::Result<Vec<Appended>> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: take the write lock first, waiting busy_timeout for
+        // another writer, rather than failing half-way.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(batch.len());
         for new in batch {
             if let Some(client_id) = &new.client_id {

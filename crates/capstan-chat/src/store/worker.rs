@@ -198,12 +198,16 @@ impl Worker {
     /// delivered live: the cut is exact.
     fn join(&mut self, conn: &Conn, room: &Room, after: Option<u64>, answer: JoinAnswer) {
         let name = room.name();
+        let kind = match answer {
+            JoinAnswer::AddUser { .. } => "add_user",
+            JoinAnswer::Joined => "join",
+        };
         let user = conn.attributes().get::<UserName>().map(|u| u.0).unwrap_or_default();
         let (members, newcomer) = match room {
             Room::Direct(a, b) => (vec![a.clone(), b.clone()], false),
             Room::Public(_) => {
                 if let Err(error) = self.db.ensure_room(&name, now_ms()) {
-                    return failed(conn, "join", None, &error);
+                    return failed(conn, kind, None, &error);
                 }
                 let already = self
                     .topics
@@ -219,7 +223,7 @@ impl Worker {
         };
         let Page { messages, has_more } = match page {
             Ok(page) => page,
-            Err(error) => return failed(conn, "join", None, &error),
+            Err(error) => return failed(conn, kind, None, &error),
         };
         let messages = wire::messages_value(&messages);
         let text = match answer {

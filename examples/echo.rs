@@ -3,6 +3,7 @@
 //! Run: `cargo run --release -p capstan --example echo -- 127.0.0.1:9001`.
 
 use capstan::ws::Limits;
+use capstan::ws::deflate::DeflateConfig;
 use capstan::{Component, Conn, HttpServer, IoServer, Message, WsConfig, WsServer};
 
 struct Echo;
@@ -17,9 +18,18 @@ impl Component for Echo {
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".into());
     // Autobahn's limits cases send single messages of up to 16 MiB.
+    // Compression: as the client offers (context takeover where allowed),
+    // or with ECHO_DEFLATE=default the server's default (no context
+    // takeover either way), or ECHO_DEFLATE=off.
+    let deflate = match std::env::var("ECHO_DEFLATE").as_deref() {
+        Ok("default") => DeflateConfig::default(),
+        Ok("off") => DeflateConfig::disabled(),
+        _ => DeflateConfig { threshold: 0, ..DeflateConfig::as_offered() },
+    };
     let config = WsConfig {
         limits: Limits { max_frame_size: 64 << 20, max_message_size: 64 << 20 },
         max_outbound_bytes: 64 << 20,
+        deflate,
         ..WsConfig::default()
     };
     let server =

@@ -11,6 +11,7 @@ use crate::conn::driver;
 use crate::http::component::ServeFuture;
 use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
 use crate::server::{ConnContext, Transport};
+use crate::ws::deflate::DeflateConfig;
 use crate::ws::{Limits, handshake};
 
 /// Limits and timers of the WebSocket layer.
@@ -34,6 +35,8 @@ pub struct WsConfig {
     /// Subprotocols spoken, in the server's terms; the client's order of
     /// preference picks among them.
     pub protocols: Vec<String>,
+    /// permessage-deflate (RFC 7692): whether and how to compress.
+    pub deflate: DeflateConfig,
 }
 
 impl Default for WsConfig {
@@ -46,6 +49,7 @@ impl Default for WsConfig {
             idle_timeout: None,
             close_timeout: Duration::from_secs(5),
             protocols: Vec::new(),
+            deflate: DeflateConfig::default(),
         }
     }
 }
@@ -85,7 +89,8 @@ impl<A: Component> HttpComponent for WsServer<A> {
                 .with_header("Sec-WebSocket-Version", handshake::VERSION);
             return Decision::Pass(answer);
         }
-        match handshake::accept(request, &self.shared.config.protocols) {
+        match handshake::accept(request, &self.shared.config.protocols, &self.shared.config.deflate)
+        {
             Ok(accepted) => {
                 Decision::Upgrade(Box::new(WsUpgrade { shared: self.shared.clone(), accepted }))
             }

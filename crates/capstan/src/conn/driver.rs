@@ -17,6 +17,7 @@ use crate::component::{CloseCause, CloseInfo, Component, Timeout};
 use crate::error::ConnError;
 use crate::http::Request;
 use crate::server::{ConnContext, ShutdownSignal, Transport};
+use crate::ws::deflate::DeflateParams;
 use crate::ws::{
     CloseCode, CloseFrame, Decoder, Event, OpCode, OutFrame, ProtocolError, Role, handshake,
 };
@@ -43,8 +44,9 @@ pub(crate) async fn run<A: Component>(
         return;
     }
     let ConnContext { remote, mut shutdown, .. } = context;
-    let conn = Conn::new(remote, request, accepted.protocol, config.max_outbound_bytes);
-    let mut driver = Driver::new(transport, config, buffered);
+    let deflate = accepted.deflate.map(|(params, _)| params);
+    let conn = Conn::new(remote, request, accepted.protocol, deflate, config.max_outbound_bytes);
+    let mut driver = Driver::new(transport, config, buffered, deflate);
     driver.run_app(&conn, app.on_open(&conn)).await;
     let end = driver.serve(app, &conn, &mut shutdown).await;
     conn.finish();
@@ -77,14 +79,23 @@ struct Driver<'c> {
 }
 
 impl<'c> Driver<'c> {
-    fn new(transport: Transport, config: &'c WsConfig, buffered: BytesMut) -> Self {
+    fn new(
+        transport: Transport,
+        config: &'c WsConfig,
+        buffered: BytesMut,
+        deflate: Option<DeflateParams>,
+    ) -> Self {
         let now = Instant::now();
+        let mut decoder = Decoder::new(Role::Server, config.limits);
+        if let Some(params) = &deflate {
+            decoder = decoder.with_deflate(params.client_no_context_takeover);
+        }
         Self {
             transport,
             config,
-            decoder: Decoder::new(Role::Server, config.limits),
+            decoder,
             read_buf: buffered,
-            writer: Writer::default(),
+            writer: Writer::new(deflate),
             state: State::Open,
             write_error: None,
             fin_sent: false,

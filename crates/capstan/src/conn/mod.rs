@@ -18,7 +18,8 @@ use outbound::Outbound;
 use crate::error::SendError;
 use crate::http::Request;
 use crate::pubsub::{PreparedMessage, Topic};
-use crate::ws::{CloseCode, CloseFrame, Message, OutFrame, Utf8Bytes};
+use crate::ws::deflate::{DeflateParams, compress_shared};
+use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
 
 /// A connection's id: unique within the process, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +48,7 @@ struct Inner {
     remote: SocketAddr,
     request: Request,
     protocol: Option<Box<str>>,
+    deflate: Option<DeflateParams>,
     attributes: Attributes,
     outbound: Outbound,
     topics: Mutex<Vec<Topic>>,
@@ -63,6 +65,7 @@ impl Conn {
         remote: SocketAddr,
         request: Request,
         protocol: Option<String>,
+        deflate: Option<DeflateParams>,
         outbound_limit: usize,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -70,6 +73,7 @@ impl Conn {
             remote,
             request,
             protocol: protocol.map(String::into_boxed_str),
+            deflate,
             attributes: Attributes::default(),
             outbound: Outbound::new(outbound_limit),
             topics: Mutex::new(Vec::new()),
@@ -106,7 +110,30 @@ impl Conn {
     /// closing, or when its outbound queue is over its bound (the connection
     /// is then closed as a slow consumer).
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
-        self.0.outbound.push(OutFrame::message(message.into()))
+        let message = message.into();
+        let frame = match self.deflate_for(message.len()) {
+            None => OutFrame::message(message),
+            Some(params) if params.server_no_context_takeover => {
+                let (opcode, payload) = parts(&message);
+                let level = params.level;
+                let compressed = compress_shared(payload, level, params.server_max_window_bits);
+                OutFrame::compressed(opcode, Bytes::from(compressed))
+            }
+            // Compressed in order by this connection's own compressor.
+            Some(_) => OutFrame::message(message).compress_later(),
+        };
+        self.0.outbound.push(frame)
+    }
+
+    /// The agreed permessage-deflate parameters, if a message of `len`
+    /// bytes is to be compressed.
+    fn deflate_for(&self, len: usize) -> Option<&DeflateParams> {
+        self.0.deflate.as_ref().filter(|params| len >= params.threshold)
+    }
+
+    /// permessage-deflate as agreed in the handshake, if at all.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.0.deflate.as_ref()
     }
 
     /// Queues a text message.
@@ -122,7 +149,17 @@ impl Conn {
     /// Queues a message encoded once for many connections: only a reference
     /// to its bytes is queued.
     pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
-        self.0.outbound.push(OutFrame::encoded(message.frame().clone()))
+        let frame = match self.deflate_for(message.len()) {
+            None => OutFrame::encoded(message.frame().clone()),
+            Some(params) if params.server_no_context_takeover => {
+                OutFrame::encoded(message.compressed_frame(params))
+            }
+            Some(_) => {
+                let (opcode, payload) = message.parts();
+                OutFrame::new(opcode, payload.clone()).compress_later()
+            }
+        };
+        self.0.outbound.push(frame)
     }
 
     /// Starts the close handshake: what is already queued is sent, then a
@@ -166,6 +203,13 @@ impl Conn {
         for topic in topics {
             topic.remove(self.id());
         }
+    }
+}
+
+fn parts(message: &Message) -> (OpCode, &[u8]) {
+    match message {
+        Message::Text(text) => (OpCode::Text, text.as_bytes()),
+        Message::Binary(data) => (OpCode::Binary, data),
     }
 }
 

@@ -4,9 +4,12 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 
+use bytes::Bytes;
+
 use super::outbound::{Outbound, Stop};
 use crate::server::Transport;
 use crate::ws::OutFrame;
+use crate::ws::deflate::{DeflateParams, Deflater};
 
 /// Most slices handed to one `writev` call (two per frame).
 const MAX_SLICES: usize = 64;
@@ -18,12 +21,41 @@ pub(crate) struct Writer {
     /// Bytes of the first frame already written.
     offset: usize,
     stop_seen: bool,
+    /// permessage-deflate with server context takeover: this connection's
+    /// own compressor (made on first use), for frames marked to compress.
+    deflate: Option<DeflateParams>,
+    deflater: Option<Deflater>,
 }
 
 impl Writer {
+    /// A writer; `deflate` as agreed in the handshake.
+    pub fn new(deflate: Option<DeflateParams>) -> Self {
+        Self { deflate, ..Self::default() }
+    }
+
+    /// Compresses, in queue order, the frames from `from` on that wait for
+    /// this connection's compressor.
+    fn compress_pending(&mut self, from: usize, out: &Outbound) {
+        let Some(params) = self.deflate else { return };
+        for frame in self.batch.iter_mut().skip(from) {
+            let Some((opcode, payload)) = frame.pending_compression() else { continue };
+            let deflater = self
+                .deflater
+                .get_or_insert_with(|| Deflater::new(params.level, params.server_max_window_bits));
+            let compressed = deflater.compress(payload, params.server_no_context_takeover);
+            let compressed = OutFrame::compressed(opcode, Bytes::from(compressed));
+            out.release(frame.wire_len());
+            out.charge(compressed.wire_len());
+            *frame = compressed;
+        }
+    }
+
     /// Takes what is queued. Reports the queue's stop once, when first seen.
     fn refill(&mut self, out: &Outbound) -> Option<Stop> {
-        let stop = out.take(&mut self.batch)?;
+        let taken_from = self.batch.len();
+        let stop = out.take(&mut self.batch);
+        self.compress_pending(taken_from, out);
+        let stop = stop?;
         if self.stop_seen {
             return None;
         }

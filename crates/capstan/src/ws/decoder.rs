@@ -4,6 +4,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::close::CloseFrame;
+use super::deflate::{InflateError, Inflater};
 use super::error::ProtocolError;
 use super::frame::FrameHeader;
 use super::mask::apply_mask;
@@ -55,10 +56,32 @@ enum State {
     Payload { header: FrameHeader, processed: usize },
 }
 
+/// A message being assembled: its bytes as received, or inflated.
+#[derive(Debug)]
+enum Assembly {
+    Plain(BytesMut),
+    Inflated(Vec<u8>),
+}
+
 #[derive(Debug)]
 struct Fragmented {
     text: bool,
-    data: BytesMut,
+    data: Assembly,
+}
+
+impl Fragmented {
+    fn is_compressed(&self) -> bool {
+        matches!(self.data, Assembly::Inflated(_))
+    }
+}
+
+/// permessage-deflate on the receiving side.
+#[derive(Debug)]
+struct Inflating {
+    /// The peer resets its compressor after each message: so can we, and
+    /// a decompressor is only held while a message is being received.
+    no_context_takeover: bool,
+    inflater: Option<Inflater>,
 }
 
 /// Decodes frames from a byte buffer the caller fills.
@@ -70,6 +93,7 @@ pub struct Decoder {
     fragmented: Option<Fragmented>,
     utf8: Utf8Validator,
     closed: bool,
+    deflate: Option<Inflating>,
 }
 
 impl Decoder {
@@ -82,7 +106,22 @@ impl Decoder {
             fragmented: None,
             utf8: Utf8Validator::default(),
             closed: false,
+            deflate: None,
         }
+    }
+
+    /// Accepts compressed messages (RSV1, permessage-deflate). With
+    /// `peer_no_context_takeover`, the peer resets its compressor after
+    /// each message, so no decompressor is kept between messages.
+    pub fn with_deflate(mut self, peer_no_context_takeover: bool) -> Self {
+        self.deflate =
+            Some(Inflating { no_context_takeover: peer_no_context_takeover, inflater: None });
+        self
+    }
+
+    /// Whether a decompressor is held (context kept between messages).
+    pub fn holds_inflater(&self) -> bool {
+        self.deflate.as_ref().is_some_and(|d| d.inflater.is_some())
     }
 
     /// Decodes the next event from the front of `buf`, consuming what it
@@ -144,7 +183,10 @@ impl Decoder {
         if self.closed {
             return Err(ProtocolError::FrameAfterClose);
         }
-        if header.rsv1 || header.rsv23 {
+        // RSV1 marks a compressed message: only with permessage-deflate, and
+        // only on a message's first frame (RFC 7692 §6.1).
+        let compressible = matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        if header.rsv23 || (header.rsv1 && (self.deflate.is_none() || !compressible)) {
             return Err(ProtocolError::ReservedBitsSet);
         }
         match (self.role, header.mask.is_some()) {
@@ -174,7 +216,16 @@ impl Decoder {
                 max: self.limits.max_frame_size,
             });
         }
-        let so_far = self.fragmented.as_ref().map_or(0, |f| f.data.len()) as u64;
+        let compressed =
+            header.rsv1 || self.fragmented.as_ref().is_some_and(Fragmented::is_compressed);
+        if compressed {
+            // Checked on the inflated size, while inflating.
+            return Ok(());
+        }
+        let so_far = match self.fragmented.as_ref().map(|f| &f.data) {
+            Some(Assembly::Plain(data)) => data.len(),
+            _ => 0,
+        } as u64;
         let size = so_far + header.payload_len;
         if size > self.limits.max_message_size as u64 {
             return Err(ProtocolError::MessageTooLarge { size, max: self.limits.max_message_size });
@@ -182,10 +233,14 @@ impl Decoder {
         Ok(())
     }
 
+    /// Whether this frame's raw payload is text to validate as it arrives
+    /// (compressed text is validated once inflated).
     fn is_text_payload(&self, header: &FrameHeader) -> bool {
         match header.opcode {
-            OpCode::Text => true,
-            OpCode::Continuation => self.fragmented.as_ref().is_some_and(|f| f.text),
+            OpCode::Text => !header.rsv1,
+            OpCode::Continuation => {
+                self.fragmented.as_ref().is_some_and(|f| f.text && !f.is_compressed())
+            }
             _ => false,
         }
     }
@@ -204,31 +259,96 @@ impl Decoder {
             }
             OpCode::Text | OpCode::Binary => {
                 let text = header.opcode == OpCode::Text;
+                let data = if header.rsv1 {
+                    let mut out = Vec::new();
+                    self.inflate(&payload, &mut out, text)?;
+                    Assembly::Inflated(out)
+                } else {
+                    Assembly::Plain(payload)
+                };
                 if header.fin {
-                    return self.finish_message(text, payload).map(Some);
+                    return self.finish_message(text, data).map(Some);
                 }
-                self.fragmented = Some(Fragmented { text, data: payload });
+                self.fragmented = Some(Fragmented { text, data });
                 Ok(None)
             }
             OpCode::Continuation => {
-                let fragmented = self.fragmented.as_mut().expect("checked in check_header");
-                fragmented.data.extend_from_slice(&payload);
+                let mut fragmented = self.fragmented.take().expect("checked in check_header");
+                match &mut fragmented.data {
+                    Assembly::Plain(data) => data.extend_from_slice(&payload),
+                    Assembly::Inflated(out) => self.inflate(&payload, out, fragmented.text)?,
+                }
                 if !header.fin {
+                    self.fragmented = Some(fragmented);
                     return Ok(None);
                 }
-                let Fragmented { text, data } = self.fragmented.take().expect("present");
-                self.finish_message(text, data).map(Some)
+                self.finish_message(fragmented.text, fragmented.data).map(Some)
             }
         }
     }
 
-    fn finish_message(&mut self, text: bool, data: BytesMut) -> Result<Event, ProtocolError> {
-        let data = data.freeze();
+    /// Inflates a compressed frame's payload onto `out`, within the message
+    /// size limit; text is validated as it comes out.
+    fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        text: bool,
+    ) -> Result<(), ProtocolError> {
+        let max = self.limits.max_message_size;
+        let state = self.deflate.as_mut().expect("RSV1 only passes check_header with deflate");
+        let no_context = state.no_context_takeover;
+        let inflater = state
+            .inflater
+            .get_or_insert_with(|| if no_context { Inflater::lend() } else { Inflater::new() });
+        let start = out.len();
+        inflater.inflate(input, out, max).map_err(|e| inflate_error(e, out.len()))?;
+        if text {
+            self.utf8.feed(&out[start..])?;
+        }
+        Ok(())
+    }
+
+    /// Ends a compressed message: the trailer, then the decompressor is
+    /// reset (or given back) when the peer does not keep its context.
+    fn finish_inflate(&mut self, out: &mut Vec<u8>, text: bool) -> Result<(), ProtocolError> {
+        let max = self.limits.max_message_size;
+        let state = self.deflate.as_mut().expect("compressed messages need deflate");
+        let no_context = state.no_context_takeover;
+        let start = out.len();
+        let inflater = state.inflater.as_mut().expect("a compressed frame created it");
+        inflater.finish_message(out, max, no_context).map_err(|e| inflate_error(e, out.len()))?;
+        if no_context {
+            if let Some(inflater) = state.inflater.take() {
+                inflater.give_back();
+            }
+        }
+        if text {
+            self.utf8.feed(&out[start..])?;
+        }
+        Ok(())
+    }
+
+    fn finish_message(&mut self, text: bool, data: Assembly) -> Result<Event, ProtocolError> {
+        let data = match data {
+            Assembly::Plain(data) => data.freeze(),
+            Assembly::Inflated(mut out) => {
+                self.finish_inflate(&mut out, text)?;
+                Bytes::from(out)
+            }
+        };
         if !text {
             return Ok(Event::Message(Message::Binary(data)));
         }
         self.utf8.finish()?;
         Ok(Event::Message(Message::Text(Utf8Bytes::from_validated(data))))
+    }
+}
+
+fn inflate_error(error: InflateError, size: usize) -> ProtocolError {
+    match error {
+        InflateError::TooLarge { max } => ProtocolError::MessageTooLarge { size: size as u64, max },
+        InflateError::Corrupt => ProtocolError::InvalidCompressedData,
     }
 }
 

@@ -19,15 +19,27 @@ const MAX_SERVER_HEADER: usize = 10;
 pub struct OutFrame {
     head: [u8; MAX_SERVER_HEADER],
     head_len: u8,
+    /// To be compressed by the connection's own compressor before writing
+    /// (permessage-deflate with context takeover).
+    compress_later: bool,
     payload: Bytes,
 }
 
 impl OutFrame {
     /// An unmasked (server) frame with `fin` set.
     pub fn new(opcode: OpCode, payload: Bytes) -> Self {
+        Self::build(opcode, false, payload)
+    }
+
+    /// A frame whose payload is a compressed message (RSV1 set, RFC 7692).
+    pub fn compressed(opcode: OpCode, payload: Bytes) -> Self {
+        Self::build(opcode, true, payload)
+    }
+
+    fn build(opcode: OpCode, rsv1: bool, payload: Bytes) -> Self {
         let header = FrameHeader {
             fin: true,
-            rsv1: false,
+            rsv1,
             rsv23: false,
             opcode,
             mask: None,
@@ -36,7 +48,23 @@ impl OutFrame {
         let mut head = [0u8; MAX_SERVER_HEADER];
         let head_len = header.encoded_len();
         header.encode(&mut &mut head[..]);
-        Self { head, head_len: head_len as u8, payload }
+        Self { head, head_len: head_len as u8, compress_later: false, payload }
+    }
+
+    /// Marks a data frame to be compressed by the connection's compressor.
+    pub fn compress_later(mut self) -> Self {
+        self.compress_later = true;
+        self
+    }
+
+    /// Whether the frame waits for the connection's compressor; if so, its
+    /// opcode and payload.
+    pub fn pending_compression(&self) -> Option<(OpCode, &Bytes)> {
+        if !self.compress_later {
+            return None;
+        }
+        let opcode = OpCode::from_nibble(self.head[0] & 0x0f).ok()?;
+        Some((opcode, &self.payload))
     }
 
     /// The frame for a data message.
@@ -54,7 +82,7 @@ impl OutFrame {
 
     /// Bytes that are already a whole encoded frame (a prepared frame).
     pub fn encoded(frame: Bytes) -> Self {
-        Self { head: [0; MAX_SERVER_HEADER], head_len: 0, payload: frame }
+        Self { head: [0; MAX_SERVER_HEADER], head_len: 0, compress_later: false, payload: frame }
     }
 
     /// The header bytes (empty for a prepared frame).
@@ -95,11 +123,20 @@ pub fn encode_client_frame(opcode: OpCode, fin: bool, payload: &[u8], key: [u8; 
         mask: Some(key),
         payload_len: payload.len() as u64,
     };
+    encode_frame(header, payload)
+}
+
+/// Encodes any frame: `header` as given (its length is taken from
+/// `payload`), the payload masked when the header has a key.
+pub fn encode_frame(mut header: FrameHeader, payload: &[u8]) -> Vec<u8> {
+    header.payload_len = payload.len() as u64;
     let mut out = Vec::with_capacity(header.encoded_len() + payload.len());
     header.encode(&mut out);
     let start = out.len();
     out.extend_from_slice(payload);
-    apply_mask(&mut out[start..], key, 0);
+    if let Some(key) = header.mask {
+        apply_mask(&mut out[start..], key, 0);
+    }
     out
 }
 
@@ -127,6 +164,15 @@ mod tests {
         let prepared = OutFrame::encoded(bytes.clone());
         assert!(prepared.head().is_empty());
         assert_eq!(prepared.payload().as_ptr(), bytes.as_ptr());
+    }
+
+    #[test]
+    fn compressed_frame_sets_rsv1() {
+        let frame = OutFrame::compressed(OpCode::Text, Bytes::from_static(&[0xf2, 0x48]));
+        assert_eq!(frame.head(), &[0xc1, 0x02]);
+        assert!(frame.pending_compression().is_none());
+        let later = OutFrame::message(Message::text("x")).compress_later();
+        assert_eq!(later.pending_compression().map(|(op, _)| op), Some(OpCode::Text));
     }
 
     #[test]

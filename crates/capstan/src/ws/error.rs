@@ -52,13 +52,17 @@ pub enum ProtocolError {
     },
     /// §5.5: a data frame received after the peer's close frame.
     FrameAfterClose,
+    /// RFC 7692 §8: a compressed message that does not decompress.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// The close code RFC 6455 §7.4.1 prescribes for this violation.
     pub fn close_code(&self) -> CloseCode {
         match self {
-            Self::InvalidUtf8 | Self::InvalidCloseReason => CloseCode::INVALID_PAYLOAD,
+            Self::InvalidUtf8 | Self::InvalidCloseReason | Self::InvalidCompressedData => {
+                CloseCode::INVALID_PAYLOAD
+            }
             Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -89,6 +93,7 @@ impl fmt::Display for ProtocolError {
                 write!(f, "message of {size}+ bytes over {max}")
             }
             Self::FrameAfterClose => f.write_str("data frame after the close frame"),
+            Self::InvalidCompressedData => f.write_str("compressed message does not decompress"),
         }
     }
 }

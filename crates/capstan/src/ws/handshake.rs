@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
+use super::deflate::{self, DeflateConfig, DeflateParams};
 use crate::http::{Rejection, Request};
 
 /// The GUID of §1.3, appended to the key before hashing.
@@ -78,6 +79,9 @@ pub struct Accepted {
     pub accept: String,
     /// The subprotocol chosen, if any.
     pub protocol: Option<String>,
+    /// permessage-deflate, if agreed: the parameters and the answer's
+    /// Sec-WebSocket-Extensions value.
+    pub deflate: Option<(DeflateParams, String)>,
 }
 
 /// Whether the request asks for a WebSocket upgrade at all (an Upgrade
@@ -86,9 +90,14 @@ pub fn is_upgrade_request(request: &Request) -> bool {
     request.header_tokens("upgrade").any(|t| t.eq_ignore_ascii_case("websocket"))
 }
 
-/// Checks an upgrade request and picks a subprotocol: the first one in the
-/// client's order of preference that the server speaks.
-pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, HandshakeError> {
+/// Checks an upgrade request, picks a subprotocol (the first one in the
+/// client's order of preference that the server speaks) and negotiates
+/// permessage-deflate under `deflate`.
+pub fn accept(
+    request: &Request,
+    protocols: &[String],
+    deflate: &DeflateConfig,
+) -> Result<Accepted, HandshakeError> {
     if request.method() != "GET" {
         return Err(HandshakeError::MethodNotGet);
     }
@@ -121,7 +130,11 @@ pub fn accept(request: &Request, protocols: &[String]) -> Result<Accepted, Hands
         .header_tokens("sec-websocket-protocol")
         .find(|offered| protocols.iter().any(|ours| ours == offered))
         .map(str::to_owned);
-    Ok(Accepted { accept: accept_key(key), protocol })
+    let offers = request
+        .headers_named("sec-websocket-extensions")
+        .filter_map(|v| std::str::from_utf8(v).ok());
+    let deflate = deflate::negotiate(offers, deflate);
+    Ok(Accepted { accept: accept_key(key), protocol, deflate })
 }
 
 /// Sec-WebSocket-Accept for a key (§4.2.2 step 5.4).
@@ -142,6 +155,11 @@ pub fn response(accepted: &Accepted) -> Bytes {
     if let Some(protocol) = &accepted.protocol {
         out.push_str("Sec-WebSocket-Protocol: ");
         out.push_str(protocol);
+        out.push_str("\r\n");
+    }
+    if let Some((_, extensions)) = &accepted.deflate {
+        out.push_str("Sec-WebSocket-Extensions: ");
+        out.push_str(extensions);
         out.push_str("\r\n");
     }
     out.push_str("\r\n");

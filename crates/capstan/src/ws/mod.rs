@@ -16,7 +16,7 @@ pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use decoder::{Decoder, Event, Limits, Role};
-pub use encoder::{OutFrame, encode_client_frame};
+pub use encoder::{OutFrame, encode_client_frame, encode_frame};
 pub use error::ProtocolError;
 pub use frame::FrameHeader;
 pub use message::{Message, Utf8Bytes};

@@ -287,3 +287,148 @@ fn bytes_wanted_tracks_the_frame_being_read() {
     assert_eq!(d.decode(&mut buf), Ok(None));
     assert_eq!(d.bytes_wanted(buf.len()), 900);
 }
+
+mod deflate {
+    use super::*;
+    use crate::ws::deflate::{Deflater, compress_shared};
+    use crate::ws::encoder::encode_frame;
+
+    fn compressed_frame(opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) -> Vec<u8> {
+        let header =
+            FrameHeader { fin, rsv1, rsv23: false, opcode, mask: Some(KEY), payload_len: 0 };
+        encode_frame(header, payload)
+    }
+
+    fn inflating(no_context: bool) -> Decoder {
+        Decoder::new(Role::Server, Limits::default()).with_deflate(no_context)
+    }
+
+    #[test]
+    fn compressed_text_message() {
+        let payload = compress_shared("Hello, κόσμε".as_bytes(), 6, 15);
+        let mut d = inflating(true);
+        let events =
+            decode_all(&mut d, &compressed_frame(OpCode::Text, true, true, &payload)).unwrap();
+        assert_eq!(events, vec![Event::Message(Message::text("Hello, κόσμε"))]);
+        assert!(!d.holds_inflater(), "no decompressor kept between messages");
+    }
+
+    #[test]
+    fn compressed_message_in_fragments_with_a_ping_between() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 13) as u8).collect();
+        let payload = compress_shared(&data, 6, 15);
+        let (a, rest) = payload.split_at(payload.len() / 3);
+        let (b, c) = rest.split_at(rest.len() / 2);
+        let mut bytes = compressed_frame(OpCode::Binary, false, true, a);
+        bytes.extend(frame(OpCode::Ping, true, b"p"));
+        bytes.extend(compressed_frame(OpCode::Continuation, false, false, b));
+        bytes.extend(compressed_frame(OpCode::Continuation, true, false, c));
+        let events = decode_all(&mut inflating(false), &bytes).unwrap();
+        assert_eq!(
+            events,
+            vec![Event::Ping(Bytes::from_static(b"p")), Event::Message(Message::binary(data))]
+        );
+    }
+
+    #[test]
+    fn context_takeover_across_messages() {
+        let mut deflater = Deflater::new(6, 15);
+        let message = b"context context context context";
+        let first = deflater.compress(message, false);
+        let second = deflater.compress(message, false);
+        let mut d = inflating(false);
+        let mut bytes = compressed_frame(OpCode::Binary, true, true, &first);
+        bytes.extend(compressed_frame(OpCode::Binary, true, true, &second));
+        let events = decode_all(&mut d, &bytes).unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| *e == Event::Message(Message::binary(message.to_vec()))));
+        assert!(d.holds_inflater(), "the window is kept for the next message");
+    }
+
+    #[test]
+    fn uncompressed_messages_still_pass() {
+        let events =
+            decode_all(&mut inflating(true), &frame(OpCode::Text, true, b"plain")).unwrap();
+        assert_eq!(events, vec![Event::Message(Message::text("plain"))]);
+    }
+
+    #[test]
+    fn rsv1_without_deflate_is_1002() {
+        let payload = compress_shared(b"x", 6, 15);
+        let err = decode_all(&mut decoder(), &compressed_frame(OpCode::Text, true, true, &payload));
+        assert_eq!(err.unwrap_err(), ProtocolError::ReservedBitsSet);
+    }
+
+    #[test]
+    fn rsv1_on_a_continuation_is_1002() {
+        let mut bytes = compressed_frame(OpCode::Text, false, true, &compress_shared(b"a", 6, 15));
+        bytes.extend(compressed_frame(OpCode::Continuation, true, true, b""));
+        assert_eq!(
+            decode_all(&mut inflating(true), &bytes).unwrap_err(),
+            ProtocolError::ReservedBitsSet
+        );
+    }
+
+    #[test]
+    fn rsv1_on_a_control_frame_is_1002() {
+        let bytes = compressed_frame(OpCode::Ping, true, true, b"");
+        assert_eq!(
+            decode_all(&mut inflating(true), &bytes).unwrap_err(),
+            ProtocolError::ReservedBitsSet
+        );
+    }
+
+    #[test]
+    fn a_deflate_bomb_is_1009_at_the_inflated_limit() {
+        let zeros = vec![0u8; 4 << 20];
+        let bomb = compress_shared(&zeros, 9, 15);
+        let limits = Limits { max_frame_size: 1 << 20, max_message_size: 1 << 20 };
+        let mut d = Decoder::new(Role::Server, limits).with_deflate(true);
+        let err =
+            decode_all(&mut d, &compressed_frame(OpCode::Binary, true, true, &bomb)).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::MessageTooLarge { max, .. } if max == 1 << 20),
+            "{err:?}"
+        );
+        assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
+    }
+
+    #[test]
+    fn compressed_message_at_the_limit_is_accepted() {
+        let data = vec![1u8; 5000];
+        let limits = Limits { max_frame_size: 5000, max_message_size: 5000 };
+        let mut d = Decoder::new(Role::Server, limits).with_deflate(true);
+        let bytes = compressed_frame(OpCode::Binary, true, true, &compress_shared(&data, 6, 15));
+        assert_eq!(
+            decode_all(&mut d, &bytes).unwrap(),
+            vec![Event::Message(Message::binary(data))]
+        );
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_1007() {
+        let bytes = compressed_frame(OpCode::Binary, true, true, &[0xff; 8]);
+        let err = decode_all(&mut inflating(true), &bytes).unwrap_err();
+        assert_eq!(err, ProtocolError::InvalidCompressedData);
+        assert_eq!(err.close_code(), CloseCode::INVALID_PAYLOAD);
+    }
+
+    #[test]
+    fn compressed_invalid_utf8_is_1007() {
+        let payload = compress_shared(&[0xce, 0xba, 0xed, 0xa0, 0x80], 6, 15);
+        let bytes = compressed_frame(OpCode::Text, true, true, &payload);
+        assert_eq!(
+            decode_all(&mut inflating(true), &bytes).unwrap_err(),
+            ProtocolError::InvalidUtf8
+        );
+    }
+
+    #[test]
+    fn compressed_invalid_utf8_fails_in_the_first_fragment() {
+        let mut deflater = Deflater::new(6, 15);
+        let bad = deflater.compress(&[b'o', b'k', 0xf4, 0x90, 0x80, 0x80], false);
+        let mut d = inflating(false);
+        let mut buf = BytesMut::from(&compressed_frame(OpCode::Text, false, true, &bad)[..]);
+        assert_eq!(d.decode(&mut buf), Err(ProtocolError::InvalidUtf8));
+    }
+}

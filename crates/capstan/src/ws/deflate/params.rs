@@ -105,7 +105,7 @@ struct Offer {
 }
 
 impl Offer {
-    fn parse(params: &[(String, Option<String>)]) -> Result<Self, OfferDeclined> {
+    fn parse(params: &[Param]) -> Result<Self, OfferDeclined> {
         let mut offer = Self::default();
         let mut seen: Vec<&str> = Vec::new();
         for (name, value) in params {
@@ -179,9 +179,12 @@ impl Offer {
     }
 }
 
+/// An extension parameter: its name and value, if it has one.
+type Param = (String, Option<String>);
+
 /// Splits one `Sec-WebSocket-Extensions` value into extensions, each a
 /// name and its parameters (names lower-cased, quoted values unquoted).
-fn parse_extensions(header: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
+fn parse_extensions(header: &str) -> Vec<(String, Vec<Param>)> {
     split_outside_quotes(header, ',')
         .into_iter()
         .filter_map(|extension| {

@@ -11,7 +11,8 @@
 #   scripts/autobahn.sh --preset ci -- target/release/examples/echo 127.0.0.1:9001
 #
 # Options:
-#   --preset NAME         ci (default), ci-deflate or full; see "Case lists" below
+#   --preset NAME         ci (default), ci-deflate, ci+deflate (both: what CI runs) or full;
+#                         see "Case lists" below
 #   --cases LIST          comma-separated case patterns, e.g. "1.*,2.*,7.1.1"; replaces the preset
 #   --exclude LIST        comma-separated case patterns to leave out ("exclude-cases")
 #   --port N              port of the server we start (default 9001, or $AUTOBAHN_PORT);
@@ -38,15 +39,14 @@
 # autobahntestsuite 25.10.1 (pinned in scripts/autobahn-setup.sh):
 #
 #   ci          "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*"  -- every case of categories 1-10
-#               (there is no category 8 or 11). THIS IS THE LIST CI RUNS.
+#               (there is no category 8 or 11).
 #               9.* holds the limits/performance cases: single messages up to
 #               16 MiB (9.1/9.2), a 4 MiB message in as many as 65536 fragments
 #               of 64 B (9.3/9.4), 1 MiB written in 64 B TCP chops (9.5/9.6).
 #               The echo server must therefore accept messages of >= 16 MiB and
 #               must not cap the number of fragments per message below 65536.
 #
-#   ci-deflate  a fixed sample of the permessage-deflate cases, for the later
-#               compression issue (not in CI yet). 12.N and 13.N each have 18
+#   ci-deflate  a fixed sample of the permessage-deflate cases. 12.N and 13.N each have 18
 #               cases that differ only in message size / auto-fragmentation:
 #                 .1 = 1000 x 16 B, .2 = 1000 x 64 B (unfragmented),
 #                 .11 = 1000 x 8 KiB auto-fragmented into 256 B frames.
@@ -61,6 +61,8 @@
 #               The sample is cases .1, .2 and .11 of every 12.N and 13.N
 #               (36 cases): every payload kind, every parameter combination,
 #               and compressed messages split across continuation frames.
+#
+#   ci+deflate  ci and ci-deflate together (337 cases): THIS IS THE LIST CI RUNS.
 #
 #   full        "*" -- every case, incl. all 216 compression cases (slow: 12.*/13.*
 #               send 1000 messages of up to 128 KiB per case).
@@ -121,8 +123,9 @@ if [[ -z "$CASES" ]]; then
   case "$PRESET" in
     ci) CASES=$PRESET_CI ;;
     ci-deflate) CASES=$PRESET_CI_DEFLATE ;;
+    ci+deflate) CASES="$PRESET_CI,$PRESET_CI_DEFLATE" ;;
     full) CASES=$PRESET_FULL ;;
-    *) die "unknown preset '$PRESET' (ci, ci-deflate, full)" ;;
+    *) die "unknown preset '$PRESET' (ci, ci-deflate, ci+deflate, full)" ;;
   esac
 fi
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "--port must be a number, got '$PORT'"

@@ -1,0 +1,167 @@
+//! Readings from /proc: a process's resident memory and CPU time, and the
+//! kernel's TCP socket memory.
+
+use std::fs;
+use std::process::Command;
+
+fn read(path: &str) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Resident memory (VmRSS) of process `pid`, in KiB.
+pub fn rss_kib(pid: u32) -> Result<u64, String> {
+    let status = read(&format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no VmRSS for {pid}"))
+}
+
+/// CPU time of process `pid` in ns: the sum over its threads of
+/// /proc/PID/task/TID/schedstat's first field (user and system time).
+/// Threads that have exited are not counted (see [`cpu_ticks`]).
+pub fn cpu_ns(pid: u32) -> Result<u64, String> {
+    let dir = format!("/proc/{pid}/task");
+    let tasks = fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        // A thread may exit between the listing and the read.
+        if let Ok(stat) = fs::read_to_string(task.path().join("schedstat")) {
+            total +=
+                stat.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
+/// CPU time of process `pid` as utime and stime (all threads, exited ones
+/// too), in clock ticks (see [`clock_ticks_per_second`]).
+pub fn cpu_ticks(pid: u32) -> Result<UserSystem, String> {
+    let stat = read(&format!("/proc/{pid}/stat"))?;
+    // Fields after the command name, which may hold spaces and parentheses.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Field 3 (state) is fields[0]; utime is field 14, stime field 15.
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+    match (tick(11), tick(12)) {
+        (Some(user), Some(system)) => Ok(UserSystem { user, system }),
+        _ => Err(format!("unexpected /proc/{pid}/stat")),
+    }
+}
+
+/// CPU time split into user and system (kernel) time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserSystem {
+    /// In user space.
+    pub user: u64,
+    /// In the kernel.
+    pub system: u64,
+}
+
+impl UserSystem {
+    /// Both.
+    pub fn total(self) -> u64 {
+        self.user + self.system
+    }
+
+    /// What was added since `earlier`.
+    pub fn since(self, earlier: UserSystem) -> UserSystem {
+        UserSystem {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+}
+
+/// Threads of process `pid`.
+pub fn threads(pid: u32) -> Result<usize, String> {
+    let dir = format!("/proc/{pid}/task");
+    Ok(fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?.count())
+}
+
+/// The TCP line of /proc/net/sockstat (system-wide: both ends of every
+/// loopback connection count).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sockstat {
+    /// TCP sockets in use.
+    pub inuse: u64,
+    /// Sockets in TIME_WAIT.
+    pub tw: u64,
+    /// Pages of memory charged to TCP sockets (buffers).
+    pub mem_pages: u64,
+}
+
+/// Reads /proc/net/sockstat.
+pub fn sockstat() -> Result<Sockstat, String> {
+    let text = read("/proc/net/sockstat")?;
+    let line = text.lines().find_map(|l| l.strip_prefix("TCP:")).ok_or("no TCP line")?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let value =
+        |name: &str| words.windows(2).find(|w| w[0] == name).and_then(|w| w[1].parse::<u64>().ok());
+    Ok(Sockstat {
+        inuse: value("inuse").ok_or("no TCP inuse")?,
+        tw: value("tw").unwrap_or(0),
+        mem_pages: value("mem").ok_or("no TCP mem")?,
+    })
+}
+
+/// The kernel's slab memory (/proc/meminfo `Slab`, system-wide), KiB:
+/// where socket structures live, which sockstat's `mem` does not count.
+pub fn slab_kib() -> Result<u64, String> {
+    let meminfo = read("/proc/meminfo")?;
+    meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("Slab:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no Slab in /proc/meminfo".into())
+}
+
+/// net.core.mem_pcpu_rsv: pages each CPU may charge to sockets before the
+/// global counter (sockstat's `mem`) is updated; `None` on older kernels.
+pub fn mem_pcpu_rsv() -> Option<u64> {
+    fs::read_to_string("/proc/sys/net/core/mem_pcpu_rsv").ok()?.trim().parse().ok()
+}
+
+/// A `getconf` value, or `fallback` when getconf is missing.
+fn getconf(name: &str, fallback: u64) -> u64 {
+    Command::new("getconf")
+        .arg(name)
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(fallback)
+}
+
+/// Clock ticks per second (sysconf CLK_TCK; 100 if it cannot be asked).
+pub fn clock_ticks_per_second() -> u64 {
+    getconf("CLK_TCK", 100)
+}
+
+/// Bytes per memory page (4096 if it cannot be asked).
+pub fn page_size() -> u64 {
+    getconf("PAGESIZE", 4096)
+}
+
+/// This process's limit on open files (the soft one).
+pub fn open_files_limit() -> Option<u64> {
+    let limits = fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_process() {
+        let pid = std::process::id();
+        assert!(rss_kib(pid).unwrap() > 0);
+        let _ = cpu_ns(pid).unwrap();
+        let _ = cpu_ticks(pid).unwrap();
+        assert!(threads(pid).unwrap() >= 1);
+        let _ = sockstat().unwrap();
+        assert!(slab_kib().unwrap() > 0);
+    }
+}

@@ -82,7 +82,7 @@ impl<A: Component> WsServer<A> {
 }
 
 impl<A: Component> HttpComponent for WsServer<A> {
-    fn on_request(&self, request: &Request) -> Decision {
+    fn on_request(&self, request: &mut Request) -> Decision {
         if !handshake::is_upgrade_request(request) {
             let answer = Rejection::new(426, "this endpoint speaks WebSocket")
                 .with_header("Upgrade", "websocket")

@@ -95,6 +95,12 @@ impl Conn {
         &self.0.request
     }
 
+    /// The identity attached at the handshake by an authentication layer,
+    /// if it is of type `T`.
+    pub fn identity<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.request.identity()
+    }
+
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.0.protocol.as_deref()

@@ -39,6 +39,7 @@ pub enum Decision {
 /// A layer inside [`crate::HttpServer`]: a WebSocket server, a router, or
 /// a middleware of the user's.
 pub trait HttpComponent: Send + Sync + 'static {
-    /// Decides about a request, from its head alone.
-    fn on_request(&self, request: &Request) -> Decision;
+    /// Decides about a request, from its head alone. A layer may annotate
+    /// the request on its way in (path parameters, an identity).
+    fn on_request(&self, request: &mut Request) -> Decision;
 }

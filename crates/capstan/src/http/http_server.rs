@@ -95,7 +95,7 @@ async fn serve<C: HttpComponent>(
         Ok(_) if context.shutdown.is_triggered() => Err(HeadError::ShuttingDown),
         head => head,
     };
-    let request = match head {
+    let mut request = match head {
         Ok(request) => request,
         Err(error) => {
             tracing::debug!(remote = %context.remote, ?error, "bad request head");
@@ -105,7 +105,8 @@ async fn serve<C: HttpComponent>(
             return;
         }
     };
-    match component.on_request(&request) {
+    request.set_remote_addr(context.remote);
+    match component.on_request(&mut request) {
         Decision::Upgrade(upgrade) => upgrade.serve(transport, request, buf, context).await,
         Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
         Decision::Pass(rejection) => match service {

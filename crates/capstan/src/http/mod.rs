@@ -1,20 +1,28 @@
 //! The HTTP layer: reads the request head, hands upgrade requests inward
 //! and plain requests to an optional HTTP service.
 
+mod auth;
 pub(crate) mod component;
+mod conn_limit;
 mod fallback;
 mod head;
+mod host_router;
 mod http_server;
+mod ip_policy;
 mod origin;
 mod percent;
 mod rejection;
 mod request;
 mod router;
 
+pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
+pub use conn_limit::PerIpLimit;
 pub use fallback::{HttpResponse, HttpService};
 pub use head::HeadError;
+pub use host_router::HostRouter;
 pub use http_server::{HttpConfig, HttpServer};
+pub use ip_policy::{Cidr, InvalidCidr, IpFilter, IpPolicy};
 pub use origin::{OriginCheck, OriginPolicy};
 pub use rejection::Rejection;
 pub use request::{MAX_HEADERS, ParseError, Request};

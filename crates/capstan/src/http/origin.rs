@@ -74,7 +74,7 @@ impl<C: HttpComponent> OriginCheck<C> {
 }
 
 impl<C: HttpComponent> HttpComponent for OriginCheck<C> {
-    fn on_request(&self, request: &Request) -> Decision {
+    fn on_request(&self, request: &mut Request) -> Decision {
         if self.policy.allows(request) {
             self.inner.on_request(request)
         } else {
@@ -123,12 +123,12 @@ mod tests {
     fn rejected_origin_is_403() {
         struct Never;
         impl HttpComponent for Never {
-            fn on_request(&self, _: &Request) -> Decision {
+            fn on_request(&self, _: &mut Request) -> Decision {
                 Decision::Reject(Rejection::new(500, "should not be reached"))
             }
         }
         let check = OriginCheck::new(Never, OriginPolicy::same_host());
-        match check.on_request(&request(Some("http://evil.example"))) {
+        match check.on_request(&mut request(Some("http://evil.example"))) {
             Decision::Reject(r) => assert_eq!(r.status(), 403),
             _ => panic!("expected a 403"),
         }

@@ -2,9 +2,12 @@
 //! raw request head (one shared buffer and a few offsets), so keeping it for
 //! a connection's lifetime costs little.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
+use std::net::SocketAddr;
 use std::ops::Range;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -21,6 +24,9 @@ pub struct Request {
     target: Span,
     minor_version: u8,
     headers: Box<[(Span, Span)]>,
+    remote: Option<SocketAddr>,
+    params: Vec<(Box<str>, Box<str>)>,
+    identity: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 /// Why a request head could not be parsed.
@@ -63,7 +69,17 @@ impl Request {
         let headers =
             parsed.headers.iter().map(|h| (span(h.name.as_bytes()), span(h.value))).collect();
         let head = Bytes::copy_from_slice(&buf[..len]);
-        Ok(Some((Self { head, method, target, minor_version, headers }, len)))
+        let request = Self {
+            head,
+            method,
+            target,
+            minor_version,
+            headers,
+            remote: None,
+            params: Vec::new(),
+            identity: None,
+        };
+        Ok(Some((request, len)))
     }
 
     /// Builds a request from a head, for tests and tools.
@@ -81,6 +97,41 @@ impl Request {
 
     fn bytes(&self, span: &Span) -> &[u8] {
         &self.head[span.start as usize..span.end as usize]
+    }
+
+    /// The peer's address (set by the HTTP layer).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote
+    }
+
+    pub(crate) fn set_remote_addr(&mut self, remote: SocketAddr) {
+        self.remote = Some(remote);
+    }
+
+    /// A path parameter captured by the router (`/rooms/:room` → `room`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| &**n == name).map(|(_, v)| &**v)
+    }
+
+    /// Every path parameter captured by the router, in pattern order.
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(n, v)| (&**n, &**v))
+    }
+
+    /// Records a path parameter (for routers).
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        self.params.push((name.into(), value.into()));
+    }
+
+    /// The identity an authentication layer attached, if of type `T`.
+    pub fn identity<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.identity.as_deref()?.downcast_ref()
+    }
+
+    /// Attaches an identity (for authentication layers); the connection's
+    /// callbacks read it with [`crate::Conn::identity`].
+    pub fn set_identity<T: Any + Send + Sync>(&mut self, identity: T) {
+        self.identity = Some(Arc::new(identity));
     }
 
     /// The raw head, as received.

@@ -1,14 +1,76 @@
-//! Several components on one port, chosen by path (Ratchet's `App::route`).
+//! Several components on one port, chosen by path (Ratchet's `App::route`),
+//! with path parameters: `/rooms/:room` captures `room`, `/files/*path`
+//! captures the rest.
 
 use super::component::{Decision, HttpComponent};
+use super::percent::percent_decode;
 use super::rejection::Rejection;
 use super::request::Request;
 
-/// Dispatches each request to the layer registered for its exact path;
-/// unknown paths get 404 (or the HTTP server's service).
+/// One segment of a route pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+    Rest(String),
+}
+
+/// A route pattern, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern(Vec<Segment>);
+
+impl Pattern {
+    fn parse(pattern: &str) -> Self {
+        let segments = segments(pattern)
+            .map(|s| {
+                if let Some(name) = s.strip_prefix(':') {
+                    Segment::Param(name.to_owned())
+                } else if let Some(name) = s.strip_prefix('*') {
+                    Segment::Rest(name.to_owned())
+                } else {
+                    Segment::Literal(s.to_owned())
+                }
+            })
+            .collect();
+        Self(segments)
+    }
+
+    /// The captured parameters if `path` matches.
+    fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let mut params = Vec::new();
+        let mut parts = segments(path);
+        for segment in &self.0 {
+            match segment {
+                Segment::Rest(name) => {
+                    let rest: Vec<&str> = parts.by_ref().collect();
+                    params.push((name.clone(), percent_decode(&rest.join("/")).into_owned()));
+                    return Some(params);
+                }
+                Segment::Literal(literal) => {
+                    if parts.next()? != literal {
+                        return None;
+                    }
+                }
+                Segment::Param(name) => {
+                    let value = parts.next()?;
+                    params.push((name.clone(), percent_decode(value).into_owned()));
+                }
+            }
+        }
+        parts.next().is_none().then_some(params)
+    }
+}
+
+/// The non-empty segments of a path.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// Dispatches each request to the first route whose pattern matches its
+/// path; unknown paths get 404 (or the HTTP server's service).
 #[derive(Default)]
 pub struct Router {
-    routes: Vec<(String, Box<dyn HttpComponent>)>,
+    routes: Vec<(String, Pattern, Box<dyn HttpComponent>)>,
 }
 
 impl Router {
@@ -17,24 +79,95 @@ impl Router {
         Self::default()
     }
 
-    /// Serves `path` with `component` (usually a [`crate::WsServer`]).
-    pub fn route(mut self, path: impl Into<String>, component: impl HttpComponent) -> Self {
-        self.routes.push((path.into(), Box::new(component)));
+    /// Serves `pattern` with `component` (usually a [`crate::WsServer`]).
+    /// `:name` matches one segment, `*name` the rest of the path; the
+    /// values are available as [`Request::param`] (and through
+    /// `conn.request().param(..)`).
+    pub fn route(mut self, pattern: impl Into<String>, component: impl HttpComponent) -> Self {
+        let pattern = pattern.into();
+        let parsed = Pattern::parse(&pattern);
+        self.routes.push((pattern, parsed, Box::new(component)));
         self
     }
 
-    /// The paths served.
+    /// The patterns served.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.routes.iter().map(|(path, _)| path.as_str())
+        self.routes.iter().map(|(pattern, _, _)| pattern.as_str())
     }
 }
 
 impl HttpComponent for Router {
-    fn on_request(&self, request: &Request) -> Decision {
-        let path = request.path();
-        match self.routes.iter().find(|(route, _)| route == path) {
-            Some((_, component)) => component.on_request(request),
-            None => Decision::Pass(Rejection::not_found()),
+    fn on_request(&self, request: &mut Request) -> Decision {
+        let path = request.path().to_owned();
+        for (_, pattern, component) in &self.routes {
+            if let Some(params) = pattern.matches(&path) {
+                for (name, value) in params {
+                    request.set_param(&name, &value);
+                }
+                return component.on_request(request);
+            }
         }
+        Decision::Pass(Rejection::not_found())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+        Pattern::parse(pattern).matches(path)
+    }
+
+    fn params(list: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
+        Some(list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn literal_paths_match_exactly() {
+        assert_eq!(matches("/chat", "/chat"), params(&[]));
+        assert_eq!(matches("/chat", "/chat/"), params(&[]));
+        assert_eq!(matches("/chat", "/chats"), None);
+        assert_eq!(matches("/chat", "/chat/x"), None);
+        assert_eq!(matches("/", "/"), params(&[]));
+        assert_eq!(matches("/", "/x"), None);
+    }
+
+    #[test]
+    fn params_capture_one_segment_decoded() {
+        assert_eq!(matches("/rooms/:room", "/rooms/lobby"), params(&[("room", "lobby")]));
+        assert_eq!(matches("/rooms/:room", "/rooms/caf%C3%A9"), params(&[("room", "café")]));
+        assert_eq!(matches("/rooms/:room", "/rooms"), None);
+        assert_eq!(matches("/rooms/:room", "/rooms/a/b"), None);
+        assert_eq!(
+            matches("/u/:user/rooms/:room", "/u/ann/rooms/7"),
+            params(&[("user", "ann"), ("room", "7")])
+        );
+    }
+
+    #[test]
+    fn rest_captures_the_remainder() {
+        assert_eq!(matches("/files/*path", "/files/a/b/c"), params(&[("path", "a/b/c")]));
+        assert_eq!(matches("/files/*path", "/files"), params(&[("path", "")]));
+    }
+
+    #[test]
+    fn router_sets_params_on_the_request() {
+        struct Echo;
+        impl HttpComponent for Echo {
+            fn on_request(&self, request: &mut Request) -> Decision {
+                let room = request.param("room").unwrap_or("?").to_owned();
+                Decision::Reject(Rejection::new(418, room))
+            }
+        }
+        let router = Router::new().route("/rooms/:room", Echo);
+        let mut request =
+            Request::from_head("GET /rooms/blue?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        match router.on_request(&mut request) {
+            Decision::Reject(r) => assert_eq!((r.status(), r.message()), (418, "blue")),
+            _ => panic!("routed"),
+        }
+        let mut other = Request::from_head("GET /nope HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        assert!(matches!(router.on_request(&mut other), Decision::Pass(r) if r.status() == 404));
     }
 }

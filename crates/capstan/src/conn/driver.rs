@@ -113,7 +113,7 @@ impl<'c> Driver<'c> {
             tokio::select! {
                 biased;
                 () = &mut callback => return,
-                result = self.writer.write_some(&self.transport, conn.outbound()),
+                result = self.writer.write_some(&mut self.transport.write, conn.outbound()),
                     if self.write_error.is_none() =>
                 {
                     match result {
@@ -150,22 +150,26 @@ impl<'c> Driver<'c> {
                 timer.as_mut().reset(deadline);
             }
             let open = matches!(self.state, State::Open);
+            let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
             tokio::select! {
                 biased;
                 () = shutdown.wait(), if open => {
                     self.start_close(conn, CloseCode::GOING_AWAY, "server shutdown", CloseCause::ServerShutdown);
                 }
-                result = self.writer.write_some(&self.transport, conn.outbound()) => {
+                result = self.writer.write_some(&mut self.transport.write, conn.outbound()) => {
                     match result {
                         Err(error) => self.write_error = Some(error),
                         Ok(Some(stop)) => self.on_stop(conn, stop),
                         Ok(None) => {}
                     }
                 }
-                result = self.transport.readable() => {
-                    match result.and_then(|()| self.read()) {
-                        Ok(true) => {}
-                        Ok(false) => return self.peer_gone(),
+                result = self.transport.read.read_into(&mut self.read_buf, wanted) => {
+                    match result {
+                        Ok(0) => return self.peer_gone(),
+                        Ok(_) => {
+                            self.last_rx = Instant::now();
+                            self.ping_sent = None;
+                        }
                         Err(error) => return self.lost(app, conn, error).await,
                     }
                 }
@@ -175,21 +179,6 @@ impl<'c> Driver<'c> {
                     }
                 }
             }
-        }
-    }
-
-    /// Reads what the socket has. False on end of stream.
-    fn read(&mut self) -> io::Result<bool> {
-        let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
-        match self.transport.try_read_into(&mut self.read_buf, wanted) {
-            Ok(0) => Ok(false),
-            Ok(_) => {
-                self.last_rx = Instant::now();
-                self.ping_sent = None;
-                Ok(true)
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
-            Err(e) => Err(e),
         }
     }
 
@@ -375,7 +364,7 @@ impl<'c> Driver<'c> {
     async fn close_transport(&mut self, conn: &Conn) {
         let timeout = self.config.close_timeout;
         let flushed = tokio::time::timeout(timeout, async {
-            self.writer.flush_all(&self.transport, conn.outbound()).await?;
+            self.writer.flush_all(&mut self.transport.write, conn.outbound()).await?;
             self.transport.shutdown().await
         })
         .await;
@@ -392,15 +381,10 @@ impl<'c> Driver<'c> {
         let mut sink = BytesMut::new();
         let _ = tokio::time::timeout(self.config.close_timeout, async {
             loop {
-                if self.transport.readable().await.is_err() {
-                    return;
-                }
                 sink.clear();
-                match self.transport.try_read_into(&mut sink, MIN_READ) {
-                    Ok(0) => return,
+                match self.transport.read.read_into(&mut sink, MIN_READ).await {
+                    Ok(0) | Err(_) => return,
                     Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(_) => return,
                 }
             }
         })

@@ -7,7 +7,7 @@ use std::io::{self, IoSlice};
 use bytes::Bytes;
 
 use super::outbound::{Outbound, Stop};
-use crate::server::Transport;
+use crate::server::WriteSide;
 use crate::ws::OutFrame;
 use crate::ws::deflate::{DeflateParams, Deflater};
 
@@ -63,58 +63,63 @@ impl Writer {
         Some(stop)
     }
 
-    /// Waits for something to write and writes what the socket takes.
+    /// Waits for something to write and writes what the stream takes.
     /// Returns after one write, or when the queue reports its stop.
     pub async fn write_some(
         &mut self,
-        transport: &Transport,
+        write: &mut WriteSide,
         out: &Outbound,
     ) -> io::Result<Option<Stop>> {
         loop {
             if let Some(stop) = self.refill(out) {
                 return Ok(Some(stop));
             }
+            // A stream that cannot take more may stay so for good (a peer that
+            // does not read): keep listening to the queue, whose stop
+            // (overflow, close) must still be acted on.
             if self.batch.is_empty() {
+                tokio::select! {
+                    flushed = write.flush() => flushed?,
+                    () = out.wait() => continue,
+                }
                 out.wait().await;
                 continue;
             }
-            // A full socket may stay unwritable for good (a peer that does
-            // not read): keep listening to the queue, whose stop (overflow,
-            // close) must still be acted on.
-            tokio::select! {
-                ready = transport.writable() => ready?,
-                () = out.wait() => continue,
-            }
-            match self.try_write(transport, out) {
-                Ok(()) => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
-            }
+            let written = {
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                let count = self.fill_slices(&mut slices);
+                tokio::select! {
+                    written = write.write_vectored(&slices[..count]) => written?,
+                    () = out.wait() => continue,
+                }
+            };
+            self.advance_checked(written, out)?;
+            return Ok(None);
         }
     }
 
     /// Writes everything queued, waiting as needed (used while closing).
-    pub async fn flush_all(&mut self, transport: &Transport, out: &Outbound) -> io::Result<()> {
+    pub async fn flush_all(&mut self, write: &mut WriteSide, out: &Outbound) -> io::Result<()> {
         loop {
             let _ = self.refill(out);
             if self.batch.is_empty() {
-                return Ok(());
+                return write.flush().await;
             }
-            transport.writable().await?;
-            match self.try_write(transport, out) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
+            let written = {
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                let count = self.fill_slices(&mut slices);
+                write.write_vectored(&slices[..count]).await?
+            };
+            self.advance_checked(written, out)?;
         }
     }
 
-    /// One vectored write of the frames at the front.
-    fn try_write(&mut self, transport: &Transport, out: &Outbound) -> io::Result<()> {
-        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    /// Points `slices` at the unwritten bytes of the frames at the front;
+    /// returns how many it filled.
+    fn fill_slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_SLICES]) -> usize {
         let mut count = 0;
         let mut skip = self.offset;
-        'frames: for frame in &self.batch {
+        for frame in &self.batch {
             for part in [frame.head(), &frame.payload()[..]] {
                 if part.len() <= skip {
                     skip -= part.len();
@@ -124,12 +129,15 @@ impl Writer {
                 skip = 0;
                 count += 1;
                 if count == MAX_SLICES {
-                    break 'frames;
+                    return count;
                 }
             }
         }
-        let written = transport.try_write_vectored(&slices[..count])?;
-        if written == 0 && count > 0 {
+        count
+    }
+
+    fn advance_checked(&mut self, written: usize, out: &Outbound) -> io::Result<()> {
+        if written == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }
         self.advance(written, out);

@@ -15,9 +15,8 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
-use crate::server::ShutdownSignal;
+use crate::server::{Io, ShutdownSignal};
 
 /// The response type of an [`HttpService`].
 pub type HttpResponse = http::Response<Full<Bytes>>;
@@ -44,7 +43,7 @@ impl HttpService {
     /// read from it (the first request head and what followed).
     pub(crate) async fn serve(
         &self,
-        stream: TcpStream,
+        stream: Box<dyn Io>,
         consumed: Bytes,
         header_timeout: Duration,
         mut shutdown: ShutdownSignal,
@@ -83,7 +82,7 @@ impl std::fmt::Debug for HttpService {
 /// A stream that first yields bytes already read from it.
 struct Replay {
     consumed: Bytes,
-    stream: TcpStream,
+    stream: Box<dyn Io>,
 }
 
 impl AsyncRead for Replay {

@@ -40,7 +40,7 @@ impl HeadError {
 /// Reads until `buf` starts with a complete head of at most `limit` bytes.
 /// The head is taken from `buf`; what follows it stays.
 pub(crate) async fn read_head(
-    transport: &Transport,
+    transport: &mut Transport,
     buf: &mut BytesMut,
     limit: usize,
 ) -> Result<Request, HeadError> {
@@ -57,13 +57,10 @@ pub(crate) async fn read_head(
             Err(ParseError::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
             Err(ParseError::TooLarge) => return Err(HeadError::TooLarge),
         }
-        transport.readable().await.map_err(|_| HeadError::Closed)?;
         let room = (limit + 1).saturating_sub(buf.len()).min(4096);
-        match transport.try_read_into(buf, room) {
-            Ok(0) => return Err(HeadError::Closed),
+        match transport.read.read_into(buf, room).await {
+            Ok(0) | Err(_) => return Err(HeadError::Closed),
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(_) => return Err(HeadError::Closed),
         }
     }
 }

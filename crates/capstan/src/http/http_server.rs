@@ -78,14 +78,14 @@ async fn serve<C: HttpComponent>(
     component: &C,
     config: HttpConfig,
     service: Option<&HttpService>,
-    transport: Transport,
+    mut transport: Transport,
     context: ConnContext,
 ) {
     let mut buf = BytesMut::new();
     let limit = config.max_head_size;
     let mut shutdown = context.shutdown.clone();
     let head = tokio::select! {
-        head = tokio::time::timeout(config.handshake_timeout, read_head(&transport, &mut buf, limit)) => {
+        head = tokio::time::timeout(config.handshake_timeout, read_head(&mut transport, &mut buf, limit)) => {
             head.unwrap_or(Err(HeadError::TimedOut))
         }
         () = shutdown.wait() => Err(HeadError::ShuttingDown),
@@ -116,7 +116,7 @@ async fn serve<C: HttpComponent>(
                 consumed.put_slice(&buf);
                 let timeout = config.handshake_timeout;
                 service
-                    .serve(transport.into_tcp(), consumed.freeze(), timeout, context.shutdown)
+                    .serve(transport.into_io(), consumed.freeze(), timeout, context.shutdown)
                     .await
             }
             None => answer_and_close(transport, &rejection).await,

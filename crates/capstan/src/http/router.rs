@@ -35,8 +35,13 @@ impl Pattern {
         Self(segments)
     }
 
-    /// The captured parameters if `path` matches.
+    /// The captured parameters if `path` matches. Paths match strictly: a
+    /// trailing slash is part of the path (`/a/` is not `/a`).
     fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let rest_pattern = matches!(self.0.last(), Some(Segment::Rest(_)));
+        if path.len() > 1 && path.ends_with('/') && !rest_pattern {
+            return None;
+        }
         let mut params = Vec::new();
         let mut parts = segments(path);
         for segment in &self.0 {
@@ -126,7 +131,7 @@ mod tests {
     #[test]
     fn literal_paths_match_exactly() {
         assert_eq!(matches("/chat", "/chat"), params(&[]));
-        assert_eq!(matches("/chat", "/chat/"), params(&[]));
+        assert_eq!(matches("/chat", "/chat/"), None);
         assert_eq!(matches("/chat", "/chats"), None);
         assert_eq!(matches("/chat", "/chat/x"), None);
         assert_eq!(matches("/", "/"), params(&[]));

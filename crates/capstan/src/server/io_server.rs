@@ -11,7 +11,11 @@ use tokio::task::JoinSet;
 
 use super::handler::{ConnContext, ConnectionHandler};
 use super::shutdown::{ShutdownHandle, Tracker};
+use super::tls::TlsConfig;
 use super::transport::Transport;
+
+/// Time allowed for a TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Limits of the I/O server.
 #[derive(Debug, Clone)]
@@ -36,7 +40,7 @@ impl Default for ServerConfig {
 /// wrapped layer, in its own task: `IoServer::bind(addr, HttpServer::new(...))`.
 pub struct IoServer<H> {
     handler: Arc<H>,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<(TcpListener, Option<TlsConfig>)>,
     config: ServerConfig,
     shutdown: ShutdownHandle,
 }
@@ -59,13 +63,23 @@ impl<H: ConnectionHandler> IoServer<H> {
 
     /// Adds a listener on `addr`.
     pub async fn listen(mut self, addr: impl ToSocketAddrs) -> io::Result<Self> {
-        self.listeners.push(TcpListener::bind(addr).await?);
+        self.listeners.push((TcpListener::bind(addr).await?, None));
         Ok(self)
     }
 
-    /// Adds a listener bound elsewhere.
-    pub fn with_listener(mut self, listener: TcpListener) -> Self {
-        self.listeners.push(listener);
+    /// Adds a TLS listener (wss://) on `addr`.
+    pub async fn listen_tls(
+        mut self,
+        addr: impl ToSocketAddrs,
+        tls: TlsConfig,
+    ) -> io::Result<Self> {
+        self.listeners.push((TcpListener::bind(addr).await?, Some(tls)));
+        Ok(self)
+    }
+
+    /// Adds a listener bound elsewhere (TLS when `tls` is given).
+    pub fn with_listener(mut self, listener: TcpListener, tls: Option<TlsConfig>) -> Self {
+        self.listeners.push((listener, tls));
         self
     }
 
@@ -77,7 +91,7 @@ impl<H: ConnectionHandler> IoServer<H> {
 
     /// The addresses listened on.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
+        self.listeners.iter().filter_map(|(l, _)| l.local_addr().ok()).collect()
     }
 
     /// The first address listened on.
@@ -85,6 +99,7 @@ impl<H: ConnectionHandler> IoServer<H> {
         self.listeners
             .first()
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no listener"))?
+            .0
             .local_addr()
     }
 
@@ -107,9 +122,10 @@ impl<H: ConnectionHandler> IoServer<H> {
         }
         let tracker = Arc::new(Tracker::default());
         let mut acceptors = JoinSet::new();
-        for listener in self.listeners {
+        for (listener, tls) in self.listeners {
             acceptors.spawn(accept_loop(
                 listener,
+                tls,
                 self.handler.clone(),
                 self.config.clone(),
                 self.shutdown.clone(),
@@ -133,6 +149,7 @@ impl<H: ConnectionHandler> IoServer<H> {
 
 async fn accept_loop<H: ConnectionHandler>(
     listener: TcpListener,
+    tls: Option<TlsConfig>,
     handler: Arc<H>,
     config: ServerConfig,
     shutdown: ShutdownHandle,
@@ -157,13 +174,36 @@ async fn accept_loop<H: ConnectionHandler>(
         if config.nodelay {
             let _ = stream.set_nodelay(true);
         }
-        let transport = Transport::tcp(stream);
-        if tracker.live() >= config.max_connections {
-            tokio::spawn(handler.on_overload(transport));
-            continue;
-        }
-        let context = ConnContext::new(remote, shutdown.signal(), tracker.enter());
-        tokio::spawn(handler.on_connection(transport, context));
+        let overloaded = tracker.live() >= config.max_connections;
+        let context =
+            (!overloaded).then(|| ConnContext::new(remote, shutdown.signal(), tracker.enter()));
+        let handler = handler.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let transport = match tls {
+                None => Transport::tcp(stream),
+                Some(tls) => {
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.acceptor().accept(stream))
+                        .await
+                    {
+                        Ok(Ok(stream)) => Transport::tls(stream),
+                        Ok(Err(error)) => {
+                            tracing::debug!(%remote, %error, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%remote, "TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            let Ok(transport) = transport else { return };
+            match context {
+                Some(context) => handler.on_connection(transport, context).await,
+                None => handler.on_overload(transport).await,
+            }
+        });
     }
 }
 

@@ -3,9 +3,11 @@
 mod handler;
 mod io_server;
 mod shutdown;
+mod tls;
 mod transport;
 
 pub use handler::{ConnContext, ConnectionHandler};
 pub use io_server::{IoServer, ServerConfig};
 pub use shutdown::{ShutdownHandle, ShutdownSignal};
-pub use transport::Transport;
+pub use tls::TlsConfig;
+pub use transport::{Io, ReadSide, Transport, WriteSide};

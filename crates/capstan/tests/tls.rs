@@ -1,0 +1,170 @@
+//! wss:// over real sockets: a CA made here, a server certificate it signs,
+//! a rustls client that trusts only that CA.
+
+mod common;
+
+use std::sync::Arc;
+
+use capstan::server::TlsConfig;
+use capstan::{HttpServer, HttpService, IoServer, WsServer};
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_tungstenite::tungstenite;
+
+struct Pki {
+    ca: CertificateDer<'static>,
+    cert_pem: String,
+    key_pem: String,
+}
+
+fn make_pki() -> Pki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    Pki { ca: ca.der().clone(), cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+}
+
+fn client_config(ca: &CertificateDer<'static>) -> Arc<ClientConfig> {
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A TLS server from PEM files, as an operator would configure it.
+async fn tls_server(pki: &Pki, service: Option<HttpService>) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &pki.cert_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
+    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    let (recorder, _seen) = Recorder::new(true);
+    let mut http = HttpServer::new(WsServer::new(recorder));
+    if let Some(service) = service {
+        http = http.with_service(service);
+    }
+    let server = IoServer::new(http).listen_tls("127.0.0.1:0", tls).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let shutdown = server.shutdown_handle();
+    let task = tokio::spawn(server.run_until(std::future::pending()));
+    (TestServer { addr, shutdown, task }, dir)
+}
+
+async fn connect_tls(
+    addr: std::net::SocketAddr,
+    ca: &CertificateDer<'static>,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("localhost").unwrap();
+    TlsConnector::from(client_config(ca)).connect(name, tcp).await
+}
+
+#[tokio::test]
+async fn wss_echo_with_a_third_party_client() {
+    let pki = make_pki();
+    let (server, _dir) = tls_server(&pki, None).await;
+    let stream = connect_tls(server.addr, &pki.ca).await.unwrap();
+    let url = format!("wss://localhost:{}/", server.addr.port());
+    let (mut ws, response) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    assert_eq!(response.status(), 101);
+    ws.send(tungstenite::Message::text("over tls")).await.unwrap();
+    let echo = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(echo, tungstenite::Message::text("over tls"));
+    let big = vec![7u8; 300_000];
+    ws.send(tungstenite::Message::binary(big.clone())).await.unwrap();
+    let echo = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(echo.into_data(), big);
+    ws.close(None).await.unwrap();
+    while let Some(Ok(_)) = tokio::time::timeout(WAIT, ws.next()).await.unwrap() {}
+    drop(ws);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_trust_the_ca_fails_the_handshake() {
+    let pki = make_pki();
+    let other = make_pki();
+    let (server, _dir) = tls_server(&pki, None).await;
+    let err = connect_tls(server.addr, &other.ca).await.unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    // The server is unharmed.
+    assert!(connect_tls(server.addr, &pki.ca).await.is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn plain_text_on_a_tls_port_is_dropped() {
+    let pki = make_pki();
+    let (server, _dir) = tls_server(&pki, None).await;
+    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(upgrade_request("/", "").as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer)).await.expect("closed");
+    assert!(!String::from_utf8_lossy(&answer).contains("101"), "no upgrade in plain text");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn plain_http_over_tls_reaches_the_service() {
+    let pki = make_pki();
+    let service = HttpService::from_fn(|_| async {
+        http::Response::new(http_body_util::Full::new(bytes::Bytes::from("secure page")))
+    });
+    let (server, _dir) = tls_server(&pki, Some(service)).await;
+    let mut stream = connect_tls(server.addr, &pki.ca).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(WAIT, stream.read_to_end(&mut answer)).await.expect("answered");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("secure page"), "{answer}");
+    server.stop().await;
+}
+
+#[test]
+fn bad_pem_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, "not a certificate").unwrap();
+    std::fs::write(&key, "not a key").unwrap();
+    let err = TlsConfig::from_pem_files(&cert, &key).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let missing = TlsConfig::from_pem_files(&dir.path().join("nope.pem"), &key).unwrap_err();
+    assert!(missing.to_string().contains("nope.pem"), "{missing}");
+}
+
+#[tokio::test]
+async fn messages_flow_both_ways_over_tls() {
+    let pki = make_pki();
+    let (server, _dir) = tls_server(&pki, None).await;
+    let stream = connect_tls(server.addr, &pki.ca).await.unwrap();
+    let url = format!("wss://localhost:{}/", server.addr.port());
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    for i in 0..200 {
+        ws.send(tungstenite::Message::text(format!("m{i}"))).await.unwrap();
+    }
+    for i in 0..200 {
+        let echo = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+        assert_eq!(echo, tungstenite::Message::text(format!("m{i}")));
+    }
+    drop(ws);
+    server.stop().await;
+}

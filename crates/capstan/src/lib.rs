@@ -42,7 +42,7 @@ mod ws_server;
 
 pub use app::App;
 pub use component::{CloseCause, CloseInfo, Component, Timeout};
-pub use conn::{Attributes, Conn, ConnId};
+pub use conn::{Attributes, Conn, ConnId, Overflow};
 pub use error::{ConnError, SendError};
 pub use http::{HttpConfig, HttpServer, HttpService, Request, Router};
 pub use pubsub::{Delivery, PreparedMessage, Topic, Topics};

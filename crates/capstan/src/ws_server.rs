@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 
 use crate::component::Component;
-use crate::conn::driver;
+use crate::conn::{Overflow, driver};
 use crate::http::component::ServeFuture;
 use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
 use crate::server::{ConnContext, Transport};
@@ -19,9 +19,11 @@ use crate::ws::{Limits, handshake};
 pub struct WsConfig {
     /// Largest frame and message accepted (1009 beyond).
     pub limits: Limits,
-    /// Once a connection's outbound queue holds this many bytes, sends to it
-    /// are refused and it is closed as a slow consumer (1008).
+    /// The bound of each connection's outbound queue, in bytes.
     pub max_outbound_bytes: usize,
+    /// Past the bound: close the connection as a slow consumer (1008, the
+    /// default), or drop its oldest queued messages and count them.
+    pub on_overflow: Overflow,
     /// Interval of keepalive pings, counted from the last byte received;
     /// `None` disables them.
     pub ping_interval: Option<Duration>,
@@ -44,6 +46,7 @@ impl Default for WsConfig {
         Self {
             limits: Limits::default(),
             max_outbound_bytes: 4 << 20,
+            on_overflow: Overflow::Close,
             ping_interval: Some(Duration::from_secs(30)),
             pong_timeout: Duration::from_secs(30),
             idle_timeout: None,

@@ -471,3 +471,82 @@ async fn a_prepared_message_reaches_a_hundred_subscribers_byte_for_byte() {
     drop(clients);
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------
+// Slow consumer, drop-oldest policy
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
+    let (hub, mut events) = hub();
+    let config = WsConfig {
+        max_outbound_bytes: BOUND,
+        on_overflow: capstan::Overflow::DropOldest,
+        ping_interval: None,
+        ..WsConfig::default()
+    };
+    let server = TestServer::start(ws(hub.clone(), config)).await;
+    let stalled = raw_handshake(server.addr, Some(4096)).await;
+    let slow = next_open(&mut events).await;
+    let mut client = RawClient::connect(server.addr, "/").await;
+    let normal = next_open(&mut events).await;
+    let reader = tokio::spawn(async move {
+        for i in 0..COUNT {
+            assert_eq!(client.next_message().await, Message::binary(numbered(i)));
+        }
+        client
+    });
+
+    // The writer holds at most one batch (32 frames) beyond the bound.
+    let ceiling = BOUND + 33 * FRAME;
+    let mut most_queued = 0;
+    let publish = async {
+        for i in 0..COUNT {
+            while normal.queued_bytes() > BOUND / 2 {
+                tokio::task::yield_now().await;
+            }
+            let delivery = hub.topic.publish(Message::binary(numbered(i)));
+            assert_eq!(delivery.refused, 0, "nobody refuses under drop-oldest (message {i})");
+            most_queued = most_queued.max(slow.queued_bytes());
+        }
+    };
+    tokio::time::timeout(WAIT, publish).await.expect("published in time");
+    assert!(most_queued <= ceiling, "queued {most_queued} bytes, ceiling {ceiling}");
+    let dropped = slow.dropped_messages();
+    assert!(dropped > 0, "messages were dropped for the slow consumer");
+    assert!(dropped < u64::from(COUNT), "{dropped}");
+    drop(tokio::time::timeout(WAIT, reader).await.unwrap().unwrap());
+
+    // The slow one is still connected; when it reads, the newest arrive.
+    assert!(hub.topic.contains(&slow), "still subscribed");
+    let mut stalled = stalled;
+    let mut decoder = capstan::ws::Decoder::new(
+        capstan::ws::Role::Client,
+        capstan::ws::Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX },
+    );
+    let mut buf = bytes::BytesMut::new();
+    let mut received = 0u64;
+    let last = loop {
+        let event = loop {
+            if let Some(event) = decoder.decode(&mut buf).unwrap() {
+                break event;
+            }
+            let n = tokio::time::timeout(WAIT, stalled.read_buf(&mut buf)).await.unwrap().unwrap();
+            assert!(n > 0, "the slow consumer's connection stays open");
+        };
+        if let capstan::ws::Event::Message(message) = event {
+            received += 1;
+            if message == Message::binary(numbered(COUNT - 1)) {
+                break message;
+            }
+        }
+    };
+    assert_eq!(last, Message::binary(numbered(COUNT - 1)), "the newest message arrives");
+    assert_eq!(
+        received + dropped,
+        u64::from(COUNT),
+        "every message arrived or was counted dropped"
+    );
+    drop(stalled);
+    server.stop().await;
+}

@@ -45,7 +45,14 @@ pub(crate) async fn run<A: Component>(
     }
     let ConnContext { remote, mut shutdown, .. } = context;
     let deflate = accepted.deflate.map(|(params, _)| params);
-    let conn = Conn::new(remote, request, accepted.protocol, deflate, config.max_outbound_bytes);
+    let conn = Conn::new(
+        remote,
+        request,
+        accepted.protocol,
+        deflate,
+        config.max_outbound_bytes,
+        config.on_overflow,
+    );
     let mut driver = Driver::new(transport, config, buffered, deflate);
     driver.run_app(&conn, app.on_open(&conn)).await;
     let end = driver.serve(app, &conn, &mut shutdown).await;

@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 pub use attributes::Attributes;
 use outbound::Outbound;
+pub use outbound::Overflow;
 
 use crate::error::SendError;
 use crate::http::Request;
@@ -67,6 +68,7 @@ impl Conn {
         protocol: Option<String>,
         deflate: Option<DeflateParams>,
         outbound_limit: usize,
+        overflow: Overflow,
     ) -> Self {
         Self(Arc::new(Inner {
             id: ConnId::next(),
@@ -75,7 +77,7 @@ impl Conn {
             protocol: protocol.map(String::into_boxed_str),
             deflate,
             attributes: Attributes::default(),
-            outbound: Outbound::new(outbound_limit),
+            outbound: Outbound::with_overflow(outbound_limit, overflow),
             topics: Mutex::new(Vec::new()),
         }))
     }
@@ -174,6 +176,12 @@ impl Conn {
     pub fn close(&self, code: CloseCode, reason: &str) {
         let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
         self.0.outbound.close(CloseFrame::new(code, reason));
+    }
+
+    /// Messages dropped to make room in the queue (routes configured with
+    /// [`Overflow::DropOldest`]).
+    pub fn dropped_messages(&self) -> u64 {
+        self.0.outbound.dropped()
     }
 
     /// Bytes queued for this connection and not yet written.

@@ -25,7 +25,24 @@ pub(crate) enum Stop {
 struct State {
     frames: VecDeque<OutFrame>,
     stop: Option<Stop>,
+    /// Messages dropped under [`Overflow::DropOldest`].
+    dropped: u64,
 }
+
+/// What happens when a connection's queue is at its bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// Refuse the send and close the connection as a slow consumer (1008).
+    #[default]
+    Close,
+    /// Drop the oldest queued messages (not yet handed to the socket) to
+    /// make room, and count them; the connection stays.
+    DropOldest,
+}
+
+/// Most frames the connection task takes from the queue at once: the rest
+/// stays where, under `DropOldest`, it can still be dropped.
+const TAKE_AT_ONCE: usize = 32;
 
 /// Frames waiting to be written, bounded in bytes.
 #[derive(Debug)]
@@ -33,16 +50,24 @@ pub(crate) struct Outbound {
     state: Mutex<State>,
     queued_bytes: AtomicUsize,
     limit: usize,
+    overflow: Overflow,
     wake: Notify,
 }
 
 impl Outbound {
     /// A queue that refuses sends once it holds `limit` bytes or more.
+    #[cfg(test)]
     pub fn new(limit: usize) -> Self {
+        Self::with_overflow(limit, Overflow::Close)
+    }
+
+    /// A queue bounded at `limit` bytes, with `overflow` past it.
+    pub fn with_overflow(limit: usize, overflow: Overflow) -> Self {
         Self {
             state: Mutex::new(State::default()),
             queued_bytes: AtomicUsize::new(0),
             limit,
+            overflow,
             wake: Notify::new(),
         }
     }
@@ -58,7 +83,9 @@ impl Outbound {
         if state.stop.is_some() {
             return Err(SendError::Closed);
         }
-        if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
+        if self.overflow == Overflow::DropOldest {
+            self.drop_oldest(&mut state);
+        } else if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
             state.stop = Some(Stop::Overflow);
             drop(state);
             self.wake.notify_one();
@@ -66,6 +93,22 @@ impl Outbound {
         }
         self.enqueue(&mut state, frame);
         Ok(())
+    }
+
+    /// Drops the oldest data messages still in the queue until it is under
+    /// its bound (control and close frames stay).
+    fn drop_oldest(&self, state: &mut State) {
+        while self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
+            let Some(index) = state.frames.iter().position(OutFrame::is_data) else { break };
+            let dropped = state.frames.remove(index).expect("found");
+            self.release(dropped.wire_len());
+            state.dropped += 1;
+        }
+    }
+
+    /// Messages dropped to make room, under [`Overflow::DropOldest`].
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
     }
 
     /// Queues a control frame (pong, ping) outside the bound.
@@ -110,11 +153,17 @@ impl Outbound {
         }
     }
 
-    /// Moves every queued frame to the back of `batch`; returns why the
-    /// queue stopped, if it did.
+    /// Moves queued frames to the back of `batch` (all of them, or under
+    /// `DropOldest` up to a small batch); returns why the queue stopped, if
+    /// it did.
     pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Option<Stop> {
         let mut state = self.lock();
-        if batch.is_empty() {
+        if self.overflow == Overflow::DropOldest {
+            // Leave the backlog here, where the oldest can still be dropped.
+            let room = TAKE_AT_ONCE.saturating_sub(batch.len());
+            let take = room.min(state.frames.len());
+            batch.extend(state.frames.drain(..take));
+        } else if batch.is_empty() {
             std::mem::swap(batch, &mut state.frames);
         } else {
             batch.append(&mut state.frames);
@@ -187,6 +236,23 @@ mod tests {
         assert_eq!(stop, Some(Stop::Close(CloseFrame::new(CloseCode::NORMAL, "bye"))));
         assert_eq!(batch.len(), 2);
         assert_eq!(batch[1].head()[0], 0x88);
+    }
+
+    #[test]
+    fn drop_oldest_keeps_the_newest_and_counts() {
+        let out = Outbound::with_overflow(250, Overflow::DropOldest);
+        for i in 0..10u8 {
+            out.push(OutFrame::message(Message::binary(vec![i; 100]))).unwrap();
+        }
+        out.push_control(OutFrame::new(crate::ws::OpCode::Pong, bytes::Bytes::new()));
+        assert!(out.queued_bytes() < 250 + 102 + 2, "{}", out.queued_bytes());
+        assert_eq!(out.dropped(), 7);
+        let mut batch = VecDeque::new();
+        assert_eq!(out.take(&mut batch), None);
+        let firsts: Vec<u8> =
+            batch.iter().filter(|f| f.is_data()).map(|f| f.payload()[0]).collect();
+        assert_eq!(firsts, [7, 8, 9], "the newest survive");
+        assert_eq!(batch.iter().filter(|f| !f.is_data()).count(), 1, "the pong stays");
     }
 
     #[test]

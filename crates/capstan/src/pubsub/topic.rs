@@ -146,7 +146,7 @@ mod tests {
 
     fn conn() -> Conn {
         let request = Request::from_head("GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
-        Conn::new("127.0.0.1:1".parse().unwrap(), request, None, None, 1 << 20)
+        Conn::new("127.0.0.1:1".parse().unwrap(), request, None, None, 1 << 20, Default::default())
     }
 
     fn queued(conn: &Conn) -> VecDeque<OutFrame> {

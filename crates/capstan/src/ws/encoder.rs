@@ -85,6 +85,16 @@ impl OutFrame {
         Self { head: [0; MAX_SERVER_HEADER], head_len: 0, compress_later: false, payload: frame }
     }
 
+    /// Whether this is a data frame (text, binary or continuation).
+    pub fn is_data(&self) -> bool {
+        let first = if self.head_len > 0 {
+            self.head[0]
+        } else {
+            self.payload.first().copied().unwrap_or(0)
+        };
+        first & 0x0f < 0x8
+    }
+
     /// The header bytes (empty for a prepared frame).
     pub fn head(&self) -> &[u8] {
         &self.head[..self.head_len as usize]

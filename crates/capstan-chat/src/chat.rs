@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use capstan::{CloseCode, CloseInfo, Component, Conn, Message, Topics};
+use capstan::http::{Authenticator, JwtAuth, JwtClaims, Rejection};
+use capstan::{CloseCode, CloseInfo, Component, Conn, Message, Request, Topics};
 
 use crate::errors::{ErrorCode, Refusal};
 use crate::names::{self, DEFAULT_ROOM, Room};
@@ -35,9 +36,47 @@ impl Default for ChatLimits {
     }
 }
 
+/// The user a verified token names: the identity [`TokenAuth`] attaches to
+/// a connection when the server requires tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenUser {
+    /// The chat name: the token's `name` claim, or its `sub` when it has no
+    /// `name`, checked like any user name.
+    pub name: String,
+    /// The verified claims.
+    pub claims: JwtClaims,
+}
+
+/// Requires a valid token to open the WebSocket and names its user (an
+/// [`Authenticator`] for `capstan::http::Authenticate`). A token whose
+/// name is not a valid chat name is refused with 403.
+#[derive(Debug)]
+pub struct TokenAuth(pub JwtAuth);
+
+impl Authenticator for TokenAuth {
+    type Identity = TokenUser;
+
+    fn authenticate(&self, request: &Request) -> Result<TokenUser, Rejection> {
+        let claims = self.0.authenticate(request)?;
+        let raw = claims.name.as_deref().filter(|n| !n.trim().is_empty()).or(claims.sub.as_deref());
+        let Some(raw) = raw else {
+            return Err(Rejection::new(403, "the token has neither a name nor a sub claim"));
+        };
+        match names::user_name(raw) {
+            Ok(name) => Ok(TokenUser { name, claims }),
+            Err(refusal) => Err(Rejection::new(
+                403,
+                format!("the token's user name is not valid here: {}", refusal.message),
+            )),
+        }
+    }
+}
+
 struct Holder {
     name: String,
     conn: Conn,
+    /// Who owns the name: a session token, or `token:NAME` for a user
+    /// named by a verified token.
     token: String,
 }
 
@@ -191,12 +230,24 @@ impl Chat {
         if current_name(conn).is_some() {
             return self.rename(conn, username);
         }
-        let name = names::user_name(username)?;
+        let token_user = conn.identity::<TokenUser>();
+        let name = match token_user {
+            // The token decides the name; the one asked for is ignored.
+            Some(user) => user.name.clone(),
+            None => names::user_name(username)?,
+        };
         if let Some(token) = session.filter(|t| !t.is_empty() && t.len() <= 128) {
             with_session(conn, |s| s.token = token);
         }
         let token = with_session(conn, |s| s.token.clone());
-        self.claim(conn, &name, &token)?;
+        // Who may take the name over from an earlier connection: the same
+        // session, or, with tokens, any connection whose token names the
+        // same user (exactly: "Ann" does not take over "ann").
+        let owner = match token_user {
+            Some(user) => format!("token:{}", user.name),
+            None => token.clone(),
+        };
+        self.claim(conn, &name, &owner)?;
         conn.attributes().insert(UserName(name.clone()));
 
         let mut rooms = vec![(Room::general(), resume.get(DEFAULT_ROOM).copied())];
@@ -260,17 +311,18 @@ impl Chat {
     }
 
     /// Takes `name` for `conn`: free, already ours, or held by an earlier
-    /// connection of the same session (which is then closed).
+    /// connection of the same owner (a session, or a token's user), which is
+    /// then closed.
     fn claim(&self, conn: &Conn, name: &str, token: &str) -> Result<(), Refusal> {
         let mut names = self.names();
         let key = names::name_key(name);
-        if let Some(holder) = names.get(&key) {
-            if holder.conn.id() != conn.id() {
-                if holder.token != token {
-                    return Err(Refusal::new(ErrorCode::NameTaken, format!("{name} is taken")));
-                }
-                holder.conn.close(REPLACED, "replaced by a new connection");
+        if let Some(holder) = names.get(&key)
+            && holder.conn.id() != conn.id()
+        {
+            if holder.token != token {
+                return Err(Refusal::new(ErrorCode::NameTaken, format!("{name} is taken")));
             }
+            holder.conn.close(REPLACED, "replaced by a new connection");
         }
         let holder = Holder { name: name.to_owned(), conn: conn.clone(), token: token.to_owned() };
         names.insert(key, holder);
@@ -279,7 +331,11 @@ impl Chat {
 
     fn rename(&self, conn: &Conn, username: &str) -> Result<(), Refusal> {
         let old = named(conn)?;
-        let new = names::user_name(username)?;
+        let new = match conn.identity::<TokenUser>() {
+            // The token decides: a rename keeps the token's name.
+            Some(user) => user.name.clone(),
+            None => names::user_name(username)?,
+        };
         if new == old {
             let _ =
                 conn.send_text(wire::envelope("renamed", serde_json::json!({ "username": new })));

@@ -3,12 +3,13 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 
 /// The Capstan chat server: a web client and its WebSocket on one port,
 /// history in an embedded SQLite file.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "capstan-chat", version, about)]
+#[command(group(ArgGroup::new("jwt").args(["jwt_secret", "jwt_public_key"])))]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "CHAT_BIND", default_value = "0.0.0.0")]
@@ -59,6 +60,29 @@ pub struct Config {
     /// batching off.
     #[arg(long, env = "CHAT_STORE_BATCH", default_value_t = 512)]
     pub store_batch: usize,
+
+    /// Require a JSON Web Token signed HS256 with this shared secret to
+    /// open the WebSocket (401 without a valid one). The user name then
+    /// comes from the token (its `name` claim, else `sub`), not from
+    /// add_user. The token is read from `Authorization: Bearer`, the cookie
+    /// `token` or the query parameter `token`. Prefer the environment
+    /// variable: flags show in `ps`.
+    #[arg(long, env = "CHAT_JWT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Like --jwt-secret, for tokens signed RS256: the issuer's RSA public
+    /// key, a PEM file.
+    #[arg(long, env = "CHAT_JWT_PUBLIC_KEY", value_name = "PATH")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// With tokens required: accept only tokens whose `iss` is this issuer.
+    #[arg(long, env = "CHAT_JWT_ISSUER", value_name = "ISS", requires = "jwt")]
+    pub jwt_issuer: Option<String>,
+
+    /// With tokens required: accept only tokens whose `aud` names this
+    /// audience (tokens that carry an `aud` are refused without it).
+    #[arg(long, env = "CHAT_JWT_AUDIENCE", value_name = "AUD", requires = "jwt")]
+    pub jwt_audience: Option<String>,
 }
 
 impl Config {
@@ -94,5 +118,24 @@ mod tests {
         assert_eq!(config.port, 9000);
         assert_eq!(config.allowed_origins, ["https://a.example", "https://b.example"]);
         assert_eq!(config.retain_days, 30);
+    }
+
+    #[test]
+    fn tokens_are_off_by_default() {
+        let config = Config::defaults();
+        assert_eq!((config.jwt_secret, config.jwt_public_key), (None, None));
+    }
+
+    #[test]
+    fn one_kind_of_token_key_at_a_time() {
+        let config =
+            Config::try_parse_from(["capstan-chat", "--jwt-secret", "s", "--jwt-issuer", "me"])
+                .unwrap();
+        assert_eq!(config.jwt_secret.as_deref(), Some("s"));
+        assert_eq!(config.jwt_issuer.as_deref(), Some("me"));
+        let both = ["capstan-chat", "--jwt-secret", "s", "--jwt-public-key", "k.pem"];
+        assert!(Config::try_parse_from(both).is_err());
+        // An issuer or audience alone would silently check nothing.
+        assert!(Config::try_parse_from(["capstan-chat", "--jwt-audience", "chat"]).is_err());
     }
 }

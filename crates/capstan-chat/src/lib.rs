@@ -3,7 +3,10 @@
 //! reconnects that lose nothing (docs/chat-protocol.md).
 //!
 //! The stack: `IoServer(HttpServer(OriginCheck(WsServer(Chat))))`, with the
-//! web client served by the HTTP layer on the same port.
+//! web client served by the HTTP layer on the same port. With a token key
+//! configured (`--jwt-secret` or `--jwt-public-key`), the WebSocket is
+//! behind `Authenticate` too, inside the origin check:
+//! `OriginCheck(Authenticate(WsServer(Chat), TokenAuth))`.
 
 pub mod chat;
 pub mod config;
@@ -19,23 +22,26 @@ pub mod web;
 use std::io;
 use std::net::SocketAddr;
 
-use capstan::http::{OriginCheck, OriginPolicy};
+use capstan::http::{
+    Authenticate, Decision, HttpComponent, JwtAuth, OriginCheck, OriginPolicy, Request,
+};
 use capstan::ws::Limits;
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
-pub use chat::{Chat, ChatLimits};
+pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 pub use config::Config;
 use store::{Store, StoreConfig};
 
 /// A chat server bound to its port, ready to run.
 pub struct ChatServer {
-    server: IoServer<HttpServer<OriginCheck<WsServer<Chat>>>>,
+    server: IoServer<HttpServer<OriginCheck<Endpoint>>>,
     store: Store,
 }
 
 impl ChatServer {
     /// Opens the database and binds the port.
     pub async fn bind(config: &Config) -> io::Result<Self> {
+        let tokens = token_auth(config)?;
         let topics = Topics::new();
         let store_config = StoreConfig {
             retain_messages: config.retain_messages,
@@ -59,9 +65,15 @@ impl ChatServer {
             ..WsConfig::default()
         };
         let origins = OriginPolicy::same_host().or_origins(config.allowed_origins.iter().cloned());
+        let ws = WsServer::with_config(chat, ws_config);
+        let endpoint = match tokens {
+            Some(tokens) => Endpoint::Tokens(Box::new(Authenticate::new(ws, TokenAuth(tokens)))),
+            None => Endpoint::Open(ws),
+        };
+        // Origins first: a page of another site never gets to present the
+        // browser's token cookie.
         let http =
-            HttpServer::new(OriginCheck::new(WsServer::with_config(chat, ws_config), origins))
-                .with_service(web::service());
+            HttpServer::new(OriginCheck::new(endpoint, origins)).with_service(web::service());
         let limits =
             ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
         let server = IoServer::bind((config.bind, config.port), http).await?.with_config(limits);
@@ -100,6 +112,62 @@ impl ChatServer {
         tokio::task::spawn_blocking(move || store.stop()).await.map_err(io::Error::other)?;
         result
     }
+}
+
+/// The WebSocket endpoint: open to all, or only to valid tokens.
+enum Endpoint {
+    Open(WsServer<Chat>),
+    Tokens(Box<Authenticate<WsServer<Chat>, TokenAuth>>),
+}
+
+impl HttpComponent for Endpoint {
+    fn on_request(&self, request: &mut Request) -> Decision {
+        match self {
+            Self::Open(ws) => ws.on_request(request),
+            Self::Tokens(ws) => ws.on_request(request),
+        }
+    }
+}
+
+/// The token verifier the configuration asks for, if any.
+fn token_auth(config: &Config) -> io::Result<Option<JwtAuth>> {
+    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
+    let auth = match (&config.jwt_secret, &config.jwt_public_key) {
+        (None, None) => {
+            if config.jwt_issuer.is_some() || config.jwt_audience.is_some() {
+                return Err(invalid("--jwt-issuer and --jwt-audience need a token key".into()));
+            }
+            return Ok(None);
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid("give --jwt-secret or --jwt-public-key, not both".into()));
+        }
+        (Some(secret), None) => {
+            if secret.is_empty() {
+                return Err(invalid("--jwt-secret is empty".into()));
+            }
+            if secret.len() < 32 {
+                tracing::warn!("the JWT secret is short: use at least 32 random bytes");
+            }
+            JwtAuth::hs256(secret.as_bytes())
+        }
+        (None, Some(path)) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("JWT public key {}: {e}", path.display()))
+            })?;
+            JwtAuth::rs256_pem(&pem)
+                .map_err(|e| invalid(format!("JWT public key {}: {e}", path.display())))?
+        }
+    };
+    let auth = match &config.jwt_issuer {
+        Some(issuer) => auth.with_issuer(issuer),
+        None => auth,
+    };
+    let auth = match &config.jwt_audience {
+        Some(audience) => auth.with_audience(audience),
+        None => auth,
+    };
+    Ok(Some(auth))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -9,6 +9,8 @@ mod head;
 mod host_router;
 mod http_server;
 mod ip_policy;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod origin;
 mod percent;
 mod rejection;
@@ -23,6 +25,8 @@ pub use head::HeadError;
 pub use host_router::HostRouter;
 pub use http_server::{HttpConfig, HttpServer};
 pub use ip_policy::{Cidr, InvalidCidr, IpFilter, IpPolicy};
+#[cfg(feature = "jwt")]
+pub use jwt::{InvalidKey, JwtAuth, JwtClaims, TokenSource};
 pub use origin::{OriginCheck, OriginPolicy};
 pub use rejection::Rejection;
 pub use request::{MAX_HEADERS, ParseError, Request};

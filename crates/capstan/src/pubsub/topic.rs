@@ -64,10 +64,11 @@ impl Topic {
         let removed = subscribers.remove(&id).is_some();
         let now_empty = subscribers.is_empty();
         drop(subscribers);
-        if removed && now_empty {
-            if let Some(registry) = self.0.registry.upgrade() {
-                registry.drop_if_empty(self);
-            }
+        if removed
+            && now_empty
+            && let Some(registry) = self.0.registry.upgrade()
+        {
+            registry.drop_if_empty(self);
         }
         removed
     }

@@ -318,10 +318,8 @@ impl Decoder {
         let start = out.len();
         let inflater = state.inflater.as_mut().expect("a compressed frame created it");
         inflater.finish_message(out, max, no_context).map_err(|e| inflate_error(e, out.len()))?;
-        if no_context {
-            if let Some(inflater) = state.inflater.take() {
-                inflater.give_back();
-            }
+        if no_context && let Some(inflater) = state.inflater.take() {
+            inflater.give_back();
         }
         if text {
             self.utf8.feed(&out[start..])?;

@@ -83,6 +83,15 @@ pub struct Config {
     /// audience (tokens that carry an `aud` are refused without it).
     #[arg(long, env = "CHAT_JWT_AUDIENCE", value_name = "AUD", requires = "jwt")]
     pub jwt_audience: Option<String>,
+
+    /// Serve over TLS (https:// and wss://) with this PEM certificate chain
+    /// (leaf first); needs --tls-key.
+    #[arg(long, env = "CHAT_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "CHAT_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Config {

@@ -76,7 +76,14 @@ impl ChatServer {
             HttpServer::new(OriginCheck::new(endpoint, origins)).with_service(web::service());
         let limits =
             ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
-        let server = IoServer::bind((config.bind, config.port), http).await?.with_config(limits);
+        let server = IoServer::new(http).with_config(limits);
+        let server = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let tls = capstan::server::TlsConfig::from_pem_files(cert, key)?;
+                server.listen_tls((config.bind, config.port), tls).await?
+            }
+            _ => server.listen((config.bind, config.port)).await?,
+        };
         Ok(Self { server, store })
     }
 

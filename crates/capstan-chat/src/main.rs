@@ -13,7 +13,8 @@ async fn main() -> std::io::Result<()> {
     let addr = server.local_addr()?;
     let host =
         if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
-    println!("Capstan chat: open http://{host}:{}/ in a browser", addr.port());
-    println!("  WebSocket ws://{host}:{}/ws, history in {}", addr.port(), config.db.display());
+    let (http, ws) = if config.tls_cert.is_some() { ("https", "wss") } else { ("http", "ws") };
+    println!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port());
+    println!("  WebSocket {ws}://{host}:{}/ws, history in {}", addr.port(), config.db.display());
     server.run().await
 }

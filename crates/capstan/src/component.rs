@@ -85,6 +85,9 @@ pub enum CloseCause {
     ServerShutdown,
     /// The peer read too slowly: its outbound queue passed its bound.
     SlowConsumer,
+    /// The peer sent messages faster than the route's message rate limit
+    /// (close 1008).
+    RateLimited,
     /// The TCP connection ended or failed without a close handshake.
     ConnectionLost,
 }

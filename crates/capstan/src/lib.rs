@@ -48,4 +48,4 @@ pub use http::{HttpConfig, HttpServer, HttpService, Request, Router};
 pub use pubsub::{Delivery, PreparedMessage, Topic, Topics};
 pub use server::{IoServer, ServerConfig, ShutdownHandle};
 pub use ws::{CloseCode, Message, ProtocolError, Utf8Bytes};
-pub use ws_server::{WsConfig, WsServer};
+pub use ws_server::{MessageRate, WsConfig, WsServer};

@@ -39,6 +39,19 @@ pub struct WsConfig {
     pub protocols: Vec<String>,
     /// permessage-deflate (RFC 7692): whether and how to compress.
     pub deflate: DeflateConfig,
+    /// Most data messages a peer may send: `per_second` on average, with
+    /// bursts of `burst`; beyond, the connection is closed with 1008.
+    /// `None`: no limit.
+    pub message_rate: Option<MessageRate>,
+}
+
+/// A message rate limit (token bucket).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MessageRate {
+    /// Messages per second allowed on average.
+    pub per_second: f64,
+    /// Messages allowed at once.
+    pub burst: u32,
 }
 
 impl Default for WsConfig {
@@ -53,6 +66,7 @@ impl Default for WsConfig {
             close_timeout: Duration::from_secs(5),
             protocols: Vec::new(),
             deflate: DeflateConfig::default(),
+            message_rate: None,
         }
     }
 }

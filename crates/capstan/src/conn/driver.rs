@@ -83,6 +83,8 @@ struct Driver<'c> {
     last_rx: Instant,
     last_message: Instant,
     ping_sent: Option<Instant>,
+    /// Message tokens left under the rate limit, and when last counted.
+    rate_tokens: f64,
 }
 
 impl<'c> Driver<'c> {
@@ -109,6 +111,7 @@ impl<'c> Driver<'c> {
             last_rx: now,
             last_message: now,
             ping_sent: None,
+            rate_tokens: config.message_rate.map_or(0.0, |r| f64::from(r.burst)),
         }
     }
 
@@ -199,7 +202,18 @@ impl<'c> Driver<'c> {
             };
             match event {
                 Event::Message(message) => {
-                    self.last_message = Instant::now();
+                    let now = Instant::now();
+                    let elapsed = now.saturating_duration_since(self.last_message);
+                    self.last_message = now;
+                    if !self.within_rate(elapsed) {
+                        let cause = CloseCause::RateLimited;
+                        self.start_close(
+                            conn,
+                            CloseCode::POLICY_VIOLATION,
+                            "message rate exceeded",
+                            cause,
+                        );
+                    }
                     if matches!(self.state, State::Open) {
                         self.run_app(conn, app.on_message(conn, message)).await;
                     }
@@ -212,6 +226,20 @@ impl<'c> Driver<'c> {
                 Event::Pong(_) => {}
                 Event::Close(frame) => return Some(self.on_peer_close(conn, frame).await),
             }
+        }
+    }
+
+    /// Counts one message against the rate limit (a token bucket refilled
+    /// for the time since the previous message); false past the limit.
+    fn within_rate(&mut self, elapsed: Duration) -> bool {
+        let Some(rate) = self.config.message_rate else { return true };
+        let refill = elapsed.as_secs_f64() * rate.per_second;
+        self.rate_tokens = (self.rate_tokens + refill).min(f64::from(rate.burst));
+        if self.rate_tokens >= 1.0 {
+            self.rate_tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The chat's browser test: headless Chromium (Debian's package) driven by
+# The browser tests: the chat web client, and permessage-deflate with
+# Chromium against the echo example. Headless Chromium (Debian's package) driven by
 # playwright-core, against the real server binary.
 #
 #   scripts/browser-test.sh
@@ -44,7 +45,12 @@ if [ -z "${CAPSTAN_CHAT_BIN:-}" ]; then
     cargo build -p capstan-chat
     export CAPSTAN_CHAT_BIN="$root/target/debug/capstan-chat"
 fi
+if [ -z "${CAPSTAN_ECHO_BIN:-}" ]; then
+    echo "== cargo build --release -p capstan --example echo (for the compression test)"
+    cargo build --release -p capstan --example echo
+    export CAPSTAN_ECHO_BIN="$root/target/release/examples/echo"
+fi
 
 echo "== browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
 cd "$test_dir"
-exec node --test --test-reporter=spec chat.test.mjs
+exec node --test --test-reporter=spec chat.test.mjs deflate.test.mjs

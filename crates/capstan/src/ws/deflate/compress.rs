@@ -28,6 +28,15 @@ impl Deflater {
     /// trailing `00 00 ff ff` removed (RFC 7692 §7.2.1). With
     /// `reset_after`, the next message starts with an empty window.
     pub fn compress(&mut self, input: &[u8], reset_after: bool) -> Vec<u8> {
+        if input.is_empty() {
+            // RFC 7692 §7.2.3.6: an empty stored block. (A second sync flush
+            // with no input would write nothing at all, which is not a
+            // message.) The compressor's state is untouched.
+            if reset_after {
+                self.compress.reset();
+            }
+            return vec![0x00];
+        }
         let mut out = Vec::with_capacity(input.len() / 2 + 64);
         let mut consumed = 0;
         loop {
@@ -149,6 +158,17 @@ mod tests {
         for bits in 9..=15 {
             let compressed = compress_shared(&data, 6, bits);
             assert_eq!(round_trip(&compressed, &mut Inflater::new()), data, "window {bits}");
+        }
+    }
+
+    #[test]
+    fn empty_message_between_others_with_context_takeover() {
+        let mut keep = Deflater::new(6, 15);
+        let mut inflater = Inflater::new();
+        for message in [&b"first"[..], b"", b"", b"after the empty ones"] {
+            let compressed = keep.compress(message, false);
+            assert!(!compressed.is_empty());
+            assert_eq!(round_trip(&compressed, &mut inflater), message);
         }
     }
 

@@ -50,7 +50,9 @@ impl Inflater {
             if out.len() == out.capacity() {
                 let room = max.saturating_sub(out.len()).saturating_add(1);
                 let step = out.capacity().max(input.len().saturating_mul(2)).clamp(4096, 1 << 20);
-                out.reserve(step.min(room));
+                // Exactly: `reserve` may double the capacity, and the output
+                // fills all of it before the limit is checked.
+                out.reserve_exact(step.min(room));
             }
             if input.is_empty() && self.stream_ended {
                 return Ok(());

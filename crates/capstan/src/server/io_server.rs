@@ -14,9 +14,6 @@ use super::shutdown::{ShutdownHandle, Tracker};
 use super::tls::TlsConfig;
 use super::transport::Transport;
 
-/// Time allowed for a TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Limits of the I/O server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -28,11 +25,18 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// Disable Nagle's algorithm on accepted sockets.
     pub nodelay: bool,
+    /// Time allowed for a TLS handshake on a TLS listener.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_connections: 100_000, drain_timeout: Duration::from_secs(10), nodelay: true }
+        Self {
+            max_connections: 100_000,
+            drain_timeout: Duration::from_secs(10),
+            nodelay: true,
+            tls_handshake_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -179,13 +183,12 @@ async fn accept_loop<H: ConnectionHandler>(
             (!overloaded).then(|| ConnContext::new(remote, shutdown.signal(), tracker.enter()));
         let handler = handler.clone();
         let tls = tls.clone();
+        let tls_timeout = config.tls_handshake_timeout;
         tokio::spawn(async move {
             let transport = match tls {
                 None => Transport::tcp(stream),
                 Some(tls) => {
-                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.acceptor().accept(stream))
-                        .await
-                    {
+                    match tokio::time::timeout(tls_timeout, tls.acceptor().accept(stream)).await {
                         Ok(Ok(stream)) => Transport::tls(stream),
                         Ok(Err(error)) => {
                             tracing::debug!(%remote, %error, "TLS handshake failed");

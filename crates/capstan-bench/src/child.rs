@@ -1,12 +1,16 @@
 //! Starting the measured server as a child process and stopping it.
+//!
+//! Any server will do if the first line it prints on stdout holds its
+//! port as `port=P` (and, optionally, its process id as `pid=PID`), e.g.
+//! `LISTENING port=40123 pid=777`. The rest of its stdout is drained.
 
-use std::io::{BufRead, BufReader};
+use std::io::{self, BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::mode::Mode;
+use crate::deflate_cost::mode::Mode;
 
 /// How long the server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,56 +28,92 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts this binary with `--serve MODE`, under `taskset -c CPU` if
-    /// `cpu` is given, and waits for its port.
+    /// Starts this binary with `--serve MODE` (the `deflate_cost` server),
+    /// under `taskset -c CPU` if `cpu` is given, and waits for its port.
+    /// Its stdin is a pipe: it exits when this process does.
     pub fn spawn(mode: Mode, cpu: Option<usize>) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
+        let argv = [exe.display().to_string(), "--serve".into(), mode.name().into()];
+        Self::spawn_command(&argv, cpu, Stdio::piped())
+    }
+
+    /// Starts `argv` (program and arguments), under `taskset -c CPU` if
+    /// `cpu` is given, with `stdin`, and waits for its first stdout line.
+    pub fn spawn_command(
+        argv: &[String],
+        cpu: Option<usize>,
+        stdin: Stdio,
+    ) -> Result<Self, String> {
+        let program = argv.first().ok_or("empty server command")?;
         let mut args: Vec<String> = Vec::new();
         if let Some(cpu) = cpu {
             args.extend(["taskset".into(), "-c".into(), cpu.to_string()]);
         }
-        args.extend([exe.display().to_string(), "--serve".into(), mode.name().into()]);
+        args.extend(argv.iter().cloned());
         let mut child = Command::new(&args[0])
             .args(&args[1..])
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("starting {:?}: {e}", args[0]))?;
+            .map_err(|e| format!("starting {program:?}: {e}"))?;
         let stdout = child.stdout.take().expect("piped");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
             let mut line = String::new();
-            let _ = tx.send(BufReader::new(stdout).read_line(&mut line).map(|_| line));
+            let _ = tx.send(reader.read_line(&mut line).map(|_| line));
+            // Keep draining, so that a chatty server never blocks on a full pipe.
+            let _ = io::copy(&mut reader, &mut io::sink());
         });
-        let mut server = Self { child, pid: 0, port: 0, command_line: args.join(" ") };
+        let mut server = Self { pid: child.id(), child, port: 0, command_line: args.join(" ") };
         let line = match rx.recv_timeout(START_TIMEOUT) {
-            Ok(Ok(line)) => line,
+            Ok(Ok(line)) if !line.is_empty() => line,
+            Ok(Ok(_)) => return Err(format!("{program:?} exited without printing its port")),
             Ok(Err(e)) => return Err(format!("reading the server's port: {e}")),
             Err(_) => return Err(format!("the server did not start within {START_TIMEOUT:?}")),
         };
-        let field = |name: &str| {
-            line.split_whitespace().find_map(|w| w.strip_prefix(name)?.parse::<u32>().ok())
-        };
-        match (field("port="), field("pid=")) {
-            (Some(port), Some(pid)) => {
-                server.port = port as u16;
-                server.pid = pid;
-                Ok(server)
-            }
-            _ => Err(format!("unexpected first line from the server: {line:?}")),
-        }
+        let (port, pid) = parse_ready_line(&line)
+            .ok_or_else(|| format!("no port=P in the server's first line {line:?}"))?;
+        server.port = port;
+        server.pid = pid.unwrap_or(server.pid);
+        Ok(server)
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
     }
+
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// The port and (if given) process id in a server's first line.
+pub fn parse_ready_line(line: &str) -> Option<(u16, Option<u32>)> {
+    let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name));
+    let port = field("port=")?.parse().ok().filter(|&p| p != 0)?;
+    Some((port, field("pid=").and_then(|p| p.parse().ok())))
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_lines() {
+        assert_eq!(parse_ready_line("LISTENING port=9001 pid=42\n"), Some((9001, Some(42))));
+        assert_eq!(parse_ready_line("listening port=80"), Some((80, None)));
+        assert_eq!(parse_ready_line("port=0"), None);
+        assert_eq!(parse_ready_line("ws://127.0.0.1:9001"), None);
     }
 }

@@ -1,14 +1,14 @@
 //! One raw-socket WebSocket client: connect and handshake, frames to send,
 //! and a reader task that counts what arrives without decoding it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use capstan::ws::deflate::compress_shared;
 use capstan::ws::{FrameHeader, OpCode, encode_frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::AbortHandle;
 
 use crate::frames::{Frame, FrameCounter};
@@ -38,7 +38,31 @@ pub async fn connect(
     index: u64,
     offer: Option<&str>,
 ) -> Result<Connected, String> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    connect_from(None, addr, path, index, offer).await
+}
+
+/// Connects to `addr` from `source` (bound before connecting, port chosen
+/// by the kernel; the default address when `None`) and upgrades `path`,
+/// offering `offer`. Refuses any `addr` that is not a loopback address.
+pub async fn connect_from(
+    source: Option<IpAddr>,
+    addr: SocketAddr,
+    path: &str,
+    index: u64,
+    offer: Option<&str>,
+) -> Result<Connected, String> {
+    if !addr.ip().is_loopback() {
+        return Err(format!("refusing to connect to {addr}: not a loopback address"));
+    }
+    let mut stream = match source {
+        None => TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?,
+        Some(source) => {
+            let socket = if source.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
+                .map_err(|e| format!("socket: {e}"))?;
+            socket.bind(SocketAddr::new(source, 0)).map_err(|e| format!("bind {source}: {e}"))?;
+            socket.connect(addr).await.map_err(|e| format!("connect from {source}: {e}"))?
+        }
+    };
     stream.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
     let key = handshake::key(index);
     let request = handshake::request(&addr.to_string(), path, &key, offer);

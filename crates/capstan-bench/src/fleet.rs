@@ -1,114 +1,88 @@
-//! Many client connections: opened with bounded concurrency, each with its
-//! reader task, written to in turn, and closed together.
+//! Opening many connections at once: a bounded number in flight, a time
+//! limit on each, the results in index order, the first failure reported.
 
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Semaphore;
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 
-use crate::client;
-use crate::mode::Mode;
-use crate::progress::Progress;
-
-/// Handshakes in flight at once.
-const CONCURRENCY: usize = 128;
-/// Longest a single connect and handshake may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The client connections, in index order.
-#[derive(Debug)]
-pub struct Fleet {
-    writers: Vec<OwnedWriteHalf>,
-    readers: Vec<AbortHandle>,
-    /// The extension answer (the same for every connection, checked).
-    pub extensions: Option<String>,
-}
-
-type Opened = (OwnedWriteHalf, AbortHandle, Option<String>);
-
-impl Fleet {
-    /// Opens `count` connections to `addr` in `mode`, each counting into
-    /// `progress`. Fails on the first connection that cannot be opened or
-    /// whose agreed extension is not the mode's.
-    pub async fn open(
-        addr: SocketAddr,
-        mode: Mode,
-        count: usize,
-        progress: &Arc<Progress>,
-        label: &str,
-    ) -> Result<Self, String> {
-        let permits = Arc::new(Semaphore::new(CONCURRENCY));
-        let mut opening = JoinSet::new();
-        let mut opened: Vec<Option<Opened>> = (0..count).map(|_| None).collect();
-        let mut done = 0;
-        let mut record = |result: Result<(usize, Result<Opened, String>), _>| match result {
-            Ok((index, Ok(conn))) => {
-                opened[index] = Some(conn);
-                done += 1;
-                if done % 1000 == 0 || done == count {
-                    eprintln!("  {label}: {done}/{count} connections open");
-                }
-                Ok(())
-            }
-            Ok((index, Err(e))) => Err(format!("{label}: connection {index}: {e}")),
-            Err(e) => Err(format!("{label}: connecting task failed: {e}")),
-        };
-        for index in 0..count {
-            let permit = permits.clone().acquire_owned().await.expect("never closed");
-            let progress = progress.clone();
-            opening.spawn(async move {
-                let _permit = permit;
-                let connected = tokio::time::timeout(
-                    CONNECT_TIMEOUT,
-                    client::connect(addr, "/", index as u64, Some(mode.offer())),
-                )
-                .await
-                .unwrap_or_else(|_| Err("connect and handshake timed out".into()));
-                let result = connected.and_then(|c| {
-                    mode.check_agreed(c.extensions.as_deref())?;
-                    let (read, write) = c.stream.into_split();
-                    let reader = client::spawn_reader(read, index, c.leftover, progress);
-                    Ok((write, reader, c.extensions))
-                });
-                (index, result)
-            });
-            while let Some(result) = opening.try_join_next() {
-                record(result)?;
-            }
+/// Runs `open(index)` for every index below `count`, at most `concurrency`
+/// at once and each within `timeout`; calls `on_opened(done)` after each
+/// success. Returns what was opened, in index order, or the first failure.
+pub async fn open_many<T, F, Fut>(
+    count: usize,
+    concurrency: usize,
+    timeout: Duration,
+    open: F,
+    mut on_opened: impl FnMut(usize),
+) -> Result<Vec<T>, String>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Result<T, String>> + Send + 'static,
+    T: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut opening = JoinSet::new();
+    let mut opened: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    let mut done = 0;
+    let mut record = |result: Result<(usize, Result<T, String>), _>| match result {
+        Ok((index, Ok(conn))) => {
+            opened[index] = Some(conn);
+            done += 1;
+            on_opened(done);
+            Ok(())
         }
-        while let Some(result) = opening.join_next().await {
+        Ok((index, Err(e))) => Err(format!("connection {index}: {e}")),
+        Err(e) => Err(format!("connecting task failed: {e}")),
+    };
+    for index in 0..count {
+        let permit = permits.clone().acquire_owned().await.expect("never closed");
+        let attempt = open(index);
+        opening.spawn(async move {
+            let _permit = permit;
+            let result = tokio::time::timeout(timeout, attempt)
+                .await
+                .unwrap_or_else(|_| Err(format!("not open after {} s", timeout.as_secs())));
+            (index, result)
+        });
+        while let Some(result) = opening.try_join_next() {
             record(result)?;
         }
-        let mut fleet = Fleet { writers: Vec::new(), readers: Vec::new(), extensions: None };
-        for (write, reader, extensions) in opened.into_iter().flatten() {
-            fleet.writers.push(write);
-            fleet.readers.push(reader);
-            fleet.extensions = extensions;
-        }
-        Ok(fleet)
     }
-
-    /// Sends each connection the frame `frame(index)`; returns the bytes
-    /// sent in all.
-    pub async fn send_each(&mut self, frame: impl Fn(usize) -> Vec<u8>) -> Result<u64, String> {
-        let mut sent = 0;
-        for (index, writer) in self.writers.iter_mut().enumerate() {
-            let bytes = frame(index);
-            writer.write_all(&bytes).await.map_err(|e| format!("connection {index}: send: {e}"))?;
-            sent += bytes.len() as u64;
-        }
-        Ok(sent)
+    while let Some(result) = opening.join_next().await {
+        record(result)?;
     }
+    Ok(opened.into_iter().flatten().collect())
+}
 
-    /// Closes every connection and stops the readers.
-    pub fn close(self) {
-        for reader in &self.readers {
-            reader.abort();
-        }
-        drop(self.writers);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_in_index_order_and_stops_at_a_failure() {
+        let mut seen = 0;
+        let opened = open_many(
+            50,
+            7,
+            Duration::from_secs(5),
+            |i| async move { Ok::<_, String>(i * 2) },
+            |done| seen = done,
+        )
+        .await
+        .unwrap();
+        assert_eq!(opened, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(seen, 50);
+        let failed = open_many(
+            10,
+            3,
+            Duration::from_secs(5),
+            |i| async move { if i == 4 { Err("refused".to_string()) } else { Ok(i) } },
+            |_| {},
+        )
+        .await;
+        assert_eq!(failed, Err("connection 4: refused".into()));
     }
 }

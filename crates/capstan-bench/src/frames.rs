@@ -1,8 +1,12 @@
 //! Counting a server's frames in a byte stream: headers parsed, payloads
-//! skipped, nothing decompressed or kept.
+//! skipped but for their first [`PREFIX_LEN`] bytes (where a timestamp
+//! may be), nothing decompressed.
 
 use capstan::ws::frame::MAX_HEADER_LEN;
 use capstan::ws::{FrameHeader, ProtocolError};
+
+/// Payload bytes kept from the front of each frame.
+pub const PREFIX_LEN: usize = 32;
 
 /// A frame whose last byte has arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +15,16 @@ pub struct Frame {
     pub header: FrameHeader,
     /// Header and payload bytes.
     pub wire_len: u64,
+    prefix: [u8; PREFIX_LEN],
+    prefix_len: usize,
+}
+
+impl Frame {
+    /// The first payload bytes (all of them, up to [`PREFIX_LEN`]), as sent
+    /// (the server's frames are not masked).
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix[..self.prefix_len]
+    }
 }
 
 /// Splits a byte stream into frames, a piece at a time.
@@ -31,15 +45,20 @@ impl FrameCounter {
         mut on_frame: impl FnMut(Frame),
     ) -> Result<(), ProtocolError> {
         loop {
-            if let Some(frame) = self.current {
+            if let Some(frame) = &mut self.current {
+                let keep = (frame.header.payload_len.min(PREFIX_LEN as u64) as usize)
+                    .saturating_sub(frame.prefix_len)
+                    .min(data.len());
+                frame.prefix[frame.prefix_len..frame.prefix_len + keep]
+                    .copy_from_slice(&data[..keep]);
+                frame.prefix_len += keep;
                 let take = self.remaining.min(data.len() as u64);
                 self.remaining -= take;
                 data = &data[take as usize..];
                 if self.remaining > 0 {
                     return Ok(());
                 }
-                self.current = None;
-                on_frame(frame);
+                on_frame(self.current.take().expect("a frame in progress"));
             }
             if data.is_empty() {
                 return Ok(());
@@ -54,8 +73,12 @@ impl FrameCounter {
                 Some((header, used)) => {
                     data = &data[used - before..];
                     self.head_len = 0;
-                    self.current =
-                        Some(Frame { header, wire_len: used as u64 + header.payload_len });
+                    self.current = Some(Frame {
+                        header,
+                        wire_len: used as u64 + header.payload_len,
+                        prefix: [0; PREFIX_LEN],
+                        prefix_len: 0,
+                    });
                     self.remaining = header.payload_len;
                 }
             }
@@ -86,6 +109,25 @@ mod tests {
             counter.feed(piece, |f| frames.push((f.header.opcode, f.wire_len))).unwrap();
         }
         frames
+    }
+
+    #[test]
+    fn keeps_the_front_of_each_payload() {
+        let texts = ["", "short", "a payload longer than the thirty-two bytes kept"];
+        let mut bytes = Vec::new();
+        for text in texts {
+            bytes.extend_from_slice(&OutFrame::message(Message::text(text)).to_bytes());
+        }
+        for pieces in [1, 3, 7, 1000] {
+            let mut counter = FrameCounter::default();
+            let mut prefixes = Vec::new();
+            for piece in bytes.chunks(pieces) {
+                counter.feed(piece, |f| prefixes.push(f.prefix().to_vec())).unwrap();
+            }
+            let expected: Vec<Vec<u8>> =
+                texts.iter().map(|t| t.as_bytes()[..t.len().min(PREFIX_LEN)].to_vec()).collect();
+            assert_eq!(prefixes, expected, "pieces of {pieces}");
+        }
     }
 
     #[test]

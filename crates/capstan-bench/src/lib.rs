@@ -1,21 +1,28 @@
-//! Benchmarks of Capstan, as binaries (`src/bin`). The modules are their
-//! parts: a measured server run as a child process, raw WebSocket clients
-//! that only count frames, readings from /proc, and the report.
+//! Benchmarks of Capstan, as binaries (`src/bin`):
+//!
+//! - `deflate_cost`: what permessage-deflate costs a server ([`deflate_cost`]);
+//! - `loadgen`: a load generator with echo, broadcast, idle and churn
+//!   scenarios, for Capstan and peer servers ([`loadgen`]);
+//! - `capstan-bench-server`: Capstan serving the load generator's protocol.
+//!
+//! The modules at the top are the parts they share: a measured server run
+//! as a child process, raw WebSocket clients that count frames, timestamps
+//! in payloads, readings from /proc, and results as JSON.
 
-pub mod args;
 pub mod child;
 pub mod client;
-pub mod control;
+pub mod clock;
 pub mod deadline;
+pub mod deflate_cost;
 pub mod fleet;
 pub mod frames;
 pub mod handshake;
+pub mod histogram;
 pub mod json;
-pub mod mode;
-pub mod payload;
+pub mod loadgen;
+pub mod loopback;
 pub mod pin;
 pub mod procfs;
 pub mod progress;
-pub mod report;
-pub mod run;
-pub mod server;
+pub mod sources;
+pub mod stamp;

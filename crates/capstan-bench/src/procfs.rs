@@ -74,6 +74,22 @@ impl UserSystem {
     }
 }
 
+/// CPU time the whole system spent busy, all CPUs, in clock ticks: the
+/// `cpu` line of /proc/stat, user + nice + system + irq + softirq (not
+/// idle, iowait or steal).
+pub fn system_busy_ticks() -> Result<u64, String> {
+    let stat = read("/proc/stat")?;
+    let line =
+        stat.lines().find_map(|l| l.strip_prefix("cpu ")).ok_or("no cpu line in /proc/stat")?;
+    let fields: Vec<u64> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    match fields[..] {
+        [user, nice, system, _idle, _iowait, irq, softirq, ..] => {
+            Ok(user + nice + system + irq + softirq)
+        }
+        _ => Err("short cpu line in /proc/stat".into()),
+    }
+}
+
 /// Threads of process `pid`.
 pub fn threads(pid: u32) -> Result<usize, String> {
     let dir = format!("/proc/{pid}/task");
@@ -143,9 +159,20 @@ pub fn page_size() -> u64 {
     getconf("PAGESIZE", 4096)
 }
 
+/// Open file descriptors of process `pid`.
+pub fn open_fds(pid: u32) -> Result<usize, String> {
+    let dir = format!("/proc/{pid}/fd");
+    Ok(fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?.count())
+}
+
 /// This process's limit on open files (the soft one).
 pub fn open_files_limit() -> Option<u64> {
-    let limits = fs::read_to_string("/proc/self/limits").ok()?;
+    open_files_limit_of("self")
+}
+
+/// Process `pid`'s limit on open files (the soft one); `pid` may be "self".
+pub fn open_files_limit_of(pid: &str) -> Option<u64> {
+    let limits = fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
     let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
     line.split_whitespace().nth(3)?.parse().ok()
 }
@@ -161,7 +188,10 @@ mod tests {
         let _ = cpu_ns(pid).unwrap();
         let _ = cpu_ticks(pid).unwrap();
         assert!(threads(pid).unwrap() >= 1);
+        assert!(open_fds(pid).unwrap() >= 1);
+        assert!(open_files_limit_of(&pid.to_string()).unwrap() >= 1);
         let _ = sockstat().unwrap();
+        let _ = system_busy_ticks().unwrap();
         assert!(slab_kib().unwrap() > 0);
     }
 }

@@ -103,10 +103,24 @@ impl Progress {
         }
     }
 
+    /// Why the first connection to end ended, if one did.
+    pub fn first_end(&self) -> Option<String> {
+        self.first_end.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The fewest and most messages any one connection received.
+    /// (`(0, 0)` for no connection.)
     pub fn per_conn_range(&self) -> (u32, u32) {
         let counts = self.per_conn.iter().map(|c| c.load(Relaxed));
-        counts.fold((u32::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c)))
+        match counts.fold((u32::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c))) {
+            (u32::MAX, 0) => (0, 0),
+            range => range,
+        }
+    }
+
+    /// Connections that received at least `count` messages.
+    pub fn conns_with_at_least(&self, count: u32) -> usize {
+        self.per_conn.iter().filter(|c| c.load(Relaxed) >= count).count()
     }
 
     /// Sets the total of messages to wait for (call before triggering them).
@@ -122,11 +136,10 @@ impl Progress {
             let reached = self.reached.notified();
             let totals = self.totals();
             if totals.ended > 0 {
-                let first = self.first_end.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 return Err(format!(
                     "{label}: {} connection(s) ended unexpectedly, first: {}",
                     totals.ended,
-                    first.unwrap_or_default()
+                    self.first_end().unwrap_or_default()
                 ));
             }
             if totals.messages >= target {

@@ -5,12 +5,13 @@
 
 use std::process::ExitCode;
 
-use capstan_bench::args::{self, Command, Options};
 use capstan_bench::deadline::Deadline;
+use capstan_bench::deflate_cost::args::{self, Command, Options};
+use capstan_bench::deflate_cost::report::Report;
+use capstan_bench::deflate_cost::run::{self, Plan};
+use capstan_bench::deflate_cost::server;
 use capstan_bench::pin::{self, Pinning};
-use capstan_bench::report::Report;
-use capstan_bench::run::{self, Plan};
-use capstan_bench::{procfs, server};
+use capstan_bench::procfs;
 
 fn main() -> ExitCode {
     let options = match args::parse(std::env::args().skip(1)) {

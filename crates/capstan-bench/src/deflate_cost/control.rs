@@ -7,8 +7,8 @@ use capstan::ws::{FrameHeader, OpCode, encode_client_frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::server::CONTROL_PATH;
 use crate::client;
-use crate::server::CONTROL_PATH;
 
 /// The controller's connection (no compression offered).
 #[derive(Debug)]

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use super::mode::Mode;
 use crate::json::{Value, object};
-use crate::mode::Mode;
 use crate::procfs::{Sockstat, UserSystem};
 use crate::progress::Totals;
 

@@ -4,16 +4,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::control::Control;
+use super::fleet::Fleet;
+use super::mode::Mode;
+use super::payload;
+use super::report::{Broadcast, Echo, ModeResult, Snapshot};
 use crate::child::ServerProcess;
 use crate::client::text_frame;
-use crate::control::Control;
 use crate::deadline::Deadline;
-use crate::fleet::Fleet;
-use crate::mode::Mode;
-use crate::payload;
 use crate::procfs;
 use crate::progress::Progress;
-use crate::report::{Broadcast, Echo, ModeResult, Snapshot};
 
 /// Pause before reading memory, for the server to finish what it was doing.
 const SETTLE: Duration = Duration::from_secs(1);

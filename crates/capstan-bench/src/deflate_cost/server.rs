@@ -6,8 +6,8 @@ use std::io::{self, Read, Write};
 
 use capstan::{Component, Conn, HttpServer, IoServer, Message, Topic, WsConfig, WsServer};
 
-use crate::mode::Mode;
-use crate::payload;
+use super::mode::Mode;
+use super::payload;
 
 /// The controller's path: connections there are not subscribed.
 pub const CONTROL_PATH: &str = "/control";

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::mode::Mode;
+use super::mode::Mode;
 
 /// What the process is asked to do.
 #[derive(Debug, Clone)]

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Smoke test of the load generator: builds it (release) and runs each
+# scenario once, tiny, against capstan-bench-server. It asserts only that
+# every scenario completes and writes its JSON, and that a non-loopback URL
+# is refused; nothing about speed. About half a minute.
+#
+# Usage: crates/capstan-bench/smoke.sh [OUT_DIR]   (default: a new temp dir)
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${1:-$(mktemp -d)}"
+mkdir -p "$out"
+target="${CARGO_TARGET_DIR:-$root/target}"
+
+cargo build --release -p capstan-bench --bin loadgen --bin capstan-bench-server
+loadgen="$target/release/loadgen"
+server="$target/release/capstan-bench-server"
+
+fail() {
+    echo "smoke: FAIL: $*" >&2
+    exit 1
+}
+
+# The JSON file must exist and name its scenario.
+check_json() {
+    local file=$1 scenario=$2
+    [ -s "$file" ] || fail "$file missing or empty"
+    if command -v python3 >/dev/null; then
+        python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["scenario"] == sys.argv[2], d["scenario"]' "$file" "$scenario" ||
+            fail "$file: not JSON for $scenario"
+    else
+        grep -q "\"scenario\": \"$scenario\"" "$file" || fail "$file: no scenario $scenario"
+    fi
+}
+
+# run NAME SCENARIO [FLAGS…]: one tiny run, its table in NAME.md, JSON in NAME.json.
+run() {
+    local name=$1 scenario=$2
+    shift 2
+    echo "== $name" >&2
+    timeout 180 "$loadgen" "$scenario" --spawn "$server" --duration 1 --timeout 120 \
+        --json "$out/$name.json" "$@" >"$out/$name.md" ||
+        fail "$name exited with $?"
+    check_json "$out/$name.json" "$scenario"
+    cat "$out/$name.md"
+}
+
+run echo echo --connections 4 --warmup 0.2
+run echo-16k echo --connections 2 --size 16384 --in-flight 2 --warmup 0
+run broadcast broadcast --connections 20 --rate 2000,10000
+run idle idle --connections 20 --ping-interval 0.5 --procs 2 --sources 2
+run churn churn --cycles 200 --concurrency 8
+
+if "$loadgen" echo --url ws://10.0.0.1:9001/echo 2>/dev/null; then
+    fail "a non-loopback URL was accepted"
+fi
+
+echo "smoke: OK (results in $out)" >&2

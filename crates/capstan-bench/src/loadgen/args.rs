@@ -1,0 +1,322 @@
+//! Command-line flags of `loadgen`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::scenario::Scenario;
+use crate::loopback::LoopbackUrl;
+use crate::stamp;
+
+/// What the process is asked to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Run a scenario (this process coordinates).
+    Run(Box<Options>),
+    /// Be one of the worker processes (hidden; the arguments of its plan).
+    Worker(Vec<String>),
+    /// Print the usage.
+    Help,
+}
+
+/// Where the server is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Server {
+    /// Already running at this URL, maybe with its process id known.
+    Url { url: LoopbackUrl, pid: Option<u32> },
+    /// Started by the load generator: program and arguments.
+    Spawn(Vec<String>),
+}
+
+/// A run's settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The server.
+    pub server: Server,
+    /// The request path, if not the URL's or the scenario's.
+    pub path: Option<String>,
+    /// Pin the spawned server and this process to CPUs of their own.
+    pub pin: bool,
+    /// Connections (echo, broadcast subscribers, idle).
+    pub connections: usize,
+    /// Message size in bytes.
+    pub size: usize,
+    /// Messages in flight per connection (echo).
+    pub in_flight: usize,
+    /// Offered rates, deliveries per second, one measured window each
+    /// (broadcast).
+    pub rates: Vec<f64>,
+    /// Most messages published per window (broadcast).
+    pub max_messages: u64,
+    /// Time between two pings on one connection (idle).
+    pub ping_interval: Duration,
+    /// Connect/close cycles (churn).
+    pub cycles: usize,
+    /// Cycles in flight at once (churn).
+    pub concurrency: usize,
+    /// Echoed messages per cycle (churn).
+    pub messages_per_cycle: usize,
+    /// The measured window (and churn's time bound).
+    pub duration: Duration,
+    /// Load before the measured window (echo).
+    pub warmup: Duration,
+    /// Limit for the whole run.
+    pub timeout: Duration,
+    /// Worker processes asked for.
+    pub procs: Option<usize>,
+    /// Source addresses asked for.
+    pub sources: Option<usize>,
+    /// Handshakes in flight at once, per worker.
+    pub connect_concurrency: usize,
+    /// Where to write the results as JSON.
+    pub json: Option<PathBuf>,
+    /// Remarks to print with the results (the conditions of the run).
+    pub notes: Vec<String>,
+}
+
+impl Options {
+    fn new(scenario: Scenario, server: Server) -> Self {
+        let broadcast = scenario == Scenario::Broadcast;
+        Self {
+            scenario,
+            server,
+            path: None,
+            pin: true,
+            connections: if scenario == Scenario::Echo { 100 } else { 1000 },
+            size: if broadcast { 64 } else { 512 },
+            in_flight: 1,
+            rates: vec![100_000.0],
+            max_messages: 1_000_000,
+            ping_interval: Duration::from_secs(10),
+            cycles: 10_000,
+            concurrency: 32,
+            messages_per_cycle: 1,
+            duration: Duration::from_secs(10),
+            warmup: Duration::from_secs(1),
+            timeout: Duration::from_secs(600),
+            procs: None,
+            sources: None,
+            connect_concurrency: 128,
+            json: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The request path: `--path`, else the URL's, else the scenario's.
+    pub fn path(&self) -> String {
+        let from_url = match &self.server {
+            Server::Url { url, .. } => url.path.clone(),
+            Server::Spawn(_) => None,
+        };
+        self.path.clone().or(from_url).unwrap_or_else(|| self.scenario.default_path().into())
+    }
+
+    /// Connections open at once at most.
+    pub fn connections_at_once(&self) -> usize {
+        if self.scenario.holds_connections() { self.connections } else { self.concurrency }
+    }
+}
+
+/// The usage text.
+pub const USAGE: &str = "\
+loadgen: a load generator for WebSocket servers on this machine (loopback only)
+
+Usage: loadgen SCENARIO (--url ws://127.0.0.1:PORT[/PATH] [--server-pid PID] | --spawn \"CMD ARGS\") [options]
+
+Scenarios:
+  echo       N connections, each keeping F messages of S bytes in flight to /echo;
+             messages/s, round-trip latency, server CPU per message
+  broadcast  one publisher and N subscribers on /broadcast, one window per offered
+             rate; deliveries/s, latency p50/p99/p99.9 (publisher's timestamp in
+             the payload), server CPU per delivery
+  idle       N connections held open with pings; server RSS per connection, and
+             the kernel's socket memory (/proc/net/sockstat) separately
+  churn      connect, echo M messages, close: a bounded number of cycles (and
+             time); server RSS and open descriptors before and after
+
+Server:
+  --url URL          a running server: ws:// to 127.0.0.0/8, [::1] or localhost only
+  --server-pid PID   read that server's CPU time and memory from /proc (with --url)
+  --spawn \"CMD\"      start the server (split on spaces, no quoting); it must print
+                     `port=P` (and `pid=PID` if it is not the spawned process) in its
+                     first stdout line and listen on 127.0.0.1. It is pinned to CPU 1
+                     and the load generator to CPU 0 (taskset), unless --no-pin
+  --path PATH        request path (default: the URL's, else /echo or /broadcast)
+  --no-pin           do not pin
+
+Options:
+  --connections N    connections: echo 100, broadcast 1000 (subscribers), idle 1000
+  --size BYTES       message size, at least 25 (echo 512, broadcast 64, churn 512)
+  --in-flight F      echo: messages in flight per connection (1)
+  --rate LIST        broadcast: offered deliveries/s, comma-separated (100000)
+  --max-messages M   broadcast: most messages published per window (1000000)
+  --ping-interval S  idle: seconds between pings on one connection (10)
+  --cycles N         churn: connect/close cycles (10000)
+  --concurrency C    churn: cycles in flight at once (32)
+  --messages-per-cycle M  churn: messages echoed before closing (1)
+  --duration S       measured window, seconds; churn's time bound (10)
+  --warmup S         echo: load before the window, seconds (1)
+  --timeout S        limit for the whole run, seconds (600)
+  --procs K          worker processes (default: enough for 18,000 connections each)
+  --sources N        source addresses 127.0.0.1..N (default: one per 25,000 connections)
+  --connect-concurrency C  handshakes in flight per worker (128)
+  --json FILE        also write the results as JSON to FILE
+  --note TEXT        a remark printed with the results (e.g. what else ran)
+
+Results go to stdout as a Markdown table; progress goes to stderr.";
+
+/// Parses the arguments (without the program name).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let scenario = match args.next().as_deref() {
+        None | Some("--help" | "-h" | "help") => return Ok(Command::Help),
+        Some("worker") => return Ok(Command::Worker(args.collect())),
+        Some(name) => Scenario::parse(name)
+            .ok_or_else(|| format!("unknown scenario {name:?} (echo, broadcast, idle, churn)"))?,
+    };
+    let (mut url, mut pid, mut spawn) = (None, None, None);
+    let mut o = Options::new(scenario, Server::Spawn(Vec::new()));
+    let mut size = None;
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--help" | "-h" => return Ok(Command::Help),
+            "--url" => url = Some(LoopbackUrl::parse(&value()?)?),
+            "--server-pid" => pid = Some(number(&flag, &value()?)? as u32),
+            "--spawn" => {
+                let words: Vec<String> = value()?.split_whitespace().map(String::from).collect();
+                if words.is_empty() {
+                    return Err("--spawn needs a command".into());
+                }
+                spawn = Some(words);
+            }
+            "--path" => {
+                let path = value()?;
+                if !path.starts_with('/') || path.contains(char::is_whitespace) {
+                    return Err(format!("--path must start with / and hold no spaces: {path:?}"));
+                }
+                o.path = Some(path);
+            }
+            "--no-pin" => o.pin = false,
+            "--connections" => o.connections = number(&flag, &value()?)?,
+            "--size" => size = Some(number(&flag, &value()?)?),
+            "--in-flight" => o.in_flight = number(&flag, &value()?)?,
+            "--rate" => {
+                o.rates = value()?
+                    .split(',')
+                    .map(|r| match r.trim().parse::<f64>() {
+                        Ok(r) if r > 0.0 && r.is_finite() => Ok(r),
+                        _ => Err(format!("--rate takes positive numbers, not {r:?}")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--max-messages" => o.max_messages = number(&flag, &value()?)? as u64,
+            "--ping-interval" => o.ping_interval = seconds(&flag, &value()?)?,
+            "--cycles" => o.cycles = number(&flag, &value()?)?,
+            "--concurrency" => o.concurrency = number(&flag, &value()?)?,
+            "--messages-per-cycle" => o.messages_per_cycle = whole(&flag, &value()?)?,
+            "--duration" => o.duration = seconds(&flag, &value()?)?,
+            "--warmup" => o.warmup = seconds_or_zero(&flag, &value()?)?,
+            "--timeout" => o.timeout = seconds(&flag, &value()?)?,
+            "--procs" => o.procs = Some(number(&flag, &value()?)?),
+            "--sources" => o.sources = Some(number(&flag, &value()?)?),
+            "--connect-concurrency" => o.connect_concurrency = number(&flag, &value()?)?,
+            "--json" => o.json = Some(PathBuf::from(value()?)),
+            "--note" => o.notes.push(value()?),
+            other => return Err(format!("unknown argument {other:?} (see --help)")),
+        }
+    }
+    o.server = match (url, spawn, pid) {
+        (Some(url), None, pid) => Server::Url { url, pid },
+        (None, Some(command), None) => Server::Spawn(command),
+        (None, Some(_), Some(_)) => return Err("--server-pid goes with --url, not --spawn".into()),
+        (Some(_), Some(_), _) => return Err("give --url or --spawn, not both".into()),
+        (None, None, _) => return Err("give the server: --url URL or --spawn \"CMD\"".into()),
+    };
+    if let Some(size) = size {
+        o.size = size;
+    }
+    if o.size < stamp::MIN_SIZE {
+        return Err(format!("--size must be at least {} (the timestamp)", stamp::MIN_SIZE));
+    }
+    Ok(Command::Run(Box::new(o)))
+}
+
+fn number(flag: &str, value: &str) -> Result<usize, String> {
+    match value.replace('_', "").parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{flag} takes a positive whole number, not {value:?}")),
+    }
+}
+
+fn whole(flag: &str, value: &str) -> Result<usize, String> {
+    value.parse().map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
+}
+
+fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    match seconds_or_zero(flag, value)? {
+        d if d.is_zero() => Err(format!("{flag} takes a positive number of seconds")),
+        d => Ok(d),
+    }
+}
+
+fn seconds_or_zero(flag: &str, value: &str) -> Result<Duration, String> {
+    match value.parse::<f64>() {
+        Ok(s) if (0.0..=86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("{flag} takes seconds, not {value:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &str) -> Result<Options, String> {
+        match parse(args.split_whitespace().map(String::from))? {
+            Command::Run(o) => Ok(*o),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags() {
+        let o =
+            run("echo --url ws://127.0.0.1:9/e --server-pid 7 --size 16384 --in-flight 4").unwrap();
+        assert_eq!((o.size, o.in_flight, o.connections), (16384, 4, 100));
+        assert_eq!(o.path(), "/e");
+        assert!(matches!(o.server, Server::Url { pid: Some(7), .. }));
+        let o = run("broadcast --spawn target/release/x --rate 1e5,200000 --duration 0.5").unwrap();
+        assert_eq!(o.rates, [100_000.0, 200_000.0]);
+        assert_eq!(o.duration, Duration::from_millis(500));
+        assert_eq!(o.path(), "/broadcast");
+        assert_eq!(o.size, 64);
+        assert_eq!(o.server, Server::Spawn(vec!["target/release/x".into()]));
+        let o = run("churn --url ws://localhost:9 --cycles 100_000 --path /x").unwrap();
+        assert_eq!((o.cycles, o.path().as_str(), o.connections_at_once()), (100_000, "/x", 32));
+        assert!(
+            matches!(parse(["worker".into(), "a=b".into()]), Ok(Command::Worker(w)) if w == ["a=b"])
+        );
+        assert!(matches!(parse(Vec::<String>::new()), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn refusals() {
+        for bad in [
+            "echo",
+            "flood --url ws://127.0.0.1:9",
+            "echo --url ws://10.0.0.1:9",
+            "echo --url wss://127.0.0.1:9",
+            "echo --url ws://127.0.0.1:9 --spawn x",
+            "echo --spawn x --server-pid 3",
+            "echo --spawn x --size 10",
+            "echo --spawn x --connections 0",
+            "broadcast --spawn x --rate 0",
+            "echo --spawn x --duration 0",
+            "echo --spawn x --path nope",
+            "echo --spawn x --bogus",
+        ] {
+            assert!(run(bad).is_err(), "{bad}");
+        }
+    }
+}

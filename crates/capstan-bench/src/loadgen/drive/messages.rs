@@ -1,0 +1,91 @@
+//! Whole messages out of counted frames: a message's timestamp is read
+//! from its first frame, and the message counts when its last one arrives.
+
+use capstan::ws::OpCode;
+
+use crate::frames::Frame;
+use crate::stamp;
+
+/// What a frame completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A whole data message.
+    Message {
+        /// The timestamp at its front, if it has one (0 for a probe).
+        stamp: Option<u64>,
+        /// Payload bytes.
+        len: u64,
+        /// Frame bytes, headers included.
+        wire_len: u64,
+    },
+    /// A ping, pong or close frame.
+    Control(OpCode),
+}
+
+/// The message being received on one connection.
+#[derive(Debug, Default)]
+pub struct Messages {
+    stamp: Option<u64>,
+    len: u64,
+    wire_len: u64,
+}
+
+impl Messages {
+    /// Takes the next frame; returns what it completed, if anything.
+    pub fn on_frame(&mut self, frame: Frame) -> Option<Event> {
+        let header = frame.header;
+        if header.opcode.is_control() {
+            return Some(Event::Control(header.opcode));
+        }
+        if header.opcode != OpCode::Continuation {
+            *self = Self { stamp: stamp::decode(frame.prefix()), len: 0, wire_len: 0 };
+        }
+        self.len += header.payload_len;
+        self.wire_len += frame.wire_len;
+        header.fin.then_some(Event::Message {
+            stamp: self.stamp,
+            len: self.len,
+            wire_len: self.wire_len,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use capstan::ws::{Message, OutFrame};
+
+    use super::*;
+    use crate::frames::FrameCounter;
+
+    fn events(bytes: &[u8]) -> Vec<Event> {
+        let (mut counter, mut messages, mut out) =
+            (FrameCounter::default(), Messages::default(), Vec::new());
+        counter.feed(bytes, |f| out.extend(messages.on_frame(f))).unwrap();
+        out
+    }
+
+    #[test]
+    fn whole_and_fragmented_messages() {
+        let payload = stamp::payload(40, 77);
+        let mut bytes =
+            OutFrame::message(Message::text(String::from_utf8(payload.clone()).unwrap()))
+                .to_bytes()
+                .to_vec();
+        // The same payload in two fragments, a ping between them.
+        bytes.extend_from_slice(&[0x01, 30]);
+        bytes.extend_from_slice(&payload[..30]);
+        bytes.extend_from_slice(&[0x89, 0]);
+        bytes.extend_from_slice(&[0x80, 10]);
+        bytes.extend_from_slice(&payload[30..]);
+        bytes.extend_from_slice(&[0x82, 2, 1, 2]);
+        assert_eq!(
+            events(&bytes),
+            [
+                Event::Message { stamp: Some(77), len: 40, wire_len: 42 },
+                Event::Control(OpCode::Ping),
+                Event::Message { stamp: Some(77), len: 40, wire_len: 44 },
+                Event::Message { stamp: None, len: 2, wire_len: 4 },
+            ]
+        );
+    }
+}

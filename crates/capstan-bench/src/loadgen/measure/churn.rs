@@ -1,0 +1,138 @@
+//! Churn: connections opened, used and closed, a bounded number of times
+//! (and for a bounded time); the server's memory and descriptors before
+//! and after.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use super::{OTHER_LOAD, SETTLE, common_json, common_notes, document};
+use crate::loadgen::report::{Report, maybe, mib, percent, rate, thousands};
+use crate::loadgen::session::{Context, Sample, Session};
+
+/// Time allowed after `--duration` for the cycles in flight to end.
+const GRACE: Duration = Duration::from_secs(15);
+
+/// Runs the scenario.
+pub async fn run(ctx: &mut Context) -> Result<Report, String> {
+    let o = ctx.options.clone();
+    let workers = o.procs.unwrap_or(1).min(o.cycles).max(1);
+    let per_worker = o.concurrency.div_ceil(workers).max(1);
+    let mut session = Session::start(&ctx.plans(o.cycles, workers, per_worker))?;
+    session.wait_ready(ctx, 0).await?;
+    let before_fds = ctx.snapshot_with_fds()?;
+    let before = session.sample(ctx, "go").await?;
+    let peak = Cell::new(before.snapshot.rss_kib());
+    let show = |p: &Sample, c: &Sample| {
+        peak.set(peak.get().max(c.snapshot.rss_kib()));
+        format!(
+            "{} cycles/s, {} done, {} failed, server RSS {}",
+            rate((c.totals.cycles - p.totals.cycles) as f64 / c.seconds_since(p).max(1e-9)),
+            thousands(c.totals.cycles),
+            thousands(c.totals.failures),
+            mib(c.snapshot.rss_kib())
+        )
+    };
+    let done = |s: &Sample| s.totals.finished == workers;
+    let end = session.watch(ctx, &before, o.duration + GRACE, "cycling", done, show).await?;
+    session.workers.stop().await;
+    if end.totals.finished < workers {
+        return Err(format!("churn did not finish within {} s", (o.duration + GRACE).as_secs()));
+    }
+    tokio::time::sleep(SETTLE).await;
+    let settled = ctx.snapshot_with_fds()?;
+
+    let cycles = end.totals.cycles;
+    // The workers' own time from go to their last cycle's end.
+    let seconds = end.totals.busy_ms.max(1) as f64 / 1e3;
+    let cpu_ns = end.snapshot.cpu_ns_since(&before.snapshot);
+    let other = end.other_cpu_share_since(&before, ctx.ticks_per_second);
+    let cpu_us_per_cycle = cpu_ns.map(|ns| ns as f64 / cycles.max(1) as f64 / 1e3);
+    let growth = match (before.snapshot.rss_kib(), settled.rss_kib()) {
+        (Some(a), Some(b)) => format!("{:+.1} MiB", (b as f64 - a as f64) / 1024.0),
+        _ => "–".into(),
+    };
+    let fds = |s: &crate::loadgen::snapshot::Snapshot| {
+        s.server.and_then(|r| r.fds).map_or("–".into(), |fds| fds.to_string())
+    };
+    let row = vec![
+        thousands(cycles),
+        match &end.totals.error {
+            Some(why) if end.totals.failures > 0 => {
+                format!("{} ({why})", thousands(end.totals.failures))
+            }
+            _ => thousands(end.totals.failures),
+        },
+        rate(cycles as f64 / seconds),
+        maybe(cpu_us_per_cycle, 1),
+        percent(other),
+        mib(before.snapshot.rss_kib()),
+        mib(peak.get()),
+        mib(end.snapshot.rss_kib()),
+        mib(settled.rss_kib()),
+        growth,
+        format!("{} → {}", fds(&before_fds), fds(&settled)),
+        format!("{} / {}", thousands(settled.sockstat.inuse), thousands(settled.sockstat.tw)),
+    ];
+    let mut notes = common_notes(ctx, workers);
+    notes.insert(
+        0,
+        format!(
+            "{} cycles asked (at most {:.0} s), {} at once: connect to `{}`, echo {} message(s) of {} B, close handshake (client's close frame, the server's, then the server closes TCP).",
+            thousands(o.cycles as u64),
+            o.duration.as_secs_f64(),
+            o.concurrency,
+            o.path(),
+            o.messages_per_cycle,
+            o.size
+        ),
+    );
+    notes.push(format!(
+        "Server RSS: before the first cycle, highest seen (sampled each second), right after the last, and {} s later; growth = settled − before.",
+        SETTLE.as_secs()
+    ));
+    notes.push(OTHER_LOAD.into());
+    let json = document(
+        common_json(ctx, workers),
+        vec![
+            ("cycles_asked", o.cycles.into()),
+            ("concurrency", o.concurrency.into()),
+            ("messages_per_cycle", o.messages_per_cycle.into()),
+            ("payload_bytes", o.size.into()),
+            ("cycles", cycles.into()),
+            ("failures", end.totals.failures.into()),
+            ("first_error", end.totals.error.clone().into()),
+            ("seconds", seconds.into()),
+            ("cycles_per_second", (cycles as f64 / seconds).into()),
+            ("server_cpu_ns", cpu_ns.into()),
+            ("server_cpu_us_per_cycle", cpu_us_per_cycle.into()),
+            ("other_cpu_share", other.into()),
+            ("server_rss_kib_peak", peak.get().into()),
+            ("before", before_fds.json()),
+            ("after", end.snapshot.json()),
+            ("settled", settled.json()),
+        ],
+    );
+    Ok(Report {
+        title: format!("loadgen churn: {} connect/close cycles", thousands(cycles)),
+        notes,
+        columns: [
+            "cycles",
+            "failed",
+            "cycles/s",
+            "server CPU µs/cycle",
+            "other load",
+            "server RSS before",
+            "peak",
+            "after",
+            "settled",
+            "growth",
+            "server fds before → settled",
+            "kernel TCP in use / TIME_WAIT",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
+        rows: vec![row],
+        json,
+    })
+}

@@ -60,7 +60,7 @@ for target in "${TARGETS[@]}"; do
   if cargo fuzz run -a -s "$SANITIZER" "$target" "$WORK/$target" "corpus/$target" -- \
       -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 >"$out" 2>&1; then
-    grep -E '^#[0-9]+ +DONE|^Done [0-9]+ runs' "$out" | tail -n 2 >&2 || true
+    grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' "$out" | tail -n 2 >&2 || true
     if ! grep -qE '^Done [0-9]+ runs' "$out"; then
       tail -n 30 "$out" >&2
       log "$target: did not finish a run"

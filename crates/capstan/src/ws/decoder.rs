@@ -94,6 +94,8 @@ pub struct Decoder {
     utf8: Utf8Validator,
     closed: bool,
     deflate: Option<Inflating>,
+    /// The first error: the stream cannot be trusted after it.
+    failed: Option<ProtocolError>,
 }
 
 impl Decoder {
@@ -107,6 +109,7 @@ impl Decoder {
             utf8: Utf8Validator::default(),
             closed: false,
             deflate: None,
+            failed: None,
         }
     }
 
@@ -128,7 +131,19 @@ impl Decoder {
     /// used. `Ok(None)`: more bytes are needed. Payload bytes that arrived
     /// are unmasked and (for text) validated at once, so invalid UTF-8 fails
     /// before the rest of its frame arrives.
+    /// After an error the decoder is done: every later call returns it again.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let result = self.decode_next(buf);
+        if let Err(error) = &result {
+            self.failed = Some(error.clone());
+        }
+        result
+    }
+
+    fn decode_next(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         loop {
             match self.state {
                 State::Header => {

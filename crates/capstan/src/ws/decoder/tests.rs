@@ -280,6 +280,22 @@ fn frame_after_close_is_an_error() {
 }
 
 #[test]
+fn an_error_is_final() {
+    // Found by fuzzing: after InvalidUtf8 on a whole frame, a second call
+    // used to unmask the same bytes again and could return them as text.
+    let mut bytes = frame(OpCode::Text, true, &[b'a', 0xff, b'b', b'c']);
+    bytes.extend(frame(OpCode::Text, true, b"next"));
+    let mut d = decoder();
+    let mut buf = BytesMut::from(&bytes[..]);
+    assert_eq!(d.decode(&mut buf), Err(ProtocolError::InvalidUtf8));
+    assert_eq!(d.decode(&mut buf), Err(ProtocolError::InvalidUtf8));
+    assert_eq!(
+        d.decode(&mut BytesMut::from(&frame(OpCode::Ping, true, b"")[..])),
+        Err(ProtocolError::InvalidUtf8)
+    );
+}
+
+#[test]
 fn bytes_wanted_tracks_the_frame_being_read() {
     let bytes = frame(OpCode::Binary, true, &[0; 1000]);
     let mut d = decoder();

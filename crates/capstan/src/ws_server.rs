@@ -71,9 +71,10 @@ impl Default for WsConfig {
     }
 }
 
-struct Shared<A> {
-    app: A,
-    config: WsConfig,
+/// What every connection of one WebSocket layer shares.
+pub(crate) struct Shared<A> {
+    pub(crate) app: A,
+    pub(crate) config: WsConfig,
 }
 
 /// Runs the application over WebSocket connections.
@@ -129,18 +130,7 @@ impl<A: Component> Upgrade for WsUpgrade<A> {
         buffered: BytesMut,
         context: ConnContext,
     ) -> ServeFuture {
-        Box::pin(async move {
-            let shared = &*self.shared;
-            driver::run(
-                &shared.app,
-                &shared.config,
-                transport,
-                request,
-                self.accepted,
-                buffered,
-                context,
-            )
-            .await
-        })
+        let WsUpgrade { shared, accepted } = *self;
+        Box::pin(driver::run(shared, transport, request, accepted, buffered, context))
     }
 }

@@ -10,18 +10,19 @@ type Map = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 /// first used (no allocation for connections that keep nothing).
 #[derive(Default)]
 pub struct Attributes {
-    map: Mutex<Option<Map>>,
+    /// Boxed and made on first insert: most connections have none.
+    map: Mutex<Option<Box<Map>>>,
 }
 
 impl Attributes {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Map>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Box<Map>>> {
         self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stores `value`, returning the previous value of that type.
     pub fn insert<T: Send + Sync + 'static>(&self, value: T) -> Option<T> {
         let mut map = self.lock();
-        let old = map.get_or_insert_with(HashMap::new).insert(TypeId::of::<T>(), Box::new(value));
+        let old = map.get_or_insert_with(Box::default).insert(TypeId::of::<T>(), Box::new(value));
         old.and_then(|boxed| boxed.downcast().ok()).map(|boxed| *boxed)
     }
 
@@ -52,7 +53,7 @@ impl Attributes {
 
 impl std::fmt::Debug for Attributes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let len = self.lock().as_ref().map_or(0, HashMap::len);
+        let len = self.lock().as_ref().map_or(0, |map| map.len());
         f.debug_struct("Attributes").field("len", &len).finish()
     }
 }

@@ -3,12 +3,15 @@
 //! keepalive and close handshake. One task, one timer, no buffer kept while
 //! the connection is idle.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::time::Instant;
+
+use std::sync::Arc;
 
 use super::Conn;
 use super::outbound::Stop;
@@ -21,6 +24,7 @@ use crate::ws::deflate::DeflateParams;
 use crate::ws::{
     CloseCode, CloseFrame, Decoder, Event, OpCode, OutFrame, ProtocolError, Role, handshake,
 };
+use crate::ws_server::Shared;
 use crate::ws_server::WsConfig;
 
 /// Smallest read; larger when a big frame is being received.
@@ -30,36 +34,50 @@ const MAX_READ: usize = 256 * 1024;
 /// How long the timer sleeps when nothing is due.
 const FAR: Duration = Duration::from_secs(24 * 3600);
 
-/// Answers the handshake, then serves the connection to its end.
-pub(crate) async fn run<A: Component>(
-    app: &A,
-    config: &WsConfig,
-    mut transport: Transport,
+/// Sets a connection up (its [`Conn`], decoder, writer) and returns the
+/// future that answers the handshake and serves the connection to its end.
+/// The setup is done before the future is made so that the future a live
+/// connection keeps holds only what serving it needs: a few hundred bytes
+/// per idle connection, not copies of the arguments.
+pub(crate) fn run<A: Component>(
+    shared: Arc<Shared<A>>,
+    transport: Transport,
     request: Request,
     accepted: handshake::Accepted,
     buffered: BytesMut,
     context: ConnContext,
-) {
-    if transport.write_all(&handshake::response(&accepted)).await.is_err() {
-        return;
-    }
-    let ConnContext { remote, mut shutdown, .. } = context;
+) -> impl Future<Output = ()> + Send + 'static {
+    let response = handshake::response(&accepted);
     let deflate = accepted.deflate.map(|(params, _)| params);
+    let config = &shared.config;
     let conn = Conn::new(
-        remote,
+        context.remote,
         request,
         accepted.protocol,
         deflate,
         config.max_outbound_bytes,
         config.on_overflow,
     );
-    let mut driver = Driver::new(transport, config, buffered, deflate);
-    driver.run_app(&conn, app.on_open(&conn)).await;
-    let end = driver.serve(app, &conn, &mut shutdown).await;
-    conn.finish();
-    tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
-    app.on_close(&conn, end).await;
-    driver.linger().await;
+    let mut driver = Driver::new(shared, transport, buffered, deflate);
+    let mut context = context;
+    // Moved in as they are (rebinding them inside would keep two copies).
+    async move {
+        if driver.transport.write_all(&response).await.is_err() {
+            return;
+        }
+        drop(response);
+        // The whole context moves in (its guard counts the connection as
+        // live), not only the field used.
+        driver.serve_to_end(&conn, &mut context).await;
+    }
+}
+
+/// What woke a waiting connection.
+enum Wake {
+    Shutdown,
+    Written(io::Result<Option<Stop>>),
+    Read(io::Result<usize>),
+    Timer,
 }
 
 enum State {
@@ -67,13 +85,14 @@ enum State {
     /// Our close frame is queued or sent; waiting for the peer's.
     Closing {
         deadline: Instant,
-        info: CloseInfo,
+        /// Boxed: an open connection need not carry its size.
+        info: Box<CloseInfo>,
     },
 }
 
-struct Driver<'c> {
+struct Driver<A> {
+    shared: Arc<Shared<A>>,
     transport: Transport,
-    config: &'c WsConfig,
     decoder: Decoder,
     read_buf: BytesMut,
     writer: Writer,
@@ -87,21 +106,23 @@ struct Driver<'c> {
     rate_tokens: f64,
 }
 
-impl<'c> Driver<'c> {
+impl<A: Component> Driver<A> {
     fn new(
+        shared: Arc<Shared<A>>,
         transport: Transport,
-        config: &'c WsConfig,
         buffered: BytesMut,
         deflate: Option<DeflateParams>,
     ) -> Self {
         let now = Instant::now();
+        let config = &shared.config;
         let mut decoder = Decoder::new(Role::Server, config.limits);
         if let Some(params) = &deflate {
             decoder = decoder.with_deflate(params.client_no_context_takeover);
         }
+        let rate_tokens = config.message_rate.map_or(0.0, |r| f64::from(r.burst));
         Self {
+            shared,
             transport,
-            config,
             decoder,
             read_buf: buffered,
             writer: Writer::new(deflate),
@@ -111,39 +132,63 @@ impl<'c> Driver<'c> {
             last_rx: now,
             last_message: now,
             ping_sent: None,
-            rate_tokens: config.message_rate.map_or(0.0, |r| f64::from(r.burst)),
+            rate_tokens,
         }
+    }
+
+    fn config(&self) -> &WsConfig {
+        &self.shared.config
+    }
+
+    /// Runs the application's callbacks over the connection's life: open,
+    /// messages, close; then lingers for the peer's FIN.
+    async fn serve_to_end(&mut self, conn: &Conn, context: &mut ConnContext) {
+        let shared = self.shared.clone();
+        let app = &shared.app;
+        self.run_app(conn, app.on_open(conn)).await;
+        let end = self.serve(app, conn, &mut context.shutdown).await;
+        conn.finish();
+        tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
+        app.on_close(conn, end).await;
+        Box::pin(self.linger()).await;
     }
 
     /// Runs an application callback to completion while the connection's
     /// output keeps flowing.
     async fn run_app(&mut self, conn: &Conn, callback: impl Future<Output = ()>) {
-        tokio::pin!(callback);
-        loop {
-            tokio::select! {
-                biased;
-                () = &mut callback => return,
-                result = self.writer.write_some(&mut self.transport.write, conn.outbound()),
-                    if self.write_error.is_none() =>
-                {
-                    match result {
-                        Err(error) => self.write_error = Some(error),
-                        Ok(Some(stop)) => self.on_stop(conn, stop),
-                        Ok(None) => {}
-                    }
+        let mut callback = std::pin::pin!(callback);
+        poll_fn(|cx| {
+            if callback.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            // Write until the stream or the queue has nothing more to give
+            // (then both are registered to wake this task).
+            while self.write_error.is_none() {
+                match self.writer.poll_write_some(cx, &mut self.transport.write, conn.outbound()) {
+                    Poll::Pending => break,
+                    Poll::Ready(result) => self.on_written(conn, result),
                 }
             }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Acts on the outcome of one write.
+    fn on_written(&mut self, conn: &Conn, result: io::Result<Option<Stop>>) {
+        match result {
+            Err(error) => self.write_error = Some(error),
+            Ok(Some(stop)) => self.on_stop(conn, stop),
+            Ok(None) => {}
         }
     }
 
-    async fn serve<A: Component>(
-        &mut self,
-        app: &A,
-        conn: &Conn,
-        shutdown: &mut ShutdownSignal,
-    ) -> CloseInfo {
+    async fn serve(&mut self, app: &A, conn: &Conn, shutdown: &mut ShutdownSignal) -> CloseInfo {
         let timer = tokio::time::sleep_until(self.next_deadline());
         tokio::pin!(timer);
+        let shutdown = shutdown.wait();
+        tokio::pin!(shutdown);
+        let mut shutdown_seen = false;
         loop {
             if let Some(end) = self.process_input(app, conn).await {
                 return end;
@@ -161,29 +206,44 @@ impl<'c> Driver<'c> {
             }
             let open = matches!(self.state, State::Open);
             let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
-            tokio::select! {
-                biased;
-                () = shutdown.wait(), if open => {
-                    self.start_close(conn, CloseCode::GOING_AWAY, "server shutdown", CloseCause::ServerShutdown);
+            // One poll over every source, in this order: no future is kept
+            // per source while the connection waits.
+            let wake = poll_fn(|cx| {
+                if open && !shutdown_seen && shutdown.as_mut().poll(cx).is_ready() {
+                    shutdown_seen = true;
+                    return Poll::Ready(Wake::Shutdown);
                 }
-                result = self.writer.write_some(&mut self.transport.write, conn.outbound()) => {
-                    match result {
-                        Err(error) => self.write_error = Some(error),
-                        Ok(Some(stop)) => self.on_stop(conn, stop),
-                        Ok(None) => {}
-                    }
+                let out = conn.outbound();
+                if let Poll::Ready(result) =
+                    self.writer.poll_write_some(cx, &mut self.transport.write, out)
+                {
+                    return Poll::Ready(Wake::Written(result));
                 }
-                result = self.transport.read.read_into(&mut self.read_buf, wanted) => {
-                    match result {
-                        Ok(0) => return self.peer_gone(),
-                        Ok(_) => {
-                            self.last_rx = Instant::now();
-                            self.ping_sent = None;
-                        }
-                        Err(error) => return self.lost(app, conn, error).await,
-                    }
+                let read = self.transport.read.poll_read_into(cx, &mut self.read_buf, wanted);
+                if let Poll::Ready(result) = read {
+                    return Poll::Ready(Wake::Read(result));
                 }
-                () = &mut timer => {
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Timer);
+                }
+                Poll::Pending
+            })
+            .await;
+            match wake {
+                Wake::Shutdown => self.start_close(
+                    conn,
+                    CloseCode::GOING_AWAY,
+                    "server shutdown",
+                    CloseCause::ServerShutdown,
+                ),
+                Wake::Written(result) => self.on_written(conn, result),
+                Wake::Read(Ok(0)) => return self.peer_gone(),
+                Wake::Read(Ok(_)) => {
+                    self.last_rx = Instant::now();
+                    self.ping_sent = None;
+                }
+                Wake::Read(Err(error)) => return self.lost(app, conn, error).await,
+                Wake::Timer => {
                     if let Some(end) = self.on_timer(conn) {
                         return end;
                     }
@@ -193,12 +253,14 @@ impl<'c> Driver<'c> {
     }
 
     /// Decodes and handles every complete event in the read buffer.
-    async fn process_input<A: Component>(&mut self, app: &A, conn: &Conn) -> Option<CloseInfo> {
+    async fn process_input(&mut self, app: &A, conn: &Conn) -> Option<CloseInfo> {
         loop {
             let event = match self.decoder.decode(&mut self.read_buf) {
                 Ok(Some(event)) => event,
                 Ok(None) => return None,
-                Err(error) => return Some(self.fail(app, conn, error).await),
+                // Boxed, as the other ending paths: rare, and they would otherwise
+                // size the future every waiting connection keeps.
+                Err(error) => return Some(Box::pin(self.fail(app, conn, error)).await),
             };
             match event {
                 Event::Message(message) => {
@@ -224,7 +286,9 @@ impl<'c> Driver<'c> {
                     }
                 }
                 Event::Pong(_) => {}
-                Event::Close(frame) => return Some(self.on_peer_close(conn, frame).await),
+                Event::Close(frame) => {
+                    return Some(Box::pin(self.on_peer_close(conn, frame)).await);
+                }
             }
         }
     }
@@ -232,7 +296,7 @@ impl<'c> Driver<'c> {
     /// Counts one message against the rate limit (a token bucket refilled
     /// for the time since the previous message); false past the limit.
     fn within_rate(&mut self, elapsed: Duration) -> bool {
-        let Some(rate) = self.config.message_rate else { return true };
+        let Some(rate) = self.config().message_rate else { return true };
         let refill = elapsed.as_secs_f64() * rate.per_second;
         self.rate_tokens = (self.rate_tokens + refill).min(f64::from(rate.burst));
         if self.rate_tokens >= 1.0 {
@@ -246,7 +310,7 @@ impl<'c> Driver<'c> {
     /// The peer's close frame: answer it (or it answers ours) and finish.
     async fn on_peer_close(&mut self, conn: &Conn, frame: Option<CloseFrame>) -> CloseInfo {
         let info = match std::mem::replace(&mut self.state, State::Open) {
-            State::Closing { info, .. } => info,
+            State::Closing { info, .. } => *info,
             State::Open => {
                 let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
                 self.queue_close(conn, OutFrame::close(reply.as_ref()), Stop::Ended);
@@ -264,12 +328,7 @@ impl<'c> Driver<'c> {
     /// The peer broke the protocol: tell the app, send what was already
     /// queued (answers to messages accepted before the violation), then the
     /// RFC's close code, and close.
-    async fn fail<A: Component>(
-        &mut self,
-        app: &A,
-        conn: &Conn,
-        error: ProtocolError,
-    ) -> CloseInfo {
+    async fn fail(&mut self, app: &A, conn: &Conn, error: ProtocolError) -> CloseInfo {
         let code = error.close_code();
         let reason = error.to_string();
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
@@ -283,7 +342,7 @@ impl<'c> Driver<'c> {
     }
 
     /// The socket failed.
-    async fn lost<A: Component>(&mut self, app: &A, conn: &Conn, error: io::Error) -> CloseInfo {
+    async fn lost(&mut self, app: &A, conn: &Conn, error: io::Error) -> CloseInfo {
         app.on_error(conn, ConnError::Io(error)).await;
         self.peer_gone()
     }
@@ -291,7 +350,7 @@ impl<'c> Driver<'c> {
     /// The stream ended without a close handshake (or after we sent ours).
     fn peer_gone(&mut self) -> CloseInfo {
         match std::mem::replace(&mut self.state, State::Open) {
-            State::Closing { info, .. } => info,
+            State::Closing { info, .. } => *info,
             State::Open => CloseInfo {
                 code: CloseCode::ABNORMAL,
                 reason: String::new(),
@@ -332,8 +391,8 @@ impl<'c> Driver<'c> {
     /// timeout.
     fn enter_closing(&mut self, code: CloseCode, reason: String, cause: CloseCause) {
         self.state = State::Closing {
-            deadline: Instant::now() + self.config.close_timeout,
-            info: CloseInfo { code, reason, cause },
+            deadline: Instant::now() + self.config().close_timeout,
+            info: Box::new(CloseInfo { code, reason, cause }),
         };
     }
 
@@ -352,12 +411,12 @@ impl<'c> Driver<'c> {
             State::Closing { deadline, .. } => *deadline,
             State::Open => {
                 let mut next = Instant::now() + FAR;
-                if let Some(idle) = self.config.idle_timeout {
+                if let Some(idle) = self.config().idle_timeout {
                     next = next.min(self.last_message + idle);
                 }
                 if let Some(sent) = self.ping_sent {
-                    next = next.min(sent + self.config.pong_timeout);
-                } else if let Some(interval) = self.config.ping_interval {
+                    next = next.min(sent + self.config().pong_timeout);
+                } else if let Some(interval) = self.config().ping_interval {
                     next = next.min(self.last_rx + interval);
                 }
                 next
@@ -373,13 +432,13 @@ impl<'c> Driver<'c> {
             State::Closing { .. } => return None,
             State::Open => {}
         }
-        if self.config.idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
+        if self.config().idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
             let cause = CloseCause::TimedOut(Timeout::Idle);
             self.start_close(conn, CloseCode::GOING_AWAY, "idle timeout", cause);
             return None;
         }
-        match (self.ping_sent, self.config.ping_interval) {
-            (Some(sent), _) if now >= sent + self.config.pong_timeout => {
+        match (self.ping_sent, self.config().ping_interval) {
+            (Some(sent), _) if now >= sent + self.config().pong_timeout => {
                 return Some(CloseInfo {
                     code: CloseCode::ABNORMAL,
                     reason: "keepalive timeout".into(),
@@ -397,7 +456,7 @@ impl<'c> Driver<'c> {
 
     /// Writes what is left (our close frame among it) and sends FIN.
     async fn close_transport(&mut self, conn: &Conn) {
-        let timeout = self.config.close_timeout;
+        let timeout = self.config().close_timeout;
         let flushed = tokio::time::timeout(timeout, async {
             self.writer.flush_all(&mut self.transport.write, conn.outbound()).await?;
             self.transport.shutdown().await
@@ -414,7 +473,7 @@ impl<'c> Driver<'c> {
             return;
         }
         let mut sink = BytesMut::new();
-        let _ = tokio::time::timeout(self.config.close_timeout, async {
+        let _ = tokio::time::timeout(self.config().close_timeout, async {
             loop {
                 sink.clear();
                 match self.transport.read.read_into(&mut sink, MIN_READ).await {
@@ -424,5 +483,54 @@ impl<'c> Driver<'c> {
             }
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::BytesMut;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::run;
+    use crate::component::Component;
+    use crate::http::Request;
+    use crate::server::shutdown::{ShutdownHandle, Tracker};
+    use crate::server::{ConnContext, Transport};
+    use crate::ws::deflate::DeflateConfig;
+    use crate::ws::handshake;
+    use crate::ws_server::{Shared, WsConfig};
+    use crate::{Conn, Message};
+
+    struct Echo;
+
+    impl Component for Echo {
+        async fn on_message(&self, conn: &Conn, message: Message) {
+            let _ = conn.send(message);
+        }
+    }
+
+    /// What every open connection keeps for its whole life is this future
+    /// (boxed) beside its `Conn`: the idle-memory budget (docs in
+    /// BENCHMARKS.md) depends on it staying small. Rare paths (closing,
+    /// protocol errors, lingering) are boxed when taken so as not to size it.
+    #[tokio::test]
+    async fn a_connection_future_stays_small() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, remote) = listener.accept().await.unwrap();
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let (request, _) = Request::parse(head).unwrap().unwrap();
+        let accepted = handshake::accept(&request, &[], &DeflateConfig::disabled()).unwrap();
+        let shared = Arc::new(Shared { app: Echo, config: WsConfig::default() });
+        let tracker = Arc::new(Tracker::default());
+        let context = ConnContext::new(remote, ShutdownHandle::new().signal(), tracker.enter());
+        let transport = Transport::tcp(server).unwrap();
+        let future = run(shared, transport, request, accepted, BytesMut::new(), context);
+        let size = std::mem::size_of_val(&future);
+        assert!(size <= 1536, "the connection future grew to {size} bytes");
+        drop((future, client));
     }
 }

@@ -46,7 +46,6 @@ impl fmt::Display for ConnId {
 
 struct Inner {
     id: ConnId,
-    remote: SocketAddr,
     request: Request,
     protocol: Option<Box<str>>,
     deflate: Option<DeflateParams>,
@@ -70,9 +69,11 @@ impl Conn {
         outbound_limit: usize,
         overflow: Overflow,
     ) -> Self {
+        // The address lives in the request (kept once).
+        let mut request = request;
+        request.set_remote_addr(remote);
         Self(Arc::new(Inner {
             id: ConnId::next(),
-            remote,
             request,
             protocol: protocol.map(String::into_boxed_str),
             deflate,
@@ -89,7 +90,7 @@ impl Conn {
 
     /// The peer's address.
     pub fn remote_addr(&self) -> SocketAddr {
-        self.0.remote
+        self.0.request.remote_addr().expect("set in Conn::new")
     }
 
     /// The upgrade request: path, query, headers, cookies.

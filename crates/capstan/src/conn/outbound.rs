@@ -1,11 +1,12 @@
 //! A connection's bounded outbound queue: senders push frames from any task
-//! without blocking; the connection's own task takes them in batches.
+//! without blocking; the connection's own task takes them in batches. The
+//! task registers its waker when it takes (one slot: only that task waits),
+//! so an idle connection carries no waiting future for its queue.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use tokio::sync::Notify;
+use std::task::Waker;
 
 use crate::error::SendError;
 use crate::ws::{CloseFrame, OutFrame};
@@ -27,6 +28,8 @@ struct State {
     stop: Option<Stop>,
     /// Messages dropped under [`Overflow::DropOldest`].
     dropped: u64,
+    /// The connection task, woken when frames arrive or the queue stops.
+    waker: Option<Waker>,
 }
 
 /// What happens when a connection's queue is at its bound.
@@ -51,7 +54,6 @@ pub(crate) struct Outbound {
     queued_bytes: AtomicUsize,
     limit: usize,
     overflow: Overflow,
-    wake: Notify,
 }
 
 impl Outbound {
@@ -68,7 +70,6 @@ impl Outbound {
             queued_bytes: AtomicUsize::new(0),
             limit,
             overflow,
-            wake: Notify::new(),
         }
     }
 
@@ -87,8 +88,7 @@ impl Outbound {
             self.drop_oldest(&mut state);
         } else if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
             state.stop = Some(Stop::Overflow);
-            drop(state);
-            self.wake.notify_one();
+            wake(&state);
             return Err(SendError::QueueFull);
         }
         self.enqueue(&mut state, frame);
@@ -142,6 +142,8 @@ impl Outbound {
         let mut state = self.lock();
         state.stop.get_or_insert(Stop::Ended);
         state.frames = VecDeque::new();
+        // The waker keeps the task's memory alive; the Conn may outlive it.
+        state.waker = None;
     }
 
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
@@ -149,7 +151,7 @@ impl Outbound {
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
         if was_empty {
-            self.wake.notify_one();
+            wake(state);
         }
     }
 
@@ -158,7 +160,26 @@ impl Outbound {
     /// it did.
     pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Option<Stop> {
         let mut state = self.lock();
-        if self.overflow == Overflow::DropOldest {
+        Self::move_frames(&mut state, self.overflow, batch);
+        state.stop.clone()
+    }
+
+    /// As [`Outbound::take`], and registers `waker` to be woken when frames
+    /// arrive or the queue stops (under the same lock: nothing is missed).
+    pub fn take_and_register(&self, batch: &mut VecDeque<OutFrame>, waker: &Waker) -> Option<Stop> {
+        let mut state = self.lock();
+        Self::move_frames(&mut state, self.overflow, batch);
+        if !matches!(state.stop, Some(Stop::Ended)) {
+            match &mut state.waker {
+                Some(current) if current.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        }
+        state.stop.clone()
+    }
+
+    fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) {
+        if overflow == Overflow::DropOldest {
             // Leave the backlog here, where the oldest can still be dropped.
             let room = TAKE_AT_ONCE.saturating_sub(batch.len());
             let take = room.min(state.frames.len());
@@ -168,7 +189,6 @@ impl Outbound {
         } else {
             batch.append(&mut state.frames);
         }
-        state.stop.clone()
     }
 
     /// Counts `bytes` the connection task queued itself (close replies).
@@ -185,10 +205,12 @@ impl Outbound {
     pub fn queued_bytes(&self) -> usize {
         self.queued_bytes.load(Ordering::Relaxed)
     }
+}
 
-    /// Waits until something is queued (or the queue stops).
-    pub async fn wait(&self) {
-        self.wake.notified().await
+/// Wakes the connection task, if it waits.
+fn wake(state: &State) {
+    if let Some(waker) = &state.waker {
+        waker.wake_by_ref();
     }
 }
 

@@ -2,7 +2,9 @@
 //! queue in batches and writes them with vectored writes.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::io::{self, IoSlice};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 
@@ -24,7 +26,7 @@ pub(crate) struct Writer {
     /// permessage-deflate with server context takeover: this connection's
     /// own compressor (made on first use), for frames marked to compress.
     deflate: Option<DeflateParams>,
-    deflater: Option<Deflater>,
+    deflater: Option<Box<Deflater>>,
 }
 
 impl Writer {
@@ -39,9 +41,9 @@ impl Writer {
         let Some(params) = self.deflate else { return };
         for frame in self.batch.iter_mut().skip(from) {
             let Some((opcode, payload)) = frame.pending_compression() else { continue };
-            let deflater = self
-                .deflater
-                .get_or_insert_with(|| Deflater::new(params.level, params.server_max_window_bits));
+            let deflater = self.deflater.get_or_insert_with(|| {
+                Box::new(Deflater::new(params.level, params.server_max_window_bits))
+            });
             let compressed = deflater.compress(payload, params.server_no_context_takeover);
             let compressed = OutFrame::compressed(opcode, Bytes::from(compressed));
             out.release(frame.wire_len());
@@ -50,10 +52,14 @@ impl Writer {
         }
     }
 
-    /// Takes what is queued. Reports the queue's stop once, when first seen.
-    fn refill(&mut self, out: &Outbound) -> Option<Stop> {
+    /// Takes what is queued (registering `waker` for more, if given).
+    /// Reports the queue's stop once, when first seen.
+    fn refill(&mut self, out: &Outbound, waker: Option<&Waker>) -> Option<Stop> {
         let taken_from = self.batch.len();
-        let stop = out.take(&mut self.batch);
+        let stop = match waker {
+            Some(waker) => out.take_and_register(&mut self.batch, waker),
+            None => out.take(&mut self.batch),
+        };
         self.compress_pending(taken_from, out);
         let stop = stop?;
         if self.stop_seen {
@@ -63,55 +69,52 @@ impl Writer {
         Some(stop)
     }
 
-    /// Waits for something to write and writes what the stream takes.
-    /// Returns after one write, or when the queue reports its stop.
-    pub async fn write_some(
+    /// Writes what is queued, once: ready after one write that the stream
+    /// took, or when the queue reports its stop; otherwise registered with
+    /// both the queue and the stream. A poll function, not a future: a
+    /// waiting connection holds no state for it.
+    pub fn poll_write_some(
         &mut self,
+        cx: &mut Context<'_>,
         write: &mut WriteSide,
         out: &Outbound,
-    ) -> io::Result<Option<Stop>> {
-        loop {
-            if let Some(stop) = self.refill(out) {
-                return Ok(Some(stop));
-            }
-            // A stream that cannot take more may stay so for good (a peer that
-            // does not read): keep listening to the queue, whose stop
-            // (overflow, close) must still be acted on.
-            if self.batch.is_empty() {
-                tokio::select! {
-                    flushed = write.flush() => flushed?,
-                    () = out.wait() => continue,
-                }
-                out.wait().await;
-                continue;
-            }
-            let written = {
-                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-                let count = self.fill_slices(&mut slices);
-                tokio::select! {
-                    written = write.write_vectored(&slices[..count]) => written?,
-                    () = out.wait() => continue,
-                }
+    ) -> Poll<io::Result<Option<Stop>>> {
+        if let Some(stop) = self.refill(out, Some(cx.waker())) {
+            return Poll::Ready(Ok(Some(stop)));
+        }
+        // A stream that cannot take more may stay so for good (a peer that
+        // does not read): the queue stays registered too, so its stop
+        // (overflow, close) is still acted on.
+        if self.batch.is_empty() {
+            return match write.poll_flush(cx) {
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                _ => Poll::Pending,
             };
-            self.advance_checked(written, out)?;
-            return Ok(None);
+        }
+        match self.poll_write(cx, write) {
+            Poll::Ready(written) => Poll::Ready(self.advance_checked(written?, out).map(|()| None)),
+            Poll::Pending => Poll::Pending,
         }
     }
 
     /// Writes everything queued, waiting as needed (used while closing).
     pub async fn flush_all(&mut self, write: &mut WriteSide, out: &Outbound) -> io::Result<()> {
         loop {
-            let _ = self.refill(out);
+            let _ = self.refill(out, None);
             if self.batch.is_empty() {
                 return write.flush().await;
             }
-            let written = {
-                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-                let count = self.fill_slices(&mut slices);
-                write.write_vectored(&slices[..count]).await?
-            };
+            let written = poll_fn(|cx| self.poll_write(cx, write)).await?;
             self.advance_checked(written, out)?;
         }
+    }
+
+    /// One vectored write of the unwritten bytes at the front of the batch;
+    /// the slices live on the stack of this call only.
+    fn poll_write(&self, cx: &mut Context<'_>, write: &mut WriteSide) -> Poll<io::Result<usize>> {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = self.fill_slices(&mut slices);
+        write.poll_write_vectored(cx, &slices[..count])
     }
 
     /// Points `slices` at the unwritten bytes of the frames at the front;
@@ -156,7 +159,9 @@ impl Writer {
             self.batch.pop_front();
         }
         self.offset = remaining;
-        if self.batch.is_empty() && self.batch.capacity() > 16 {
+        if self.batch.is_empty() {
+            // Nothing kept while idle (the queue's own deque comes back here
+            // by swap when frames next arrive).
             self.batch = VecDeque::new();
         }
     }
@@ -164,7 +169,7 @@ impl Writer {
     /// Drops every frame not yet started (a frame half written is kept, so
     /// the stream stays well framed), then queues `frame` to go next.
     pub fn replace_unstarted(&mut self, out: &Outbound, frame: OutFrame) {
-        let _ = self.refill(out);
+        let _ = self.refill(out, None);
         let keep = usize::from(self.offset > 0);
         for dropped in self.batch.drain(keep..) {
             out.release(dropped.wire_len());

@@ -107,7 +107,12 @@ async fn serve<C: HttpComponent>(
     };
     request.set_remote_addr(context.remote);
     match component.on_request(&mut request) {
-        Decision::Upgrade(upgrade) => upgrade.serve(transport, request, buf, context).await,
+        // The upgraded connection becomes a task of its own, so that what
+        // reading the request head took (this task) is freed now and not
+        // kept for the connection's life.
+        Decision::Upgrade(upgrade) => {
+            tokio::spawn(upgrade.serve(transport, request, buf, context));
+        }
         Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
         Decision::Pass(rejection) => match service {
             Some(service) => {

@@ -2,7 +2,7 @@
 
 mod handler;
 mod io_server;
-mod shutdown;
+pub(crate) mod shutdown;
 mod tls;
 mod transport;
 

@@ -3,11 +3,14 @@
 //! readiness before taking a buffer, so an idle connection holds none;
 //! TLS (rustls) goes through its own buffers.
 
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::server::TlsStream;
@@ -96,48 +99,88 @@ impl Transport {
 }
 
 impl ReadSide {
-    /// Reads what arrives into `buf`, waiting for it; `Ok(0)` is the end of
-    /// the stream. For TCP the buffer grows (by at least `at_least`) only
-    /// once bytes are there. Cancel-safe: if dropped, nothing was read.
-    pub async fn read_into(&mut self, buf: &mut BytesMut, at_least: usize) -> io::Result<usize> {
+    /// Polls [`ReadSide::read_into`]: reads what has arrived into `buf`, or
+    /// registers for the moment something does. Nothing is kept between
+    /// polls, so a waiting connection holds no state for its read.
+    pub fn poll_read_into(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+        at_least: usize,
+    ) -> Poll<io::Result<usize>> {
         match self {
             Self::Tcp(read) => loop {
-                read.readable().await?;
-                buf.reserve(at_least);
-                match read.try_read_buf(buf) {
+                if let Err(error) = std::task::ready!(read.as_ref().poll_read_ready(cx)) {
+                    return Poll::Ready(Err(error));
+                }
+                match read_tcp(read, buf, at_least) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    result => return result,
+                    result => return Poll::Ready(result),
                 }
             },
             Self::Tls(read) => {
                 buf.reserve(at_least);
-                read.read_buf(buf).await
+                // A fresh read_buf future per poll: it holds nothing between
+                // polls and reads nothing unless it is ready.
+                let read = std::pin::pin!(read.read_buf(buf));
+                read.poll(cx)
             }
         }
     }
+
+    /// Reads what arrives into `buf`, waiting for it; `Ok(0)` is the end of
+    /// the stream. For TCP the buffer grows (by at least `at_least`) only
+    /// once bytes are there. Cancel-safe: if dropped, nothing was read.
+    pub async fn read_into(&mut self, buf: &mut BytesMut, at_least: usize) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_read_into(cx, buf, at_least)).await
+    }
+}
+
+/// Bytes read at once into an empty buffer (on the stack, then copied).
+const STACK_READ: usize = 4096;
+
+/// One read from a TCP socket said to be readable. Readiness can be stale
+/// (it is cleared only by a read that would block), so an empty buffer is
+/// not grown for it: the bytes go to the stack first and the buffer is
+/// allocated, to their size, only if some came. An idle connection thus
+/// never holds a read buffer, even after a spurious wake-up.
+fn read_tcp(read: &OwnedReadHalf, buf: &mut BytesMut, at_least: usize) -> io::Result<usize> {
+    if buf.capacity() == 0 && at_least <= STACK_READ {
+        let mut chunk = [0u8; STACK_READ];
+        let n = read.try_read(&mut chunk)?;
+        buf.extend_from_slice(&chunk[..n]);
+        return Ok(n);
+    }
+    buf.reserve(at_least);
+    read.try_read_buf(buf)
 }
 
 impl WriteSide {
-    /// Writes as much of `bufs` as the stream takes, waiting until it takes
-    /// something. Cancel-safe: if dropped, nothing was written.
-    pub async fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    /// Writes as much of `bufs` as the stream takes, or registers for the
+    /// moment it can take some. A poll function rather than a future, so
+    /// that a caller building `bufs` on its stack keeps no array of slices
+    /// in its own state while it waits.
+    pub fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         match self {
-            Self::Tcp(write) => loop {
-                write.writable().await?;
-                match write.try_write_vectored(bufs) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    result => return result,
-                }
-            },
-            Self::Tls(write) => write.write_vectored(bufs).await,
+            Self::Tcp(write) => Pin::new(write).poll_write_vectored(cx, bufs),
+            Self::Tls(write) => Pin::new(write).poll_write_vectored(cx, bufs),
         }
     }
 
     /// Pushes out what the TLS layer still holds (nothing to do for TCP).
     pub async fn flush(&mut self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// Polls [`WriteSide::flush`].
+    pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            Self::Tcp(_) => Ok(()),
-            Self::Tls(write) => write.flush().await,
+            Self::Tcp(_) => Poll::Ready(Ok(())),
+            Self::Tls(write) => Pin::new(write).poll_flush(cx),
         }
     }
 

@@ -81,7 +81,8 @@ struct Inflating {
     /// The peer resets its compressor after each message: so can we, and
     /// a decompressor is only held while a message is being received.
     no_context_takeover: bool,
-    inflater: Option<Inflater>,
+    /// Boxed: a decoder without a message in progress stays small.
+    inflater: Option<Box<Inflater>>,
 }
 
 /// Decodes frames from a byte buffer the caller fills.
@@ -90,7 +91,8 @@ pub struct Decoder {
     role: Role,
     limits: Limits,
     state: State,
-    fragmented: Option<Fragmented>,
+    /// Boxed: most connections are between messages most of the time.
+    fragmented: Option<Box<Fragmented>>,
     utf8: Utf8Validator,
     closed: bool,
     deflate: Option<Inflating>,
@@ -231,8 +233,7 @@ impl Decoder {
                 max: self.limits.max_frame_size,
             });
         }
-        let compressed =
-            header.rsv1 || self.fragmented.as_ref().is_some_and(Fragmented::is_compressed);
+        let compressed = header.rsv1 || self.fragmented.as_ref().is_some_and(|f| f.is_compressed());
         if compressed {
             // Checked on the inflated size, while inflating.
             return Ok(());
@@ -284,7 +285,7 @@ impl Decoder {
                 if header.fin {
                     return self.finish_message(text, data).map(Some);
                 }
-                self.fragmented = Some(Fragmented { text, data });
+                self.fragmented = Some(Box::new(Fragmented { text, data }));
                 Ok(None)
             }
             OpCode::Continuation => {
@@ -297,7 +298,8 @@ impl Decoder {
                     self.fragmented = Some(fragmented);
                     return Ok(None);
                 }
-                self.finish_message(fragmented.text, fragmented.data).map(Some)
+                let Fragmented { text, data } = *fragmented;
+                self.finish_message(text, data).map(Some)
             }
         }
     }
@@ -313,9 +315,9 @@ impl Decoder {
         let max = self.limits.max_message_size;
         let state = self.deflate.as_mut().expect("RSV1 only passes check_header with deflate");
         let no_context = state.no_context_takeover;
-        let inflater = state
-            .inflater
-            .get_or_insert_with(|| if no_context { Inflater::lend() } else { Inflater::new() });
+        let inflater = state.inflater.get_or_insert_with(|| {
+            Box::new(if no_context { Inflater::lend() } else { Inflater::new() })
+        });
         let start = out.len();
         inflater.inflate(input, out, max).map_err(|e| inflate_error(e, out.len()))?;
         if text {
@@ -334,7 +336,7 @@ impl Decoder {
         let inflater = state.inflater.as_mut().expect("a compressed frame created it");
         inflater.finish_message(out, max, no_context).map_err(|e| inflate_error(e, out.len()))?;
         if no_context && let Some(inflater) = state.inflater.take() {
-            inflater.give_back();
+            (*inflater).give_back();
         }
         if text {
             self.utf8.feed(&out[start..])?;

@@ -229,6 +229,7 @@ impl<A: Component> Driver<A> {
                 Poll::Pending
             })
             .await;
+            conn.outbound().unregister();
             match wake {
                 Wake::Shutdown => self.start_close(
                     conn,

@@ -178,6 +178,14 @@ impl Outbound {
         state.stop.clone()
     }
 
+    /// Forgets the registered waker: the connection task calls it while it
+    /// runs, so that what it queues itself (answers to the messages it
+    /// handles) does not wake it again for nothing; it registers anew when
+    /// it next waits.
+    pub fn unregister(&self) {
+        self.lock().waker = None;
+    }
+
     fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) {
         if overflow == Overflow::DropOldest {
             // Leave the backlog here, where the oldest can still be dropped.

@@ -2,7 +2,12 @@
 # Smoke test of the load generator: builds it (release) and runs each
 # scenario once, tiny, against capstan-bench-server. It asserts only that
 # every scenario completes and writes its JSON, and that a non-loopback URL
-# is refused; nothing about speed. About half a minute.
+# is refused; nothing about speed. Then the side-by-side suite, tiny
+# (`bench-suite --preset smoke`) over every server present: capstan, the
+# Rust peers (built here when their crate is in the workspace), the Node
+# peers when node and their node_modules are there (skipped with a note
+# otherwise); it must complete every run and write summary.json. About half
+# a minute, plus about 15 s per server in the suite.
 #
 # Usage: crates/capstan-bench/smoke.sh [OUT_DIR]   (default: a new temp dir)
 set -euo pipefail
@@ -13,7 +18,12 @@ out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release -p capstan-bench --bin loadgen --bin capstan-bench-server
+cargo build --release -p capstan-bench --bin loadgen --bin capstan-bench-server --bin bench-suite
+# The peer servers, once their crate is a member of the workspace.
+members="$(cargo metadata --no-deps --format-version 1)"
+if [[ $members == *'"name":"capstan-bench-peers"'* ]]; then
+    cargo build --release -p capstan-bench-peers
+fi
 loadgen="$target/release/loadgen"
 server="$target/release/capstan-bench-server"
 
@@ -56,6 +66,20 @@ run churn churn --cycles 200 --concurrency 8
 
 if "$loadgen" echo --url ws://10.0.0.1:9001/echo 2>/dev/null; then
     fail "a non-loopback URL was accepted"
+fi
+
+# The suite: every server present, every scenario once, tiny. bench-suite
+# exits non-zero if a run fails or writes no JSON.
+echo "== bench-suite --preset smoke" >&2
+timeout 600 "$target/release/bench-suite" --preset smoke --servers available --out "$out/suite" ||
+    fail "bench-suite exited with $?"
+[ -s "$out/suite/summary.json" ] || fail "bench-suite wrote no summary.json"
+if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["complete"] and d["runs"], "incomplete"
+print("suite: %d runs, all complete" % len(d["runs"]), file=sys.stderr)' "$out/suite/summary.json" ||
+        fail "$out/suite/summary.json: runs incomplete"
 fi
 
 echo "smoke: OK (results in $out)" >&2

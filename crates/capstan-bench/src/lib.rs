@@ -3,7 +3,9 @@
 //! - `deflate_cost`: what permessage-deflate costs a server ([`deflate_cost`]);
 //! - `loadgen`: a load generator with echo, broadcast, idle and churn
 //!   scenarios, for Capstan and peer servers ([`loadgen`]);
-//! - `capstan-bench-server`: Capstan serving the load generator's protocol.
+//! - `capstan-bench-server`: Capstan serving the load generator's protocol;
+//! - `bench-suite`: loadgen run against Capstan and peer servers, with
+//!   tables, ratios, targets and charts ([`suite`]).
 //!
 //! The modules at the top are the parts they share: a measured server run
 //! as a child process, raw WebSocket clients that count frames, timestamps
@@ -26,3 +28,4 @@ pub mod procfs;
 pub mod progress;
 pub mod sources;
 pub mod stamp;
+pub mod suite;

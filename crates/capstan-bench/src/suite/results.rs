@@ -1,0 +1,301 @@
+//! loadgen's JSON files read back: the figures the summary compares.
+//! Readings loadgen could not take (`null`) are `None`.
+
+use serde_json::Value;
+
+/// An echo run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Echo {
+    pub connections: u64,
+    pub in_flight: u64,
+    pub payload_bytes: u64,
+    pub echoes_per_second: f64,
+    pub server_cpu_us_per_echo: Option<f64>,
+    pub rtt_p50_ns: Option<f64>,
+    pub rtt_p99_ns: Option<f64>,
+    /// Shares of one CPU.
+    pub server_cpu_share: Option<f64>,
+    pub loadgen_cpu_share: Option<f64>,
+    pub connections_lost: u64,
+}
+
+/// One offered rate of a broadcast run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub offered: f64,
+    pub deliveries_per_second: f64,
+    pub p50_ns: Option<f64>,
+    pub p99_ns: Option<f64>,
+    pub p999_ns: Option<f64>,
+    pub server_cpu_ns_per_delivery: Option<f64>,
+    pub missing: u64,
+    pub connections_lost: u64,
+}
+
+/// A broadcast run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broadcast {
+    pub subscribers: u64,
+    pub windows: Vec<Window>,
+}
+
+impl Broadcast {
+    /// The window with the most deliveries per second.
+    pub fn best_window(&self) -> Option<&Window> {
+        self.windows
+            .iter()
+            .max_by(|a, b| a.deliveries_per_second.total_cmp(&b.deliveries_per_second))
+    }
+
+    /// The window at an offered rate (within 0.1 %).
+    pub fn at(&self, offered: f64) -> Option<&Window> {
+        self.windows.iter().find(|w| (w.offered - offered).abs() <= offered * 1e-3)
+    }
+}
+
+/// An idle run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idle {
+    pub connections: u64,
+    /// Server RSS growth per connection once open and after holding, KiB.
+    pub rss_kib_per_conn_open: Option<f64>,
+    pub rss_kib_per_conn_held: Option<f64>,
+    /// The kernel's TCP buffer memory and slab growth per connection, KiB
+    /// (system-wide: both ends of each loopback connection).
+    pub kernel_tcp_kib_per_conn: Option<f64>,
+    pub kernel_slab_kib_per_conn: Option<f64>,
+    pub connections_lost: u64,
+}
+
+/// A churn run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Churn {
+    pub cycles_asked: u64,
+    pub cycles: u64,
+    pub failures: u64,
+    pub cycles_per_second: f64,
+    pub server_cpu_us_per_cycle: Option<f64>,
+    /// Server RSS, KiB: before the first cycle, right after the last, and
+    /// 2 s later.
+    pub rss_before_kib: Option<f64>,
+    pub rss_after_kib: Option<f64>,
+    pub rss_settled_kib: Option<f64>,
+}
+
+impl Churn {
+    /// Settled RSS against RSS before, in % (+ for growth).
+    pub fn rss_change_percent(&self) -> Option<f64> {
+        let (before, settled) = (self.rss_before_kib?, self.rss_settled_kib?);
+        (before > 0.0).then(|| (settled - before) / before * 100.0)
+    }
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figures {
+    Echo(Echo),
+    Broadcast(Broadcast),
+    Idle(Idle),
+    Churn(Churn),
+}
+
+impl Figures {
+    /// The main figures on one line, for progress.
+    pub fn headline(&self) -> String {
+        use crate::loadgen::report::{rate, thousands};
+        let or_dash =
+            |v: Option<f64>, digits: usize| v.map_or("–".into(), |v| format!("{v:.digits$}"));
+        match self {
+            Figures::Echo(e) => format!(
+                "{} echoes/s, server CPU {} µs/echo",
+                rate(e.echoes_per_second),
+                or_dash(e.server_cpu_us_per_echo, 2)
+            ),
+            Figures::Broadcast(b) => match b.best_window() {
+                Some(w) => format!(
+                    "most {} deliveries/s (at {} offered)",
+                    rate(w.deliveries_per_second),
+                    rate(w.offered)
+                ),
+                None => "no window".into(),
+            },
+            Figures::Idle(i) => format!(
+                "{} connections, server RSS {} KiB/conn",
+                thousands(i.connections),
+                or_dash(i.rss_kib_per_conn_held, 2)
+            ),
+            Figures::Churn(c) => format!(
+                "{} of {} cycles, {} cycles/s, server RSS {} %",
+                thousands(c.cycles),
+                thousands(c.cycles_asked),
+                rate(c.cycles_per_second),
+                c.rss_change_percent().map_or("–".into(), |p| format!("{p:+.1}"))
+            ),
+        }
+    }
+}
+
+/// Reads a loadgen JSON file.
+pub fn read(path: &std::path::Path) -> Result<Figures, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a loadgen JSON document.
+pub fn parse(text: &str) -> Result<Figures, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let d = Doc(&doc);
+    match d.str("scenario")? {
+        "echo" => Ok(Figures::Echo(Echo {
+            connections: d.int("connections")?,
+            in_flight: d.int("in_flight")?,
+            payload_bytes: d.int("payload_bytes")?,
+            echoes_per_second: d.num("echoes_per_second")?,
+            server_cpu_us_per_echo: d.opt("server_cpu_us_per_echo"),
+            rtt_p50_ns: d.opt("rtt.p50_ns"),
+            rtt_p99_ns: d.opt("rtt.p99_ns"),
+            server_cpu_share: d.opt("server_cpu_share"),
+            loadgen_cpu_share: d.opt("loadgen_cpu_share"),
+            connections_lost: d.int("connections_lost")?,
+        })),
+        "broadcast" => {
+            let windows = doc
+                .get("windows")
+                .and_then(Value::as_array)
+                .ok_or("no \"windows\" array")?
+                .iter()
+                .map(|w| {
+                    let w = Doc(w);
+                    Ok(Window {
+                        offered: w.num("offered_deliveries_per_second")?,
+                        deliveries_per_second: w.num("deliveries_per_second")?,
+                        p50_ns: w.opt("latency.p50_ns"),
+                        p99_ns: w.opt("latency.p99_ns"),
+                        p999_ns: w.opt("latency.p999_ns"),
+                        server_cpu_ns_per_delivery: w.opt("server_cpu_ns_per_delivery"),
+                        missing: w.int("missing")?,
+                        connections_lost: w.int("connections_lost")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(Figures::Broadcast(Broadcast { subscribers: d.int("subscribers")?, windows }))
+        }
+        "idle" => Ok(Figures::Idle(Idle {
+            connections: d.int("connections")?,
+            rss_kib_per_conn_open: d.opt("server_rss_kib_per_conn_open"),
+            rss_kib_per_conn_held: d.opt("server_rss_kib_per_conn_held"),
+            kernel_tcp_kib_per_conn: d.opt("kernel_tcp_mem_kib_per_conn"),
+            kernel_slab_kib_per_conn: d.opt("kernel_slab_kib_per_conn"),
+            connections_lost: d.int("connections_lost")?,
+        })),
+        "churn" => Ok(Figures::Churn(Churn {
+            cycles_asked: d.int("cycles_asked")?,
+            cycles: d.int("cycles")?,
+            failures: d.int("failures")?,
+            cycles_per_second: d.num("cycles_per_second")?,
+            server_cpu_us_per_cycle: d.opt("server_cpu_us_per_cycle"),
+            rss_before_kib: d.opt("before.server.rss_kib"),
+            rss_after_kib: d.opt("after.server.rss_kib"),
+            rss_settled_kib: d.opt("settled.server.rss_kib"),
+        })),
+        other => Err(format!("unknown scenario {other:?}")),
+    }
+}
+
+/// A JSON object, read by dotted paths.
+struct Doc<'a>(&'a Value);
+
+impl Doc<'_> {
+    fn get(&self, path: &str) -> Option<&Value> {
+        path.split('.').try_fold(self.0, |v, key| v.get(key))
+    }
+
+    fn opt(&self, path: &str) -> Option<f64> {
+        self.get(path).and_then(Value::as_f64)
+    }
+
+    fn num(&self, path: &str) -> Result<f64, String> {
+        self.opt(path).ok_or_else(|| format!("no number at {path:?}"))
+    }
+
+    fn int(&self, path: &str) -> Result<u64, String> {
+        self.get(path).and_then(Value::as_u64).ok_or_else(|| format!("no whole number at {path:?}"))
+    }
+
+    fn str(&self, path: &str) -> Result<&str, String> {
+        self.get(path).and_then(Value::as_str).ok_or_else(|| format!("no string at {path:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Recorded by a smoke run (`bench-suite --preset smoke --servers
+    /// capstan`) of capstan-bench-server.
+    fn fixture(name: &str) -> Figures {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/suite")
+            .join(format!("{name}--capstan.json"));
+        read(&path).unwrap()
+    }
+
+    #[test]
+    fn echo() {
+        let Figures::Echo(e) = fixture("echo-512") else { panic!() };
+        assert_eq!((e.connections, e.in_flight, e.payload_bytes), (10, 1, 512));
+        assert!(e.echoes_per_second > 0.0);
+        assert!(e.server_cpu_us_per_echo.unwrap() > 0.0);
+        assert!(e.rtt_p99_ns.unwrap() >= e.rtt_p50_ns.unwrap());
+        assert!(e.loadgen_cpu_share.is_some());
+        assert_eq!(e.connections_lost, 0);
+    }
+
+    #[test]
+    fn broadcast() {
+        let Figures::Broadcast(b) = fixture("broadcast") else { panic!() };
+        assert_eq!(b.subscribers, 10);
+        let offered: Vec<f64> = b.windows.iter().map(|w| w.offered).collect();
+        assert_eq!(offered, [20_000.0, 100_000.0]);
+        assert!(b.at(20_000.0).unwrap().p99_ns.is_some());
+        assert!(b.at(30_000.0).is_none());
+        assert!(b.best_window().unwrap().deliveries_per_second > 0.0);
+        assert!(b.windows.iter().all(|w| w.server_cpu_ns_per_delivery.is_some()));
+    }
+
+    #[test]
+    fn idle_and_churn() {
+        let Figures::Idle(i) = fixture("idle") else { panic!() };
+        assert_eq!(i.connections, 10);
+        assert!(i.rss_kib_per_conn_held.is_some() && i.kernel_tcp_kib_per_conn.is_some());
+        let Figures::Churn(c) = fixture("churn") else { panic!() };
+        assert_eq!((c.cycles_asked, c.cycles, c.failures), (200, 200, 0));
+        assert!(c.rss_before_kib.is_some() && c.rss_settled_kib.is_some());
+        assert!(c.rss_change_percent().is_some());
+    }
+
+    #[test]
+    fn unknown_readings_and_errors() {
+        let text = r#"{"scenario": "idle", "connections": 3, "server_rss_kib_per_conn_held": null,
+                       "connections_lost": 0}"#;
+        let Ok(Figures::Idle(i)) = parse(text) else { panic!() };
+        assert_eq!(i.rss_kib_per_conn_held, None);
+        assert!(parse("{").unwrap_err().starts_with("not JSON"));
+        assert!(parse(r#"{"scenario": "flood"}"#).is_err());
+        assert_eq!(
+            parse(r#"{"scenario": "echo"}"#).unwrap_err(),
+            "no whole number at \"connections\""
+        );
+        let churn = Churn {
+            cycles_asked: 1,
+            cycles: 1,
+            failures: 0,
+            cycles_per_second: 1.0,
+            server_cpu_us_per_cycle: None,
+            rss_before_kib: Some(4000.0),
+            rss_after_kib: None,
+            rss_settled_kib: Some(4200.0),
+        };
+        assert_eq!(churn.rss_change_percent(), Some(5.0));
+    }
+}

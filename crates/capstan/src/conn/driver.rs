@@ -5,11 +5,12 @@
 
 use std::future::{Future, poll_fn};
 use std::io;
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep, sleep_until};
 
 use std::sync::Arc;
 
@@ -31,8 +32,6 @@ use crate::ws_server::WsConfig;
 const MIN_READ: usize = 4096;
 /// Largest single growth of the read buffer.
 const MAX_READ: usize = 256 * 1024;
-/// How long the timer sleeps when nothing is due.
-const FAR: Duration = Duration::from_secs(24 * 3600);
 
 /// Sets a connection up (its [`Conn`], decoder, writer) and returns the
 /// future that answers the handshake and serves the connection to its end.
@@ -50,8 +49,9 @@ pub(crate) fn run<A: Component>(
     let response = handshake::response(&accepted);
     let deflate = accepted.deflate.map(|(params, _)| params);
     let config = &shared.config;
+    let (remote, mut shutdown, live) = context.into_parts();
     let conn = Conn::new(
-        context.remote,
+        remote,
         request,
         accepted.protocol,
         deflate,
@@ -59,16 +59,15 @@ pub(crate) fn run<A: Component>(
         config.on_overflow,
     );
     let mut driver = Driver::new(shared, transport, buffered, deflate);
-    let mut context = context;
     // Moved in as they are (rebinding them inside would keep two copies).
     async move {
         if driver.transport.write_all(&response).await.is_err() {
             return;
         }
         drop(response);
-        // The whole context moves in (its guard counts the connection as
-        // live), not only the field used.
-        driver.serve_to_end(&conn, &mut context).await;
+        driver.serve_to_end(&conn, &mut shutdown).await;
+        // Counted as live until here.
+        drop(live);
     }
 }
 
@@ -142,11 +141,11 @@ impl<A: Component> Driver<A> {
 
     /// Runs the application's callbacks over the connection's life: open,
     /// messages, close; then lingers for the peer's FIN.
-    async fn serve_to_end(&mut self, conn: &Conn, context: &mut ConnContext) {
+    async fn serve_to_end(&mut self, conn: &Conn, shutdown: &mut ShutdownSignal) {
         let shared = self.shared.clone();
         let app = &shared.app;
         self.run_app(conn, app.on_open(conn)).await;
-        let end = self.serve(app, conn, &mut context.shutdown).await;
+        let end = self.serve(app, conn, shutdown).await;
         conn.finish();
         tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
         app.on_close(conn, end).await;
@@ -183,14 +182,18 @@ impl<A: Component> Driver<A> {
         }
     }
 
-    async fn serve(&mut self, app: &A, conn: &Conn, shutdown: &mut ShutdownSignal) -> CloseInfo {
-        let timer = tokio::time::sleep_until(self.next_deadline());
-        tokio::pin!(timer);
-        let shutdown = shutdown.wait();
-        tokio::pin!(shutdown);
+    async fn serve(&mut self, app: &A, conn: &Conn, shutdown: &ShutdownSignal) -> CloseInfo {
+        // Made only while a deadline exists (keepalive, idle or close
+        // timeout): a connection without one carries no timer.
+        let mut timer: Option<Pin<Box<Sleep>>> = None;
+        let mut shutdown_slot = None;
         let mut shutdown_seen = false;
         loop {
-            if let Some(end) = self.process_input(app, conn).await {
+            // Boxed while it runs: the decoding and the application's
+            // callbacks do not size what a waiting connection keeps.
+            if !self.read_buf.is_empty()
+                && let Some(end) = Box::pin(self.process_input(app, conn)).await
+            {
                 return end;
             }
             if let Some(error) = self.write_error.take() {
@@ -200,16 +203,21 @@ impl<A: Component> Driver<A> {
                 // Give the buffer back while idle.
                 self.read_buf = BytesMut::new();
             }
-            let deadline = self.next_deadline();
-            if timer.deadline() != deadline {
-                timer.as_mut().reset(deadline);
+            match (self.next_deadline(), &mut timer) {
+                (None, _) => timer = None,
+                (Some(deadline), Some(timer)) if timer.deadline() == deadline => {}
+                (Some(deadline), Some(timer)) => timer.as_mut().reset(deadline),
+                (Some(deadline), None) => timer = Some(Box::pin(sleep_until(deadline))),
             }
             let open = matches!(self.state, State::Open);
             let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
             // One poll over every source, in this order: no future is kept
             // per source while the connection waits.
             let wake = poll_fn(|cx| {
-                if open && !shutdown_seen && shutdown.as_mut().poll(cx).is_ready() {
+                if open
+                    && !shutdown_seen
+                    && shutdown.poll_started(cx, &mut shutdown_slot).is_ready()
+                {
                     shutdown_seen = true;
                     return Poll::Ready(Wake::Shutdown);
                 }
@@ -223,7 +231,7 @@ impl<A: Component> Driver<A> {
                 if let Poll::Ready(result) = read {
                     return Poll::Ready(Wake::Read(result));
                 }
-                if timer.as_mut().poll(cx).is_ready() {
+                if timer.as_mut().is_some_and(|timer| timer.as_mut().poll(cx).is_ready()) {
                     return Poll::Ready(Wake::Timer);
                 }
                 Poll::Pending
@@ -367,7 +375,8 @@ impl<A: Component> Driver<A> {
         }
         match stop {
             Stop::Close(frame) => {
-                self.enter_closing(frame.code, frame.reason, CloseCause::ClosedByServer);
+                let CloseFrame { code, reason } = *frame;
+                self.enter_closing(code, reason, CloseCause::ClosedByServer);
             }
             Stop::Overflow => {
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
@@ -384,7 +393,7 @@ impl<A: Component> Driver<A> {
             return;
         }
         let frame = CloseFrame::new(code, reason);
-        self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Close(frame.clone()));
+        self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Close(Box::new(frame.clone())));
         self.enter_closing(code, frame.reason, cause);
     }
 
@@ -407,20 +416,21 @@ impl<A: Component> Driver<A> {
         }
     }
 
-    fn next_deadline(&self) -> Instant {
+    /// When the timer must fire next, if ever.
+    fn next_deadline(&self) -> Option<Instant> {
         match &self.state {
-            State::Closing { deadline, .. } => *deadline,
+            State::Closing { deadline, .. } => Some(*deadline),
             State::Open => {
-                let mut next = Instant::now() + FAR;
-                if let Some(idle) = self.config().idle_timeout {
-                    next = next.min(self.last_message + idle);
+                let config = self.config();
+                let idle = config.idle_timeout.map(|idle| self.last_message + idle);
+                let keepalive = match self.ping_sent {
+                    Some(sent) => Some(sent + config.pong_timeout),
+                    None => config.ping_interval.map(|interval| self.last_rx + interval),
+                };
+                match (idle, keepalive) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
                 }
-                if let Some(sent) = self.ping_sent {
-                    next = next.min(sent + self.config().pong_timeout);
-                } else if let Some(interval) = self.config().ping_interval {
-                    next = next.min(self.last_rx + interval);
-                }
-                next
             }
         }
     }
@@ -531,7 +541,7 @@ mod tests {
         let transport = Transport::tcp(server).unwrap();
         let future = run(shared, transport, request, accepted, BytesMut::new(), context);
         let size = std::mem::size_of_val(&future);
-        assert!(size <= 1536, "the connection future grew to {size} bytes");
+        assert!(size <= 1024, "the connection future grew to {size} bytes");
         drop((future, client));
     }
 }

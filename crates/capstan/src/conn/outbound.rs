@@ -15,7 +15,8 @@ use crate::ws::{CloseFrame, OutFrame};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Stop {
     /// The application asked to close with this frame (already queued).
-    Close(CloseFrame),
+    /// Boxed: every connection's queue carries a `Stop` slot.
+    Close(Box<CloseFrame>),
     /// The byte bound was passed.
     Overflow,
     /// The connection task has ended.
@@ -122,7 +123,7 @@ impl Outbound {
     /// Queues a close frame after everything already queued and stops
     /// taking messages. False if the queue had already stopped.
     pub fn close(&self, frame: CloseFrame) -> bool {
-        self.stop_with(OutFrame::close(Some(&frame)), Stop::Close(frame)).is_ok()
+        self.stop_with(OutFrame::close(Some(&frame)), Stop::Close(Box::new(frame))).is_ok()
     }
 
     /// Queues `last` after everything already queued and stops taking
@@ -263,7 +264,7 @@ mod tests {
         assert_eq!(out.push(frame(1)), Err(SendError::Closed));
         let mut batch = VecDeque::new();
         let stop = out.take(&mut batch);
-        assert_eq!(stop, Some(Stop::Close(CloseFrame::new(CloseCode::NORMAL, "bye"))));
+        assert_eq!(stop, Some(Stop::Close(Box::new(CloseFrame::new(CloseCode::NORMAL, "bye")))));
         assert_eq!(batch.len(), 2);
         assert_eq!(batch[1].head()[0], 0x88);
     }

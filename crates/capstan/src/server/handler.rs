@@ -20,6 +20,12 @@ impl ConnContext {
     pub(crate) fn new(remote: SocketAddr, shutdown: ShutdownSignal, live: TrackerGuard) -> Self {
         Self { remote, shutdown, _live: Some(live) }
     }
+
+    /// The address, the signal, and the guard that counts the connection
+    /// as live until it is dropped.
+    pub(crate) fn into_parts(self) -> (SocketAddr, ShutdownSignal, Option<TrackerGuard>) {
+        (self.remote, self.shutdown, self._live)
+    }
 }
 
 /// The layer the I/O server wraps: it takes over each accepted stream.

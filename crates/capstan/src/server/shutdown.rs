@@ -1,8 +1,9 @@
 //! Graceful shutdown: one trigger, a signal every connection watches, and a
 //! count of live connections to drain.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 use tokio::sync::{Notify, watch};
 
@@ -10,17 +11,22 @@ use tokio::sync::{Notify, watch};
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     sender: Arc<watch::Sender<bool>>,
+    waiters: Arc<Waiters>,
 }
 
 impl ShutdownHandle {
     pub(crate) fn new() -> Self {
-        Self { sender: Arc::new(watch::Sender::new(false)) }
+        Self { sender: Arc::new(watch::Sender::new(false)), waiters: Arc::default() }
     }
 
     /// Starts a graceful shutdown: listeners stop, every connection is
     /// closed with 1001 and the server waits for them to drain.
     pub fn shutdown(&self) {
         self.sender.send_replace(true);
+        // After the flag: a connection that registers from now on sees it.
+        for waker in self.waiters.lock().slots.iter_mut().filter_map(Option::take) {
+            waker.wake();
+        }
     }
 
     /// Whether shutdown was started.
@@ -29,7 +35,42 @@ impl ShutdownHandle {
     }
 
     pub(crate) fn signal(&self) -> ShutdownSignal {
-        ShutdownSignal { receiver: self.sender.subscribe() }
+        ShutdownSignal { receiver: self.sender.subscribe(), waiters: self.waiters.clone() }
+    }
+}
+
+/// The wakers of connections waiting for shutdown through
+/// [`ShutdownSignal::poll_started`]: a slot each, instead of a future each.
+#[derive(Debug, Default)]
+struct Waiters {
+    inner: Mutex<Slots>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+impl Waiters {
+    fn lock(&self) -> MutexGuard<'_, Slots> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A connection's place among the shutdown waiters; given back when
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct ShutdownSlot {
+    waiters: Arc<Waiters>,
+    index: usize,
+}
+
+impl Drop for ShutdownSlot {
+    fn drop(&mut self) {
+        let mut slots = self.waiters.lock();
+        slots.slots[self.index] = None;
+        slots.free.push(self.index);
     }
 }
 
@@ -37,9 +78,44 @@ impl ShutdownHandle {
 #[derive(Debug, Clone)]
 pub struct ShutdownSignal {
     receiver: watch::Receiver<bool>,
+    waiters: Arc<Waiters>,
 }
 
 impl ShutdownSignal {
+    /// Ready once shutdown has started; otherwise registers `cx`'s waker
+    /// in `slot` (taking a slot on first use). Unlike [`Self::wait`], the
+    /// caller keeps no future: a waiting connection holds 16 bytes for it.
+    pub(crate) fn poll_started(
+        &self,
+        cx: &mut Context<'_>,
+        slot: &mut Option<ShutdownSlot>,
+    ) -> Poll<()> {
+        if self.is_triggered() {
+            return Poll::Ready(());
+        }
+        {
+            let mut slots = self.waiters.lock();
+            let index = match slot {
+                Some(slot) => slot.index,
+                None => {
+                    let index = slots.free.pop().unwrap_or_else(|| {
+                        slots.slots.push(None);
+                        slots.slots.len() - 1
+                    });
+                    *slot = Some(ShutdownSlot { waiters: self.waiters.clone(), index });
+                    index
+                }
+            };
+            match &mut slots.slots[index] {
+                Some(current) if current.will_wake(cx.waker()) => {}
+                place => *place = Some(cx.waker().clone()),
+            }
+        }
+        // Checked again once registered: a shutdown that started in between
+        // has set the flag before taking the wakers.
+        if self.is_triggered() { Poll::Ready(()) } else { Poll::Pending }
+    }
+
     /// Resolves once shutdown has started (never, if it does not).
     pub async fn wait(&mut self) {
         if self.receiver.wait_for(|started| *started).await.is_err() {

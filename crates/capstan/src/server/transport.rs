@@ -5,12 +5,13 @@
 
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::server::TlsStream;
@@ -109,15 +110,7 @@ impl ReadSide {
         at_least: usize,
     ) -> Poll<io::Result<usize>> {
         match self {
-            Self::Tcp(read) => loop {
-                if let Err(error) = std::task::ready!(read.as_ref().poll_read_ready(cx)) {
-                    return Poll::Ready(Err(error));
-                }
-                match read_tcp(read, buf, at_least) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    result => return Poll::Ready(result),
-                }
-            },
+            Self::Tcp(read) => poll_read_tcp(read, cx, buf, at_least),
             Self::Tls(read) => {
                 buf.reserve(at_least);
                 // A fresh read_buf future per poll: it holds nothing between
@@ -139,20 +132,31 @@ impl ReadSide {
 /// Bytes read at once into an empty buffer (on the stack, then copied).
 const STACK_READ: usize = 4096;
 
-/// One read from a TCP socket said to be readable. Readiness can be stale
-/// (it is cleared only by a read that would block), so an empty buffer is
-/// not grown for it: the bytes go to the stack first and the buffer is
-/// allocated, to their size, only if some came. An idle connection thus
-/// never holds a read buffer, even after a spurious wake-up.
-fn read_tcp(read: &OwnedReadHalf, buf: &mut BytesMut, at_least: usize) -> io::Result<usize> {
+/// One read from a TCP socket, through tokio's `poll_read`: a read shorter
+/// than the room offered means the socket is drained, and tokio then
+/// forgets its readiness without the extra read that would block (one
+/// `recv` per message instead of two). An empty buffer is not grown for a
+/// read that may find nothing: the bytes go to an uninitialised stack
+/// window first and the buffer is allocated, to their size, only if some
+/// came. An idle connection thus never holds a read buffer.
+fn poll_read_tcp(
+    read: &mut OwnedReadHalf,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+    at_least: usize,
+) -> Poll<io::Result<usize>> {
     if buf.capacity() == 0 && at_least <= STACK_READ {
-        let mut chunk = [0u8; STACK_READ];
-        let n = read.try_read(&mut chunk)?;
-        buf.extend_from_slice(&chunk[..n]);
-        return Ok(n);
+        let mut chunk = [MaybeUninit::<u8>::uninit(); STACK_READ];
+        let mut window = ReadBuf::uninit(&mut chunk);
+        if let Err(error) = std::task::ready!(Pin::new(read).poll_read(cx, &mut window)) {
+            return Poll::Ready(Err(error));
+        }
+        buf.extend_from_slice(window.filled());
+        return Poll::Ready(Ok(window.filled().len()));
     }
     buf.reserve(at_least);
-    read.try_read_buf(buf)
+    // A fresh read_buf future per poll: it holds nothing between polls.
+    std::pin::pin!(read.read_buf(buf)).poll(cx)
 }
 
 impl WriteSide {

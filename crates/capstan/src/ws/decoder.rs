@@ -97,7 +97,7 @@ pub struct Decoder {
     closed: bool,
     deflate: Option<Inflating>,
     /// The first error: the stream cannot be trusted after it.
-    failed: Option<ProtocolError>,
+    failed: Option<Box<ProtocolError>>,
 }
 
 impl Decoder {
@@ -136,11 +136,11 @@ impl Decoder {
     /// After an error the decoder is done: every later call returns it again.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         if let Some(error) = &self.failed {
-            return Err(error.clone());
+            return Err(ProtocolError::clone(error));
         }
         let result = self.decode_next(buf);
         if let Err(error) = &result {
-            self.failed = Some(error.clone());
+            self.failed = Some(Box::new(error.clone()));
         }
         result
     }

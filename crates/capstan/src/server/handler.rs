@@ -13,18 +13,19 @@ pub struct ConnContext {
     pub remote: SocketAddr,
     /// Fires when the server starts shutting down.
     pub shutdown: ShutdownSignal,
-    _live: Option<TrackerGuard>,
+    /// Counts the connection as live until dropped.
+    live: Option<TrackerGuard>,
 }
 
 impl ConnContext {
     pub(crate) fn new(remote: SocketAddr, shutdown: ShutdownSignal, live: TrackerGuard) -> Self {
-        Self { remote, shutdown, _live: Some(live) }
+        Self { remote, shutdown, live: Some(live) }
     }
 
     /// The address, the signal, and the guard that counts the connection
     /// as live until it is dropped.
     pub(crate) fn into_parts(self) -> (SocketAddr, ShutdownSignal, Option<TrackerGuard>) {
-        (self.remote, self.shutdown, self._live)
+        (self.remote, self.shutdown, self.live)
     }
 }
 

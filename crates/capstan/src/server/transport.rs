@@ -1,7 +1,8 @@
 //! The byte stream under a connection, split in a read side and a write
-//! side so that one task can wait on both at once. Plain TCP waits for
-//! readiness before taking a buffer, so an idle connection holds none;
-//! TLS (rustls) goes through its own buffers.
+//! side so that one task can wait on both at once. Plain TCP reads into an
+//! empty buffer through the stack, so an idle connection holds none, and
+//! sends small frames as one buffer; TLS (rustls) goes through its own
+//! buffers.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -112,13 +113,7 @@ impl ReadSide {
     ) -> Poll<io::Result<usize>> {
         match self {
             Self::Tcp(read) => poll_read_tcp(read, cx, buf, at_least),
-            Self::Tls(read) => {
-                buf.reserve(at_least);
-                // A fresh read_buf future per poll: it holds nothing between
-                // polls and reads nothing unless it is ready.
-                let read = std::pin::pin!(read.read_buf(buf));
-                read.poll(cx)
-            }
+            Self::Tls(read) => poll_read_buf(read, cx, buf, at_least),
         }
     }
 
@@ -155,8 +150,19 @@ fn poll_read_tcp(
         buf.extend_from_slice(window.filled());
         return Poll::Ready(Ok(window.filled().len()));
     }
+    poll_read_buf(read, cx, buf, at_least)
+}
+
+/// Grows `buf` by at least `at_least` and reads into it. A fresh `read_buf`
+/// future per poll: it holds nothing between polls and reads nothing unless
+/// the stream is ready.
+fn poll_read_buf<R: AsyncRead + Unpin>(
+    read: &mut R,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+    at_least: usize,
+) -> Poll<io::Result<usize>> {
     buf.reserve(at_least);
-    // A fresh read_buf future per poll: it holds nothing between polls.
     std::pin::pin!(read.read_buf(buf)).poll(cx)
 }
 

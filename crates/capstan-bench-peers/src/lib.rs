@@ -6,9 +6,11 @@
 //! The binaries (`src/bin/`) hold what is particular to each library; the
 //! parts they share are here: the command line and the `LISTENING` line
 //! ([`args`]), the runtime and the accept loop ([`serve`]), and the
-//! registry of `/broadcast` subscribers ([`topic`]).
+//! registry of `/broadcast` subscribers ([`topic`]). [`floor`] is no library
+//! but the least a server can do, a bare epoll loop: the kernel's share.
 
 pub mod args;
+pub mod floor;
 pub mod serve;
 pub mod topic;
 

@@ -2,7 +2,8 @@
 //! protocol over loopback with a tokio-tungstenite client: echo of text and
 //! binary messages, broadcast to every subscriber (the sender included) of
 //! `pub:` texts only, 404 for other paths, the close handshake, and the
-//! dropping of a subscriber that does not read.
+//! dropping of a subscriber that does not read. The floor (`peer-floor`)
+//! passes the same checks.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +19,7 @@ type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const TUNGSTENITE: &str = env!("CARGO_BIN_EXE_peer-tungstenite");
 const FASTWEBSOCKETS: &str = env!("CARGO_BIN_EXE_peer-fastwebsockets");
+const FLOOR: &str = env!("CARGO_BIN_EXE_peer-floor");
 
 /// A peer binary running for one test, killed when dropped.
 struct Peer {
@@ -196,9 +198,15 @@ async fn fastwebsockets_tuned() {
     check(FASTWEBSOCKETS, true).await;
 }
 
+/// The floor takes `--tuned` and changes nothing: one run covers it.
+#[tokio::test]
+async fn floor() {
+    check(FLOOR, false).await;
+}
+
 #[test]
 fn help_and_non_loopback_addresses() {
-    for bin in [TUNGSTENITE, FASTWEBSOCKETS] {
+    for bin in [TUNGSTENITE, FASTWEBSOCKETS, FLOOR] {
         let help = Command::new(bin).arg("--help").output().unwrap();
         assert!(help.status.success());
         assert!(String::from_utf8_lossy(&help.stdout).contains("--tuned"));

@@ -43,12 +43,13 @@ best peer per figure, the targets MET or MISSED), SVG charts and machine.md.
 Usage: bench-suite [options]      (from the workspace; scripts/bench.sh builds first)
 
 Options:
-  --preset P         full (default): the comparison's sizes, about 28 minutes for all
-                     nine servers; smoke: every scenario once, tiny (CI: checks only
+  --preset P         full (default): the comparison's sizes, about 30 minutes for all
+                     ten servers; smoke: every scenario once, tiny (CI: checks only
                      that each run completes and writes its JSON)
   --servers LIST     comma-separated ids: capstan, tungstenite-default, tungstenite-tuned,
                      fastwebsockets-default, fastwebsockets-tuned, ws-default, ws-tuned,
-                     uws-default, uws-tuned; or a library for both its configurations
+                     uws-default, uws-tuned, floor (a bare epoll loop: the kernel's
+                     share, no peer); or a library for both its configurations
                      (tungstenite, fastwebsockets, ws, uws); all (default); available
                      (every server that can run here, the others skipped with a note).
                      A Node server without node or node_modules is skipped with a note;

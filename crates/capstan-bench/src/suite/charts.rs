@@ -21,7 +21,7 @@ pub struct Chart {
 /// A colour per server that stays the same in every chart: one hue per
 /// library, darker for the tuned configuration.
 pub fn colour(server: &Server) -> Colour {
-    const COLOURS: [Colour; 9] = [
+    const COLOURS: [Colour; 10] = [
         RGBColor(214, 39, 40),   // capstan
         RGBColor(140, 180, 230), // tungstenite default
         RGBColor(31, 90, 180),   // tungstenite tuned
@@ -31,6 +31,7 @@ pub fn colour(server: &Server) -> Colour {
         RGBColor(110, 60, 160),  // ws tuned
         RGBColor(240, 190, 120), // uWS default
         RGBColor(190, 110, 20),  // uWS tuned
+        RGBColor(128, 128, 128), // floor
     ];
     COLOURS[server.index() % COLOURS.len()]
 }

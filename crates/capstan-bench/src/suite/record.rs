@@ -108,7 +108,7 @@ pub fn best_peer<T>(
     higher_is_better: bool,
 ) -> Option<(&'static Server, f64)> {
     rows.iter()
-        .filter(|(s, _)| !s.is_capstan() && family.is_none_or(|f| s.family == f))
+        .filter(|(s, _)| s.is_peer() && family.is_none_or(|f| s.family == f))
         .filter_map(|(s, t)| Some((*s, figure(t).filter(|v| v.is_finite())?)))
         .reduce(|best, next| {
             let better = if higher_is_better { next.1 > best.1 } else { next.1 < best.1 };
@@ -123,13 +123,15 @@ mod tests {
 
     #[test]
     fn best_of_peers() {
-        let values = [Some(5.0), Some(3.0), Some(4.0), None, Some(1.0)];
+        let values =
+            [Some(5.0), Some(3.0), Some(4.0), None, Some(1.0), None, None, None, None, Some(0.5)];
         let rows: Vec<(&'static Server, &Option<f64>)> = ALL.iter().zip(values.iter()).collect();
         let lowest = best_peer(&rows, None, |v| *v, false).unwrap();
         assert_eq!((lowest.0.id, lowest.1), ("fastwebsockets-tuned", 1.0));
         let highest = best_peer(&rows, Some(Family::Tungstenite), |v| *v, true).unwrap();
         assert_eq!((highest.0.id, highest.1), ("tungstenite-tuned", 4.0));
-        // Capstan (5.0) is never its own peer; a family with no value has no best.
+        // Capstan (5.0) is never its own peer, nor is the floor (0.5); a
+        // family with no value has no best.
         assert_eq!(best_peer(&rows, None, |v| *v, true).unwrap().1, 4.0);
         assert!(best_peer(&rows, Some(Family::Uws), |v| *v, true).is_none());
     }

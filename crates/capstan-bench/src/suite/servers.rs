@@ -1,6 +1,6 @@
 //! The servers compared: Capstan and four peers, each peer in its default
-//! and its tuned configuration; how each one is started, and whether it
-//! can be on this machine.
+//! and its tuned configuration, and the floor (a bare epoll loop); how each
+//! one is started, and whether it can be on this machine.
 
 use std::path::Path;
 
@@ -19,6 +19,9 @@ pub enum Family {
     NodeWs,
     /// uWebSockets.js.
     Uws,
+    /// No library: a bare epoll loop (`peer-floor`), shown as the floor the
+    /// kernel sets, never counted as a peer.
+    Floor,
 }
 
 impl Family {
@@ -30,6 +33,7 @@ impl Family {
             Family::Fastwebsockets => "fastwebsockets",
             Family::NodeWs => "node ws",
             Family::Uws => "uWS",
+            Family::Floor => "floor",
         }
     }
 
@@ -41,6 +45,7 @@ impl Family {
             Family::Fastwebsockets => "fastwebsockets",
             Family::NodeWs => "ws",
             Family::Uws => "uws",
+            Family::Floor => "floor",
         }
     }
 }
@@ -71,7 +76,7 @@ pub struct Server {
 const PEERS: &str = "capstan-bench-peers";
 
 /// Every server, in the order of the tables.
-pub static ALL: [Server; 9] = [
+pub static ALL: [Server; 10] = [
     Server {
         id: "capstan",
         family: Family::Capstan,
@@ -126,6 +131,12 @@ pub static ALL: [Server; 9] = [
         tuned: true,
         launch: Launch::Node { script: "uws-server.mjs" },
     },
+    Server {
+        id: "floor",
+        family: Family::Floor,
+        tuned: false,
+        launch: Launch::Binary { name: "peer-floor", package: PEERS },
+    },
 ];
 
 impl Server {
@@ -133,6 +144,7 @@ impl Server {
     pub fn label(&self) -> String {
         match (self.family, self.tuned) {
             (Family::Capstan, _) => "capstan".into(),
+            (Family::Floor, _) => "floor (bare epoll)".into(),
             (family, true) => format!("{} (tuned)", family.name()),
             (family, false) => format!("{} (default)", family.name()),
         }
@@ -141,6 +153,12 @@ impl Server {
     /// Whether this is the server the others are compared with.
     pub fn is_capstan(&self) -> bool {
         self.family == Family::Capstan
+    }
+
+    /// Whether this is a peer library, one the targets compare with (not
+    /// Capstan, not the floor).
+    pub fn is_peer(&self) -> bool {
+        !matches!(self.family, Family::Capstan | Family::Floor)
     }
 
     /// Its position in [`ALL`] (for colours that stay the same).
@@ -258,7 +276,7 @@ pub fn select(spec: &str, paths: &Paths) -> Result<Selection, String> {
 /// The servers a `--servers` value names, in table order, without asking
 /// whether they can run.
 pub fn parse_spec(spec: &str) -> Result<Vec<&'static Server>, String> {
-    let mut chosen = [false; 9];
+    let mut chosen = [false; ALL.len()];
     for word in spec.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         let mut any = false;
         for (i, server) in ALL.iter().enumerate() {
@@ -275,7 +293,7 @@ pub fn parse_spec(spec: &str) -> Result<Vec<&'static Server>, String> {
         if !any {
             let ids: Vec<&str> = ALL.iter().map(|s| s.id).collect();
             return Err(format!(
-                "unknown server {word:?}: give ids ({}), families (capstan, tungstenite, fastwebsockets, ws, uws), all or available",
+                "unknown server {word:?}: give ids ({}), families (capstan, tungstenite, fastwebsockets, ws, uws, floor), all or available",
                 ids.join(", ")
             ));
         }
@@ -305,7 +323,8 @@ mod tests {
         );
         assert_eq!(ids("ws-tuned,uws"), ["ws-tuned", "uws-default", "uws-tuned"]);
         assert_eq!(ids("node-ws"), ["ws-default", "ws-tuned"]);
-        assert_eq!(ids("all").len(), 9);
+        assert_eq!(ids("all").len(), 10);
+        assert_eq!(ids("floor,capstan"), ["capstan", "floor"]);
         assert!(parse_spec("nginx").is_err());
         assert!(parse_spec(",").is_err());
     }
@@ -338,7 +357,7 @@ mod tests {
         assert_eq!(err.lines().count(), 2, "{err}");
         let chosen = select("available", &paths).unwrap();
         assert_eq!(chosen.servers, [&ALL[0]]);
-        assert_eq!(chosen.skipped.len(), 8);
+        assert_eq!(chosen.skipped.len(), 9);
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -347,6 +366,8 @@ mod tests {
         assert_eq!(ALL[0].label(), "capstan");
         assert_eq!(ALL[2].label(), "tungstenite (tuned)");
         assert_eq!(ALL[7].label(), "uWS (default)");
+        assert_eq!(ALL[9].label(), "floor (bare epoll)");
+        assert!(ALL[1..9].iter().all(Server::is_peer) && !ALL[0].is_peer() && !ALL[9].is_peer());
         assert_eq!(Server::by_id("ws-tuned").map(Server::index), Some(6));
     }
 }

@@ -57,6 +57,10 @@ pub struct Options {
     pub concurrency: usize,
     /// Echoed messages per cycle (churn).
     pub messages_per_cycle: usize,
+    /// Cycles run before the "before" reading (churn): the first
+    /// connections fault in the server's code and set its allocator's
+    /// high-water mark for `concurrency` connections at once.
+    pub warmup_cycles: usize,
     /// The measured window (and churn's time bound).
     pub duration: Duration,
     /// Load before the measured window (echo).
@@ -92,6 +96,7 @@ impl Options {
             cycles: 10_000,
             concurrency: 32,
             messages_per_cycle: 1,
+            warmup_cycles: 1_000,
             duration: Duration::from_secs(10),
             warmup: Duration::from_secs(1),
             timeout: Duration::from_secs(600),
@@ -155,6 +160,8 @@ Options:
   --cycles N         churn: connect/close cycles (10000)
   --concurrency C    churn: cycles in flight at once (32)
   --messages-per-cycle M  churn: messages echoed before closing (1)
+  --warmup-cycles W  churn: cycles before the reading of RSS before (1000; 0: none); the
+                     RSS of the cold server is reported too
   --duration S       measured window, seconds; churn's time bound (10)
   --warmup S         echo: load before the window, seconds (1)
   --timeout S        limit for the whole run, seconds (600)
@@ -216,6 +223,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--cycles" => o.cycles = number(&flag, &value()?)?,
             "--concurrency" => o.concurrency = number(&flag, &value()?)?,
             "--messages-per-cycle" => o.messages_per_cycle = whole(&flag, &value()?)?,
+            "--warmup-cycles" => o.warmup_cycles = whole(&flag, &value()?)?,
             "--duration" => o.duration = seconds(&flag, &value()?)?,
             "--warmup" => o.warmup = seconds_or_zero(&flag, &value()?)?,
             "--timeout" => o.timeout = seconds(&flag, &value()?)?,

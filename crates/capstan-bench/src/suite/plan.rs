@@ -144,6 +144,10 @@ const IDLE_HOLD: f64 = 15.0;
 const CHURN_CAPSTAN: (usize, f64) = (1_000_000, 240.0);
 const CHURN_PEERS: (usize, f64) = (100_000, 120.0);
 const CHURN_CONCURRENCY: usize = 32;
+/// Churn cycles before the reading of RSS before: the first connections
+/// fault in code pages and set the allocator's high-water mark (the cold
+/// server's RSS is reported beside).
+const CHURN_WARMUP: usize = 1_000;
 
 /// For estimates: connections opened per second, churn cycles per second
 /// (both as seen on a 2-core machine), and loadgen's fixed pauses (start,
@@ -196,7 +200,7 @@ enum Sizes {
     Echo { connections: usize, size: usize, in_flight: usize, warmup: f64, seconds: f64 },
     Broadcast { subscribers: usize, rates: Vec<f64>, seconds: f64 },
     Idle { connections: usize, ping: f64, hold: f64 },
-    Churn { cycles: usize, concurrency: usize, bound: f64, expected_rate: f64 },
+    Churn { cycles: usize, concurrency: usize, warmup: usize, bound: f64, expected_rate: f64 },
 }
 
 fn sizes(preset: Preset, scenario: Scenario, server: &Server) -> Sizes {
@@ -235,7 +239,8 @@ fn sizes(preset: Preset, scenario: Scenario, server: &Server) -> Sizes {
                 (false, true) => (CHURN_CAPSTAN.0, CHURN_CONCURRENCY, CHURN_CAPSTAN.1),
                 (false, false) => (CHURN_PEERS.0, CHURN_CONCURRENCY, CHURN_PEERS.1),
             };
-            Sizes::Churn { cycles, concurrency, bound, expected_rate }
+            let warmup = if smoke { 20 } else { CHURN_WARMUP };
+            Sizes::Churn { cycles, concurrency, warmup, bound, expected_rate }
         }
     }
 }
@@ -263,9 +268,10 @@ impl Sizes {
                 flag("--ping-interval", ping.to_string());
                 flag("--duration", hold.to_string());
             }
-            Sizes::Churn { cycles, concurrency, bound, .. } => {
+            Sizes::Churn { cycles, concurrency, warmup, bound, .. } => {
                 flag("--cycles", cycles.to_string());
                 flag("--concurrency", concurrency.to_string());
+                flag("--warmup-cycles", warmup.to_string());
                 flag("--duration", bound.to_string());
             }
         }
@@ -292,8 +298,10 @@ impl Sizes {
                 Sizes::Idle { connections, hold, .. } => {
                     connect(*connections) + SETTLE + hold + SETTLE
                 }
-                Sizes::Churn { cycles, bound, expected_rate, .. } => {
-                    (*cycles as f64 / expected_rate).min(*bound) + SETTLE
+                Sizes::Churn { cycles, warmup, bound, expected_rate, .. } => {
+                    (*cycles as f64 / expected_rate).min(*bound)
+                        + *warmup as f64 / expected_rate
+                        + 2.0 * SETTLE
                 }
             }
     }
@@ -343,7 +351,7 @@ mod tests {
     fn full_plan() {
         let servers: Vec<&'static Server> = ALL.iter().collect();
         let runs = runs(Preset::Full, &Scenario::ALL, &servers);
-        assert_eq!(runs.len(), 54);
+        assert_eq!(runs.len(), 60);
         assert_eq!(runs[0].name(), "echo-512--capstan");
         assert_eq!(
             runs[0].args.join(" "),
@@ -351,6 +359,7 @@ mod tests {
         );
         let churn: Vec<&Run> = runs.iter().filter(|r| r.scenario == Scenario::Churn).collect();
         assert!(churn[0].args.join(" ").contains("--cycles 1000000"));
+        assert!(churn[0].args.join(" ").contains("--warmup-cycles 1000"));
         assert!(churn[1].args.join(" ").contains("--cycles 100000 "));
         let broadcast = &runs.iter().find(|r| r.scenario == Scenario::Broadcast).unwrap().args;
         assert!(broadcast.join(" ").contains("--rate 20000,100000,300000,1000000"));

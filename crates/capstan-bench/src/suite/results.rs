@@ -75,8 +75,12 @@ pub struct Churn {
     pub failures: u64,
     pub cycles_per_second: f64,
     pub server_cpu_us_per_cycle: Option<f64>,
-    /// Server RSS, KiB: before the first cycle, right after the last, and
-    /// 2 s later.
+    /// Cycles run before the reading of RSS before (absent in results
+    /// from before the warm-up existed).
+    pub warmup_cycles: Option<u64>,
+    /// Server RSS, KiB: cold (before any cycle), before the measured cycles
+    /// (after the warm-up), right after the last, and 2 s later.
+    pub rss_cold_kib: Option<f64>,
     pub rss_before_kib: Option<f64>,
     pub rss_after_kib: Option<f64>,
     pub rss_settled_kib: Option<f64>,
@@ -87,6 +91,14 @@ impl Churn {
     pub fn rss_change_percent(&self) -> Option<f64> {
         let (before, settled) = (self.rss_before_kib?, self.rss_settled_kib?);
         (before > 0.0).then(|| (settled - before) / before * 100.0)
+    }
+
+    /// Settled RSS against the cold server's, in % (+ for growth): what the
+    /// warm-up's first connections add (code pages, the allocator's
+    /// high-water mark) counted in.
+    pub fn rss_change_from_cold_percent(&self) -> Option<f64> {
+        let (cold, settled) = (self.rss_cold_kib?, self.rss_settled_kib?);
+        (cold > 0.0).then(|| (settled - cold) / cold * 100.0)
     }
 }
 
@@ -194,6 +206,8 @@ pub fn parse(text: &str) -> Result<Figures, String> {
             failures: d.int("failures")?,
             cycles_per_second: d.num("cycles_per_second")?,
             server_cpu_us_per_cycle: d.opt("server_cpu_us_per_cycle"),
+            warmup_cycles: d.opt("warmup_cycles").map(|w| w as u64),
+            rss_cold_kib: d.opt("cold.server.rss_kib"),
             rss_before_kib: d.opt("before.server.rss_kib"),
             rss_after_kib: d.opt("after.server.rss_kib"),
             rss_settled_kib: d.opt("settled.server.rss_kib"),
@@ -292,10 +306,13 @@ mod tests {
             failures: 0,
             cycles_per_second: 1.0,
             server_cpu_us_per_cycle: None,
+            warmup_cycles: Some(10),
+            rss_cold_kib: Some(3500.0),
             rss_before_kib: Some(4000.0),
             rss_after_kib: None,
             rss_settled_kib: Some(4200.0),
         };
         assert_eq!(churn.rss_change_percent(), Some(5.0));
+        assert_eq!(churn.rss_change_from_cold_percent(), Some(20.0));
     }
 }

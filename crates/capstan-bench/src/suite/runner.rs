@@ -203,7 +203,7 @@ mod tests {
         let args = arguments(&runs[1], &paths, &files, "bench-suite: ws (tuned)");
         assert_eq!(
             quoted(&args),
-            "churn --cycles 200 --concurrency 8 --duration 10 \
+            "churn --cycles 200 --concurrency 8 --warmup-cycles 20 --duration 10 \
              --spawn 'node crates/capstan-bench/peers/node/ws-server.mjs --tuned' \
              --json /out/churn--ws-tuned.json --timeout 120 --note 'bench-suite: ws (tuned)'"
         );

@@ -368,10 +368,12 @@ fn churn(records: &Records) -> String {
         Better::Higher.header(),
         "server CPU µs/cycle",
         Better::Lower.header(),
-        "server RSS before",
+        "server RSS cold",
+        "before (warm)",
         "right after",
         "2 s after",
         "change",
+        "change from cold",
     ]);
     let rows = records.churns();
     let capstan = rows.iter().find(|(s, _)| s.is_capstan()).map(|(_, c)| *c);
@@ -393,10 +395,12 @@ fn churn(records: &Records) -> String {
                 c.server_cpu_us_per_cycle,
                 Better::Lower,
             ),
+            mebi(c.rss_cold_kib),
             mebi(c.rss_before_kib),
             mebi(c.rss_after_kib),
             mebi(c.rss_settled_kib),
             c.rss_change_percent().map_or("–".into(), |p| format!("{p:+.1} %")),
+            c.rss_change_from_cold_percent().map_or("–".into(), |p| format!("{p:+.1} %")),
         ]);
     }
     let best = best_line(
@@ -412,7 +416,7 @@ fn churn(records: &Records) -> String {
         ],
     );
     format!(
-        "{}\nRuns are bounded by cycles and by time (the runs differ in cycles asked: see done / asked). Change: RSS 2 s after the last cycle against RSS before the first.\n\n{best}",
+        "{}\nRuns are bounded by cycles and by time (the runs differ in cycles asked: see done / asked). Cold: the server's RSS before any connection; before (warm): after a warm-up batch of cycles at the same concurrency (1,000 in the full preset), which faults in the code the cycles run (file-backed pages) and sets the allocator's high-water mark. Change: RSS 2 s after the last cycle against RSS before (warm); change from cold: against the cold RSS.\n\n{best}",
         t.markdown()
     )
 }

@@ -232,8 +232,17 @@ fn churn(records: &Records, checks: &mut Vec<Check>) {
         Some(c) => match (c.rss_change_percent(), c.rss_before_kib, c.rss_settled_kib) {
             (Some(change), Some(before), Some(settled)) => {
                 let met = change.abs() <= CHURN_RSS_PERCENT;
+                let warm = c
+                    .warmup_cycles
+                    .map_or(String::new(), |w| format!(" (after {} warm-up cycles)", thousands(w)));
+                let cold = match (c.rss_cold_kib, c.rss_change_from_cold_percent()) {
+                    (Some(kib), Some(p)) => {
+                        format!("; from the cold server {:.1} MiB: {p:+.1} %", kib / 1024.0)
+                    }
+                    _ => String::new(),
+                };
                 let detail = format!(
-                    "{:.1} MiB before, {:.1} MiB after: {change:+.1} % ({} of {} cycles done, {} failed)",
+                    "{:.1} MiB before{warm}, {:.1} MiB after: {change:+.1} %{cold} ({} of {} cycles done, {} failed)",
                     before / 1024.0,
                     settled / 1024.0,
                     thousands(c.cycles),
@@ -381,6 +390,8 @@ mod tests {
                 failures: 0,
                 cycles_per_second: 5000.0,
                 server_cpu_us_per_cycle: Some(70.0),
+                warmup_cycles: Some(1000),
+                rss_cold_kib: Some(3600.0),
                 rss_before_kib: Some(before),
                 rss_after_kib: Some(settled),
                 rss_settled_kib: Some(settled),
@@ -398,6 +409,8 @@ mod tests {
         assert_eq!(checks.iter().map(|c| c.verdict).collect::<Vec<_>>(), [Verdict::Missed; 2]);
         assert!(checks[0].detail.contains("fewer connections"));
         assert!(checks[1].detail.contains("+20.0 %"), "{}", checks[1].detail);
+        assert!(checks[1].detail.contains("after 1,000 warm-up cycles"), "{}", checks[1].detail);
+        assert!(checks[1].detail.contains("cold server 3.5 MiB: +33.3 %"), "{}", checks[1].detail);
         let mut failed = Records::default();
         failed.push(Record {
             scenario: Scenario::Churn,

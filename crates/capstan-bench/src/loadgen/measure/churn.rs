@@ -1,6 +1,9 @@
 //! Churn: connections opened, used and closed, a bounded number of times
 //! (and for a bounded time); the server's memory and descriptors before
-//! and after.
+//! and after. "Before" is read after a warm-up batch of cycles (the first
+//! connections fault in code pages, file-backed RSS, and set the
+//! allocator's high-water mark for the concurrency): growth from there is
+//! what the cycles leave behind. The cold server's RSS is reported too.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -17,6 +20,10 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
     let o = ctx.options.clone();
     let workers = o.procs.unwrap_or(1).min(o.cycles).max(1);
     let per_worker = o.concurrency.div_ceil(workers).max(1);
+    let cold = ctx.snapshot()?;
+    if o.warmup_cycles > 0 {
+        warm_up(ctx, o.warmup_cycles, workers, per_worker).await?;
+    }
     let mut session = Session::start(&ctx.plans(o.cycles, workers, per_worker))?;
     session.wait_ready(ctx, 0).await?;
     let before_fds = ctx.snapshot_with_fds()?;
@@ -65,6 +72,7 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         rate(cycles as f64 / seconds),
         maybe(cpu_us_per_cycle, 1),
         percent(other),
+        mib(cold.rss_kib()),
         mib(before.snapshot.rss_kib()),
         mib(peak.get()),
         mib(end.snapshot.rss_kib()),
@@ -87,7 +95,8 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         ),
     );
     notes.push(format!(
-        "Server RSS: before the first cycle, highest seen (sampled each second), right after the last, and {} s later; growth = settled − before.",
+        "Server RSS: cold (before any cycle), before the measured cycles (after {} warm-up cycles), highest seen (sampled each second), right after the last, and {} s later; growth = settled − before.",
+        thousands(o.warmup_cycles as u64),
         SETTLE.as_secs()
     ));
     notes.push(OTHER_LOAD.into());
@@ -97,6 +106,7 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             ("cycles_asked", o.cycles.into()),
             ("concurrency", o.concurrency.into()),
             ("messages_per_cycle", o.messages_per_cycle.into()),
+            ("warmup_cycles", o.warmup_cycles.into()),
             ("payload_bytes", o.size.into()),
             ("cycles", cycles.into()),
             ("failures", end.totals.failures.into()),
@@ -107,6 +117,7 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             ("server_cpu_us_per_cycle", cpu_us_per_cycle.into()),
             ("other_cpu_share", other.into()),
             ("server_rss_kib_peak", peak.get().into()),
+            ("cold", cold.json()),
             ("before", before_fds.json()),
             ("after", end.snapshot.json()),
             ("settled", settled.json()),
@@ -121,7 +132,8 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             "cycles/s",
             "server CPU µs/cycle",
             "other load",
-            "server RSS before",
+            "server RSS cold",
+            "before",
             "peak",
             "after",
             "settled",
@@ -135,4 +147,34 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         rows: vec![row],
         json,
     })
+}
+
+/// Runs `cycles` cycles (same concurrency and workers as the measured
+/// ones), then lets the server settle; any failure ends the run.
+async fn warm_up(
+    ctx: &mut Context,
+    cycles: usize,
+    workers: usize,
+    per_worker: usize,
+) -> Result<(), String> {
+    let o = ctx.options.clone();
+    let workers = workers.min(cycles);
+    let mut session = Session::start(&ctx.plans(cycles, workers, per_worker))?;
+    session.wait_ready(ctx, 0).await?;
+    let start = session.sample(ctx, "go").await?;
+    let done = |s: &Sample| s.totals.finished == workers;
+    let show = |_: &Sample, c: &Sample| format!("{} cycles done", thousands(c.totals.cycles));
+    let end = session.watch(ctx, &start, o.duration + GRACE, "warming up", done, show).await?;
+    session.workers.stop().await;
+    if end.totals.finished < workers || end.totals.failures > 0 {
+        return Err(format!(
+            "the warm-up did not complete: {} of {} cycles, {} failed{}",
+            thousands(end.totals.cycles),
+            thousands(cycles as u64),
+            thousands(end.totals.failures),
+            end.totals.error.as_ref().map_or(String::new(), |e| format!(" ({e})"))
+        ));
+    }
+    tokio::time::sleep(SETTLE).await;
+    Ok(())
 }

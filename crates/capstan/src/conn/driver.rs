@@ -162,7 +162,7 @@ impl<A: Component> Driver<A> {
             // Write until the stream or the queue has nothing more to give
             // (then both are registered to wake this task).
             while self.write_error.is_none() {
-                match self.writer.poll_write_some(cx, &mut self.transport.write, conn.outbound()) {
+                match self.writer.poll_write_some(cx, &mut self.transport, conn.outbound()) {
                     Poll::Pending => break,
                     Poll::Ready(result) => self.on_written(conn, result),
                 }
@@ -222,11 +222,11 @@ impl<A: Component> Driver<A> {
                 }
                 let out = conn.outbound();
                 if let Poll::Ready(result) =
-                    self.writer.poll_write_some(cx, &mut self.transport.write, out)
+                    self.writer.poll_write_some(cx, &mut self.transport, out)
                 {
                     return Poll::Ready(Wake::Written(result));
                 }
-                let read = self.transport.read.poll_read_into(cx, &mut self.read_buf, wanted);
+                let read = self.transport.poll_read_into(cx, &mut self.read_buf, wanted);
                 if let Poll::Ready(result) = read {
                     return Poll::Ready(Wake::Read(result));
                 }
@@ -468,7 +468,7 @@ impl<A: Component> Driver<A> {
     async fn close_transport(&mut self, conn: &Conn) {
         let timeout = self.config().close_timeout;
         let flushed = tokio::time::timeout(timeout, async {
-            self.writer.flush_all(&mut self.transport.write, conn.outbound()).await?;
+            self.writer.flush_all(&mut self.transport, conn.outbound()).await?;
             self.transport.shutdown().await
         })
         .await;
@@ -486,7 +486,7 @@ impl<A: Component> Driver<A> {
         let _ = tokio::time::timeout(self.config().close_timeout, async {
             loop {
                 sink.clear();
-                match self.transport.read.read_into(&mut sink, MIN_READ).await {
+                match self.transport.read_into(&mut sink, MIN_READ).await {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 
 use super::outbound::{Outbound, Stop};
-use crate::server::WriteSide;
+use crate::server::Transport;
 use crate::ws::OutFrame;
 use crate::ws::deflate::{DeflateParams, Deflater};
 
@@ -76,7 +76,7 @@ impl Writer {
     pub fn poll_write_some(
         &mut self,
         cx: &mut Context<'_>,
-        write: &mut WriteSide,
+        write: &mut Transport,
         out: &Outbound,
     ) -> Poll<io::Result<Option<Stop>>> {
         if let Some(stop) = self.refill(out, Some(cx.waker())) {
@@ -98,7 +98,7 @@ impl Writer {
     }
 
     /// Writes everything queued, waiting as needed (used while closing).
-    pub async fn flush_all(&mut self, write: &mut WriteSide, out: &Outbound) -> io::Result<()> {
+    pub async fn flush_all(&mut self, write: &mut Transport, out: &Outbound) -> io::Result<()> {
         loop {
             let _ = self.refill(out, None);
             if self.batch.is_empty() {
@@ -111,7 +111,7 @@ impl Writer {
 
     /// One vectored write of the unwritten bytes at the front of the batch;
     /// the slices live on the stack of this call only.
-    fn poll_write(&self, cx: &mut Context<'_>, write: &mut WriteSide) -> Poll<io::Result<usize>> {
+    fn poll_write(&self, cx: &mut Context<'_>, write: &mut Transport) -> Poll<io::Result<usize>> {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let count = self.fill_slices(&mut slices);
         write.poll_write_vectored(cx, &slices[..count])

@@ -58,7 +58,7 @@ pub(crate) async fn read_head(
             Err(ParseError::TooLarge) => return Err(HeadError::TooLarge),
         }
         let room = (limit + 1).saturating_sub(buf.len()).min(4096);
-        match transport.read.read_into(buf, room).await {
+        match transport.read_into(buf, room).await {
             Ok(0) | Err(_) => return Err(HeadError::Closed),
             Ok(_) => {}
         }

@@ -10,4 +10,4 @@ pub use handler::{ConnContext, ConnectionHandler};
 pub use io_server::{IoServer, ServerConfig};
 pub use shutdown::{ShutdownHandle, ShutdownSignal};
 pub use tls::TlsConfig;
-pub use transport::{Io, ReadSide, Transport, WriteSide};
+pub use transport::{Io, Transport};

@@ -1,8 +1,10 @@
-//! The byte stream under a connection, split in a read side and a write
-//! side so that one task can wait on both at once. Plain TCP reads into an
-//! empty buffer through the stack, so an idle connection holds none, and
-//! sends small frames as one buffer; TLS (rustls) goes through its own
-//! buffers.
+//! The byte stream under a connection: one stream, not split in halves,
+//! read and written in turn by the one task that serves the connection
+//! (tokio keeps a waker per direction, so that task waits on both at
+//! once). Not splitting saves a shared allocation per connection. Plain TCP
+//! reads into an empty buffer through the stack, so an idle connection
+//! holds none, and sends small frames as one buffer; TLS (rustls) goes
+//! through its own buffers.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -13,9 +15,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::server::TlsStream;
 
 /// The stream of a TLS connection, after its handshake.
@@ -24,29 +25,16 @@ pub type TlsTcpStream = TlsStream<TcpStream>;
 /// A connection's stream: TCP, or TLS over TCP.
 #[derive(Debug)]
 pub struct Transport {
-    /// The read side.
-    pub read: ReadSide,
-    /// The write side.
-    pub write: WriteSide,
+    stream: Stream,
     peer: SocketAddr,
 }
 
-/// Where bytes come in.
+/// The stream itself. TLS is boxed: its state (rustls buffers and keys) is
+/// far larger than a TCP socket, and every connection's task holds this.
 #[derive(Debug)]
-pub enum ReadSide {
-    /// Plain TCP.
-    Tcp(OwnedReadHalf),
-    /// TLS.
-    Tls(ReadHalf<TlsTcpStream>),
-}
-
-/// Where bytes go out.
-#[derive(Debug)]
-pub enum WriteSide {
-    /// Plain TCP.
-    Tcp(OwnedWriteHalf),
-    /// TLS.
-    Tls(WriteHalf<TlsTcpStream>),
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<TlsTcpStream>),
 }
 
 /// A whole stream again, to hand to another protocol (plain HTTP).
@@ -58,15 +46,13 @@ impl Transport {
     /// Wraps an accepted TCP stream.
     pub fn tcp(stream: TcpStream) -> io::Result<Self> {
         let peer = stream.peer_addr()?;
-        let (read, write) = stream.into_split();
-        Ok(Self { read: ReadSide::Tcp(read), write: WriteSide::Tcp(write), peer })
+        Ok(Self { stream: Stream::Tcp(stream), peer })
     }
 
     /// Wraps a TLS stream whose handshake is done.
     pub fn tls(stream: TlsTcpStream) -> io::Result<Self> {
         let peer = stream.get_ref().0.peer_addr()?;
-        let (read, write) = tokio::io::split(stream);
-        Ok(Self { read: ReadSide::Tls(read), write: WriteSide::Tls(write), peer })
+        Ok(Self { stream: Stream::Tls(Box::new(stream)), peer })
     }
 
     /// The peer's address.
@@ -76,33 +62,37 @@ impl Transport {
 
     /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
-        matches!(self.read, ReadSide::Tls(_))
+        matches!(self.stream, Stream::Tls(_))
     }
 
     /// Writes all of `data` (handshake answers).
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.write.write_all(data).await
+        match &mut self.stream {
+            Stream::Tcp(tcp) => tcp.write_all(data).await,
+            Stream::Tls(tls) => {
+                tls.write_all(data).await?;
+                tls.flush().await
+            }
+        }
     }
 
     /// Sends FIN (and, over TLS, close_notify first).
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        self.write.shutdown().await
+        match &mut self.stream {
+            Stream::Tcp(tcp) => tcp.shutdown().await,
+            Stream::Tls(tls) => tls.shutdown().await,
+        }
     }
 
     /// The whole stream, to hand to another protocol.
     pub fn into_io(self) -> Box<dyn Io> {
-        match (self.read, self.write) {
-            (ReadSide::Tcp(r), WriteSide::Tcp(w)) => {
-                Box::new(r.reunite(w).expect("halves of one stream"))
-            }
-            (ReadSide::Tls(r), WriteSide::Tls(w)) => Box::new(r.unsplit(w)),
-            _ => unreachable!("both sides come from one stream"),
+        match self.stream {
+            Stream::Tcp(tcp) => Box::new(tcp),
+            Stream::Tls(tls) => tls,
         }
     }
-}
 
-impl ReadSide {
-    /// Polls [`ReadSide::read_into`]: reads what has arrived into `buf`, or
+    /// Polls [`Transport::read_into`]: reads what has arrived into `buf`, or
     /// registers for the moment something does. Nothing is kept between
     /// polls, so a waiting connection holds no state for its read.
     pub fn poll_read_into(
@@ -111,9 +101,9 @@ impl ReadSide {
         buf: &mut BytesMut,
         at_least: usize,
     ) -> Poll<io::Result<usize>> {
-        match self {
-            Self::Tcp(read) => poll_read_tcp(read, cx, buf, at_least),
-            Self::Tls(read) => poll_read_buf(read, cx, buf, at_least),
+        match &mut self.stream {
+            Stream::Tcp(tcp) => poll_read_tcp(tcp, cx, buf, at_least),
+            Stream::Tls(tls) => poll_read_buf(tls, cx, buf, at_least),
         }
     }
 
@@ -136,7 +126,7 @@ const STACK_READ: usize = 4096;
 /// window first and the buffer is allocated, to their size, only if some
 /// came. An idle connection thus never holds a read buffer.
 fn poll_read_tcp(
-    read: &mut OwnedReadHalf,
+    read: &mut TcpStream,
     cx: &mut Context<'_>,
     buf: &mut BytesMut,
     at_least: usize,
@@ -181,7 +171,7 @@ thread_local! {
 /// costs less than the kernel's `writev` path (which also goes through the
 /// file layer), measured on loopback echo.
 fn poll_send_tcp(
-    write: &mut OwnedWriteHalf,
+    write: &mut TcpStream,
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>> {
@@ -199,7 +189,7 @@ fn poll_send_tcp(
     }
 }
 
-impl WriteSide {
+impl Transport {
     /// Writes as much of `bufs` as the stream takes, or registers for the
     /// moment it can take some. A poll function rather than a future, so
     /// that a caller building `bufs` on its stack keeps no array of slices
@@ -209,9 +199,9 @@ impl WriteSide {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self {
-            Self::Tcp(write) => poll_send_tcp(write, cx, bufs),
-            Self::Tls(write) => Pin::new(write).poll_write_vectored(cx, bufs),
+        match &mut self.stream {
+            Stream::Tcp(tcp) => poll_send_tcp(tcp, cx, bufs),
+            Stream::Tls(tls) => Pin::new(tls).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -220,30 +210,11 @@ impl WriteSide {
         std::future::poll_fn(|cx| self.poll_flush(cx)).await
     }
 
-    /// Polls [`WriteSide::flush`].
+    /// Polls [`Transport::flush`].
     pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Self::Tcp(_) => Poll::Ready(Ok(())),
-            Self::Tls(write) => Pin::new(write).poll_flush(cx),
-        }
-    }
-
-    /// Writes all of `data`.
-    pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        match self {
-            Self::Tcp(write) => write.write_all(data).await,
-            Self::Tls(write) => {
-                write.write_all(data).await?;
-                write.flush().await
-            }
-        }
-    }
-
-    /// Ends the write side: FIN (after close_notify over TLS).
-    pub async fn shutdown(&mut self) -> io::Result<()> {
-        match self {
-            Self::Tcp(write) => write.shutdown().await,
-            Self::Tls(write) => write.shutdown().await,
+        match &mut self.stream {
+            Stream::Tcp(_) => Poll::Ready(Ok(())),
+            Stream::Tls(tls) => Pin::new(tls).poll_flush(cx),
         }
     }
 }

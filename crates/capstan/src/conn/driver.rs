@@ -57,7 +57,7 @@ pub(crate) fn run<A: Component>(
         config.max_outbound_bytes,
         config.on_overflow,
     );
-    let mut driver = Driver::new(shared, transport, buffered, deflate);
+    let mut driver = Driver::new(&conn, shared, transport, buffered, deflate);
     // Moved in as they are (rebinding them inside would keep two copies).
     async move {
         if driver.transport.write_all(&response).await.is_err() {
@@ -89,6 +89,9 @@ enum State {
 }
 
 struct Driver<A> {
+    /// Declared before the transport, so dropped before it, however the
+    /// task ends: the queue forgets the socket before it closes.
+    _lease: SocketLease,
     shared: Arc<Shared<A>>,
     transport: Transport,
     decoder: Decoder,
@@ -104,8 +107,20 @@ struct Driver<A> {
     rate_tokens: f64,
 }
 
+/// Holds the connection for the one thing its driver's end must do first:
+/// make the outbound queue forget the socket, which senders may write to
+/// while the task waits (see `outbound`).
+struct SocketLease(Conn);
+
+impl Drop for SocketLease {
+    fn drop(&mut self) {
+        self.0.outbound().forget_socket();
+    }
+}
+
 impl<A: Component> Driver<A> {
     fn new(
+        conn: &Conn,
         shared: Arc<Shared<A>>,
         transport: Transport,
         buffered: BytesMut,
@@ -119,6 +134,7 @@ impl<A: Component> Driver<A> {
         }
         let rate_tokens = config.message_rate.map_or(0.0, |r| f64::from(r.burst));
         Self {
+            _lease: SocketLease(conn.clone()),
             shared,
             transport,
             decoder,

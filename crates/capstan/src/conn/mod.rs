@@ -161,6 +161,18 @@ impl Conn {
     /// Queues a message encoded once for many connections: only a reference
     /// to its bytes is queued.
     pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+        self.send_prepared_paced(message, true).map(drop)
+    }
+
+    /// As [`Conn::send_prepared`]; `at_once`: whether the frame may be
+    /// written to the socket by the caller, if the connection waits with
+    /// nothing queued (a topic decides by how fast it publishes). Says
+    /// whether it was written so.
+    pub(crate) fn send_prepared_paced(
+        &self,
+        message: &PreparedMessage,
+        at_once: bool,
+    ) -> Result<bool, SendError> {
         let frame = match self.deflate_for(message.len()) {
             None => OutFrame::encoded(message.frame().clone()),
             Some(params) if params.server_no_context_takeover => {
@@ -171,7 +183,7 @@ impl Conn {
                 OutFrame::new(opcode, payload.clone()).compress_later()
             }
         };
-        self.0.outbound.push(frame)
+        self.0.outbound.push_with(frame, at_once)
     }
 
     /// Starts the close handshake: what is already queued is sent, then a

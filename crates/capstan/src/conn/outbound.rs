@@ -2,6 +2,15 @@
 //! without blocking; the connection's own task takes them in batches. The
 //! task registers its waker when it takes (one slot: only that task waits),
 //! so an idle connection carries no waiting future for its queue.
+//!
+//! While the task waits with nothing left to write, the queue also holds
+//! its socket (plain TCP): a sender then writes a data frame to the socket
+//! itself ([`crate::server::send_now`]) and neither queues it nor wakes the
+//! task, unless the socket does not take it all. The queue forgets the
+//! socket, under its lock, whenever the task stops waiting (it takes,
+//! unregisters or ends) and before the task's transport is dropped
+//! (`SocketLease` in driver.rs), so the socket is never written after it
+//! closes and never by two writers at once.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -9,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 
 use crate::error::SendError;
+use crate::server::send_now::Socket;
 use crate::ws::{CloseFrame, OutFrame};
 
 /// Why the queue stopped taking messages.
@@ -31,6 +41,11 @@ struct State {
     dropped: u64,
     /// The connection task, woken when frames arrive or the queue stops.
     waker: Option<Waker>,
+    /// The socket, while the task waits with nothing to write.
+    idle_socket: Option<Socket>,
+    /// Bytes of the front frame a sender wrote to the socket itself (the
+    /// socket took only part of it): the task writes the rest.
+    front_written: usize,
 }
 
 /// What happens when a connection's queue is at its bound.
@@ -47,6 +62,16 @@ pub enum Overflow {
 /// Most frames the connection task takes from the queue at once: the rest
 /// stays where, under `DropOldest`, it can still be dropped.
 const TAKE_AT_ONCE: usize = 32;
+
+/// What the connection task takes from the queue.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// Why the queue stopped, if it did.
+    pub stop: Option<Stop>,
+    /// Bytes of the first frame taken that are already written (by a
+    /// sender writing to the socket itself).
+    pub front_written: usize,
+}
 
 /// Frames waiting to be written, bounded in bytes.
 #[derive(Debug)]
@@ -79,8 +104,16 @@ impl Outbound {
     }
 
     /// Queues a data frame, unless the connection is stopping or the queue
-    /// is at its bound (which stops it: the peer is a slow consumer).
+    /// is at its bound (which stops it: the peer is a slow consumer). If
+    /// the task waits with nothing to write, the frame is written to the
+    /// socket at once instead, as far as the socket takes it.
     pub fn push(&self, frame: OutFrame) -> Result<(), SendError> {
+        self.push_with(frame, true).map(drop)
+    }
+
+    /// As [`Outbound::push`] if `at_once`, else always queued (the task
+    /// writes it). Says whether the frame went to the socket whole, at once.
+    pub fn push_with(&self, frame: OutFrame, at_once: bool) -> Result<bool, SendError> {
         let mut state = self.lock();
         if state.stop.is_some() {
             return Err(SendError::Closed);
@@ -92,15 +125,47 @@ impl Outbound {
             wake(&state);
             return Err(SendError::QueueFull);
         }
+        if let Some(socket) = state.idle_socket.take_if(|_| at_once) {
+            match Self::send_now(socket, &state, &frame) {
+                Some(written) if written == frame.wire_len() => {
+                    // Out already: the task waits on, with the socket.
+                    state.idle_socket = Some(socket);
+                    return Ok(true);
+                }
+                Some(written) => state.front_written = written,
+                // Nothing taken (full, or failed: the task meets the error).
+                None => {}
+            }
+        }
         self.enqueue(&mut state, frame);
-        Ok(())
+        Ok(false)
+    }
+
+    /// Writes `frame` to `socket` if the queue is empty and the frame needs
+    /// nothing from the task (compression); how many bytes went, if any.
+    fn send_now(socket: Socket, state: &State, frame: &OutFrame) -> Option<usize> {
+        if !state.frames.is_empty() || frame.pending_compression().is_some() {
+            return None;
+        }
+        // SAFETY: the queue holds `socket` (it was in `idle_socket` under
+        // this lock), so the task waits with it open: see the module doc.
+        match unsafe { socket.send(frame.head(), frame.payload()) } {
+            Ok(written) if written > 0 => Some(written),
+            _ => None,
+        }
     }
 
     /// Drops the oldest data messages still in the queue until it is under
     /// its bound (control and close frames stay).
     fn drop_oldest(&self, state: &mut State) {
+        // A frame a sender began to write stays: the stream must stay framed.
+        let first = usize::from(state.front_written > 0);
         while self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
-            let Some(index) = state.frames.iter().position(OutFrame::is_data) else { break };
+            let Some(index) =
+                state.frames.iter().skip(first).position(OutFrame::is_data).map(|i| i + first)
+            else {
+                break;
+            };
             let dropped = state.frames.remove(index).expect("found");
             self.release(dropped.wire_len());
             state.dropped += 1;
@@ -143,8 +208,15 @@ impl Outbound {
         let mut state = self.lock();
         state.stop.get_or_insert(Stop::Ended);
         state.frames = VecDeque::new();
+        state.front_written = 0;
         // The waker keeps the task's memory alive; the Conn may outlive it.
         state.waker = None;
+        state.idle_socket = None;
+    }
+
+    /// Forgets the socket: its transport is being dropped.
+    pub fn forget_socket(&self) {
+        self.lock().idle_socket = None;
     }
 
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
@@ -157,37 +229,57 @@ impl Outbound {
     }
 
     /// Moves queued frames to the back of `batch` (all of them, or under
-    /// `DropOldest` up to a small batch); returns why the queue stopped, if
-    /// it did.
-    pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Option<Stop> {
+    /// `DropOldest` up to a small batch), with why the queue stopped, if it
+    /// did. The task is about to write: senders queue from now on.
+    pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Taken {
         let mut state = self.lock();
-        Self::move_frames(&mut state, self.overflow, batch);
-        state.stop.clone()
+        state.idle_socket = None;
+        Self::move_frames(&mut state, self.overflow, batch)
     }
 
     /// As [`Outbound::take`], and registers `waker` to be woken when frames
     /// arrive or the queue stops (under the same lock: nothing is missed).
-    pub fn take_and_register(&self, batch: &mut VecDeque<OutFrame>, waker: &Waker) -> Option<Stop> {
+    /// If `batch` is then empty (nothing left to write), `socket` is held
+    /// for senders to write to at once until the task next takes.
+    pub fn take_and_register(
+        &self,
+        batch: &mut VecDeque<OutFrame>,
+        waker: &Waker,
+        socket: Option<Socket>,
+    ) -> Taken {
         let mut state = self.lock();
-        Self::move_frames(&mut state, self.overflow, batch);
+        let taken = Self::move_frames(&mut state, self.overflow, batch);
         if !matches!(state.stop, Some(Stop::Ended)) {
             match &mut state.waker {
                 Some(current) if current.will_wake(waker) => {}
                 slot => *slot = Some(waker.clone()),
             }
         }
-        state.stop.clone()
+        let idle = batch.is_empty() && state.stop.is_none();
+        state.idle_socket = if idle { socket } else { None };
+        taken
     }
 
-    /// Forgets the registered waker: the connection task calls it while it
-    /// runs, so that what it queues itself (answers to the messages it
-    /// handles) does not wake it again for nothing; it registers anew when
-    /// it next waits.
+    /// Forgets the registered waker and the socket: the connection task
+    /// calls it while it runs, so that what it queues itself (answers to
+    /// the messages it handles) does not wake it again for nothing and is
+    /// written by it, in batches; it registers anew when it next waits.
     pub fn unregister(&self) {
-        self.lock().waker = None;
+        let mut state = self.lock();
+        state.waker = None;
+        state.idle_socket = None;
     }
 
-    fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) {
+    fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) -> Taken {
+        // Only a frame sent while the task had nothing left can be begun.
+        debug_assert!(batch.is_empty() || state.front_written == 0);
+        let front_written =
+            if batch.is_empty() { std::mem::take(&mut state.front_written) } else { 0 };
+        Self::move_queued(state, overflow, batch);
+        Taken { stop: state.stop.clone(), front_written }
+    }
+
+    fn move_queued(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) {
         if overflow == Overflow::DropOldest {
             // Leave the backlog here, where the oldest can still be dropped.
             let room = TAKE_AT_ONCE.saturating_sub(batch.len());
@@ -240,7 +332,7 @@ mod tests {
         assert_eq!(out.push(frame(1)), Err(SendError::QueueFull));
         assert_eq!(out.push(frame(1)), Err(SendError::Closed));
         let mut batch = VecDeque::new();
-        assert_eq!(out.take(&mut batch), Some(Stop::Overflow));
+        assert_eq!(out.take(&mut batch).stop, Some(Stop::Overflow));
         assert_eq!(batch.len(), 2);
     }
 
@@ -263,7 +355,7 @@ mod tests {
         assert!(!out.close(CloseFrame::new(CloseCode::NORMAL, "again")));
         assert_eq!(out.push(frame(1)), Err(SendError::Closed));
         let mut batch = VecDeque::new();
-        let stop = out.take(&mut batch);
+        let stop = out.take(&mut batch).stop;
         assert_eq!(stop, Some(Stop::Close(Box::new(CloseFrame::new(CloseCode::NORMAL, "bye")))));
         assert_eq!(batch.len(), 2);
         assert_eq!(batch[1].head()[0], 0x88);
@@ -279,7 +371,7 @@ mod tests {
         assert!(out.queued_bytes() < 250 + 102 + 2, "{}", out.queued_bytes());
         assert_eq!(out.dropped(), 7);
         let mut batch = VecDeque::new();
-        assert_eq!(out.take(&mut batch), None);
+        assert_eq!(out.take(&mut batch).stop, None);
         let firsts: Vec<u8> =
             batch.iter().filter(|f| f.is_data()).map(|f| f.payload()[0]).collect();
         assert_eq!(firsts, [7, 8, 9], "the newest survive");
@@ -292,7 +384,106 @@ mod tests {
         out.push(frame(20)).unwrap();
         out.push_control(OutFrame::new(crate::ws::OpCode::Pong, bytes::Bytes::new()));
         let mut batch = VecDeque::new();
-        assert_eq!(out.take(&mut batch), None);
+        assert_eq!(out.take(&mut batch).stop, None);
         assert_eq!(batch.len(), 2);
+    }
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A connected pair over loopback: (the server's side, the client's).
+    async fn socket_pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        (accepted.unwrap().0, client.unwrap())
+    }
+
+    fn wire(frame: &OutFrame) -> Vec<u8> {
+        [frame.head(), &frame.payload()[..]].concat()
+    }
+
+    async fn read_exactly(client: &mut tokio::net::TcpStream, len: usize) -> Vec<u8> {
+        use tokio::io::AsyncReadExt;
+        let mut bytes = vec![0; len];
+        client.read_exact(&mut bytes).await.unwrap();
+        bytes
+    }
+
+    #[tokio::test]
+    async fn a_sender_writes_to_the_socket_of_a_waiting_task_itself() {
+        let (server, mut client) = socket_pair().await;
+        let counter = std::sync::Arc::new(CountingWaker::default());
+        let waker = Waker::from(counter.clone());
+        let out = Outbound::new(1 << 20);
+        let mut batch = VecDeque::new();
+        let socket = Socket::of(&server);
+        assert_eq!(out.take_and_register(&mut batch, &waker, socket), Taken::default());
+
+        let sent = OutFrame::message(Message::text("straight out"));
+        out.push(sent.clone()).unwrap();
+        assert_eq!(out.queued_bytes(), 0, "not queued");
+        assert_eq!(counter.0.load(Ordering::Relaxed), 0, "the task is not woken");
+        assert_eq!(read_exactly(&mut client, sent.wire_len()).await, wire(&sent));
+
+        // Once the task runs (it unregisters), senders queue and wake it no more.
+        out.unregister();
+        out.push(frame(10)).unwrap();
+        assert_eq!(out.queued_bytes(), 12);
+        assert_eq!(out.take(&mut batch), Taken::default());
+        assert_eq!(batch.len(), 1);
+        batch.clear();
+
+        // A task that still has frames to write lends no socket.
+        out.push(frame(10)).unwrap();
+        let mut pending = VecDeque::from([frame(1)]);
+        out.take_and_register(&mut pending, &waker, socket);
+        out.push(frame(10)).unwrap();
+        assert_eq!(out.take(&mut batch).front_written, 0);
+        assert_eq!(batch.len(), 1, "queued behind the task's frames");
+        drop(server);
+    }
+
+    #[tokio::test]
+    async fn what_the_socket_does_not_take_goes_to_the_task_to_finish() {
+        let (server, mut client) = socket_pair().await;
+        let counter = std::sync::Arc::new(CountingWaker::default());
+        let waker = Waker::from(counter.clone());
+        let out = Outbound::with_overflow(1 << 20, Overflow::DropOldest);
+        let mut batch = VecDeque::new();
+        out.take_and_register(&mut batch, &waker, Socket::of(&server));
+
+        // More than a loopback socket takes at once, unread.
+        let big = OutFrame::message(Message::binary(vec![7u8; 32 << 20]));
+        out.push(big.clone()).unwrap();
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1, "the task is woken for the rest");
+        // Past the bound: the oldest are dropped, but not the begun frame.
+        for _ in 0..3 {
+            out.push(frame(10)).unwrap();
+        }
+        let taken = out.take(&mut batch);
+        let begun = taken.front_written;
+        assert!(begun > 0 && begun < big.wire_len(), "{begun}");
+        assert_eq!(batch.front().map(OutFrame::wire_len), Some(big.wire_len()));
+        assert_eq!(out.dropped(), 2);
+
+        // The task writes the rest: the peer reads one whole frame.
+        use tokio::io::AsyncWriteExt;
+        let whole = wire(&big);
+        let rest = whole[begun..].to_vec();
+        let mut server = server;
+        let writing = tokio::spawn(async move { server.write_all(&rest).await.map(|()| server) });
+        assert!(read_exactly(&mut client, whole.len()).await == whole);
+        drop(writing.await.unwrap().unwrap());
     }
 }

@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::outbound::{Outbound, Stop};
 use crate::server::Transport;
+use crate::server::send_now::Socket;
 use crate::ws::OutFrame;
 use crate::ws::deflate::{DeflateParams, Deflater};
 
@@ -52,16 +53,25 @@ impl Writer {
         }
     }
 
-    /// Takes what is queued (registering `waker` for more, if given).
-    /// Reports the queue's stop once, when first seen.
-    fn refill(&mut self, out: &Outbound, waker: Option<&Waker>) -> Option<Stop> {
+    /// Takes what is queued (registering `waker` for more, if given, and
+    /// lending `socket` to senders if nothing is left to write). Reports
+    /// the queue's stop once, when first seen.
+    fn refill(
+        &mut self,
+        out: &Outbound,
+        waiting: Option<(&Waker, Option<Socket>)>,
+    ) -> Option<Stop> {
         let taken_from = self.batch.len();
-        let stop = match waker {
-            Some(waker) => out.take_and_register(&mut self.batch, waker),
+        let taken = match waiting {
+            Some((waker, socket)) => out.take_and_register(&mut self.batch, waker, socket),
             None => out.take(&mut self.batch),
         };
+        if taken.front_written > 0 {
+            // A sender began the first frame on the socket itself.
+            self.offset = taken.front_written;
+        }
         self.compress_pending(taken_from, out);
-        let stop = stop?;
+        let stop = taken.stop?;
         if self.stop_seen {
             return None;
         }
@@ -79,7 +89,8 @@ impl Writer {
         write: &mut Transport,
         out: &Outbound,
     ) -> Poll<io::Result<Option<Stop>>> {
-        if let Some(stop) = self.refill(out, Some(cx.waker())) {
+        let socket = if self.offset == 0 { write.idle_socket() } else { None };
+        if let Some(stop) = self.refill(out, Some((cx.waker(), socket))) {
             return Poll::Ready(Ok(Some(stop)));
         }
         // A stream that cannot take more may stay so for good (a peer that

@@ -2,6 +2,7 @@
 //! build on. A message published to a topic is encoded once; every
 //! subscriber's queue holds a reference to the same bytes.
 
+mod pacing;
 mod prepared;
 mod topic;
 mod topics;

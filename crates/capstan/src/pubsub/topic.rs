@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
+use super::pacing::Pacing;
 use super::prepared::PreparedMessage;
 use super::topics::Registry;
 use crate::conn::{Conn, ConnId};
@@ -13,6 +14,8 @@ struct Inner {
     name: Arc<str>,
     subscribers: RwLock<HashMap<ConnId, Conn>>,
     registry: Weak<Registry>,
+    /// Whether a publish may write to sockets at once (see `pacing`).
+    pacing: Pacing,
 }
 
 /// A named set of connections that receive what is published to it.
@@ -23,7 +26,8 @@ pub struct Topic(Arc<Inner>);
 /// What a publish did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
-    /// Subscribers whose queue took the message.
+    /// Subscribers that took the message: queued, or written to their
+    /// socket at once.
     pub queued: usize,
     /// Subscribers that refused it (closing, or over their queue bound).
     pub refused: usize,
@@ -36,7 +40,12 @@ impl Topic {
     }
 
     pub(crate) fn in_registry(name: Arc<str>, registry: Weak<Registry>) -> Self {
-        Self(Arc::new(Inner { name, subscribers: RwLock::default(), registry }))
+        Self(Arc::new(Inner {
+            name,
+            subscribers: RwLock::default(),
+            registry,
+            pacing: Pacing::new(),
+        }))
     }
 
     /// The topic's name.
@@ -104,17 +113,27 @@ impl Topic {
     }
 
     /// Sends an already prepared message to every subscriber but `exclude`.
+    /// While publishes come far apart, each subscriber waiting with nothing
+    /// queued gets it written to its socket at once; under a flood it is
+    /// queued, and each connection writes what piled up in one call.
     pub fn publish_prepared(&self, message: &PreparedMessage, exclude: &[ConnId]) -> Delivery {
         let mut delivery = Delivery::default();
-        for (id, conn) in self.read().iter() {
+        let subscribers = self.read();
+        let fanout = self.0.pacing.begin(subscribers.len());
+        let mut written_at_once = 0;
+        for (id, conn) in subscribers.iter() {
             if exclude.contains(id) {
                 continue;
             }
-            match conn.send_prepared(message) {
-                Ok(()) => delivery.queued += 1,
+            match conn.send_prepared_paced(message, fanout.at_once) {
+                Ok(at_once) => {
+                    delivery.queued += 1;
+                    written_at_once += usize::from(at_once);
+                }
                 Err(_) => delivery.refused += 1,
             }
         }
+        self.0.pacing.end(fanout, written_at_once);
         delivery
     }
 

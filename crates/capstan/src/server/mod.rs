@@ -2,6 +2,7 @@
 
 mod handler;
 mod io_server;
+pub(crate) mod send_now;
 pub(crate) mod shutdown;
 mod tls;
 mod transport;

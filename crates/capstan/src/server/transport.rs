@@ -65,6 +65,16 @@ impl Transport {
         matches!(self.stream, Stream::Tls(_))
     }
 
+    /// The socket, for a sender that may write to it while the connection
+    /// waits ([`super::send_now`]): plain TCP only (TLS must go through
+    /// rustls' state, which only the connection's task holds).
+    pub(crate) fn idle_socket(&self) -> Option<super::send_now::Socket> {
+        match &self.stream {
+            Stream::Tcp(tcp) => super::send_now::Socket::of(tcp),
+            Stream::Tls(_) => None,
+        }
+    }
+
     /// Writes all of `data` (handshake answers).
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         match &mut self.stream {
@@ -158,7 +168,7 @@ fn poll_read_buf<R: AsyncRead + Unpin>(
 
 /// Slices up to this many bytes in all are copied into one buffer and sent
 /// with one `send` rather than a `writev` of several.
-const COALESCE: usize = 4096;
+pub(crate) const COALESCE: usize = 4096;
 
 thread_local! {
     /// Where small slices are put together: one per thread, not per
@@ -178,15 +188,26 @@ fn poll_send_tcp(
     let total: usize = bufs.iter().map(|b| b.len()).sum();
     match bufs {
         [one] => Pin::new(write).poll_write(cx, one),
-        _ if total <= COALESCE => SCRATCH.with_borrow_mut(|scratch| {
-            scratch.clear();
-            for buf in bufs {
-                scratch.extend_from_slice(buf);
-            }
-            Pin::new(write).poll_write(cx, scratch)
+        _ if total <= COALESCE => with_joined(bufs.iter().map(|b| &b[..]), |joined| {
+            Pin::new(write).poll_write(cx, joined)
         }),
         _ => Pin::new(write).poll_write_vectored(cx, bufs),
     }
+}
+
+/// Calls `send` with `parts` copied one after another into this thread's
+/// scratch buffer (for parts of at most [`COALESCE`] bytes in all).
+pub(crate) fn with_joined<'a, R>(
+    parts: impl IntoIterator<Item = &'a [u8]>,
+    send: impl FnOnce(&[u8]) -> R,
+) -> R {
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        for part in parts {
+            scratch.extend_from_slice(part);
+        }
+        send(scratch)
+    })
 }
 
 impl Transport {

@@ -128,13 +128,21 @@ impl Transport {
 /// Bytes read at once into an empty buffer (on the stack, then copied).
 const STACK_READ: usize = 4096;
 
+/// Room for the read that follows a full stack window at once: what one
+/// `recv` takes from a busy socket (several frames, or most of a large one).
+const BUSY_READ: usize = 64 << 10;
+
 /// One read from a TCP socket, through tokio's `poll_read`: a read shorter
 /// than the room offered means the socket is drained, and tokio then
 /// forgets its readiness without the extra read that would block (one
 /// `recv` per message instead of two). An empty buffer is not grown for a
 /// read that may find nothing: the bytes go to an uninitialised stack
 /// window first and the buffer is allocated, to their size, only if some
-/// came. An idle connection thus never holds a read buffer.
+/// came. An idle connection thus never holds a read buffer. A window that
+/// comes back full means more is waiting (a large frame, or many): the
+/// read goes on at once into a buffer of [`BUSY_READ`] bytes, instead of
+/// taking the rest 4 KiB at a time over more polls (measured: two `recv`
+/// per 16 KiB echo before).
 fn poll_read_tcp(
     read: &mut TcpStream,
     cx: &mut Context<'_>,
@@ -144,11 +152,22 @@ fn poll_read_tcp(
     if buf.capacity() == 0 && at_least <= STACK_READ {
         let mut chunk = [MaybeUninit::<u8>::uninit(); STACK_READ];
         let mut window = ReadBuf::uninit(&mut chunk);
-        if let Err(error) = std::task::ready!(Pin::new(read).poll_read(cx, &mut window)) {
+        if let Err(error) = std::task::ready!(Pin::new(&mut *read).poll_read(cx, &mut window)) {
             return Poll::Ready(Err(error));
         }
+        let first = window.filled().len();
+        if first < STACK_READ {
+            buf.extend_from_slice(window.filled());
+            return Poll::Ready(Ok(first));
+        }
+        buf.reserve(BUSY_READ);
         buf.extend_from_slice(window.filled());
-        return Poll::Ready(Ok(window.filled().len()));
+        // What this read finds is added; an error or the end of the stream
+        // shows at the next read, after the bytes already here are used.
+        return match poll_read_buf(read, cx, buf, 0) {
+            Poll::Ready(Ok(more)) => Poll::Ready(Ok(first + more)),
+            Poll::Ready(Err(_)) | Poll::Pending => Poll::Ready(Ok(first)),
+        };
     }
     poll_read_buf(read, cx, buf, at_least)
 }

@@ -118,7 +118,9 @@ impl Conn {
         &self.0.attributes
     }
 
-    /// Queues a message; never blocks. Refused when the connection is
+    /// Sends a message; never blocks: written to the socket at once if the
+    /// connection's task waits with nothing queued (plain TCP), queued for
+    /// the task otherwise. Refused when the connection is
     /// closing, or when its outbound queue is over its bound (the connection
     /// is then closed as a slow consumer).
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {

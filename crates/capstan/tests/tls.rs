@@ -48,6 +48,15 @@ fn client_config(ca: &CertificateDer<'static>) -> Arc<ClientConfig> {
 
 /// A TLS server from PEM files, as an operator would configure it.
 async fn tls_server(pki: &Pki, service: Option<HttpService>) -> (TestServer, tempfile::TempDir) {
+    tls_server_with(pki, service, capstan::ServerConfig::default()).await
+}
+
+/// As [`tls_server`], with `config`.
+async fn tls_server_with(
+    pki: &Pki,
+    service: Option<HttpService>,
+    config: capstan::ServerConfig,
+) -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, &pki.cert_pem).unwrap();
@@ -58,7 +67,8 @@ async fn tls_server(pki: &Pki, service: Option<HttpService>) -> (TestServer, tem
     if let Some(service) = service {
         http = http.with_service(service);
     }
-    let server = IoServer::new(http).listen_tls("127.0.0.1:0", tls).await.unwrap();
+    let server =
+        IoServer::new(http).with_config(config).listen_tls("127.0.0.1:0", tls).await.unwrap();
     let addr = server.local_addr().unwrap();
     let shutdown = server.shutdown_handle();
     let task = tokio::spawn(server.run_until(std::future::pending()));
@@ -172,31 +182,18 @@ async fn messages_flow_both_ways_over_tls() {
 #[tokio::test]
 async fn a_tls_handshake_that_never_comes_is_dropped_after_the_timeout() {
     let pki = make_pki();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, &pki.cert_pem).unwrap();
-    std::fs::write(&key, &pki.key_pem).unwrap();
-    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
-    let (recorder, _seen) = Recorder::new(true);
     let config = capstan::ServerConfig {
         tls_handshake_timeout: std::time::Duration::from_millis(200),
         ..Default::default()
     };
-    let server = IoServer::new(HttpServer::new(WsServer::new(recorder)))
-        .with_config(config)
-        .listen_tls("127.0.0.1:0", tls)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let shutdown = server.shutdown_handle();
-    let task = tokio::spawn(server.run_until(std::future::pending()));
+    let (server, _dir) = tls_server_with(&pki, None, config).await;
     // Connect and say nothing: the server gives up on the handshake.
-    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
     let mut rest = Vec::new();
     // The read ends (EOF or reset) well within WAIT, with nothing received.
     let _ = tokio::time::timeout(WAIT, silent.read_to_end(&mut rest))
         .await
         .expect("the server ended the connection");
     assert!(rest.is_empty(), "nothing was sent to a silent client");
-    TestServer { addr, shutdown, task }.stop().await;
+    server.stop().await;
 }

@@ -11,20 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, ChatServer, freePort, startProxy } from './harness.mjs';
+import { ROOT, CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, freePort, startProxy } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const WAIT = 15_000; // every wait is bounded by this
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot.png');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-chat-browser-'));

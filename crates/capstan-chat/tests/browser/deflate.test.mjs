@@ -22,21 +22,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT } from './harness.mjs';
+import { ROOT, CHROMIUM, CHROMIUM_ARGS, WAIT } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ECHO_BIN = process.env.CAPSTAN_ECHO_BIN || path.join(ROOT, 'target/release/examples/echo');
-const WAIT = 15_000; // every wait is bounded by this
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-deflate-browser-'));
 const servers = [];

@@ -8,6 +8,21 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const SERVER_BIN = process.env.CAPSTAN_CHAT_BIN || path.join(ROOT, 'target/debug/capstan-chat');
+/** The browser (CHROMIUM_PATH, default /usr/bin/chromium). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Every wait in the browser tests is bounded by this, ms. */
+export const WAIT = 15_000;
+/** Chromium's flags for a headless run that talks to nothing but the test. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -348,41 +348,40 @@ impl Conn {
     /// take. False if the connection must be dropped: the socket failed, or
     /// more than `limit` bytes wait (a slow consumer).
     fn write_or_keep(&mut self, bytes: &[u8], limit: usize) -> bool {
-        let mut written = 0;
-        if self.unsent.is_empty() {
-            loop {
-                match self.stream.write(&bytes[written..]) {
-                    Ok(n) => {
-                        written += n;
-                        if written == bytes.len() {
-                            return true;
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(_) => return false,
-                }
+        let written = if self.unsent.is_empty() {
+            match write_until_blocked(&mut self.stream, bytes) {
+                Ok(written) => written,
+                Err(_) => return false,
             }
-        }
+        } else {
+            0
+        };
         self.unsent.extend_from_slice(&bytes[written..]);
         self.unsent.len() <= limit
     }
 
     /// Writes what waits, as far as the socket takes it.
     fn flush(&mut self) -> io::Result<()> {
-        let mut written = 0;
-        while written < self.unsent.len() {
-            match self.stream.write(&self.unsent[written..]) {
-                Ok(n) => written += n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
-            }
-        }
+        let written = write_until_blocked(&mut self.stream, &self.unsent)?;
         self.unsent.drain(..written);
         if self.unsent.is_empty() && self.unsent.capacity() > READ_SIZE {
             self.unsent = Vec::new();
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` until all are out or the socket would block; how many went.
+fn write_until_blocked(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.write(&bytes[written..]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
 }

@@ -48,7 +48,7 @@ pub(crate) fn run<A: Component>(
     let response = handshake::response(&accepted);
     let deflate = accepted.deflate.map(|(params, _)| params);
     let config = &shared.config;
-    let (remote, mut shutdown, live) = context.into_parts();
+    let (remote, shutdown, live) = context.into_parts();
     let conn = Conn::new(
         remote,
         request,
@@ -64,7 +64,7 @@ pub(crate) fn run<A: Component>(
             return;
         }
         drop(response);
-        driver.serve_to_end(&conn, &mut shutdown).await;
+        driver.serve_to_end(&conn, &shutdown).await;
         // Counted as live until here.
         drop(live);
     }
@@ -156,7 +156,7 @@ impl<A: Component> Driver<A> {
 
     /// Runs the application's callbacks over the connection's life: open,
     /// messages, close; then lingers for the peer's FIN.
-    async fn serve_to_end(&mut self, conn: &Conn, shutdown: &mut ShutdownSignal) {
+    async fn serve_to_end(&mut self, conn: &Conn, shutdown: &ShutdownSignal) {
         let shared = self.shared.clone();
         let app = &shared.app;
         self.run_app(conn, app.on_open(conn)).await;

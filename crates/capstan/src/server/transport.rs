@@ -162,8 +162,9 @@ fn poll_read_tcp(
         }
         buf.reserve(BUSY_READ);
         buf.extend_from_slice(window.filled());
-        // What this read finds is added; an error or the end of the stream
-        // shows at the next read, after the bytes already here are used.
+        // What this read finds is added. The end of the stream shows at the
+        // next read, after the bytes already here are used; an error here
+        // is not reported (a reset socket then reads as ended).
         return match poll_read_buf(read, cx, buf, 0) {
             Poll::Ready(Ok(more)) => Poll::Ready(Ok(first + more)),
             Poll::Ready(Err(_)) | Poll::Pending => Poll::Ready(Ok(first)),

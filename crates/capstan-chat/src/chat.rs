@@ -1,23 +1,34 @@
 //! The chat as a Capstan component: checks each request, keeps names and
 //! room membership, and hands storage and delivery to the store's thread.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use capstan::http::{Authenticator, JwtAuth, JwtClaims, Rejection};
 use capstan::{CloseCode, CloseInfo, Component, Conn, Message, Request, Topics};
+use serde_json::json;
 
+use crate::blocks::{Blocked, Blocks};
+use crate::content;
+use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
-use crate::names::{self, DEFAULT_ROOM, Room};
+use crate::name_registry::NameRegistry;
+use crate::names::{self, NameKey};
 use crate::protocol::{self, Command, server as wire};
 use crate::rate::{RateLimiter, Verdict};
-use crate::store::{Job, JoinAnswer, NewMessage, Store, StoreBusy, worker_members};
+use crate::room::{DEFAULT_ROOM, Room};
+use crate::rooms::{MEMBER_PAGE, Rooms};
+use crate::store::{Job, JoinAnswer, NewMessage, Shared, Store, StoreBusy};
 use crate::time::now_ms;
-use crate::user::{Session, UserName, new_token};
+use crate::user::{Session, new_token};
 
 /// Close code for a connection whose name was taken over by its own
 /// reconnecting client.
 pub const REPLACED: CloseCode = CloseCode(4001);
+/// Rooms listed per `rooms` answer unless the request asks otherwise.
+pub const ROOMS_PAGE: usize = 100;
+/// Most rooms listed per `rooms` answer.
+pub const MAX_ROOMS_PAGE: usize = 500;
 
 /// Limits of the chat protocol.
 #[derive(Debug, Clone)]
@@ -28,11 +39,22 @@ pub struct ChatLimits {
     pub rate: f64,
     /// Requests allowed in a burst.
     pub burst: u32,
+    /// Public rooms one user may be in at once (`general` included).
+    pub max_rooms_per_user: usize,
+    /// New direct conversations one user may start per minute (0: no
+    /// limit).
+    pub new_directs_per_minute: u32,
 }
 
 impl Default for ChatLimits {
     fn default() -> Self {
-        Self { max_message_bytes: 4096, rate: 10.0, burst: 20 }
+        Self {
+            max_message_bytes: 4096,
+            rate: 10.0,
+            burst: 20,
+            max_rooms_per_user: 100,
+            new_directs_per_minute: 10,
+        }
     }
 }
 
@@ -41,7 +63,7 @@ impl Default for ChatLimits {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenUser {
     /// The chat name: the token's `name` claim, or its `sub` when it has no
-    /// `name`, checked like any user name.
+    /// `name`, checked and normalized like any user name.
     pub name: String,
     /// The verified claims.
     pub claims: JwtClaims,
@@ -72,32 +94,31 @@ impl Authenticator for TokenAuth {
     }
 }
 
-struct Holder {
-    name: String,
-    conn: Conn,
-    /// Who owns the name: a session token, or `token:NAME` for a user
-    /// named by a verified token.
-    token: String,
-}
-
 /// The chat component.
 pub struct Chat {
     store: Store,
     topics: Topics,
     limits: ChatLimits,
-    /// Who holds which name (by case-insensitive key).
-    names: Mutex<HashMap<String, Holder>>,
+    names: NameRegistry,
+    rooms: Arc<Rooms>,
+    blocks: Arc<Blocks>,
+    directs: DirectBudget,
 }
 
 impl Chat {
-    /// A chat storing through `store` and broadcasting through `topics`
-    /// (the same topics the store delivers to).
-    pub fn new(store: Store, topics: Topics, limits: ChatLimits) -> Self {
-        Self { store, topics, limits, names: Mutex::new(HashMap::new()) }
-    }
-
-    fn names(&self) -> std::sync::MutexGuard<'_, HashMap<String, Holder>> {
-        self.names.lock().unwrap_or_else(|p| p.into_inner())
+    /// A chat storing through `store`, and sharing with it the topics it
+    /// delivers to, the rooms and the block lists.
+    pub fn new(store: Store, shared: Shared, limits: ChatLimits) -> Self {
+        let directs = DirectBudget::new(limits.new_directs_per_minute);
+        Self {
+            store,
+            topics: shared.topics,
+            limits,
+            names: NameRegistry::new(),
+            rooms: shared.rooms,
+            blocks: shared.blocks,
+            directs,
+        }
     }
 
     fn submit(&self, job: Job) -> Result<(), Refusal> {
@@ -122,71 +143,61 @@ impl Chat {
                 if room.is_direct() || !in_room(conn, &room.name()) {
                     return Err(not_in_room(&room.name()));
                 }
-                names::content(&content, self.limits.max_message_bytes)?;
-                names::client_id(client_id.as_deref())?;
+                content::content(&content, self.limits.max_message_bytes)?;
+                content::client_id(client_id.as_deref())?;
+                let room = room.name();
                 let message = NewMessage {
-                    room: room.name(),
+                    room: room.clone(),
                     author: name,
                     content,
                     created_ms: now_ms(),
                     client_id,
                 };
+                self.rooms.append_started(&room);
                 self.submit(Job::Append { message, sender: conn.clone(), direct_to: None })
+                    .inspect_err(|_| self.rooms.append_finished(&room, false))
             }
             Command::Direct { to, content, client_id } => {
-                let name = named(conn)?;
-                let to = names::user_name(&to)?;
-                let recipient =
-                    self.names().get(&names::name_key(&to)).map(|h| (h.name.clone(), h.conn.id()));
-                let to = match recipient {
-                    Some((to, id)) if id != conn.id() => to,
-                    _ => {
-                        return Err(Refusal::new(
-                            ErrorCode::UserOffline,
-                            format!("{to} is not connected"),
-                        ));
-                    }
-                };
-                names::content(&content, self.limits.max_message_bytes)?;
-                names::client_id(client_id.as_deref())?;
-                let room = Room::direct(&name, &to).name();
-                let message =
-                    NewMessage { room, author: name, content, created_ms: now_ms(), client_id };
-                self.submit(Job::Append { message, sender: conn.clone(), direct_to: Some(to) })
+                self.direct(conn, &to, content, client_id)
             }
-            Command::Join { room, after } => {
-                let name = named(conn)?;
-                let room = Room::parse(&room)?;
-                if !room.readable_by(&name) {
-                    return Err(not_in_room(&room.name()));
-                }
-                if !room.is_direct() {
-                    with_session(conn, |s| s.rooms.insert(room.name()));
-                }
-                self.submit(Job::Join {
-                    conn: conn.clone(),
-                    room,
-                    after,
-                    answer: JoinAnswer::Joined,
-                })
-            }
+            Command::Join { room, after } => self.join(conn, &room, after),
             Command::Leave { room } => {
                 named(conn)?;
                 let room = Room::parse(&room)?.name();
-                if !with_session(conn, |s| s.rooms.remove(&room)) {
+                if !in_room(conn, &room) {
                     return Err(not_in_room(&room));
                 }
                 // Through the store's queue, behind a join of this room
                 // that may still wait there.
-                self.submit(Job::Leave { conn: conn.clone(), room: room.clone() }).inspect_err(
-                    |_| {
-                        with_session(conn, |s| s.rooms.insert(room));
-                    },
-                )
+                self.submit(Job::Leave { conn: conn.clone(), room: room.clone() })?;
+                with_session(conn, |s| s.rooms.remove(&room));
+                self.rooms.leave(&room, conn.id());
+                Ok(())
             }
-            Command::Rooms => {
+            Command::Rooms { after, limit } => {
                 named(conn)?;
-                self.submit(Job::Rooms { conn: conn.clone() })
+                let limit = page_size(limit, ROOMS_PAGE, MAX_ROOMS_PAGE);
+                self.submit(Job::Rooms { conn: conn.clone(), after, limit })
+            }
+            Command::Members { room, after, limit } => {
+                named(conn)?;
+                let room = Room::parse(&room)?.name();
+                if !in_room(conn, &room) {
+                    return Err(not_in_room(&room));
+                }
+                let page = self.rooms.members(
+                    &room,
+                    after.as_deref(),
+                    page_size(limit, MEMBER_PAGE, MEMBER_PAGE),
+                );
+                let data = json!({
+                    "room": room,
+                    "members": page.names,
+                    "member_count": page.total,
+                    "has_more": page.more,
+                });
+                let _ = conn.send_text(wire::envelope("members", data));
+                Ok(())
             }
             Command::History { room, before, after, limit } => {
                 let name = named(conn)?;
@@ -214,10 +225,96 @@ impl Chat {
                 if !in_room(conn, &room) {
                     return Err(not_in_room(&room));
                 }
-                self.topics.publish(&room, wire::typing(&room, &name, active), &[conn.id()]);
+                let mut skip = self.blocks.blockers_of(&name);
+                skip.push(conn.id());
+                self.topics.publish(&room, wire::typing(&room, &name, active), &skip);
                 Ok(())
             }
+            Command::Block { user } => {
+                let name = named(conn)?;
+                let user = names::user_name(&user)?;
+                if NameKey::of(&user).case == NameKey::of(&name).case {
+                    return Err(Refusal::new(ErrorCode::InvalidField, "you cannot block yourself"));
+                }
+                let owner = owner(conn)?;
+                self.submit(Job::Block { conn: conn.clone(), owner, blocked: Blocked::new(&user) })
+            }
+            Command::Unblock { user } => {
+                named(conn)?;
+                let name = names::user_name(&user)?;
+                let owner = owner(conn)?;
+                self.submit(Job::Unblock { conn: conn.clone(), owner, name })
+            }
         }
+    }
+
+    fn direct(
+        &self,
+        conn: &Conn,
+        to: &str,
+        content: String,
+        client_id: Option<String>,
+    ) -> Result<(), Refusal> {
+        let name = named(conn)?;
+        let to = names::user_name(to)?;
+        let recipient = self.names.holder(&to).filter(|h| h.conn.id() != conn.id());
+        let Some(recipient) = recipient else {
+            return Err(Refusal::new(ErrorCode::UserOffline, format!("{to} is not connected")));
+        };
+        content::content(&content, self.limits.max_message_bytes)?;
+        content::client_id(client_id.as_deref())?;
+        let owner = owner(conn)?;
+        if !self.directs.try_start(&owner, &NameKey::of(&recipient.name).case) {
+            let message = format!(
+                "you started {} new direct conversations in the last minute: wait, or write to \
+                 someone you already talk to",
+                self.limits.new_directs_per_minute
+            );
+            return Err(Refusal::new(ErrorCode::TooManyConversations, message));
+        }
+        self.directs.heard_from(&recipient.owner, &NameKey::of(&name).case);
+        let to = recipient.name;
+        let room = Room::direct(&name, &to).name();
+        let message = NewMessage { room, author: name, content, created_ms: now_ms(), client_id };
+        self.submit(Job::Append { message, sender: conn.clone(), direct_to: Some(to) })
+    }
+
+    fn join(&self, conn: &Conn, room: &str, after: Option<u64>) -> Result<(), Refusal> {
+        let name = named(conn)?;
+        let room = Room::parse(room)?;
+        if !room.readable_by(&name) {
+            return Err(not_in_room(&room.name()));
+        }
+        let job =
+            Job::Join { conn: conn.clone(), room: room.clone(), after, answer: JoinAnswer::Joined };
+        if room.is_direct() || in_room(conn, &room.name()) {
+            return self.submit(job);
+        }
+        let room = room.name();
+        self.enter(conn, &room, &name)?;
+        self.submit(job).inspect_err(|_| self.exit(conn, &room))
+    }
+
+    /// Puts `conn`, named `name`, in the public `room`: within the user's
+    /// and the server's caps.
+    fn enter(&self, conn: &Conn, room: &str, name: &str) -> Result<(), Refusal> {
+        let joined = with_session(conn, |s| s.rooms.len());
+        if joined >= self.limits.max_rooms_per_user {
+            let message = format!(
+                "you are in {} rooms, the most one user may be in: leave one first",
+                self.limits.max_rooms_per_user
+            );
+            return Err(Refusal::new(ErrorCode::TooManyRooms, message));
+        }
+        self.rooms.join(room, conn.id(), name)?;
+        with_session(conn, |s| s.rooms.insert(room.to_owned()));
+        Ok(())
+    }
+
+    /// Takes `conn` out of the public `room`.
+    fn exit(&self, conn: &Conn, room: &str) {
+        with_session(conn, |s| s.rooms.remove(room));
+        self.rooms.leave(room, conn.id());
     }
 
     fn add_user(
@@ -247,33 +344,46 @@ impl Chat {
             Some(user) => format!("token:{}", user.name),
             None => token.clone(),
         };
-        self.claim(conn, &name, &owner)?;
-        conn.attributes().insert(UserName(name.clone()));
+        for replaced in self.names.claim(conn, &name, &owner)? {
+            replaced.close(REPLACED, "replaced by a new connection");
+        }
+        with_session(conn, |s| {
+            s.name = Some(name.clone());
+            s.owner = Some(owner.clone());
+        });
 
+        // `general` first (always allowed), then the rooms to resume, each
+        // within the caps; a room refused is answered on its own.
         let mut rooms = vec![(Room::general(), resume.get(DEFAULT_ROOM).copied())];
+        let refuse = |refusal: Refusal, room: &str| {
+            send_refusal(conn, &refusal.for_type("add_user").for_room(room));
+        };
         for (room_name, last) in &resume {
             match Room::parse(room_name) {
                 Ok(room) if room == Room::general() => {}
-                Ok(room) if room.readable_by(&name) => rooms.push((room, Some(*last))),
-                Ok(room) => {
-                    let refusal =
-                        not_in_room(&room.name()).for_type("add_user").for_room(room_name);
-                    send_refusal(conn, &refusal);
+                Ok(room) if !room.readable_by(&name) => {
+                    refuse(not_in_room(&room.name()), room_name)
                 }
-                Err(refusal) => {
-                    send_refusal(conn, &refusal.for_type("add_user").for_room(room_name))
-                }
+                Ok(room) => rooms.push((room, Some(*last))),
+                Err(refusal) => refuse(refusal, room_name),
             }
         }
-        let public: Vec<String> =
-            rooms.iter().filter(|(r, _)| !r.is_direct()).map(|(r, _)| r.name()).collect();
-        with_session(conn, |s| {
-            s.name = Some(name.clone());
-            s.rooms = public.iter().cloned().collect();
-        });
-        let answer = JoinAnswer::AddUser { username: name.clone(), session: token, rooms: public };
-        let mut rooms = rooms.into_iter();
-        let (general, after) = rooms.next().expect("general comes first");
+        let mut entered = Vec::with_capacity(rooms.len());
+        for (room, last) in rooms {
+            if room.is_direct() {
+                entered.push((room, last));
+                continue;
+            }
+            match self.enter(conn, &room.name(), &name) {
+                Ok(()) => entered.push((room, last)),
+                Err(refusal) => refuse(refusal, &room.name()),
+            }
+        }
+        let public: Vec<String> = with_session(conn, |s| s.rooms.iter().cloned().collect());
+        let answer =
+            JoinAnswer::AddUser { username: name.clone(), session: token, rooms: public, owner };
+        let mut entered = entered.into_iter();
+        let (general, after) = entered.next().expect("general comes first");
         let online = Job::Online { name: name.clone(), conn: conn.clone() };
         let joined = self.submit(online).and_then(|()| {
             self.submit(Job::Join { conn: conn.clone(), room: general, after, answer })
@@ -283,50 +393,27 @@ impl Chat {
             self.release(conn, &name);
             return Err(refusal);
         }
-        for (room, after) in rooms {
+        for (room, after) in entered {
             let name = room.name();
             let job = Job::Join { conn: conn.clone(), room, after, answer: JoinAnswer::Joined };
             if let Err(refusal) = self.submit(job) {
-                with_session(conn, |s| s.rooms.remove(&name));
-                send_refusal(conn, &refusal.for_type("add_user").for_room(&name));
+                self.exit(conn, &name);
+                refuse(refusal, &name);
             }
         }
         Ok(())
     }
 
-    /// Undoes a name taken by `conn`.
+    /// Undoes a name taken by `conn` and the rooms it entered.
     fn release(&self, conn: &Conn, name: &str) {
-        let mut names = self.names();
-        let key = names::name_key(name);
-        if names.get(&key).is_some_and(|h| h.conn.id() == conn.id()) {
-            names.remove(&key);
-        }
-        drop(names);
-        conn.attributes().remove::<UserName>();
-        with_session(conn, |s| {
+        self.names.release(conn.id(), name);
+        let rooms = with_session(conn, |s| {
             s.name = None;
-            s.rooms.clear();
+            s.owner = None;
+            std::mem::take(&mut s.rooms)
         });
+        self.rooms.leave_all(&rooms, conn.id());
         let _ = self.store.submit(Job::Offline { name: name.to_owned(), conn: conn.id() });
-    }
-
-    /// Takes `name` for `conn`: free, already ours, or held by an earlier
-    /// connection of the same owner (a session, or a token's user), which is
-    /// then closed.
-    fn claim(&self, conn: &Conn, name: &str, token: &str) -> Result<(), Refusal> {
-        let mut names = self.names();
-        let key = names::name_key(name);
-        if let Some(holder) = names.get(&key)
-            && holder.conn.id() != conn.id()
-        {
-            if holder.token != token {
-                return Err(Refusal::new(ErrorCode::NameTaken, format!("{name} is taken")));
-            }
-            holder.conn.close(REPLACED, "replaced by a new connection");
-        }
-        let holder = Holder { name: name.to_owned(), conn: conn.clone(), token: token.to_owned() };
-        names.insert(key, holder);
-        Ok(())
     }
 
     fn rename(&self, conn: &Conn, username: &str) -> Result<(), Refusal> {
@@ -337,47 +424,20 @@ impl Chat {
             None => names::user_name(username)?,
         };
         if new == old {
-            let _ =
-                conn.send_text(wire::envelope("renamed", serde_json::json!({ "username": new })));
+            let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
             return Ok(());
         }
-        {
-            let mut names = self.names();
-            let new_key = names::name_key(&new);
-            if names.get(&new_key).is_some_and(|h| h.conn.id() != conn.id()) {
-                return Err(Refusal::new(ErrorCode::NameTaken, format!("{new} is taken")));
-            }
-            let token = with_session(conn, |s| s.token.clone());
-            names.remove(&names::name_key(&old));
-            names.insert(new_key, Holder { name: new.clone(), conn: conn.clone(), token });
-        }
-        conn.attributes().insert(UserName(new.clone()));
-        with_session(conn, |s| s.name = Some(new.clone()));
+        self.names.rename(conn, &old, &new)?;
+        let rooms = with_session(conn, |s| {
+            s.name = Some(new.clone());
+            s.rooms.clone()
+        });
         self.submit(Job::Offline { name: old.clone(), conn: conn.id() })?;
         self.submit(Job::Online { name: new.clone(), conn: conn.clone() })?;
-        let _ = conn.send_text(wire::envelope("renamed", serde_json::json!({ "username": new })));
-        let notice = wire::info(&format!("{old} is now known as {new}"));
-        for room in with_session(conn, |s| s.rooms.clone()) {
-            if let Some(topic) = self.topics.get(&room) {
-                let members = worker_members(&topic.subscribers());
-                topic.publish(wire::presence(&room, &new, "rename", &members, Some(&old)));
-                topic.publish(notice.clone());
-            }
-        }
+        let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
+        self.rooms.rename(&rooms, conn.id(), &new);
         Ok(())
     }
-}
-
-/// Tells a room that `conn`'s user left it.
-pub(crate) fn announce_leave(topics: &Topics, conn: &Conn, room: &str) {
-    let Some(name) = current_name(conn) else { return };
-    let Some(topic) = topics.get(room) else { return };
-    let members = worker_members(&topic.subscribers());
-    if members.contains(&name) {
-        return; // still there through another connection
-    }
-    topic.publish_except(wire::presence(room, &name, "leave", &members, None), &[conn.id()]);
-    topic.publish_except(wire::info(&format!("{name} left #{room}")), &[conn.id()]);
 }
 
 impl Component for Chat {
@@ -385,6 +445,7 @@ impl Component for Chat {
         conn.attributes().insert(Session {
             name: None,
             token: new_token(),
+            owner: None,
             rooms: BTreeSet::new(),
             limiter: RateLimiter::new(self.limits.rate, self.limits.burst),
         });
@@ -436,23 +497,11 @@ impl Component for Chat {
 
     async fn on_close(&self, conn: &Conn, _close: CloseInfo) {
         let Some(name) = current_name(conn) else { return };
-        let replaced = {
-            let mut names = self.names();
-            let key = names::name_key(&name);
-            match names.get(&key) {
-                Some(holder) if holder.conn.id() == conn.id() => {
-                    names.remove(&key);
-                    false
-                }
-                _ => true,
-            }
-        };
+        self.names.release(conn.id(), &name);
+        let rooms = with_session(conn, |s| std::mem::take(&mut s.rooms));
+        self.rooms.leave_all(&rooms, conn.id());
         let _ = self.store.submit(Job::Offline { name, conn: conn.id() });
-        if !replaced {
-            for room in with_session(conn, |s| s.rooms.clone()) {
-                announce_leave(&self.topics, conn, &room);
-            }
-        }
+        let _ = self.store.submit(Job::Closed { conn: conn.id() });
     }
 }
 
@@ -469,12 +518,25 @@ fn named(conn: &Conn) -> Result<String, Refusal> {
         .ok_or_else(|| Refusal::new(ErrorCode::NotNamed, "send add_user with a name first"))
 }
 
+fn owner(conn: &Conn) -> Result<String, Refusal> {
+    conn.attributes()
+        .with(|s: &Session| s.owner.clone())
+        .flatten()
+        .ok_or_else(|| Refusal::new(ErrorCode::NotNamed, "send add_user with a name first"))
+}
+
 fn in_room(conn: &Conn, room: &str) -> bool {
     conn.attributes().with(|s: &Session| s.rooms.contains(room)).unwrap_or(false)
 }
 
 fn not_in_room(room: &str) -> Refusal {
     Refusal::new(ErrorCode::NotInRoom, format!("you are not in {room}"))
+}
+
+/// A page size asked for, brought within 1..=`most` (`default` if not
+/// asked).
+fn page_size(asked: Option<u32>, default: usize, most: usize) -> usize {
+    asked.map_or(default, |n| (n as usize).clamp(1, most))
 }
 
 fn command_client_id(command: &Command) -> Option<String> {
@@ -493,6 +555,7 @@ fn command_room(command: &Command) -> Option<String> {
         Command::Join { room, .. }
         | Command::Leave { room }
         | Command::History { room, .. }
+        | Command::Members { room, .. }
         | Command::Typing { room, .. } => Some(room.clone()),
         _ => None,
     }

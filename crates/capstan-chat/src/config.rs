@@ -31,6 +31,44 @@ pub struct Config {
     #[arg(long, env = "CHAT_RETAIN_DAYS", default_value_t = 0)]
     pub retain_days: u64,
 
+    /// Days after its last message a room (public or a direct
+    /// conversation) is removed with its history, unless someone is in it
+    /// (0: never). A room never written to is not stored at all.
+    #[arg(long, env = "CHAT_ROOM_IDLE_DAYS", default_value_t = 30)]
+    pub room_idle_days: u64,
+
+    /// Public rooms that may exist at once (stored, or with someone in
+    /// them); past it, joining a new one is refused (room_limit).
+    /// `general` is always there.
+    #[arg(long, env = "CHAT_MAX_ROOMS", default_value_t = 10_000)]
+    pub max_rooms: usize,
+
+    /// Public rooms one user may be in at once, `general` included; past
+    /// it, joining is refused (too_many_rooms).
+    #[arg(long, env = "CHAT_MAX_ROOMS_PER_USER", default_value_t = 100)]
+    pub max_rooms_per_user: usize,
+
+    /// New direct conversations a user may start per minute (writing to
+    /// someone already written to, or who wrote first, is not new); past it,
+    /// refused (too_many_conversations). 0: no limit.
+    #[arg(long, env = "CHAT_NEW_DIRECTS_PER_MINUTE", default_value_t = 10)]
+    pub new_directs_per_minute: u32,
+
+    /// Users one user may block.
+    #[arg(long, env = "CHAT_MAX_BLOCKS", default_value_t = 1000)]
+    pub max_blocks: usize,
+
+    /// Days after a session last connected its block list is forgotten
+    /// (0: never).
+    #[arg(long, env = "CHAT_SESSION_IDLE_DAYS", default_value_t = 30)]
+    pub session_idle_days: u64,
+
+    /// Connections one address may hold at once (503 beyond; 0: no
+    /// limit). Behind a proxy every user has the proxy's address: leave it
+    /// 0 there.
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_IP", default_value_t = 0)]
+    pub max_connections_per_ip: usize,
+
     /// Origins allowed to open the WebSocket besides the server's own
     /// (comma-separated, e.g. https://chat.example.com; "*" allows any).
     #[arg(long = "allowed-origin", env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -111,6 +149,8 @@ mod tests {
         assert_eq!(config.port, 8080);
         assert_eq!(config.db, PathBuf::from("capstan-chat.db"));
         assert_eq!(config.max_message_bytes, 4096);
+        assert_eq!((config.max_rooms, config.max_rooms_per_user), (10_000, 100));
+        assert_eq!((config.room_idle_days, config.new_directs_per_minute), (30, 10));
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub enum ErrorCode {
     NameEmpty,
     /// The name is over 32 characters.
     NameTooLong,
-    /// The name has control characters.
+    /// The name has control, invisible or formatting characters, a `|`, or
+    /// marks stacked too high.
     NameInvalid,
-    /// Another connected user has this name.
+    /// Another connected user has this name, or one that looks the same.
     NameTaken,
     /// The message is empty or white space.
     ContentEmpty,
@@ -33,6 +34,15 @@ pub enum ErrorCode {
     RoomInvalid,
     /// The request is about a room not joined.
     NotInRoom,
+    /// The user is in as many rooms as one user may be.
+    TooManyRooms,
+    /// The server holds as many rooms as it may: a new one cannot be made.
+    RoomLimit,
+    /// The user started as many new direct conversations as allowed in a
+    /// minute.
+    TooManyConversations,
+    /// The user blocks as many users as one may.
+    BlockLimit,
     /// A direct message to someone not connected, or to oneself.
     UserOffline,
     /// Too many requests.
@@ -59,6 +69,10 @@ impl ErrorCode {
             Self::ContentTooLong => "content_too_long",
             Self::RoomInvalid => "room_invalid",
             Self::NotInRoom => "not_in_room",
+            Self::TooManyRooms => "too_many_rooms",
+            Self::RoomLimit => "room_limit",
+            Self::TooManyConversations => "too_many_conversations",
+            Self::BlockLimit => "block_limit",
             Self::UserOffline => "user_offline",
             Self::RateLimited => "rate_limited",
             Self::StorageFailed => "storage_failed",

@@ -2,18 +2,25 @@
 //! direct messages, typing, history in SQLite that survives restarts, and
 //! reconnects that lose nothing (docs/chat-protocol.md).
 //!
-//! The stack: `IoServer(HttpServer(OriginCheck(WsServer(Chat))))`, with the
-//! web client served by the HTTP layer on the same port. With a token key
-//! configured (`--jwt-secret` or `--jwt-public-key`), the WebSocket is
-//! behind `Authenticate` too, inside the origin check:
-//! `OriginCheck(Authenticate(WsServer(Chat), TokenAuth))`.
+//! The stack: `IoServer(HttpServer(OriginCheck(PerIpLimit(WsServer(Chat)))))`,
+//! with the web client served by the HTTP layer on the same port. With a
+//! token key configured (`--jwt-secret` or `--jwt-public-key`), the
+//! WebSocket is behind `Authenticate` too:
+//! `OriginCheck(PerIpLimit(Authenticate(WsServer(Chat), TokenAuth)))`.
 
+pub mod blocks;
 pub mod chat;
 pub mod config;
+pub mod content;
+pub mod direct_budget;
 pub mod errors;
+pub mod name_registry;
 pub mod names;
+pub mod presence;
 pub mod protocol;
 pub mod rate;
+pub mod room;
+pub mod rooms;
 pub mod store;
 pub mod time;
 pub mod user;
@@ -21,20 +28,23 @@ pub mod web;
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use capstan::http::{
-    Authenticate, Decision, HttpComponent, JwtAuth, OriginCheck, OriginPolicy, Request,
+    Authenticate, Decision, HttpComponent, JwtAuth, OriginCheck, OriginPolicy, PerIpLimit, Request,
 };
 use capstan::ws::Limits;
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
+use blocks::Blocks;
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 pub use config::Config;
-use store::{Store, StoreConfig};
+use rooms::Rooms;
+use store::{Shared, Store, StoreConfig};
 
 /// A chat server bound to its port, ready to run.
 pub struct ChatServer {
-    server: IoServer<HttpServer<OriginCheck<Endpoint>>>,
+    server: IoServer<HttpServer<OriginCheck<PerIpLimit<Endpoint>>>>,
     store: Store,
 }
 
@@ -42,22 +52,32 @@ impl ChatServer {
     /// Opens the database and binds the port.
     pub async fn bind(config: &Config) -> io::Result<Self> {
         let tokens = token_auth(config)?;
-        let topics = Topics::new();
+        let shared = Shared {
+            topics: Topics::new(),
+            rooms: Arc::new(Rooms::new(config.max_rooms)),
+            blocks: Arc::new(Blocks::new()),
+        };
         let store_config = StoreConfig {
             retain_messages: config.retain_messages,
             retain_days: config.retain_days,
+            room_idle_days: config.room_idle_days,
+            session_idle_days: config.session_idle_days,
+            max_blocks: config.max_blocks,
             history_on_join: config.history_on_join,
             max_batch: config.store_batch,
             ..StoreConfig::default()
         };
-        let store = Store::open(&config.db, store_config, topics.clone())
+        let store = Store::open(&config.db, store_config, shared.clone())
             .map_err(|e| io::Error::other(format!("database {}: {e}", config.db.display())))?;
         let limits = ChatLimits {
             max_message_bytes: config.max_message_bytes,
             rate: config.rate,
             burst: config.burst,
+            max_rooms_per_user: config.max_rooms_per_user,
+            new_directs_per_minute: config.new_directs_per_minute,
         };
-        let chat = Chat::new(store.clone(), topics, limits);
+        presence::spawn(&shared.rooms, shared.topics.clone());
+        let chat = Chat::new(store.clone(), shared, limits);
         // Room for a maximal message in its JSON envelope; beyond, 1009.
         let frame = (config.max_message_bytes * 6 + 4096).max(64 * 1024);
         let ws_config = WsConfig {
@@ -72,6 +92,11 @@ impl ChatServer {
         };
         // Origins first: a page of another site never gets to present the
         // browser's token cookie.
+        let per_ip = match config.max_connections_per_ip {
+            0 => usize::MAX,
+            max => max,
+        };
+        let endpoint = PerIpLimit::new(endpoint, per_ip);
         let http =
             HttpServer::new(OriginCheck::new(endpoint, origins)).with_service(web::service());
         let limits =

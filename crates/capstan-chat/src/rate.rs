@@ -15,7 +15,12 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket.
     pub fn new(rate: f64, burst: f64) -> Self {
-        Self { rate, burst, tokens: burst, last: Instant::now() }
+        Self::new_at(rate, burst, Instant::now())
+    }
+
+    /// A bucket full at `now`.
+    pub fn new_at(rate: f64, burst: f64, now: Instant) -> Self {
+        Self { rate, burst, tokens: burst, last: now }
     }
 
     /// Takes a token at `now`, if there is one.
@@ -29,6 +34,15 @@ impl TokenBucket {
         } else {
             false
         }
+    }
+}
+
+impl TokenBucket {
+    /// Whether the bucket has refilled to its burst by `now` (nothing
+    /// taken lately is remembered).
+    pub fn is_full_at(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens + elapsed * self.rate >= self.burst
     }
 }
 

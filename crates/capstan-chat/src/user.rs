@@ -2,11 +2,6 @@
 
 use crate::rate::RateLimiter;
 
-/// The name a connection goes by, once it has one (a connection
-/// attribute, read by the store to list room members).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserName(pub String);
-
 /// A connection's chat state (a connection attribute).
 #[derive(Debug)]
 pub struct Session {
@@ -14,6 +9,10 @@ pub struct Session {
     pub name: Option<String>,
     /// The token that lets a reconnecting client take its name back.
     pub token: String,
+    /// Who owns the name, once named: the session token, or `token:NAME`
+    /// for a user named by a verified token. Block lists and the budget of
+    /// new direct conversations belong to it.
+    pub owner: Option<String>,
     /// Public rooms joined.
     pub rooms: std::collections::BTreeSet<String>,
     /// Requests allowed per second.

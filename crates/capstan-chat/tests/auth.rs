@@ -123,8 +123,7 @@ async fn the_token_decides_the_name() {
     // No `name`: `sub`. Others see the token's names.
     let mut bob = with_token(&server, &hs256(json!({ "sub": "bob" }))).await;
     assert_eq!(bob.add_user(json!({ "username": "Alice" })).await["username"], "bob");
-    let presence = alice.expect("presence").await;
-    assert_eq!((&presence["user"], &presence["event"]), (&json!("bob"), &json!("join")));
+    alice.expect_change("general", "bob", "join").await;
 
     bob.send("message", json!({ "content": "hi" })).await;
     assert_eq!(alice.expect("message").await["author"], "bob");

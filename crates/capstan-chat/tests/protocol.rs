@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    Client, DbLock, Server, TestDb, assert_created, contents, http_get, ids, strip_created,
+    Client, DbLock, Server, TestDb, assert_created, contents, has_change, http_get, ids,
+    strip_created,
 };
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -64,11 +65,10 @@ async fn classic_demo_flow_add_user_message_rename() {
     let (mut bob, bob_answer) = server.named("bob").await;
     assert_eq!(bob_answer["messages"], json!([hello.clone()]));
     assert_ne!(bob_answer["session"], answer["session"]);
-    let presence = alice.expect("presence").await;
-    assert_eq!(
-        presence,
-        json!({ "room": "general", "user": "bob", "event": "join", "members": ["alice", "bob"] })
-    );
+    let (change, presence) = alice.expect_change("general", "bob", "join").await;
+    assert_eq!(change, json!({ "user": "bob", "event": "join" }));
+    assert_eq!(presence["member_count"], 2);
+    assert!(presence.get("members").is_none(), "presence carries changes, not the list");
     let info = alice.expect("info").await;
     assert!(info["message"].as_str().unwrap().starts_with("bob joined"), "{info}");
 
@@ -85,14 +85,9 @@ async fn classic_demo_flow_add_user_message_rename() {
     // rename_user: `renamed` to the user, `presence` and `info` to the others.
     alice.send("rename_user", json!({ "username": "ann" })).await;
     assert_eq!(alice.expect("renamed").await, json!({ "username": "ann" }));
-    let presence = bob.expect("presence").await;
-    assert_eq!(
-        presence,
-        json!({
-            "room": "general", "user": "ann", "event": "rename",
-            "members": ["ann", "bob"], "from": "alice",
-        })
-    );
+    let (change, presence) = bob.expect_change("general", "ann", "rename").await;
+    assert_eq!(change, json!({ "user": "ann", "event": "rename", "from": "alice" }));
+    assert_eq!(presence["member_count"], 2);
     let info = bob.expect("info").await;
     let text = info["message"].as_str().unwrap();
     assert!(text.contains("alice") && text.contains("ann"), "{info}");
@@ -105,9 +100,8 @@ async fn classic_demo_flow_add_user_message_rename() {
     // add_user again renames, like rename_user.
     alice.send("add_user", json!({ "username": "anna" })).await;
     assert_eq!(alice.expect("renamed").await, json!({ "username": "anna" }));
-    let presence = bob.expect("presence").await;
-    assert_eq!(presence["from"], "ann");
-    assert_eq!(presence["user"], "anna");
+    let (change, _) = bob.expect_change("general", "anna", "rename").await;
+    assert_eq!(change["from"], "ann");
 
     // Unknown fields are ignored; `data` may be omitted.
     alice.send_text(r#"{"type":"message","data":{"content":"extra","color":"red"},"v":2}"#).await;
@@ -136,23 +130,20 @@ async fn rooms_join_leave_list_and_isolation() {
     assert_eq!(
         joined,
         json!({
-            "room": "rust", "messages": [], "has_more": false,
-            "members": ["alice"], "resumed": false,
+            "room": "rust", "messages": [], "has_more": false, "resumed": false,
+            "members": ["alice"], "member_count": 1, "members_more": false,
         })
     );
     let joined = bob.ask("join", json!({ "room": "rust" })).await;
     assert_eq!(
         joined,
         json!({
-            "room": "rust", "messages": [], "has_more": false,
-            "members": ["alice", "bob"], "resumed": false,
+            "room": "rust", "messages": [], "has_more": false, "resumed": false,
+            "members": ["alice", "bob"], "member_count": 2, "members_more": false,
         })
     );
-    let presence = alice.expect_where("presence", |d| d["room"] == "rust").await;
-    assert_eq!(
-        presence,
-        json!({ "room": "rust", "user": "bob", "event": "join", "members": ["alice", "bob"] })
-    );
+    let (_, presence) = alice.expect_change("rust", "bob", "join").await;
+    assert_eq!(presence["member_count"], 2);
 
     // A message in rust reaches its members only.
     alice.send("message", json!({ "room": "rust", "content": "r1" })).await;
@@ -179,7 +170,7 @@ async fn rooms_join_leave_list_and_isolation() {
         json!({ "rooms": [
             { "name": "general", "members": 3, "last_id": 1, "joined": true },
             { "name": "rust", "members": 2, "last_id": 1, "joined": true },
-        ]})
+        ], "has_more": false })
     );
     let rooms = carol.ask("rooms", json!({})).await;
     assert_eq!(
@@ -197,11 +188,8 @@ async fn rooms_join_leave_list_and_isolation() {
 
     // leave: `left` to the user, presence to the others; no more messages.
     assert_eq!(bob.ask("leave", json!({ "room": "rust" })).await, json!({ "room": "rust" }));
-    let presence = alice.expect_where("presence", |d| d["room"] == "rust").await;
-    assert_eq!(
-        presence,
-        json!({ "room": "rust", "user": "bob", "event": "leave", "members": ["alice"] })
-    );
+    let (_, presence) = alice.expect_change("rust", "bob", "leave").await;
+    assert_eq!(presence["member_count"], 1);
     alice.send("message", json!({ "room": "rust", "content": "r2" })).await;
     alice.expect_where("message", |d| d["content"] == "r2").await;
     alice.send("message", json!({ "content": "g2" })).await;
@@ -222,11 +210,8 @@ async fn rooms_join_leave_list_and_isolation() {
     assert_eq!(bob.ask("leave", json!({ "room": "general" })).await, json!({ "room": "general" }));
     bob.send("message", json!({ "content": "hello?" })).await;
     assert_error(&bob.expect_error().await, "not_in_room", Some("message"));
-    let presence = carol.expect_where("presence", |d| d["event"] == "leave").await;
-    assert_eq!(
-        presence,
-        json!({ "room": "general", "user": "bob", "event": "leave", "members": ["alice", "carol"] })
-    );
+    let (_, presence) = carol.expect_change("general", "bob", "leave").await;
+    assert_eq!(presence["member_count"], 2);
 
     server.stop().await;
 }
@@ -543,7 +528,7 @@ async fn session_takeover_closes_the_old_connection_with_4001() {
     loop {
         let envelope = bob.next().await;
         assert!(
-            !(envelope["type"] == "presence" && envelope["data"]["event"] == "leave"),
+            !(envelope["type"] == "presence" && has_change(&envelope["data"], "alice", "leave")),
             "bob was told alice left: {envelope}"
         );
         if envelope["type"] == "message" && envelope["data"]["content"] == "after takeover" {
@@ -1211,16 +1196,12 @@ async fn presence_after_an_abrupt_disconnect_lists_the_members_left() {
     let (mut bob, _) = server.named("bob").await;
     alice.ask("join", json!({ "room": "pair" })).await;
     bob.ask("join", json!({ "room": "pair" })).await;
-    alice.expect_where("presence", |d| d["room"] == "pair").await;
+    alice.expect_change("pair", "bob", "join").await;
 
     bob.abort();
     for room in ["general", "pair"] {
-        let presence =
-            alice.expect_where("presence", |d| d["room"] == room && d["event"] == "leave").await;
-        assert_eq!(
-            presence,
-            json!({ "room": room, "user": "bob", "event": "leave", "members": ["alice"] })
-        );
+        let (_, presence) = alice.expect_change(room, "bob", "leave").await;
+        assert_eq!(presence["member_count"], 1);
     }
 
     let (mut carol, _) = server.named("carol").await;
@@ -1252,8 +1233,7 @@ async fn a_connection_that_closes_before_its_join_is_answered_leaves_no_member_b
     carol.send("add_user", json!({ "username": "carol" })).await;
     carol.drop_tcp();
     // Carol's connection is gone (its close was handled)...
-    let presence = alice.expect_where("presence", |d| d["user"] == "carol").await;
-    assert_eq!(presence["event"], "leave", "{presence}");
+    alice.expect_change("general", "carol", "leave").await;
     // ...before the store answers her join.
     lock.release();
 

@@ -22,8 +22,14 @@ pub enum Command {
     Join { room: String, after: Option<u64> },
     /// Leave a room.
     Leave { room: String },
-    /// List the rooms.
-    Rooms,
+    /// List the rooms, a page at a time.
+    Rooms { after: Option<String>, limit: Option<u32> },
+    /// List a room's members, a page at a time.
+    Members { room: String, after: Option<String>, limit: Option<u32> },
+    /// Stop receiving a user's messages.
+    Block { user: String },
+    /// Receive a blocked user's messages again.
+    Unblock { user: String },
     /// Page through a room's history.
     History { room: String, before: Option<u64>, after: Option<u64>, limit: Option<u32> },
     /// Typing indicator.
@@ -41,7 +47,10 @@ impl Command {
             Self::Message { .. } => "message",
             Self::Join { .. } => "join",
             Self::Leave { .. } => "leave",
-            Self::Rooms => "rooms",
+            Self::Rooms { .. } => "rooms",
+            Self::Members { .. } => "members",
+            Self::Block { .. } => "block",
+            Self::Unblock { .. } => "unblock",
             Self::History { .. } => "history",
             Self::Typing { .. } => "typing",
             Self::Direct { .. } => "direct",
@@ -78,6 +87,24 @@ struct Join {
 #[derive(Deserialize)]
 struct Room {
     room: String,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Members {
+    room: String,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    user: String,
 }
 
 #[derive(Deserialize)]
@@ -135,7 +162,16 @@ pub fn parse(text: &str) -> Result<Command, Refusal> {
         }),
         "join" => fields(data, &kind).map(|d: Join| Command::Join { room: d.room, after: d.after }),
         "leave" => fields(data, &kind).map(|d: Room| Command::Leave { room: d.room }),
-        "rooms" => Ok(Command::Rooms),
+        "rooms" => {
+            fields(data, &kind).map(|d: Page| Command::Rooms { after: d.after, limit: d.limit })
+        }
+        "members" => fields(data, &kind).map(|d: Members| Command::Members {
+            room: d.room,
+            after: d.after,
+            limit: d.limit,
+        }),
+        "block" => fields(data, &kind).map(|d: User| Command::Block { user: d.user }),
+        "unblock" => fields(data, &kind).map(|d: User| Command::Unblock { user: d.user }),
         "history" => fields(data, &kind).and_then(|d: History| {
             if d.before.is_some() && d.after.is_some() {
                 let message = "give \"before\" or \"after\", not both";
@@ -183,6 +219,18 @@ impl Fields for Join {
 
 impl Fields for Room {
     const NAMES: &'static [&'static str] = &["room"];
+}
+
+impl Fields for Page {
+    const NAMES: &'static [&'static str] = &["after", "limit"];
+}
+
+impl Fields for Members {
+    const NAMES: &'static [&'static str] = &["room", "after", "limit"];
+}
+
+impl Fields for User {
+    const NAMES: &'static [&'static str] = &["user"];
 }
 
 impl Fields for History {
@@ -254,7 +302,27 @@ mod tests {
         let Command::AddUser { rooms, session, .. } = parse(resume).unwrap() else { panic!() };
         assert_eq!(session.as_deref(), Some("s"));
         assert_eq!(rooms.get("general"), Some(&4));
-        assert_eq!(parse(r#"{"type":"rooms"}"#).unwrap(), Command::Rooms);
+        assert_eq!(
+            parse(r#"{"type":"rooms"}"#).unwrap(),
+            Command::Rooms { after: None, limit: None }
+        );
+        assert_eq!(
+            parse(r#"{"type":"rooms","data":{"after":"b","limit":5}}"#).unwrap(),
+            Command::Rooms { after: Some("b".into()), limit: Some(5) }
+        );
+        assert_eq!(
+            parse(r#"{"type":"members","data":{"room":"r","after":"ann"}}"#).unwrap(),
+            Command::Members { room: "r".into(), after: Some("ann".into()), limit: None }
+        );
+        assert_eq!(
+            parse(r#"{"type":"block","data":{"user":"eve"}}"#).unwrap(),
+            Command::Block { user: "eve".into() }
+        );
+        assert_eq!(
+            parse(r#"{"type":"unblock","data":{"user":"eve"}}"#).unwrap(),
+            Command::Unblock { user: "eve".into() }
+        );
+        assert_eq!(code(r#"{"type":"block","data":{}}"#), ErrorCode::InvalidField);
         assert_eq!(
             parse(r#"{"type":"typing","data":{"room":"r","active":true}}"#).unwrap(),
             Command::Typing { room: "r".into(), active: true }

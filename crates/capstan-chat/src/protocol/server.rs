@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::errors::Refusal;
+use crate::rooms::{Change, PresenceEvent};
 use crate::store::StoredMessage;
 use crate::time::rfc3339;
 
@@ -72,19 +73,20 @@ pub fn info(message: &str) -> String {
     envelope("info", json!({ "message": message }))
 }
 
-/// Someone joined, left or renamed in a room.
-pub fn presence(
-    room: &str,
-    user: &str,
-    event: &str,
-    members: &[String],
-    from: Option<&str>,
-) -> String {
-    let mut data = json!({ "room": room, "user": user, "event": event, "members": members });
-    if let Some(from) = from {
-        data["from"] = json!(from);
-    }
-    envelope("presence", data)
+/// Changes in who is in a room: `changes` in order, and how many members
+/// the room has after them.
+pub fn presence(room: &str, changes: &[Change], member_count: usize) -> String {
+    let changes: Vec<Value> = changes
+        .iter()
+        .map(|change| {
+            let mut value = json!({ "user": change.user, "event": change.event.as_str() });
+            if let PresenceEvent::Rename { from } = &change.event {
+                value["from"] = json!(from);
+            }
+            value
+        })
+        .collect();
+    envelope("presence", json!({ "room": room, "changes": changes, "member_count": member_count }))
 }
 
 /// Someone is (not) typing.
@@ -117,6 +119,31 @@ mod tests {
         assert_eq!(value["data"]["created"], "1970-01-01T00:00:00.000Z");
         assert_eq!(value["data"]["id"], 7);
         assert_eq!(value["data"]["client_id"], "c1");
+    }
+
+    #[test]
+    fn presence_carries_the_changes_not_the_members() {
+        let id = capstan::ConnId::from_raw(1);
+        let changes = [
+            Change { user: "ann".into(), event: PresenceEvent::Join, conn: id },
+            Change {
+                user: "bo".into(),
+                event: PresenceEvent::Rename { from: "bob".into() },
+                conn: id,
+            },
+        ];
+        let value: Value = serde_json::from_str(&presence("general", &changes, 7)).unwrap();
+        assert_eq!(
+            value["data"],
+            json!({
+                "room": "general",
+                "changes": [
+                    { "user": "ann", "event": "join" },
+                    { "user": "bo", "event": "rename", "from": "bob" },
+                ],
+                "member_count": 7,
+            })
+        );
     }
 
     #[test]

@@ -6,27 +6,11 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::schema;
 use super::{NewMessage, StoredMessage};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS rooms (
-    name TEXT PRIMARY KEY,
-    last_id INTEGER NOT NULL DEFAULT 0,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS messages (
-    room TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    author TEXT NOT NULL,
-    content TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    client_id TEXT,
-    PRIMARY KEY (room, id)
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id
-    ON messages (room, author, client_id) WHERE client_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS messages_by_age ON messages (created_ms);
-";
+/// The lowest id a new room's first message may take is one above this.
+const ID_FLOOR: &str = "SELECT COALESCE((SELECT value FROM meta WHERE key = 'id_floor'), 0)";
 
 /// The outcome of one append.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +32,7 @@ pub struct Page {
 
 /// The chat's database.
 pub struct Db {
-    conn: Connection,
+    pub(super) conn: Connection,
     last_ids: HashMap<String, u64>,
 }
 
@@ -64,11 +48,11 @@ impl Db {
         Self::setup(Connection::open_in_memory()?)
     }
 
-    fn setup(conn: Connection) -> rusqlite::Result<Self> {
+    fn setup(mut conn: Connection) -> rusqlite::Result<Self> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "busy_timeout", 5000)?;
-        conn.execute_batch(SCHEMA)?;
+        schema::migrate(&mut conn)?;
         Ok(Self { conn, last_ids: HashMap::new() })
     }
 
@@ -114,8 +98,13 @@ impl Db {
             let last = match self.last_ids.get(&new.room) {
                 Some(last) => *last,
                 None => {
+                    // A room is stored with its first message; its ids
+                    // start above those of every room removed before.
                     tx.execute(
-                        "INSERT OR IGNORE INTO rooms (name, last_id, created_ms) VALUES (?1, 0, ?2)",
+                        &format!(
+                            "INSERT OR IGNORE INTO rooms (name, last_id, created_ms, last_active_ms)
+                             VALUES (?1, ({ID_FLOOR}), ?2, ?2)"
+                        ),
                         params![new.room, new.created_ms],
                     )?;
                     tx.query_row("SELECT last_id FROM rooms WHERE name = ?1", [&new.room], |r| {
@@ -129,7 +118,11 @@ impl Db {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![new.room, id, new.author, new.content, new.created_ms, new.client_id],
             )?;
-            tx.execute("UPDATE rooms SET last_id = ?2 WHERE name = ?1", params![new.room, id])?;
+            tx.execute(
+                "UPDATE rooms SET last_id = ?2, last_active_ms = MAX(last_active_ms, ?3)
+                 WHERE name = ?1",
+                params![new.room, id, new.created_ms],
+            )?;
             self.last_ids.insert(new.room.clone(), id);
             let message = StoredMessage {
                 room: new.room.clone(),
@@ -143,15 +136,6 @@ impl Db {
         }
         tx.commit()?;
         Ok(out)
-    }
-
-    /// Makes sure a room exists (rooms are created by joining them).
-    pub fn ensure_room(&self, room: &str, now_ms: i64) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO rooms (name, last_id, created_ms) VALUES (?1, 0, ?2)",
-            params![room, now_ms],
-        )?;
-        Ok(())
     }
 
     /// The latest `limit` messages.
@@ -219,13 +203,63 @@ impl Db {
         Ok(Page { messages, has_more: false })
     }
 
-    /// Public rooms (not direct conversations) and their last ids, by name.
-    pub fn public_rooms(&self) -> rusqlite::Result<Vec<(String, u64)>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT name, last_id FROM rooms WHERE name NOT LIKE '@%' ORDER BY name",
-        )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    /// The names of the stored public rooms (not direct conversations).
+    pub fn public_rooms(&self) -> rusqlite::Result<Vec<String>> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT name FROM rooms WHERE name NOT LIKE '@%'")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
         rows.collect()
+    }
+
+    /// The last id given in `room` (0 for a room not stored).
+    pub fn last_id(&self, room: &str) -> rusqlite::Result<u64> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT last_id FROM rooms WHERE name = ?1")?;
+        Ok(statement.query_row([room], |row| row.get(0)).optional()?.unwrap_or(0))
+    }
+
+    /// Removes up to `limit` rooms (public or direct) not written to since
+    /// `cutoff_ms`, with their messages, but those `spare` keeps; returns
+    /// the names removed. Their ids are never given again: a room made
+    /// later starts above them.
+    pub fn remove_idle_rooms(
+        &mut self,
+        cutoff_ms: i64,
+        limit: usize,
+        spare: impl Fn(&str) -> bool,
+    ) -> rusqlite::Result<Vec<String>> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let idle: Vec<(String, u64)> = {
+            let mut statement = tx.prepare_cached(
+                "SELECT name, last_id FROM rooms WHERE last_active_ms < ?1
+                 ORDER BY last_active_ms LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![cutoff_ms, limit as u64], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut removed = Vec::new();
+        let mut floor: u64 = tx.query_row(ID_FLOOR, [], |row| row.get(0))?;
+        for (room, last_id) in idle {
+            if spare(&room) {
+                continue;
+            }
+            tx.execute("DELETE FROM messages WHERE room = ?1", [&room])?;
+            tx.execute("DELETE FROM rooms WHERE name = ?1", [&room])?;
+            floor = floor.max(last_id);
+            removed.push(room);
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('id_floor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [floor],
+        )?;
+        tx.commit()?;
+        for room in &removed {
+            self.last_ids.remove(room);
+        }
+        Ok(removed)
     }
 
     /// Keeps the newest `keep` messages of `room`.
@@ -314,8 +348,36 @@ mod tests {
     fn public_rooms_exclude_direct_conversations() {
         let mut db = Db::in_memory().unwrap();
         db.append(&[new("general", "x", None), new("@ann|bob", "y", None)]).unwrap();
-        db.ensure_room("empty", 0).unwrap();
-        assert_eq!(db.public_rooms().unwrap(), [("empty".into(), 0), ("general".into(), 1)]);
+        assert_eq!(db.public_rooms().unwrap(), ["general"]);
+        assert_eq!((db.last_id("general").unwrap(), db.last_id("none").unwrap()), (1, 0));
+    }
+
+    #[test]
+    fn idle_rooms_go_with_their_messages_and_their_ids_are_not_given_again() {
+        let mut db = Db::in_memory().unwrap();
+        let old = |room: &str, ms| NewMessage { created_ms: ms, ..new(room, "x", None) };
+        db.append(&[old("quiet", 1_000), old("quiet", 1_000), old("busy", 1_000)]).unwrap();
+        db.append(&[old("@ann|bob", 1_000), old("kept", 1_000), old("busy", 9_000)]).unwrap();
+        let removed = db.remove_idle_rooms(5_000, 100, |room| room == "kept").unwrap();
+        assert_eq!(removed, ["quiet", "@ann|bob"]);
+        assert!(db.latest("quiet", 10).unwrap().messages.is_empty());
+        assert_eq!(db.last_id("quiet").unwrap(), 0);
+        assert_eq!(db.public_rooms().unwrap().len(), 2, "busy and kept");
+        // Made again, the room goes on above the ids it had (and any other
+        // removed room had): a client that saw id 2 misses nothing new.
+        let again = db.append(&[old("quiet", 10_000), old("fresh", 10_000)]).unwrap();
+        assert_eq!((again[0].message.id, again[1].message.id), (3, 3));
+        assert_eq!(db.latest("quiet", 10).unwrap().messages.len(), 1);
+    }
+
+    #[test]
+    fn the_oldest_idle_rooms_go_first_a_few_at_a_time() {
+        let mut db = Db::in_memory().unwrap();
+        for (n, room) in ["c", "a", "b"].into_iter().enumerate() {
+            db.append(&[NewMessage { created_ms: n as i64, ..new(room, "x", None) }]).unwrap();
+        }
+        assert_eq!(db.remove_idle_rooms(100, 2, |_| false).unwrap(), ["c", "a"]);
+        assert_eq!(db.remove_idle_rooms(100, 2, |_| false).unwrap(), ["b"]);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! thread, between batches, so a room's history and its live stream are cut
 //! at the same point: nothing is missed, nothing is sent twice.
 
+mod block_table;
 mod db;
+mod schema;
 mod worker;
 
 use std::path::Path;
@@ -14,9 +16,10 @@ use std::thread::JoinHandle;
 use capstan::{Conn, ConnId, Topics};
 
 pub use db::{Appended, Db, Page};
-pub use worker::member_names as worker_members;
 
-use crate::names::Room;
+use crate::blocks::{Blocked, Blocks};
+use crate::room::Room;
+use crate::rooms::Rooms;
 
 /// A message to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +41,7 @@ pub struct NewMessage {
 pub struct StoredMessage {
     /// The room's name.
     pub room: String,
-    /// Its sequence number in the room, from 1.
+    /// Its sequence number in the room: increasing by one, never reused.
     pub id: u64,
     /// Who wrote it.
     pub author: String,
@@ -61,6 +64,8 @@ pub enum JoinAnswer {
         session: String,
         /// The public rooms the user is in.
         rooms: Vec<String>,
+        /// Whose block list to load (the name's owner).
+        owner: String,
     },
     /// As `joined`.
     Joined,
@@ -89,9 +94,9 @@ pub enum Job {
         /// How to answer.
         answer: JoinAnswer,
     },
-    /// Leave a public room (already left in the connection's session):
-    /// unsubscribe, answer `left`, tell the others. Queued behind any
-    /// join still waiting, so the answers keep the requests' order.
+    /// Leave a public room (already left in the connection's session and
+    /// in the rooms): unsubscribe and answer `left`. Queued behind any join
+    /// still waiting, so the answers keep the requests' order.
     Leave {
         /// Who leaves.
         conn: Conn,
@@ -111,10 +116,14 @@ pub enum Job {
         /// At most this many.
         limit: usize,
     },
-    /// The list of public rooms.
+    /// A page of the list of public rooms.
     Rooms {
         /// Who asks.
         conn: Conn,
+        /// Rooms after this name.
+        after: Option<String>,
+        /// At most this many.
+        limit: usize,
     },
     /// `conn` goes by `name` now: direct messages to `name` reach it.
     Online {
@@ -130,6 +139,30 @@ pub enum Job {
         /// The connection.
         conn: ConnId,
     },
+    /// `conn`, whose name `owner` owns, blocks a user: stored, then in
+    /// force for what is delivered after; answered `blocked`.
+    Block {
+        /// Who blocks.
+        conn: Conn,
+        /// Whose list it goes in.
+        owner: String,
+        /// Whom.
+        blocked: Blocked,
+    },
+    /// `conn` no longer blocks the user `name`; answered `unblocked`.
+    Unblock {
+        /// Who unblocks.
+        conn: Conn,
+        /// Whose list.
+        owner: String,
+        /// Whom (a user name).
+        name: String,
+    },
+    /// `conn` closed: forget its block list.
+    Closed {
+        /// The connection.
+        conn: ConnId,
+    },
     /// Finish what is queued and stop.
     Stop,
 }
@@ -141,6 +174,14 @@ pub struct StoreConfig {
     pub retain_messages: u64,
     /// Days messages are kept (0: forever).
     pub retain_days: u64,
+    /// Days after its last message a room (public or direct) is removed
+    /// with its history (0: never).
+    pub room_idle_days: u64,
+    /// Days after a session last connected its block list is forgotten
+    /// (0: never).
+    pub session_idle_days: u64,
+    /// Most users one user may block.
+    pub max_blocks: usize,
     /// Messages sent with a plain join or `add_user`.
     pub history_on_join: usize,
     /// Most messages sent when resuming a room.
@@ -155,6 +196,9 @@ impl Default for StoreConfig {
         Self {
             retain_messages: 10_000,
             retain_days: 0,
+            room_idle_days: 30,
+            session_idle_days: 30,
+            max_blocks: 1000,
             history_on_join: 50,
             max_catch_up: 500,
             max_batch: 512,
@@ -181,20 +225,35 @@ pub struct Store {
 /// Jobs waiting at most; past it, messages are refused (`storage_failed`).
 const QUEUE: usize = 65_536;
 
+/// What the store's thread shares with the chat.
+#[derive(Clone)]
+pub struct Shared {
+    /// Where messages are delivered.
+    pub topics: Topics,
+    /// The public rooms: members, caps, which are stored.
+    pub rooms: Arc<Rooms>,
+    /// The block lists of open connections.
+    pub blocks: Arc<Blocks>,
+}
+
 impl Store {
     /// Opens the database at `path` and starts the thread.
-    pub fn open(path: &Path, config: StoreConfig, topics: Topics) -> rusqlite::Result<Self> {
-        Ok(Self::start(Db::open(path)?, config, topics))
+    pub fn open(path: &Path, config: StoreConfig, shared: Shared) -> rusqlite::Result<Self> {
+        Self::start(Db::open(path)?, config, shared)
     }
 
-    /// Starts the thread over an open database.
-    pub fn start(db: Db, config: StoreConfig, topics: Topics) -> Self {
+    /// Starts the thread over an open database, after telling the rooms
+    /// which are stored.
+    pub fn start(db: Db, config: StoreConfig, shared: Shared) -> rusqlite::Result<Self> {
+        for room in db.public_rooms()? {
+            shared.rooms.set_stored(&room, true);
+        }
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("chat-store".into())
-            .spawn(move || worker::run(db, config, topics, queue))
+            .spawn(move || worker::run(db, config, shared, queue))
             .expect("spawn the store thread");
-        Self { jobs, thread: Arc::new(Mutex::new(Some(thread))) }
+        Ok(Self { jobs, thread: Arc::new(Mutex::new(Some(thread))) })
     }
 
     /// Queues a job without waiting.

@@ -1,25 +1,28 @@
 //! The store's thread: takes jobs in batches, stores consecutive messages
 //! in one transaction, then delivers them; answers joins and history
-//! between batches, in queue order.
+//! between batches, in queue order; removes what has aged out.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use capstan::{Conn, ConnId, PreparedMessage, Topics};
-use serde_json::json;
+use capstan::{Conn, ConnId, PreparedMessage};
+use serde_json::{Value, json};
 
 use super::db::{Appended, Db, Page};
-use super::{Job, JoinAnswer, NewMessage, StoreConfig};
-use crate::chat::announce_leave;
+use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig, StoredMessage};
+use crate::blocks::{BlockFilter, Blocked};
 use crate::errors::{ErrorCode, Refusal};
-use crate::names::Room;
 use crate::protocol::server as wire;
+use crate::room::Room;
+use crate::rooms::MEMBER_PAGE;
 use crate::time::now_ms;
-use crate::user::UserName;
 
-/// How often messages past their age are deleted.
+/// How often what has aged out is removed.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Idle rooms removed per transaction (a pass takes as many as it finds).
+const IDLE_ROOMS_PER_STEP: usize = 200;
+const DAY_MS: i64 = 86_400_000;
 
 struct Pending {
     message: NewMessage,
@@ -30,17 +33,19 @@ struct Pending {
 struct Worker {
     db: Db,
     config: StoreConfig,
-    topics: Topics,
+    shared: Shared,
     /// Connections by user name, for direct messages.
     online: HashMap<String, Vec<Conn>>,
 }
 
-pub(super) fn run(db: Db, config: StoreConfig, topics: Topics, queue: Receiver<Job>) {
-    let mut worker = Worker { db, config, topics, online: HashMap::new() };
+pub(super) fn run(db: Db, config: StoreConfig, shared: Shared, queue: Receiver<Job>) {
+    let mut worker = Worker { db, config, shared, online: HashMap::new() };
     let mut next_prune = Instant::now();
     loop {
         if Instant::now() >= next_prune {
             worker.prune_by_age();
+            worker.remove_idle_rooms();
+            worker.forget_idle_sessions();
             next_prune = Instant::now() + PRUNE_EVERY;
         }
         let first = match queue.recv_timeout(PRUNE_EVERY) {
@@ -90,9 +95,8 @@ impl Worker {
         match job {
             Job::Join { conn, room, after, answer } => self.join(&conn, &room, after, answer),
             Job::Leave { conn, room } => {
-                self.topics.unsubscribe(&room, &conn);
+                self.shared.topics.unsubscribe(&room, &conn);
                 let _ = conn.send_text(wire::envelope("left", json!({ "room": room })));
-                announce_leave(&self.topics, &conn, &room);
             }
             Job::History { conn, room, before, after, limit } => {
                 let page = match (before, after) {
@@ -102,9 +106,10 @@ impl Worker {
                 };
                 match page {
                     Ok(page) => {
+                        let filter = self.shared.blocks.filter_for(conn.id());
                         let data = json!({
                             "room": room,
-                            "messages": wire::messages_value(&page.messages),
+                            "messages": visible(&page.messages, &filter),
                             "has_more": page.has_more,
                         });
                         let _ = conn.send_text(wire::envelope("history", data));
@@ -112,26 +117,12 @@ impl Worker {
                     Err(error) => failed(&conn, "history", None, &error),
                 }
             }
-            Job::Rooms { conn } => match self.db.public_rooms() {
-                Ok(rooms) => {
-                    let rooms: Vec<_> = rooms
-                        .into_iter()
-                        .map(|(name, last_id)| {
-                            let topic = self.topics.get(&name);
-                            json!({
-                                "name": name,
-                                "last_id": last_id,
-                                "members": topic.as_ref().map_or(0, |t| t.len()),
-                                "joined": topic.is_some_and(|t| t.contains(&conn)),
-                            })
-                        })
-                        .collect();
-                    let _ = conn.send_text(wire::envelope("rooms", json!({ "rooms": rooms })));
-                }
-                Err(error) => failed(&conn, "rooms", None, &error),
-            },
+            Job::Rooms { conn, after, limit } => self.list_rooms(&conn, after.as_deref(), limit),
             Job::Online { name, conn } => self.online.entry(name).or_default().push(conn),
             Job::Offline { name, conn } => self.offline(&name, conn),
+            Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked),
+            Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name),
+            Job::Closed { conn } => self.shared.blocks.forget(conn),
             Job::Append { .. } | Job::Stop => unreachable!("handled in process"),
         }
     }
@@ -145,13 +136,69 @@ impl Worker {
         }
     }
 
+    fn list_rooms(&self, conn: &Conn, after: Option<&str>, limit: usize) {
+        let (page, more) = self.shared.rooms.list(after, limit);
+        let mut rooms = Vec::with_capacity(page.len());
+        for summary in page {
+            let last_id = if summary.stored {
+                match self.db.last_id(&summary.name) {
+                    Ok(id) => id,
+                    Err(error) => return failed(conn, "rooms", None, &error),
+                }
+            } else {
+                0
+            };
+            let joined = self.shared.topics.get(&summary.name).is_some_and(|t| t.contains(conn));
+            rooms.push(json!({
+                "name": summary.name,
+                "last_id": last_id,
+                "members": summary.members,
+                "joined": joined,
+            }));
+        }
+        let data = json!({ "rooms": rooms, "has_more": more });
+        let _ = conn.send_text(wire::envelope("rooms", data));
+    }
+
+    fn block(&self, conn: &Conn, owner: &str, blocked: Blocked) {
+        let blocks = &self.shared.blocks;
+        let name = blocked.name.clone();
+        if blocks.list(conn.id()).iter().any(|b| b.to_lowercase() == blocked.key.case) {
+            let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
+            return;
+        }
+        if blocks.count(conn.id()) >= self.config.max_blocks {
+            let message = format!("you block {} users, the most allowed", self.config.max_blocks);
+            let refusal = Refusal::new(ErrorCode::BlockLimit, message).for_type("block");
+            let _ = conn.send_text(wire::error(&refusal));
+            return;
+        }
+        if let Err(error) = self.db.add_block(owner, &blocked.key.case, &name, now_ms()) {
+            return failed(conn, "block", None, &error);
+        }
+        blocks.add(conn.id(), blocked);
+        let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
+    }
+
+    fn unblock(&self, conn: &Conn, owner: &str, name: &str) {
+        if let Err(error) = self.db.remove_block(owner, &name.to_lowercase()) {
+            return failed(conn, "unblock", None, &error);
+        }
+        self.shared.blocks.remove(conn.id(), name);
+        let _ = conn.send_text(wire::envelope("unblocked", json!({ "user": name })));
+    }
+
     /// Stores a run of messages in one transaction, then delivers each.
     fn store(&mut self, pending: Vec<Pending>) {
         if pending.is_empty() {
             return;
         }
         let messages: Vec<NewMessage> = pending.iter().map(|p| p.message.clone()).collect();
-        match self.db.append(&messages) {
+        let result = self.db.append(&messages);
+        for job in pending.iter().filter(|p| p.direct_to.is_none()) {
+            self.shared.rooms.append_finished(&job.message.room, result.is_ok());
+        }
+        match result {
             Ok(appended) => {
                 let mut touched = BTreeSet::new();
                 for (job, appended) in pending.iter().zip(appended) {
@@ -169,9 +216,12 @@ impl Worker {
         }
     }
 
+    /// Sends a stored message to everyone who should see it, but those who
+    /// block its author; then the ack to its sender.
     fn deliver(&self, job: &Pending, appended: &Appended) {
         let message = &appended.message;
         if !appended.duplicate {
+            let blockers = self.shared.blocks.blockers_of(&message.author);
             match &job.direct_to {
                 Some(to) => {
                     let prepared = PreparedMessage::new(wire::direct(message, to));
@@ -179,13 +229,16 @@ impl Worker {
                     names.dedup();
                     for name in names {
                         for conn in self.online.get(name).into_iter().flatten() {
-                            let _ = conn.send_prepared(&prepared);
+                            if !blockers.contains(&conn.id()) {
+                                let _ = conn.send_prepared(&prepared);
+                            }
                         }
                     }
                 }
                 None => {
-                    if let Some(topic) = self.topics.get(&message.room) {
-                        topic.publish_prepared(&PreparedMessage::new(wire::message(message)), &[]);
+                    if let Some(topic) = self.shared.topics.get(&message.room) {
+                        let prepared = PreparedMessage::new(wire::message(message));
+                        topic.publish_prepared(&prepared, &blockers);
                     }
                 }
             }
@@ -202,19 +255,25 @@ impl Worker {
             JoinAnswer::AddUser { .. } => "add_user",
             JoinAnswer::Joined => "join",
         };
-        let user = conn.attributes().get::<UserName>().map(|u| u.0).unwrap_or_default();
-        let (members, newcomer) = match room {
-            Room::Direct(a, b) => (vec![a.clone(), b.clone()], false),
-            Room::Public(_) => {
-                if let Err(error) = self.db.ensure_room(&name, now_ms()) {
-                    return failed(conn, kind, None, &error);
+        if let JoinAnswer::AddUser { owner, .. } = &answer {
+            match self.db.blocks_of(owner, now_ms()) {
+                Ok(names) => {
+                    let list = names.iter().map(|n| Blocked::new(n)).collect();
+                    self.shared.blocks.set(conn.id(), list);
                 }
-                let already = self
-                    .topics
-                    .get(&name)
-                    .is_some_and(|t| member_names(&t.subscribers()).contains(&user));
-                let topic = self.topics.subscribe(&name, conn);
-                (member_names(&topic.subscribers()), !already)
+                Err(error) => return failed(conn, kind, None, &error),
+            }
+        }
+        let members = match room {
+            Room::Direct(a, b) => {
+                json!({ "members": [a, b], "member_count": 2, "members_more": false })
+            }
+            Room::Public(_) => {
+                // Subscribed before the members are read: a change after
+                // this point is announced to this connection too.
+                self.shared.topics.subscribe(&name, conn);
+                let page = self.shared.rooms.members(&name, None, MEMBER_PAGE);
+                json!({ "members": page.names, "member_count": page.total, "members_more": page.more })
             }
         };
         let page = match after {
@@ -225,46 +284,33 @@ impl Worker {
             Ok(page) => page,
             Err(error) => return failed(conn, kind, None, &error),
         };
-        let messages = wire::messages_value(&messages);
+        let filter = self.shared.blocks.filter_for(conn.id());
+        let mut data = json!({
+            "room": name,
+            "messages": visible(&messages, &filter),
+            "has_more": has_more,
+            "resumed": after.is_some(),
+        });
+        merge(&mut data, members);
         let text = match answer {
-            JoinAnswer::AddUser { username, session, rooms } => wire::envelope(
-                "add_user",
-                json!({
-                    "username": username,
-                    "session": session,
-                    "room": name,
-                    "messages": messages,
-                    "has_more": has_more,
-                    "members": members,
-                    "rooms": rooms,
-                    "resumed": after.is_some(),
-                }),
-            ),
-            JoinAnswer::Joined => wire::envelope(
-                "joined",
-                json!({
-                    "room": name,
-                    "messages": messages,
-                    "has_more": has_more,
-                    "members": members,
-                    "resumed": after.is_some(),
-                }),
-            ),
+            JoinAnswer::AddUser { username, session, rooms, .. } => {
+                merge(
+                    &mut data,
+                    json!({
+                        "username": username,
+                        "session": session,
+                        "rooms": rooms,
+                        "blocked": self.shared.blocks.list(conn.id()),
+                    }),
+                );
+                wire::envelope("add_user", data)
+            }
+            JoinAnswer::Joined => wire::envelope("joined", data),
         };
         if conn.send_text(text).is_err() {
             // The connection closed while its join waited: it must not stay
             // subscribed (closing left its topics before this one).
-            self.topics.unsubscribe(&name, conn);
-            return;
-        }
-        if newcomer && !room.is_direct() {
-            let others = [conn.id()];
-            self.topics.publish(
-                &name,
-                wire::presence(&name, &user, "join", &members, None),
-                &others,
-            );
-            self.topics.publish(&name, wire::info(&format!("{user} joined #{name}")), &others);
+            self.shared.topics.unsubscribe(&name, conn);
         }
     }
 
@@ -283,20 +329,76 @@ impl Worker {
         if self.config.retain_days == 0 {
             return;
         }
-        let cutoff = now_ms() - (self.config.retain_days as i64) * 86_400_000;
+        let cutoff = now_ms() - (self.config.retain_days as i64) * DAY_MS;
         match self.db.retain_newer_than(cutoff) {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted messages past their retention age"),
             Err(error) => tracing::warn!(%error, "retention by age failed"),
         }
     }
+
+    /// Removes the rooms nobody wrote to for `room_idle_days` (but public
+    /// rooms someone is in now), with their history.
+    fn remove_idle_rooms(&mut self) {
+        if self.config.room_idle_days == 0 {
+            return;
+        }
+        let cutoff = now_ms() - (self.config.room_idle_days as i64) * DAY_MS;
+        let mut removed = 0;
+        loop {
+            let rooms = self.shared.rooms.clone();
+            let step = self.db.remove_idle_rooms(cutoff, IDLE_ROOMS_PER_STEP, |room| {
+                !room.starts_with('@') && rooms.has_members(room)
+            });
+            match step {
+                Ok(names) => {
+                    for name in &names {
+                        self.shared.rooms.set_stored(name, false);
+                    }
+                    removed += names.len();
+                    if names.len() < IDLE_ROOMS_PER_STEP {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "removing idle rooms failed");
+                    break;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed rooms idle for their retention time");
+        }
+    }
+
+    fn forget_idle_sessions(&self) {
+        if self.config.session_idle_days == 0 {
+            return;
+        }
+        let cutoff = now_ms() - (self.config.session_idle_days as i64) * DAY_MS;
+        match self.db.forget_block_owners(cutoff) {
+            Ok(0) => {}
+            Ok(owners) => tracing::info!(owners, "forgot the block lists of idle sessions"),
+            Err(error) => tracing::warn!(%error, "forgetting idle sessions failed"),
+        }
+    }
 }
 
-/// The names of connections, sorted, without repeats.
-pub fn member_names(conns: &[Conn]) -> Vec<String> {
-    let names: BTreeSet<String> =
-        conns.iter().filter_map(|c| c.attributes().get::<UserName>().map(|u| u.0)).collect();
-    names.into_iter().collect()
+/// The messages a connection may see, as clients see them.
+fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
+    if filter.is_empty() {
+        return wire::messages_value(messages);
+    }
+    let shown: Vec<StoredMessage> =
+        messages.iter().filter(|m| !filter.blocks(&m.author)).cloned().collect();
+    wire::messages_value(&shown)
+}
+
+/// Adds `more`'s fields to the object `data`.
+fn merge(data: &mut Value, more: Value) {
+    if let (Some(data), Value::Object(more)) = (data.as_object_mut(), more) {
+        data.extend(more);
+    }
 }
 
 fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &rusqlite::Error) {

@@ -419,3 +419,29 @@ impl DbLock {
         self.0.execute_batch("COMMIT").expect("release the write lock");
     }
 }
+
+/// Whether a `presence` message's data tells of `user`'s `event`.
+pub fn has_change(presence: &Value, user: &str, event: &str) -> bool {
+    presence["changes"]
+        .as_array()
+        .is_some_and(|changes| changes.iter().any(|c| c["user"] == user && c["event"] == event))
+}
+
+impl Client {
+    /// Waits until told of `user`'s `event` (`join`, `leave`, `rename`) in
+    /// `room`; returns the change, and the data of the `presence` message
+    /// it came in (several changes may come in one).
+    pub async fn expect_change(&mut self, room: &str, user: &str, event: &str) -> (Value, Value) {
+        let presence = self
+            .expect_where("presence", |d| d["room"] == room && has_change(d, user, event))
+            .await;
+        let change = presence["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["user"] == user && c["event"] == event)
+            .unwrap()
+            .clone();
+        (change, presence)
+    }
+}

@@ -36,6 +36,12 @@ impl ConnId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// The id whose number is `raw` (as [`ConnId::get`] gives it): for
+    /// tables an application keeps by connection, and their tests.
+    pub fn from_raw(raw: u64) -> Self {
+        Self(raw)
+    }
 }
 
 impl fmt::Display for ConnId {

@@ -1,6 +1,6 @@
 //! One topic and its subscribers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
@@ -121,8 +121,9 @@ impl Topic {
         let subscribers = self.read();
         let fanout = self.0.pacing.begin(subscribers.len());
         let mut written_at_once = 0;
+        let excluded = Excluded::new(exclude);
         for (id, conn) in subscribers.iter() {
-            if exclude.contains(id) {
+            if excluded.contains(id) {
                 continue;
             }
             match conn.send_prepared_paced(message, fanout.at_once) {
@@ -147,6 +148,33 @@ impl Topic {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ConnId, Conn>> {
         self.0.subscribers.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The connections a publish skips: a short list is scanned, a long one
+/// hashed once, so a publish stays linear in the subscribers however many
+/// are excluded.
+enum Excluded<'a> {
+    Few(&'a [ConnId]),
+    Many(HashSet<ConnId>),
+}
+
+impl<'a> Excluded<'a> {
+    const SCAN_AT_MOST: usize = 16;
+
+    fn new(ids: &'a [ConnId]) -> Self {
+        if ids.len() <= Self::SCAN_AT_MOST {
+            Self::Few(ids)
+        } else {
+            Self::Many(ids.iter().copied().collect())
+        }
+    }
+
+    fn contains(&self, id: &ConnId) -> bool {
+        match self {
+            Self::Few(ids) => ids.contains(id),
+            Self::Many(ids) => ids.contains(id),
+        }
     }
 }
 
@@ -202,6 +230,22 @@ mod tests {
         assert_eq!(topic.publish_except("x", &[a.id()]).queued, 1);
         assert!(queued(&a).is_empty());
         assert_eq!(queued(&b).len(), 1);
+    }
+
+    #[test]
+    fn a_long_exclude_list_skips_exactly_its_members() {
+        let topic = Topic::new("t");
+        let conns: Vec<Conn> = (0..40).map(|_| conn()).collect();
+        for c in &conns {
+            topic.subscribe(c);
+        }
+        let mut exclude: Vec<ConnId> = conns.iter().step_by(2).map(Conn::id).collect();
+        exclude.push(ConnId::from_raw(u64::MAX)); // not a subscriber
+        assert!(exclude.len() > Excluded::SCAN_AT_MOST);
+        assert_eq!(topic.publish_except("x", &exclude).queued, 20);
+        for (n, c) in conns.iter().enumerate() {
+            assert_eq!(queued(c).len(), usize::from(n % 2 == 1), "subscriber {n}");
+        }
     }
 
     #[test]

@@ -120,13 +120,15 @@ impl Blocks {
         self.set(conn, Vec::new());
     }
 
-    /// The names `conn` blocks, in the order blocked.
+    /// The names `conn` blocks, in code point order.
     pub fn list(&self, conn: ConnId) -> Vec<String> {
         let index = self.index();
-        index
+        let mut names: Vec<String> = index
             .by_conn
             .get(&conn)
-            .map_or_else(Vec::new, |l| l.iter().map(|b| b.name.clone()).collect())
+            .map_or_else(Vec::new, |l| l.iter().map(|b| b.name.clone()).collect());
+        names.sort();
+        names
     }
 
     /// How many users `conn` blocks.
@@ -207,14 +209,14 @@ mod tests {
         let blocks = Blocks::new();
         assert!(blocks.add(id(1), Blocked::new("a")));
         assert!(!blocks.add(id(1), Blocked::new("A")), "already blocked");
-        blocks.add(id(1), Blocked::new("b"));
-        assert_eq!(blocks.list(id(1)), ["a", "b"]);
+        blocks.add(id(1), Blocked::new("B"));
+        assert_eq!(blocks.list(id(1)), ["B", "a"]);
         assert!(blocks.remove(id(1), "A"));
         assert!(!blocks.remove(id(1), "a"));
         assert!(blocks.blockers_of("a").is_empty());
         assert_eq!(blocks.count(id(1)), 1);
         blocks.forget(id(1));
-        assert!(blocks.blockers_of("b").is_empty());
+        assert!(blocks.blockers_of("B").is_empty());
         assert!(blocks.filter_for(id(1)).is_empty());
     }
 }

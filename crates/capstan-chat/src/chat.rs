@@ -162,17 +162,25 @@ impl Chat {
             }
             Command::Join { room, after } => self.join(conn, &room, after),
             Command::Leave { room } => {
-                named(conn)?;
+                let name = named(conn)?;
                 let room = Room::parse(&room)?.name();
                 if !in_room(conn, &room) {
                     return Err(not_in_room(&room));
                 }
-                // Through the store's queue, behind a join of this room
-                // that may still wait there.
-                self.submit(Job::Leave { conn: conn.clone(), room: room.clone() })?;
-                with_session(conn, |s| s.rooms.remove(&room));
-                self.rooms.leave(&room, conn.id());
-                Ok(())
+                // Out of the room at once (the answer to this request must
+                // find the room as it leaves it), unsubscribed through the
+                // store's queue, behind a join of this room that may still
+                // wait there.
+                self.exit(conn, &room);
+                self.submit(Job::Leave { conn: conn.clone(), room: room.clone() }).inspect_err(
+                    |_| {
+                        // Still subscribed: still in. (The room existed a
+                        // moment ago; only a full server refuses it back.)
+                        if self.rooms.join(&room, conn.id(), &name).is_ok() {
+                            with_session(conn, |s| s.rooms.insert(room.clone()));
+                        }
+                    },
+                )
             }
             Command::Rooms { after, limit } => {
                 named(conn)?;

@@ -178,6 +178,30 @@ async fn a_token_without_a_usable_name_is_forbidden() {
 }
 
 #[tokio::test]
+async fn token_names_follow_the_rules_of_names() {
+    let db = TestDb::new();
+    let server = Server::start(&secret_config(&db)).await;
+    // Invisible characters in the claim: 403 before the upgrade, saying why.
+    for claims in [json!({ "sub": "ann\u{200b}" }), json!({ "name": "\u{202e}nna" })] {
+        let token = hs256(claims.clone());
+        let (head, body) = upgrade_answer(&server, &format!("/ws?token={token}"), "").await;
+        assert!(head.starts_with("HTTP/1.1 403 "), "{claims}: {head}");
+        assert!(body.contains("invisible"), "{claims}: {body}");
+    }
+    // Kept in NFKC, like any name.
+    let mut wide = with_token(&server, &hs256(json!({ "sub": "ｗｉｄｅ" }))).await;
+    assert_eq!(wide.add_user(json!({ "username": "x" })).await["username"], "wide");
+    // A token user whose name looks like a connected user's is refused.
+    let mut alice = with_token(&server, &hs256(json!({ "sub": "alice" }))).await;
+    alice.add_user(json!({ "username": "x" })).await;
+    let mut fake = with_token(&server, &hs256(json!({ "sub": "аlice" }))).await;
+    fake.send("add_user", json!({ "username": "x" })).await;
+    let error = fake.expect_error().await;
+    assert_eq!(error["code"], "name_taken", "{error}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn origins_are_checked_before_tokens() {
     let db = TestDb::new();
     let server = Server::start(&secret_config(&db)).await;

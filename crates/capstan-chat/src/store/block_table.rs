@@ -7,16 +7,15 @@ use rusqlite::params;
 use super::db::Db;
 
 impl Db {
-    /// The names `owner` blocks, oldest first; marks the owner as seen at
-    /// `now_ms`.
+    /// The names `owner` blocks, in code point order; marks the owner as
+    /// seen at `now_ms`.
     pub fn blocks_of(&self, owner: &str, now_ms: i64) -> rusqlite::Result<Vec<String>> {
         self.conn.execute(
             "UPDATE block_owners SET last_seen_ms = ?2 WHERE owner = ?1",
             params![owner, now_ms],
         )?;
-        let mut statement = self.conn.prepare_cached(
-            "SELECT name FROM blocks WHERE owner = ?1 ORDER BY created_ms, blocked",
-        )?;
+        let mut statement =
+            self.conn.prepare_cached("SELECT name FROM blocks WHERE owner = ?1 ORDER BY name")?;
         let rows = statement.query_map([owner], |row| row.get(0))?;
         rows.collect()
     }
@@ -80,7 +79,7 @@ mod tests {
         db.add_block("s1", "eve", "eve", 20).unwrap();
         db.add_block("s1", "eve", "Eve", 30).unwrap(); // again: kept as first blocked
         db.add_block("s2", "eve", "eve", 40).unwrap();
-        assert_eq!(db.blocks_of("s1", 50).unwrap(), ["Mallory", "eve"]);
+        assert_eq!(db.blocks_of("s1", 50).unwrap(), ["Mallory", "eve"]); // code point order
         db.remove_block("s1", "mallory").unwrap();
         assert_eq!(db.blocks_of("s1", 50).unwrap(), ["eve"]);
         // s1 was seen at 50, s2 last at 40.

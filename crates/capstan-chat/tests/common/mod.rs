@@ -244,13 +244,15 @@ impl Client {
     }
 
     /// Sends a request and returns the data of its answer (`joined` for
-    /// `join`, `left` for `leave`, `renamed` for `rename_user`, else the
-    /// request's own type).
+    /// `join`, `left` for `leave`, `renamed` for `rename_user`, `blocked` and
+    /// `unblocked` for `block` and `unblock`, else the request's own type).
     pub async fn ask(&mut self, kind: &str, data: Value) -> Value {
         let answer = match kind {
             "join" => "joined",
             "leave" => "left",
             "rename_user" => "renamed",
+            "block" => "blocked",
+            "unblock" => "unblocked",
             other => other,
         };
         self.send(kind, data).await;

@@ -62,6 +62,7 @@
     failed: [], // refused for good (or until retried by hand): { entry, reason }
     historyQueue: [], // outstanding history requests, answered in order
     joinRequests: [], // rooms the user asked to join, switch to them when joined
+    blocked: new Set(), // names this user blocks (kept by the server, per session)
   };
 
   function makeRoom(name) {
@@ -73,7 +74,9 @@
       byId: new Map(),
       lastSeen: 0, // highest id seen (for resume)
       lastRead: 0, // highest id looked at (for unread counts)
-      members: [],
+      members: new Set(), // names; the first page from joining, then kept from presence changes
+      memberCount: 0, // members in the room (the list may hold only the first page)
+      membersMore: false, // names beyond those held: fetched a page at a time with `members`
       typing: new Map(), // user -> expiry time
       loadingOlder: false,
       noMoreOlder: false,
@@ -173,6 +176,9 @@
     if (!name) return { error: 'Please enter a name.' };
     if (Array.from(name).length > MAX_NAME_CHARS) return { error: `A name has at most ${MAX_NAME_CHARS} characters.` };
     if (/\p{Cc}/u.test(name)) return { error: 'A name cannot contain control characters.' };
+    if (/[\p{Cf}\p{Zl}\p{Zp}\u{115f}\u{1160}\u{3164}\u{ffa0}\u{fe00}-\u{fe0f}]/u.test(name)) {
+      return { error: 'A name cannot contain invisible or formatting characters.' };
+    }
     if (name.includes('|')) return { error: 'A name cannot contain “|”.' };
     return { name };
   }
@@ -428,7 +434,7 @@
     for (let i = room.messages.length - 1; i >= 0; i--) {
       const m = room.messages[i];
       if (m.id <= room.lastRead) break;
-      if (m.author !== state.name) n++;
+      if (m.author !== state.name && !isBlocked(m.author)) n++;
     }
     return n;
   }
@@ -652,6 +658,15 @@
       case 'rooms':
         onRooms(d);
         break;
+      case 'members':
+        onMembers(d);
+        break;
+      case 'blocked':
+        if (typeof d.user === 'string') setBlocked(d.user, true);
+        break;
+      case 'unblocked':
+        if (typeof d.user === 'string') setBlocked(d.user, false);
+        break;
       case 'error':
         onError(d);
         break;
@@ -669,6 +684,7 @@
     attempt = 0;
     if (typeof d.username === 'string') state.name = d.username;
     if (typeof d.session === 'string') state.session = d.session;
+    if (Array.isArray(d.blocked)) state.blocked = new Set(d.blocked.map(String));
     store(KEY.name, state.name);
     store(KEY.session, state.session);
     hideLogin();
@@ -680,8 +696,7 @@
         const name = typeof r === 'string' ? r : r && r.name;
         if (!validRoomName(name) || (r && r.joined === false)) continue;
         joined.add(name);
-        const room = ensureRoom(name);
-        if (r && Array.isArray(r.members)) room.members = r.members.map(String);
+        ensureRoom(name);
       }
       for (const name of state.resumeRooms) if (!name.startsWith('@') && !joined.has(name)) state.rooms.delete(name);
     }
@@ -701,7 +716,7 @@
   // `has_more`); without: the latest ones. Where they do not reach back to
   // what we hold, the older ones are let go: scrolling back fetches them.
   function applyCatchUp(room, d) {
-    if (Array.isArray(d.members)) room.members = d.members.map(String);
+    setMembers(room, d);
     const msgs = Array.isArray(d.messages) ? d.messages.filter((m) => m && Number.isSafeInteger(m.id)) : [];
     if (msgs.length && room.messages.length) {
       const first = msgs[0].id;
@@ -778,17 +793,70 @@
     renderSidebar();
   }
 
+  // The first page of a room's members, from joining it.
+  function setMembers(room, d) {
+    if (!Array.isArray(d.members)) return;
+    room.members = new Set(d.members.map(String));
+    room.memberCount = Number.isSafeInteger(d.member_count) ? d.member_count : room.members.size;
+    room.membersMore = d.members_more === true;
+  }
+
+  // A presence message carries what changed, in order; the list is kept
+  // from it (the full list came once, with the join).
   function onPresence(d) {
     if (!validRoomName(d.room)) return;
     const room = state.rooms.get(d.room);
-    if (!room) return;
-    if (Array.isArray(d.members)) room.members = d.members.map(String);
-    if (d.event === 'leave') room.typing.delete(d.user);
-    if (d.event === 'rename' && typeof d.from === 'string') room.typing.delete(d.from);
+    if (!room || !Array.isArray(d.changes)) return;
+    for (const c of d.changes) {
+      if (!c || typeof c.user !== 'string') continue;
+      if (c.event === 'join') room.members.add(c.user);
+      else if (c.event === 'leave') {
+        room.members.delete(c.user);
+        room.typing.delete(c.user);
+      } else if (c.event === 'rename' && typeof c.from === 'string') {
+        room.members.delete(c.from);
+        room.typing.delete(c.from);
+        room.members.add(c.user);
+      }
+    }
+    if (Number.isSafeInteger(d.member_count)) room.memberCount = d.member_count;
     if (room.name === state.current) {
       renderPeople();
       renderTyping();
     }
+  }
+
+  // The next page of a room's members, asked for with "Show more".
+  function onMembers(d) {
+    const room = validRoomName(d.room) && state.rooms.get(d.room);
+    if (!room || !Array.isArray(d.members)) return;
+    for (const name of d.members) room.members.add(String(name));
+    room.membersMore = d.has_more === true;
+    room.loadingMembers = false;
+    if (Number.isSafeInteger(d.member_count)) room.memberCount = d.member_count;
+    if (room.name === state.current) renderPeople();
+  }
+
+  function loadMoreMembers(room) {
+    if (room.loadingMembers) return;
+    const names = [...room.members].sort(compareCodePoints);
+    const data = { room: room.name };
+    if (names.length) data.after = names[names.length - 1];
+    if (send('members', data)) room.loadingMembers = true;
+  }
+
+  function setBlocked(user, blocked) {
+    if (blocked) state.blocked.add(user);
+    else for (const name of [...state.blocked]) if (name.toLowerCase() === user.toLowerCase()) state.blocked.delete(name);
+    elCache.clear();
+    renderPeople();
+    renderMessages();
+  }
+
+  function isBlocked(name) {
+    const lower = name.toLowerCase();
+    for (const b of state.blocked) if (b.toLowerCase() === lower) return true;
+    return false;
   }
 
   function onTyping(d) {
@@ -813,13 +881,8 @@
     renderAll();
   }
 
-  function onRooms(d) {
-    if (!Array.isArray(d.rooms)) return;
-    for (const r of d.rooms) {
-      const room = r && state.rooms.get(r.name);
-      if (room && Array.isArray(r.members)) room.members = r.members.map(String);
-    }
-    renderPeople();
+  function onRooms() {
+    // Only used as a liveness probe here (see probe()).
   }
 
   function onError(d) {
@@ -845,8 +908,11 @@
     }
 
     if (type === 'add_user' || (state.awaitingAddUser && code.startsWith('name_'))) {
-      if (code === 'room_invalid' || code === 'not_in_room') {
-        return; // one of the rooms to resume was refused; the rest goes on
+      if (['room_invalid', 'not_in_room', 'too_many_rooms', 'room_limit'].includes(code)) {
+        // One of the rooms to resume was refused; the rest goes on.
+        if (typeof d.room === 'string' && !d.room.startsWith('@')) state.rooms.delete(d.room);
+        if (code === 'too_many_rooms' || code === 'room_limit') showBanner(message);
+        return;
       }
       state.awaitingAddUser = false;
       if (code === 'rate_limited') {
@@ -886,6 +952,11 @@
       case 'typing':
       case 'rooms':
         return;
+      case 'members': {
+        const room = typeof d.room === 'string' && state.rooms.get(d.room);
+        if (room) room.loadingMembers = false;
+        return;
+      }
       default:
         break;
     }
@@ -1133,6 +1204,7 @@
       }
       let lastDay = null;
       for (const m of room.messages) {
+        if (m.author !== state.name && isBlocked(m.author)) continue;
         const date = m.created ? new Date(m.created) : null;
         if (date && !Number.isNaN(date.getTime())) {
           const day = date.toDateString();
@@ -1227,23 +1299,53 @@
     if (room && room.direct) members = [state.name, directPeer(room.name)].filter(Boolean);
     else if (room) members = [...room.members];
     members.sort((a, b) => (a === state.name ? -1 : b === state.name ? 1 : a.localeCompare(b, undefined, { sensitivity: 'base' })));
-    els.peopleHeading.textContent = room ? `People in ${roomLabel(room)}` : 'People here';
-    els.people.replaceChildren(
-      ...members.map((name) =>
-        h(
+    const count = room && !room.direct ? Math.max(room.memberCount, members.length) : members.length;
+    els.peopleHeading.textContent = room ? `People in ${roomLabel(room)} (${count})` : 'People here';
+    const items = members.map((name) => {
+      if (name === state.name) {
+        return h(
           'li',
           { 'data-testid': 'member', 'data-name': name },
-          name === state.name
-            ? h('span', { class: 'person me-person' }, avatar(name), h('span', { text: name }), h('span', { class: 'you', text: ' (you)' }))
-            : h(
-                'button',
-                { type: 'button', class: 'person', 'aria-label': `Send a direct message to ${name}`, title: `Message ${name}`, onclick: () => openDirect(name) },
-                avatar(name),
-                h('span', { text: name }),
-              ),
+          h('span', { class: 'person me-person' }, avatar(name), h('span', { text: name }), h('span', { class: 'you', text: ' (you)' })),
+        );
+      }
+      const blocked = isBlocked(name);
+      return h(
+        'li',
+        { class: blocked ? 'blocked' : null, 'data-testid': 'member', 'data-name': name, 'data-blocked': blocked ? 'true' : null },
+        h(
+          'button',
+          { type: 'button', class: 'person', 'aria-label': `Send a direct message to ${name}`, title: `Message ${name}`, onclick: () => openDirect(name) },
+          avatar(name),
+          h('span', { text: name }),
         ),
-      ),
-    );
+        h('button', {
+          type: 'button',
+          class: 'link-button block-button',
+          'data-testid': blocked ? 'unblock' : 'block',
+          'aria-label': blocked ? `Unblock ${name}` : `Block ${name}: hide their messages`,
+          title: blocked ? 'Show their messages again' : 'Hide their messages',
+          onclick: () => send(blocked ? 'unblock' : 'block', { user: name }),
+          text: blocked ? 'Unblock' : 'Block',
+        }),
+      );
+    });
+    if (room && !room.direct && room.membersMore) {
+      items.push(
+        h(
+          'li',
+          { class: 'more-members' },
+          h('button', {
+            type: 'button',
+            class: 'link-button',
+            'data-testid': 'more-members',
+            onclick: () => loadMoreMembers(room),
+            text: `Show more (${count - members.length} not shown)`,
+          }),
+        ),
+      );
+    }
+    els.people.replaceChildren(...items);
   }
 
   function renderHeader() {
@@ -1436,6 +1538,8 @@
     rooms: () => [...state.rooms.keys()],
     pending: () => state.outbox.length,
     lastSeen: (room) => (state.rooms.get(room || state.current) || {}).lastSeen || 0,
+    members: (room) => [...((state.rooms.get(room || state.current) || {}).members || [])].sort(compareCodePoints),
+    blocked: () => [...state.blocked].sort(compareCodePoints),
     reconnect: () => reconnectNow(),
   };
 

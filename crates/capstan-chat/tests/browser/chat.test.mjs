@@ -335,6 +335,85 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
     await openRoom(bob, 'general');
   });
 
+  await step('presence: the list follows joins, renames and leaves; a name is text, never HTML', async () => {
+    const NAME = '<b>carol</b>';
+    // A third user, from a plain WebSocket in bob's page.
+    await bob.page.evaluate(
+      async ({ url, name }) => {
+        const ws = new WebSocket(url);
+        window.__carol = ws;
+        await new Promise((resolve, reject) => {
+          ws.onopen = resolve;
+          ws.onerror = () => reject(new Error('cannot connect'));
+        });
+        ws.send(JSON.stringify({ type: 'add_user', data: { username: name } }));
+      },
+      { url: `ws://127.0.0.1:${serverPort}/ws`, name: NAME },
+    );
+    const members = () => alice.page.evaluate(() => window.chat.members('general'));
+    await eventually(async () => (await members()).includes(NAME), 'carol in the list alice keeps');
+    const item = alice.page.locator('[data-testid=member]').filter({ hasText: NAME });
+    await item.waitFor();
+    assert.equal(await item.getAttribute('data-name'), NAME);
+    assert.equal(await alice.page.locator('[data-testid=presence-list] b').count(), 0, 'the name was not made HTML');
+    assert.match(await alice.page.textContent('#people-heading'), /\(3\)/);
+
+    await bob.page.evaluate(() => window.__carol.send(JSON.stringify({ type: 'rename_user', data: { username: 'carol2' } })));
+    await eventually(async () => {
+      const list = await members();
+      return { ok: list.includes('carol2') && !list.includes(NAME), seen: list };
+    }, 'the rename in the list');
+    await bob.page.evaluate(() => window.__carol.close());
+    await eventually(async () => {
+      const list = await members();
+      return { ok: !list.includes('carol2'), seen: list };
+    }, 'carol gone from the list');
+    assert.equal(await alice.page.locator('[data-testid=member][data-name=carol2]').count(), 0);
+    assert.deepEqual(await members(), ['alice', 'bob']);
+  });
+
+  await step('blocking: a blocked user disappears from the page, and the server sends nothing of his', async () => {
+    await joinRoom(alice, 'quiet');
+    await joinRoom(bob, 'quiet');
+    await say(bob, 'before the block');
+    await waitMessages(alice, exactly(['before the block']), 'bob in quiet');
+    const person = alice.page.locator('[data-testid=member][data-name=bob]');
+    await person.hover();
+    await person.locator('[data-testid=block]').click();
+    await eventually(async () => (await alice.page.evaluate(() => window.chat.blocked())).includes('bob'), 'bob blocked');
+    await waitMessages(alice, exactly([]), 'what bob said hidden');
+    const HIDDEN = 'only bob can see this';
+    await say(bob, HIDDEN);
+    await waitMessages(bob, exactly(['before the block', HIDDEN]), 'his own message');
+    // Later news from someone else arrives; what bob said in between never does.
+    await bob.page.evaluate(
+      async ({ url }) => {
+        const ws = new WebSocket(url);
+        await new Promise((resolve) => (ws.onopen = resolve));
+        const seen = new Promise((resolve) => {
+          ws.onmessage = (e) => JSON.parse(e.data).type === 'ack' && resolve();
+        });
+        ws.send(JSON.stringify({ type: 'add_user', data: { username: 'dave' } }));
+        ws.send(JSON.stringify({ type: 'join', data: { room: 'quiet' } }));
+        ws.send(JSON.stringify({ type: 'message', data: { room: 'quiet', content: 'dave was here', client_id: 'd1' } }));
+        await seen;
+        ws.close();
+      },
+      { url: `ws://127.0.0.1:${serverPort}/ws` },
+    );
+    await waitMessages(alice, exactly(['dave was here']), "dave's message");
+    assert.ok(!alice.frames.some((f) => f.includes(HIDDEN)), 'the server sent alice a message of a user she blocks');
+
+    await person.hover();
+    await person.locator('[data-testid=unblock]').click();
+    await eventually(async () => !(await alice.page.evaluate(() => window.chat.blocked())).includes('bob'), 'bob unblocked');
+    await waitMessages(alice, exactly(['before the block', 'dave was here']), 'bob shown again');
+    await say(bob, 'after the block');
+    await waitMessages(alice, exactly(['before the block', 'dave was here', 'after the block']), 'his new message');
+    await openRoom(alice, 'general');
+    await openRoom(bob, 'general');
+  });
+
   await step('scroll-back fetches older history and keeps the place', async () => {
     // A third user, from a plain WebSocket in bob's page, writes 60 messages.
     const stored = await bob.page.evaluate(

@@ -5,12 +5,15 @@
 //!   scenarios, for Capstan and peer servers ([`loadgen`]);
 //! - `capstan-bench-server`: Capstan serving the load generator's protocol;
 //! - `bench-suite`: loadgen run against Capstan and peer servers, with
-//!   tables, ratios, targets and charts ([`suite`]).
+//!   tables, ratios, targets and charts ([`suite`]);
+//! - `chat-load`: presence and flood load for the chat server
+//!   ([`chat_load`]).
 //!
 //! The modules at the top are the parts they share: a measured server run
 //! as a child process, raw WebSocket clients that count frames, timestamps
 //! in payloads, readings from /proc, and results as JSON.
 
+pub mod chat_load;
 pub mod child;
 pub mod client;
 pub mod clock;

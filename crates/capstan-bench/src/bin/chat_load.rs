@@ -1,0 +1,9 @@
+//! `chat-load presence|flood …`: load for the capstan-chat server on this
+//! machine (loopback only). `chat-load --help` for the flags; the code is
+//! in `capstan_bench::chat_load`.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    capstan_bench::chat_load::main(std::env::args().skip(1).collect())
+}

@@ -1,0 +1,72 @@
+//! `chat-load`: load for the capstan-chat server, the measurements
+//! docs/chat-server.md quotes: users joining a room one after another
+//! ([`presence`]: bytes per member and server CPU per join as the room
+//! grows) and a flood of room creation and name registration ([`flood`]:
+//! the server's memory and database stay bounded). Loopback only; every
+//! run is bounded in count and time.
+
+pub mod args;
+pub mod conn;
+pub mod flood;
+pub mod presence;
+
+use std::process::ExitCode;
+use std::sync::atomic::Ordering::Relaxed;
+
+use args::{Options, Scenario};
+
+/// Runs `chat-load` with `args` (without the program name).
+pub fn main(args: Vec<String>) -> ExitCode {
+    let options = match args::parse(&args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{}", args::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("chat-load: {message}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("chat-load: runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("chat-load: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<String, String> {
+    match options.scenario {
+        Scenario::Presence { users, step, observers } => {
+            let steps =
+                presence::run(options.addr, options.server_pid, users, step, observers).await?;
+            Ok(presence::table(&steps))
+        }
+        Scenario::Flood { connections, duration, rate, db } => {
+            let (samples, tally) =
+                flood::run(options.addr, options.server_pid, connections, duration, rate, db)
+                    .await?;
+            let mut report = flood::table(&samples);
+            report.push_str(&format!(
+                "\nmessages stored {}, refused rate_limited {}, other refusals {}\n",
+                tally.acked.load(Relaxed),
+                tally.rate_limited.load(Relaxed),
+                tally.other_errors.load(Relaxed)
+            ));
+            Ok(report)
+        }
+    }
+}

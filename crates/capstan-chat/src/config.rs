@@ -54,6 +54,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_NEW_DIRECTS_PER_MINUTE", default_value_t = 10)]
     pub new_directs_per_minute: u32,
 
+    /// Members past which a room's presence messages carry counts, not
+    /// names (clients then read the list with `members`).
+    #[arg(long, env = "CHAT_LARGE_ROOM", default_value_t = 1000)]
+    pub large_room: usize,
+
     /// Users one user may block.
     #[arg(long, env = "CHAT_MAX_BLOCKS", default_value_t = 1000)]
     pub max_blocks: usize,

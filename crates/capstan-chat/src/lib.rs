@@ -76,7 +76,7 @@ impl ChatServer {
             max_rooms_per_user: config.max_rooms_per_user,
             new_directs_per_minute: config.new_directs_per_minute,
         };
-        presence::spawn(&shared.rooms, shared.topics.clone());
+        presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room);
         let chat = Chat::new(store.clone(), shared, limits);
         // Room for a maximal message in its JSON envelope; beyond, 1009.
         let frame = (config.max_message_bytes * 6 + 4096).max(64 * 1024);

@@ -21,19 +21,26 @@ pub const MAX_CHANGES_PER_MESSAGE: usize = 500;
 /// Names listed in one `info` notice; past it, "and N others".
 const NAMES_IN_A_NOTICE: usize = 3;
 
-/// Starts the announcer for `rooms`, publishing to `topics`. It ends when
-/// the rooms are dropped.
-pub fn spawn(rooms: &Arc<Rooms>, topics: Topics) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(Arc::downgrade(rooms), rooms.wake_handle(), topics))
+/// Members past which a room announces counts, not names, unless
+/// configured otherwise: a client of such a room holds only a page of its
+/// list anyway, and names would cost every member bytes per join in
+/// proportion to the room.
+pub const LARGE_ROOM: usize = 1000;
+
+/// Starts the announcer for `rooms`, publishing to `topics`; rooms of more
+/// than `large_room` members announce counts. It ends when the rooms are
+/// dropped.
+pub fn spawn(rooms: &Arc<Rooms>, topics: Topics, large_room: usize) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(Arc::downgrade(rooms), rooms.wake_handle(), topics, large_room))
 }
 
-async fn run(rooms: Weak<Rooms>, wake: Arc<Notify>, topics: Topics) {
+async fn run(rooms: Weak<Rooms>, wake: Arc<Notify>, topics: Topics, large_room: usize) {
     loop {
         let Some(strong) = rooms.upgrade() else { return };
         let (flushes, next) = strong.take_due(Instant::now());
         drop(strong);
         for flush in &flushes {
-            announce(&topics, flush);
+            announce(&topics, flush, large_room);
         }
         match next {
             Some(at) => {
@@ -47,21 +54,56 @@ async fn run(rooms: Weak<Rooms>, wake: Arc<Notify>, topics: Topics) {
     }
 }
 
-/// Sends one room's changes to its members: `presence` messages, then the
-/// classic `info` notices. A lone join or leave is not sent to the
-/// connection that made it, as before; a rename is (its client learns its
-/// new name in the room's list from it).
-pub fn announce(topics: &Topics, flush: &Flush) {
+/// Sends one room's changes to its members: `presence` messages (the
+/// changes, or only their counts in a room of more than `large_room`
+/// members), then the classic `info` notices. A lone join or leave is not
+/// sent to the connection that made it, as before; a rename is (its client
+/// learns its new name in the room's list from it).
+pub fn announce(topics: &Topics, flush: &Flush, large_room: usize) {
     let Some(topic) = topics.get(&flush.room) else { return };
     let exclude: Vec<ConnId> = match flush.changes.as_slice() {
         [one] if !is_rename(one) => vec![one.conn],
         _ => Vec::new(),
     };
-    for chunk in flush.changes.chunks(MAX_CHANGES_PER_MESSAGE) {
-        topic.publish_except(wire::presence(&flush.room, chunk, flush.member_count), &exclude);
+    if flush.member_count > large_room {
+        let counts = Counts::of(&flush.changes);
+        topic.publish_except(
+            wire::presence_counts(&flush.room, &counts, flush.member_count),
+            &exclude,
+        );
+    } else {
+        for chunk in flush.changes.chunks(MAX_CHANGES_PER_MESSAGE) {
+            topic.publish_except(wire::presence(&flush.room, chunk, flush.member_count), &exclude);
+        }
     }
     for notice in notices(&flush.room, &flush.changes) {
         topic.publish_except(wire::info(&notice), &exclude);
+    }
+}
+
+/// How many changes of each kind a run holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Joins.
+    pub joined: usize,
+    /// Leaves.
+    pub left: usize,
+    /// Renames.
+    pub renamed: usize,
+}
+
+impl Counts {
+    /// The counts of `changes`.
+    pub fn of(changes: &[Change]) -> Self {
+        let mut counts = Self::default();
+        for change in changes {
+            match change.event {
+                PresenceEvent::Join => counts.joined += 1,
+                PresenceEvent::Leave => counts.left += 1,
+                PresenceEvent::Rename { .. } => counts.renamed += 1,
+            }
+        }
+        counts
     }
 }
 
@@ -129,6 +171,17 @@ mod tests {
 
     fn change(user: &str, event: PresenceEvent) -> Change {
         Change { user: user.to_owned(), event, conn: ConnId::from_raw(1) }
+    }
+
+    #[test]
+    fn counts_by_kind() {
+        let changes = [
+            change("a", PresenceEvent::Join),
+            change("b", PresenceEvent::Join),
+            change("c", PresenceEvent::Leave),
+            change("d", PresenceEvent::Rename { from: "e".into() }),
+        ];
+        assert_eq!(Counts::of(&changes), Counts { joined: 2, left: 1, renamed: 1 });
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use capstan_chat::Config;
 use common::{Client, Server, TestDb, WAIT};
 use serde_json::{Value, json};
 
@@ -169,5 +170,46 @@ async fn a_join_and_a_leave_are_announced_to_the_others_with_the_classic_notices
     let info = alice.expect("info").await;
     assert_eq!(info["message"], "bob left #general");
     drop(bob);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_large_room_announces_counts_not_names() {
+    let db = TestDb::new();
+    let server = Server::start(&Config { large_room: 3, ..db.config() }).await;
+    let (mut watcher, _) = server.named("watcher").await;
+    let mut others = Vec::new();
+    for name in ["a", "b", "c"] {
+        others.push(server.named(name).await.0);
+    }
+    // Up to 3 members the joins are named; the fourth member makes the room
+    // large: counted. (Joins close together may come in one message.)
+    let (mut named, mut counted) = (0, 0);
+    loop {
+        let presence = watcher.expect("presence").await;
+        match presence["changes"].as_array() {
+            Some(changes) => {
+                assert!(presence["member_count"].as_u64().unwrap() <= 3, "{presence}");
+                named += changes.len();
+            }
+            None => {
+                assert_eq!(presence["member_count"], 4, "{presence}");
+                assert_eq!((&presence["left"], &presence["renamed"]), (&json!(0), &json!(0)));
+                assert!(!presence.to_string().contains("\"c\""), "no names: {presence}");
+                counted += presence["joined"].as_u64().unwrap() as usize;
+                break;
+            }
+        }
+    }
+    assert_eq!(named + counted, 3);
+    assert!(counted >= 1);
+    let listed = all_members(&mut watcher, "general", 500).await;
+    assert_eq!(listed, ["a", "b", "c", "watcher"]);
+
+    // Back to three: named again.
+    drop(others.pop());
+    let (change, presence) = watcher.expect_change("general", "c", "leave").await;
+    assert_eq!(change["event"], "leave");
+    assert_eq!(presence["member_count"], 3);
     server.stop().await;
 }

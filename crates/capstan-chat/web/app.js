@@ -77,6 +77,8 @@
       members: new Set(), // names; the first page from joining, then kept from presence changes
       memberCount: 0, // members in the room (the list may hold only the first page)
       membersMore: false, // names beyond those held: fetched a page at a time with `members`
+      membersAfter: null, // the last name of the pages fetched (where the next page starts)
+      membersStale: false, // a large room: presence came as counts, the names held may be out of date
       typing: new Map(), // user -> expiry time
       loadingOlder: false,
       noMoreOlder: false,
@@ -799,6 +801,8 @@
     room.members = new Set(d.members.map(String));
     room.memberCount = Number.isSafeInteger(d.member_count) ? d.member_count : room.members.size;
     room.membersMore = d.members_more === true;
+    room.membersAfter = d.members.length ? String(d.members[d.members.length - 1]) : null;
+    room.membersStale = false;
   }
 
   // A presence message carries what changed, in order; the list is kept
@@ -806,7 +810,14 @@
   function onPresence(d) {
     if (!validRoomName(d.room)) return;
     const room = state.rooms.get(d.room);
-    if (!room || !Array.isArray(d.changes)) return;
+    if (!room) return;
+    if (Number.isSafeInteger(d.member_count)) room.memberCount = d.member_count;
+    if (!Array.isArray(d.changes)) {
+      // A large room: who came and went is counted, not named.
+      room.membersStale = true;
+      if (room.name === state.current) renderPeople();
+      return;
+    }
     for (const c of d.changes) {
       if (!c || typeof c.user !== 'string') continue;
       if (c.event === 'join') room.members.add(c.user);
@@ -830,19 +841,28 @@
   function onMembers(d) {
     const room = validRoomName(d.room) && state.rooms.get(d.room);
     if (!room || !Array.isArray(d.members)) return;
+    if (room.refreshingMembers) {
+      room.members = new Set();
+      room.refreshingMembers = false;
+      room.membersStale = false;
+    }
     for (const name of d.members) room.members.add(String(name));
+    if (d.members.length) room.membersAfter = String(d.members[d.members.length - 1]);
     room.membersMore = d.has_more === true;
     room.loadingMembers = false;
     if (Number.isSafeInteger(d.member_count)) room.memberCount = d.member_count;
     if (room.name === state.current) renderPeople();
   }
 
-  function loadMoreMembers(room) {
+  // The next page of names, or (`fresh`) the first one again.
+  function loadMoreMembers(room, fresh = false) {
     if (room.loadingMembers) return;
-    const names = [...room.members].sort(compareCodePoints);
     const data = { room: room.name };
-    if (names.length) data.after = names[names.length - 1];
-    if (send('members', data)) room.loadingMembers = true;
+    if (!fresh && room.membersAfter) data.after = room.membersAfter;
+    if (send('members', data)) {
+      room.loadingMembers = true;
+      room.refreshingMembers = fresh;
+    }
   }
 
   function setBlocked(user, blocked) {
@@ -1330,6 +1350,22 @@
         }),
       );
     });
+    if (room && !room.direct && room.membersStale) {
+      items.push(
+        h(
+          'li',
+          { class: 'more-members' },
+          h('button', {
+            type: 'button',
+            class: 'link-button',
+            'data-testid': 'refresh-members',
+            title: 'In a large room, who comes and goes is counted, not named',
+            onclick: () => loadMoreMembers(room, true),
+            text: 'Refresh the list',
+          }),
+        ),
+      );
+    }
     if (room && !room.direct && room.membersMore) {
       items.push(
         h(

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::errors::Refusal;
+use crate::presence::Counts;
 use crate::rooms::{Change, PresenceEvent};
 use crate::store::StoredMessage;
 use crate::time::rfc3339;
@@ -87,6 +88,21 @@ pub fn presence(room: &str, changes: &[Change], member_count: usize) -> String {
         })
         .collect();
     envelope("presence", json!({ "room": room, "changes": changes, "member_count": member_count }))
+}
+
+/// Changes in who is in a large room, counted, not named: a client reads
+/// the list with `members`.
+pub fn presence_counts(room: &str, counts: &Counts, member_count: usize) -> String {
+    envelope(
+        "presence",
+        json!({
+            "room": room,
+            "member_count": member_count,
+            "joined": counts.joined,
+            "left": counts.left,
+            "renamed": counts.renamed,
+        }),
+    )
 }
 
 /// Someone is (not) typing.

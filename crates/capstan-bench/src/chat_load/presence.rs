@@ -112,7 +112,7 @@ pub fn table(steps: &[Step]) -> String {
     );
     for s in steps {
         out.push_str(&format!(
-            "| {}–{} | {:.0} | {:.0} | {:.2} | {:.1} |\n",
+            "| {}–{} | {:.1} | {:.0} | {:.2} | {:.1} |\n",
             s.from,
             s.to,
             s.bytes_per_join,

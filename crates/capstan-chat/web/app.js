@@ -1350,36 +1350,16 @@
         }),
       );
     });
+    // A line under the list with one link-like button.
+    const listAction = (testid, text, onclick, title) =>
+      h('li', { class: 'more-members' }, h('button', { type: 'button', class: 'link-button', 'data-testid': testid, title, onclick, text }));
     if (room && !room.direct && room.membersStale) {
-      items.push(
-        h(
-          'li',
-          { class: 'more-members' },
-          h('button', {
-            type: 'button',
-            class: 'link-button',
-            'data-testid': 'refresh-members',
-            title: 'In a large room, who comes and goes is counted, not named',
-            onclick: () => loadMoreMembers(room, true),
-            text: 'Refresh the list',
-          }),
-        ),
-      );
+      const why = 'In a large room, who comes and goes is counted, not named';
+      items.push(listAction('refresh-members', 'Refresh the list', () => loadMoreMembers(room, true), why));
     }
     if (room && !room.direct && room.membersMore) {
-      items.push(
-        h(
-          'li',
-          { class: 'more-members' },
-          h('button', {
-            type: 'button',
-            class: 'link-button',
-            'data-testid': 'more-members',
-            onclick: () => loadMoreMembers(room),
-            text: `Show more (${count - members.length} not shown)`,
-          }),
-        ),
-      );
+      const more = `Show more (${count - members.length} not shown)`;
+      items.push(listAction('more-members', more, () => loadMoreMembers(room)));
     }
     els.people.replaceChildren(...items);
   }

@@ -53,4 +53,4 @@ fi
 
 echo "== browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
 cd "$test_dir"
-exec node --test --test-reporter=spec chat.test.mjs deflate.test.mjs
+exec node --test --test-reporter=spec chat.test.mjs large-room.test.mjs deflate.test.mjs

@@ -61,13 +61,15 @@ function canConnect(port) {
 }
 
 /**
- * The chat server as a child process. `log()` has what it printed (for
- * failure messages); `stop()` ends it (SIGTERM, then SIGKILL), bounded.
+ * The chat server as a child process (`args`: flags beyond the port and
+ * database). `log()` has what it printed (for failure messages); `stop()`
+ * ends it (SIGTERM, then SIGKILL), bounded.
  */
 export class ChatServer {
-  constructor({ port, db }) {
+  constructor({ port, db, args = [] }) {
     this.port = port;
     this.db = db;
+    this.extraArgs = args;
     this.proc = null;
     this.output = [];
   }
@@ -80,7 +82,7 @@ export class ChatServer {
     if (!fs.existsSync(SERVER_BIN)) {
       throw new Error(`no server binary at ${SERVER_BIN} (cargo build -p capstan-chat, or set CAPSTAN_CHAT_BIN)`);
     }
-    const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--db', this.db];
+    const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--db', this.db, ...this.extraArgs];
     const proc = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_BACKTRACE: '1' } });
     this.proc = proc;
     let exited = null;

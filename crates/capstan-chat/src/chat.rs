@@ -376,6 +376,12 @@ impl Chat {
                 Err(refusal) => refuse(refusal, room_name),
             }
         }
+        let mut rooms = rooms.into_iter();
+        let (general, after) = rooms.next().expect("general comes first");
+        if let Err(refusal) = self.enter(conn, &general.name(), &name) {
+            self.release(conn, &name);
+            return Err(refusal);
+        }
         let mut entered = Vec::with_capacity(rooms.len());
         for (room, last) in rooms {
             if room.is_direct() {
@@ -390,8 +396,6 @@ impl Chat {
         let public: Vec<String> = with_session(conn, |s| s.rooms.iter().cloned().collect());
         let answer =
             JoinAnswer::AddUser { username: name.clone(), session: token, rooms: public, owner };
-        let mut entered = entered.into_iter();
-        let (general, after) = entered.next().expect("general comes first");
         let online = Job::Online { name: name.clone(), conn: conn.clone() };
         let joined = self.submit(online).and_then(|()| {
             self.submit(Job::Join { conn: conn.clone(), room: general, after, answer })

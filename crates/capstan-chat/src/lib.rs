@@ -51,6 +51,10 @@ pub struct ChatServer {
 impl ChatServer {
     /// Opens the database and binds the port.
     pub async fn bind(config: &Config) -> io::Result<Self> {
+        if config.max_rooms_per_user == 0 {
+            let message = "--max-rooms-per-user must be at least 1 (general counts)";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
         let tokens = token_auth(config)?;
         let shared = Shared {
             topics: Topics::new(),

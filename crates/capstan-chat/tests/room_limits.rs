@@ -66,6 +66,11 @@ async fn one_user_is_in_at_most_max_rooms_per_user() {
     assert_eq!(answer["rooms"], json!(["general", "r1", "r2"]));
     assert_eq!(refused, ["r3", "r4"]);
     server.stop().await;
+
+    // Everyone is in general: a limit of 0 rooms makes no sense.
+    let none = Config { max_rooms_per_user: 0, ..db.config() };
+    let error = capstan_chat::ChatServer::bind(&none).await.err().expect("refused at start");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{error}");
 }
 
 #[tokio::test]

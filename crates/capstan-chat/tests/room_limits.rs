@@ -101,6 +101,14 @@ async fn the_server_holds_at_most_max_rooms() {
     assert_eq!(try_join(&mut carol, "z").await.0, "joined");
     let rooms = carol.ask("rooms", json!({})).await;
     assert_eq!(room_names(&rooms), ["general", "x", "z"]);
+    // The list comes in pages.
+    let first = carol.ask("rooms", json!({ "limit": 2 })).await;
+    assert_eq!(
+        (room_names(&first), &first["has_more"]),
+        (vec!["general".into(), "x".into()], &json!(true))
+    );
+    let rest = carol.ask("rooms", json!({ "after": "x", "limit": 2 })).await;
+    assert_eq!((room_names(&rest), &rest["has_more"]), (vec!["z".into()], &json!(false)));
     server.stop().await;
 }
 

@@ -6,13 +6,17 @@
 //!   command written back as an envelope parses to the same command;
 //! - a refusal is one of the parse-level codes, names the envelope's type
 //!   when it gives one, and its error envelope is valid JSON;
-//! - a valid user name is trimmed, 1-32 characters, without control
-//!   characters or `|`, and valid again; a valid room's name is the text
-//!   it was parsed from, and parses again to the same room.
+//! - a valid user name is 1-32 characters, without white space at its
+//!   ends, control characters or `|`, and is kept as it is when checked
+//!   again (normalizing is idempotent); it clashes with itself; a valid
+//!   room's name is the text it was parsed from, and parses again to the
+//!   same room.
 #![no_main]
 
 use capstan_chat::errors::ErrorCode;
-use capstan_chat::names::{self, MAX_NAME_CHARS, MAX_ROOM_CHARS, Room};
+use capstan_chat::content;
+use capstan_chat::names::{self, MAX_NAME_CHARS, NameKey};
+use capstan_chat::room::{MAX_ROOM_CHARS, Room};
 use capstan_chat::protocol::{self, Command};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -78,7 +82,11 @@ fn to_envelope(command: &Command) -> Value {
         }
         Command::Join { room, after } => json!({ "room": room, "after": after }),
         Command::Leave { room } => json!({ "room": room }),
-        Command::Rooms => Value::Null,
+        Command::Rooms { after, limit } => json!({ "after": after, "limit": limit }),
+        Command::Members { room, after, limit } => {
+            json!({ "room": room, "after": after, "limit": limit })
+        }
+        Command::Block { user } | Command::Unblock { user } => json!({ "user": user }),
         Command::History { room, before, after, limit } => {
             json!({ "room": room, "before": before, "after": after, "limit": limit })
         }
@@ -106,7 +114,12 @@ fn fields(command: &Command) -> Vec<&str> {
             out.extend(client_id.as_deref());
         }
         Command::Join { room, .. } | Command::Leave { room } => out.push(room),
-        Command::Rooms => {}
+        Command::Rooms { after, .. } => out.extend(after.as_deref()),
+        Command::Members { room, after, .. } => {
+            out.push(room);
+            out.extend(after.as_deref());
+        }
+        Command::Block { user } | Command::Unblock { user } => out.push(user),
         Command::History { room, .. } | Command::Typing { room, .. } => out.push(room),
         Command::Direct { to, content, client_id } => {
             out.extend([to.as_str(), content.as_str()]);
@@ -118,8 +131,10 @@ fn fields(command: &Command) -> Vec<&str> {
 
 fn check_names(raw: &str) {
     if let Ok(name) = names::user_name(raw) {
-        assert_eq!(name, raw.trim());
+        assert_eq!(name, name.trim(), "white space at the ends of {name:?}");
         assert!(!name.is_empty());
+        let key = NameKey::of(&name);
+        assert!(key.clashes_with(&NameKey::of(&name)));
         assert!(name.chars().count() <= MAX_NAME_CHARS);
         assert!(!name.chars().any(char::is_control), "{name:?}");
         assert!(!name.contains('|'));
@@ -139,6 +154,6 @@ fn check_names(raw: &str) {
             }
         }
     }
-    let _ = names::content(raw, 4096);
-    let _ = names::client_id(Some(raw));
+    let _ = content::content(raw, 4096);
+    let _ = content::client_id(Some(raw));
 }

@@ -13,7 +13,7 @@ use crate::content;
 use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
 use crate::name_registry::NameRegistry;
-use crate::names::{self, NameKey};
+use crate::names;
 use crate::protocol::{self, Command, server as wire};
 use crate::rate::{RateLimiter, Verdict};
 use crate::room::{DEFAULT_ROOM, Room};
@@ -241,7 +241,7 @@ impl Chat {
             Command::Block { user } => {
                 let name = named(conn)?;
                 let user = names::user_name(&user)?;
-                if NameKey::of(&user).case == NameKey::of(&name).case {
+                if names::name_key(&user) == names::name_key(&name) {
                     return Err(Refusal::new(ErrorCode::InvalidField, "you cannot block yourself"));
                 }
                 let owner = owner(conn)?;
@@ -272,7 +272,7 @@ impl Chat {
         content::content(&content, self.limits.max_message_bytes)?;
         content::client_id(client_id.as_deref())?;
         let owner = owner(conn)?;
-        if !self.directs.try_start(&owner, &NameKey::of(&recipient.name).case) {
+        if !self.directs.try_start(&owner, &names::name_key(&recipient.name)) {
             let message = format!(
                 "you started {} new direct conversations in the last minute: wait, or write to \
                  someone you already talk to",
@@ -280,7 +280,7 @@ impl Chat {
             );
             return Err(Refusal::new(ErrorCode::TooManyConversations, message));
         }
-        self.directs.heard_from(&recipient.owner, &NameKey::of(&name).case);
+        self.directs.heard_from(&recipient.owner, &names::name_key(&name));
         let to = recipient.name;
         let room = Room::direct(&name, &to).name();
         let message = NewMessage { room, author: name, content, created_ms: now_ms(), client_id };

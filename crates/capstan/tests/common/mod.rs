@@ -105,9 +105,20 @@ pub async fn next_seen(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Seen {
 
 /// Waits for the close callback, skipping other events.
 pub async fn next_close(rx: &mut mpsc::UnboundedReceiver<Seen>) -> CloseInfo {
+    messages_then_close(rx).await.1
+}
+
+/// The messages the app received, in order, up to the close callback; and
+/// that close.
+pub async fn messages_then_close(
+    rx: &mut mpsc::UnboundedReceiver<Seen>,
+) -> (Vec<Message>, CloseInfo) {
+    let mut messages = Vec::new();
     loop {
-        if let Seen::Close(_, info) = next_seen(rx).await {
-            return info;
+        match next_seen(rx).await {
+            Seen::Message(_, message) => messages.push(message),
+            Seen::Close(_, info) => return (messages, info),
+            _ => {}
         }
     }
 }

@@ -1,0 +1,100 @@
+//! The real binary stopped as a service manager (SIGTERM) and a terminal
+//! (SIGINT) stop it: every peer gets a close 1001, and the process exits 0
+//! within its drain timeout. The echo example, built by `cargo test` (run
+//! `cargo build -p capstan --example echo` first when testing this file
+//! alone).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Longest wait for the process to start or to exit: the server drains for
+/// at most 10 s; this only guards against a hang.
+const WAIT: Duration = Duration::from_secs(30);
+
+fn echo_binary() -> PathBuf {
+    // target/debug/deps/signals-… → target/debug/examples/echo
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join("examples/echo");
+    assert!(path.exists(), "no {} (cargo build -p capstan --example echo)", path.display());
+    path
+}
+
+/// Starts the echo example on an ephemeral port; its address.
+fn start_echo() -> (Child, String) {
+    let mut child = Command::new(echo_binary())
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the echo example");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("its first line");
+    // The rest is drained: a closed pipe would fail the server's prints.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let url = line.trim().rsplit(' ').next().expect("echo server on ws://…").to_owned();
+    assert!(url.starts_with("ws://127.0.0.1:"), "{line:?}");
+    (child, url)
+}
+
+/// Sends `signal` (TERM, INT) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let status =
+        Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status();
+    assert!(status.expect("run kill").success(), "kill -{signal} failed");
+}
+
+/// Waits for `child` to exit (bounded by [`WAIT`]); its exit code. Polls,
+/// yielding to the runtime: the test's clients must go on answering.
+async fn exit_code(child: &mut Child) -> Option<i32> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the server") {
+            return status.code();
+        }
+        assert!(Instant::now() < deadline, "the server did not exit within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn stops_on(sig: &str) {
+    let (mut child, url) = start_echo();
+    let mut peers = Vec::new();
+    for n in 0..3 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");
+        // Each is really served before the signal: an echo comes back.
+        futures_util::SinkExt::send(&mut ws, Message::text(format!("hi {n}"))).await.unwrap();
+        let echo = tokio::time::timeout(WAIT, ws.next()).await.expect("an echo").unwrap().unwrap();
+        assert_eq!(echo, Message::text(format!("hi {n}")));
+        peers.push(ws);
+    }
+    signal(&child, sig);
+    for ws in &mut peers {
+        let close = loop {
+            match tokio::time::timeout(WAIT, ws.next()).await.expect("a close frame in time") {
+                Some(Ok(Message::Close(frame))) => break frame,
+                Some(Ok(_)) => continue,
+                other => panic!("{other:?} instead of a close frame"),
+            }
+        };
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1001), "SIG{sig}");
+    }
+    // The clients answered the close (tungstenite does while reading).
+    drop(peers);
+    assert_eq!(exit_code(&mut child).await, Some(0), "exit status after SIG{sig}");
+}
+
+#[tokio::test]
+async fn sigterm_closes_every_peer_with_1001_and_exits_0() {
+    stops_on("TERM").await;
+}
+
+#[tokio::test]
+async fn sigint_closes_every_peer_with_1001_and_exits_0() {
+    stops_on("INT").await;
+}

@@ -105,15 +105,27 @@ export class ChatServer {
     throw new Error(`the server did not listen on ${this.port} within ${timeoutMs} ms:\n${this.log()}`);
   }
 
+  /**
+   * Stops the server with SIGTERM, as a service manager does, and checks
+   * that it exited 0 within `timeoutMs`; else kills it (SIGKILL) and throws.
+   */
   async stop(timeoutMs = 8000) {
     const proc = this.proc;
     this.proc = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', () => r('exited')));
+    if (!proc) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`the server had exited already (code ${proc.exitCode}, signal ${proc.signalCode}):\n${this.log()}`);
+    }
+    const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
     proc.kill('SIGTERM');
-    if ((await within(exited, timeoutMs)) !== 'exited') {
+    const status = await within(exited, timeoutMs);
+    if (status === 'timeout') {
       proc.kill('SIGKILL');
       await within(exited, 2000);
+      throw new Error(`the server did not exit within ${timeoutMs} ms of SIGTERM (killed):\n${this.log()}`);
+    }
+    if (status.code !== 0) {
+      throw new Error(`the server exited with code ${status.code}, signal ${status.signal} after SIGTERM:\n${this.log()}`);
     }
   }
 

@@ -45,7 +45,15 @@ impl SharedClock {
 
     /// Nanoseconds since the Unix epoch.
     pub fn now_ns(&self) -> u64 {
-        self.anchor_ns + self.anchor.elapsed().as_nanos() as u64
+        self.at(Instant::now())
+    }
+
+    /// Nanoseconds since the Unix epoch at `instant`.
+    pub fn at(&self, instant: Instant) -> u64 {
+        match instant.checked_duration_since(self.anchor) {
+            Some(after) => self.anchor_ns + after.as_nanos() as u64,
+            None => self.anchor_ns.saturating_sub((self.anchor - instant).as_nanos() as u64),
+        }
     }
 }
 
@@ -64,10 +72,33 @@ mod tests {
         let a = now_ns();
         let b = now_ns();
         assert!(b >= a);
+        // The real-time clock read between two instants reads between the
+        // shared clock at those instants (give or take the pairing error):
+        // however long this thread is held up in between.
+        let clock = SharedClock::calibrate();
+        let before = Instant::now();
         let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-        assert!(wall.abs_diff(now_ns()) < 50_000_000, "within 50 ms of CLOCK_REALTIME");
-        // Two calibrations (as two processes would make) agree closely.
+        let after = Instant::now();
+        let slack = 1_000_000;
+        assert!(
+            (clock.at(before) - slack..=clock.at(after) + slack).contains(&wall),
+            "real time {wall} outside [{}, {}]",
+            clock.at(before),
+            clock.at(after)
+        );
+        // Two calibrations (as two processes would make) agree closely, read
+        // at the same instant.
         let (x, y) = (SharedClock::calibrate(), SharedClock::calibrate());
-        assert!(x.now_ns().abs_diff(y.now_ns()) < 1_000_000);
+        let t = Instant::now();
+        assert!(x.at(t).abs_diff(y.at(t)) < slack, "{} vs {}", x.at(t), y.at(t));
+    }
+
+    #[test]
+    fn reads_before_and_after_the_anchor() {
+        let clock = SharedClock::calibrate();
+        let later = clock.anchor + Duration::from_millis(5);
+        assert_eq!(clock.at(later) - clock.at(clock.anchor), 5_000_000);
+        let earlier = clock.anchor - Duration::from_millis(5);
+        assert_eq!(clock.at(clock.anchor) - clock.at(earlier), 5_000_000);
     }
 }

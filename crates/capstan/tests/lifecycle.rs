@@ -218,10 +218,11 @@ async fn new_connections_are_refused_right_after_shutdown_starts() {
 // Keepalive and idle timeout
 // ---------------------------------------------------------------------------
 
-fn keepalive_config() -> WsConfig {
+/// Pings every 100 ms, a pong awaited `pong_timeout`.
+fn keepalive_config(pong_timeout: Duration) -> WsConfig {
     WsConfig {
         ping_interval: Some(Duration::from_millis(100)),
-        pong_timeout: Duration::from_millis(200),
+        pong_timeout,
         ..WsConfig::default()
     }
 }
@@ -229,7 +230,10 @@ fn keepalive_config() -> WsConfig {
 #[tokio::test]
 async fn keepalive_keeps_a_connection_that_answers_pings() {
     let (recorder, mut seen) = Recorder::new(true);
-    let server = TestServer::start(ws(recorder, keepalive_config())).await;
+    // A pong may come late on a loaded machine: 3 s for it. The server
+    // pings again only once its ping was answered, so four pings in a row
+    // show that each pong was taken (else: one ping, then the drop).
+    let server = TestServer::start(ws(recorder, keepalive_config(Duration::from_secs(3)))).await;
     let mut client = RawClient::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 
@@ -261,7 +265,9 @@ async fn keepalive_keeps_a_connection_that_answers_pings() {
 #[tokio::test]
 async fn keepalive_drops_a_connection_that_does_not_answer() {
     let (recorder, mut seen) = Recorder::new(true);
-    let server = TestServer::start(ws(recorder, keepalive_config())).await;
+    // Short: nothing here can come late (the client never answers).
+    let config = keepalive_config(Duration::from_millis(200));
+    let server = TestServer::start(ws(recorder, config)).await;
     let mut client = RawClient::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 

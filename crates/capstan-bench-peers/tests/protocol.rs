@@ -156,14 +156,16 @@ async fn answers_404_elsewhere(peer: &Peer) {
 /// connection.
 async fn closes_cleanly(mut ws: Client) {
     ws.send(Message::Close(None)).await.unwrap();
+    let mut replied = false;
     loop {
         match ws.next().await {
-            Some(Ok(Message::Close(_))) => {}
+            Some(Ok(Message::Close(_))) => replied = true,
             Some(Ok(_)) => {}
-            None => return,
+            None => break,
             Some(Err(e)) => panic!("expected a close reply, got {e}"),
         }
     }
+    assert!(replied, "the stream ended without the server's close reply");
 }
 
 async fn check(bin: &str, tuned: bool) {

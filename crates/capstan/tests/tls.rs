@@ -125,7 +125,11 @@ async fn plain_text_on_a_tls_port_is_dropped() {
     tcp.write_all(upgrade_request("/", "").as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer)).await.expect("closed");
-    assert!(!String::from_utf8_lossy(&answer).contains("101"), "no upgrade in plain text");
+    // One TLS record, a fatal alert (content type 21, level 2), then the
+    // close: no HTTP answer of any kind.
+    assert!(answer.len() >= 7, "{answer:?}");
+    assert_eq!((answer[0], answer[5]), (21, 2), "a fatal TLS alert: {answer:?}");
+    assert!(!String::from_utf8_lossy(&answer).contains("HTTP/"), "no HTTP in plain text");
     server.stop().await;
 }
 

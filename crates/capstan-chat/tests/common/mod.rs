@@ -295,11 +295,13 @@ async fn pump(
             },
             incoming = ws.next() => {
                 let event = match incoming {
-                    Some(Ok(Message::Text(text))) => {
-                        let value: Value = serde_json::from_str(&text).expect("server sends JSON");
-                        assert!(value["type"].is_string(), "envelope without a type: {value}");
-                        Event::Envelope(value)
-                    }
+                    // A wrong answer is reported to the test as an event
+                    // (a panic here would only end this task).
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<Value>(&text) {
+                        Ok(value) if value["type"].is_string() => Event::Envelope(value),
+                        Ok(value) => Event::Failed(format!("an envelope without a type: {value}")),
+                        Err(error) => Event::Failed(format!("not JSON ({error}): {text}")),
+                    },
                     Some(Ok(Message::Close(frame))) => Event::Closed(frame.map(|f| u16::from(f.code))),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(other)) => Event::Failed(format!("unexpected frame: {other:?}")),

@@ -1439,21 +1439,10 @@ fn the_zero_bomb_is_valid_deflate() {
     assert!(out.iter().all(|&b| b == 0));
 }
 
-/// (VmRSS, VmHWM) of this process, in bytes.
-fn memory() -> (usize, usize) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let field = |name: &str| {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-        let kb: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kb * 1024
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// One frame of about 1 MiB that inflates to 1 GiB of zeros, against the
 /// default limits (16 MiB): closed with 1009 as soon as the inflated size
-/// passes the limit, and the process's peak memory stays far below what
-/// the bomb would inflate to.
+/// passes the limit, and the server goes on serving. (What it costs in
+/// memory is measured alone, in tests/deflate_bomb.rs.)
 #[tokio::test]
 async fn a_deflate_bomb_is_stopped_at_the_message_limit() {
     const BOMB_MIB: usize = 1024;
@@ -1468,11 +1457,9 @@ async fn a_deflate_bomb_is_stopped_at_the_message_limit() {
     let mut client = connect(server.addr, DEFLATE).await;
     expect_open(&mut seen).await;
 
-    let (rss_before, _) = memory();
     client.send_raw(&frame).await;
     assert_eq!(client.expect_close().await, 1009);
     let info = next_close(&mut seen).await;
-    let (_, peak_after) = memory();
     match info.cause {
         CloseCause::ProtocolError(ProtocolError::MessageTooLarge { size, max }) => {
             assert_eq!(max, 16 * MIB);
@@ -1482,12 +1469,6 @@ async fn a_deflate_bomb_is_stopped_at_the_message_limit() {
         other => panic!("expected MessageTooLarge, got {other:?}"),
     }
     assert_eq!(info.code, CloseCode::MESSAGE_TOO_BIG);
-    let growth = peak_after.saturating_sub(rss_before);
-    assert!(
-        growth < 256 * MIB,
-        "peak memory grew by {} MiB for a {BOMB_MIB} MiB bomb",
-        growth / MIB
-    );
 
     // The server goes on serving.
     let mut other = connect(server.addr, DEFLATE).await;

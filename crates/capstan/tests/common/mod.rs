@@ -153,8 +153,14 @@ pub async fn http_exchange(addr: SocketAddr, request: &[u8]) -> String {
 impl RawClient {
     /// Connects and completes the handshake for `path`.
     pub async fn connect(addr: SocketAddr, path: &str) -> Self {
+        Self::connect_with(addr, path, "").await
+    }
+
+    /// Connects and completes the handshake for `path`, with `extra` header
+    /// lines (each ending in CRLF).
+    pub async fn connect_with(addr: SocketAddr, path: &str, extra: &str) -> Self {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(upgrade_request(path, "").as_bytes()).await.unwrap();
+        stream.write_all(upgrade_request(path, extra).as_bytes()).await.unwrap();
         let mut buf = BytesMut::with_capacity(1024);
         loop {
             let n = tokio::time::timeout(WAIT, stream.read_buf(&mut buf)).await.unwrap().unwrap();

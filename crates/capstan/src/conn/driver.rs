@@ -15,6 +15,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 
 use super::Conn;
 use super::outbound::Stop;
+use super::read_buffers::Waiting;
 use super::writer::Writer;
 use crate::component::{CloseCause, CloseInfo, Component, Timeout};
 use crate::error::ConnError;
@@ -228,6 +229,7 @@ impl<A: Component> Driver<A> {
             let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
             // One poll over every source, in this order: no future is kept
             // per source while the connection waits.
+            let waiting = Waiting::with_capacity(self.read_buf.capacity());
             let wake = poll_fn(|cx| {
                 if open
                     && !shutdown_seen
@@ -252,6 +254,7 @@ impl<A: Component> Driver<A> {
                 Poll::Pending
             })
             .await;
+            drop(waiting);
             conn.outbound().unregister();
             match wake {
                 Wake::Shutdown => self.start_close(

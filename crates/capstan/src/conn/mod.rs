@@ -3,6 +3,7 @@
 mod attributes;
 pub(crate) mod driver;
 pub(crate) mod outbound;
+mod read_buffers;
 mod writer;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use bytes::Bytes;
 pub use attributes::Attributes;
 use outbound::Outbound;
 pub use outbound::Overflow;
+pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
 use crate::http::Request;

@@ -348,8 +348,9 @@ async fn slow_consumer_among_readers(expect_close: bool) {
 }
 
 /// Queues 1 KiB messages on `conn` (whose peer never reads) until its socket
-/// is full: the connection's writer then waits for the socket to drain and
-/// bytes stay queued (just below the bound).
+/// is full: the connection's writer then found the socket taking nothing
+/// (`is_write_blocked`), and bytes stay queued (just below the bound). The
+/// peer never reads, so the socket stays full.
 async fn fill_socket(conn: &Conn) {
     let filled = async {
         let mut i = 0;
@@ -358,19 +359,15 @@ async fn fill_socket(conn: &Conn) {
                 conn.send_binary(numbered(i)).expect("room below the bound");
                 i += 1;
             }
-            // Let the connection's task write what the socket takes; once
-            // nothing moves for a while, the socket is full.
-            let before = conn.queued_bytes();
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            if conn.queued_bytes() == before {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if conn.queued_bytes() == before {
-                    return;
-                }
+            if conn.is_write_blocked() {
+                return;
             }
+            // The connection's task writes what the socket takes meanwhile.
+            tokio::task::yield_now().await;
         }
     };
     tokio::time::timeout(WAIT, filled).await.expect("socket fills");
+    assert!(conn.is_write_blocked() && conn.queued_bytes() >= BOUND - 3 * FRAME);
 }
 
 #[tokio::test]

@@ -215,6 +215,13 @@ impl Conn {
         self.0.outbound.queued_bytes()
     }
 
+    /// Whether the last write to this connection's socket found it full
+    /// (nothing taken): its peer reads slower than it is sent to, and what
+    /// is sent now waits in the queue.
+    pub fn is_write_blocked(&self) -> bool {
+        self.0.outbound.is_write_blocked()
+    }
+
     pub(crate) fn outbound(&self) -> &Outbound {
         &self.0.outbound
     }

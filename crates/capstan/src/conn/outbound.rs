@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Waker;
 
 use crate::error::SendError;
@@ -80,6 +80,9 @@ pub(crate) struct Outbound {
     queued_bytes: AtomicUsize,
     limit: usize,
     overflow: Overflow,
+    /// The socket took none of the last bytes offered to it (full: the
+    /// peer does not read as fast as it is sent to).
+    write_blocked: AtomicBool,
 }
 
 impl Outbound {
@@ -96,6 +99,7 @@ impl Outbound {
             queued_bytes: AtomicUsize::new(0),
             limit,
             overflow,
+            write_blocked: AtomicBool::new(false),
         }
     }
 
@@ -305,6 +309,16 @@ impl Outbound {
     /// Bytes queued and not yet written.
     pub fn queued_bytes(&self) -> usize {
         self.queued_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Whether the socket took none of the last bytes the task offered it.
+    pub fn is_write_blocked(&self) -> bool {
+        self.write_blocked.load(Ordering::Relaxed)
+    }
+
+    /// Records whether the last write found the socket full.
+    pub fn set_write_blocked(&self, blocked: bool) {
+        self.write_blocked.store(blocked, Ordering::Relaxed);
     }
 }
 

@@ -103,8 +103,14 @@ impl Writer {
             };
         }
         match self.poll_write(cx, write) {
-            Poll::Ready(written) => Poll::Ready(self.advance_checked(written?, out).map(|()| None)),
-            Poll::Pending => Poll::Pending,
+            Poll::Ready(written) => {
+                out.set_write_blocked(false);
+                Poll::Ready(self.advance_checked(written?, out).map(|()| None))
+            }
+            Poll::Pending => {
+                out.set_write_blocked(true);
+                Poll::Pending
+            }
         }
     }
 

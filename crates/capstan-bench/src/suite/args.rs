@@ -52,8 +52,9 @@ Options:
                      share, no peer); or a library for both its configurations
                      (tungstenite, fastwebsockets, ws, uws); all (default); available
                      (every server that can run here, the others skipped with a note).
-                     A Node server without node or node_modules is skipped with a note;
-                     a missing Rust binary is an error saying how to build it
+                     A server that cannot run (a Rust binary not built, node or
+                     node_modules missing) is an error saying how to get it, but
+                     with `available`
   --scenarios LIST   echo-512, echo-512-if4, echo-16k, broadcast, idle, churn; echo (the
                      preset's echo runs); all (default: the preset's scenarios)
   --out DIR          the results directory (default bench-results/YYYY-MM-DD-HHMMSS, UTC)

@@ -235,7 +235,7 @@ fn spaceless(path: &Path) -> Availability {
 pub enum Availability {
     /// It can.
     Ready,
-    /// Not here, for a reason that is no error (Node missing): skipped with a note.
+    /// Node, or the Node peers' modules, missing (an error but with `--servers available`).
     Skip(String),
     /// Not built or not written: an error, unless `--servers available`.
     Missing(String),
@@ -252,7 +252,8 @@ pub struct Selection {
 
 /// The servers that `spec` names (ids, family names, `all`, or
 /// `available`: every one that can run here). A named server that cannot
-/// run is an error, except a Node one without Node, which is skipped.
+/// run (not built, or Node or its modules missing) is an error; with
+/// `available` it is left out, with a note.
 pub fn select(spec: &str, paths: &Paths) -> Result<Selection, String> {
     let wanted = parse_spec(spec)?;
     let lenient = spec.trim() == "available";
@@ -261,9 +262,12 @@ pub fn select(spec: &str, paths: &Paths) -> Result<Selection, String> {
     for server in wanted {
         match server.availability(paths) {
             Availability::Ready => selection.servers.push(server),
-            Availability::Skip(why) => selection.skipped.push((server, why)),
-            Availability::Missing(why) if lenient => selection.skipped.push((server, why)),
-            Availability::Missing(why) => errors.push(format!("{}: {why}", server.id)),
+            Availability::Skip(why) | Availability::Missing(why) if lenient => {
+                selection.skipped.push((server, why))
+            }
+            Availability::Skip(why) | Availability::Missing(why) => {
+                errors.push(format!("{}: {why}", server.id))
+            }
         }
     }
     if !errors.is_empty() {
@@ -352,9 +356,13 @@ mod tests {
             ALL[8].command(&paths),
             "node crates/capstan-bench/peers/node/uws-server.mjs --tuned"
         );
-        // `all` fails on the missing peers; `available` leaves them out with notes.
+        // `all` fails on the missing peers (Node ones too); `available`
+        // leaves them out with notes.
         let err = select("capstan,tungstenite", &paths).unwrap_err();
         assert_eq!(err.lines().count(), 2, "{err}");
+        let without_node = Paths::fixed(root.clone(), bin.clone(), false);
+        let err = select("ws", &without_node).unwrap_err();
+        assert!(err.contains("`node` is not on PATH"), "{err}");
         let chosen = select("available", &paths).unwrap();
         assert_eq!(chosen.servers, [&ALL[0]]);
         assert_eq!(chosen.skipped.len(), 9);

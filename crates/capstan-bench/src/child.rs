@@ -10,8 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::deflate_cost::mode::Mode;
-
 /// How long the server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -28,15 +26,6 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts this binary with `--serve MODE` (the `deflate_cost` server),
-    /// under `taskset -c CPU` if `cpu` is given, and waits for its port.
-    /// Its stdin is a pipe: it exits when this process does.
-    pub fn spawn(mode: Mode, cpu: Option<usize>) -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
-        let argv = [exe.display().to_string(), "--serve".into(), mode.name().into()];
-        Self::spawn_command(&argv, cpu, Stdio::piped())
-    }
-
     /// Starts `argv` (program and arguments), under `taskset -c CPU` if
     /// `cpu` is given, with `stdin`, and waits for its first stdout line.
     pub fn spawn_command(

@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod direct_budget;
 pub mod errors;
+pub mod message;
 pub mod name_registry;
 pub mod names;
 pub mod presence;

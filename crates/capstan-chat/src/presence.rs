@@ -13,7 +13,7 @@ use capstan::{ConnId, Topics};
 use tokio::sync::Notify;
 
 use crate::protocol::server as wire;
-use crate::rooms::{Change, Flush, PresenceEvent, Rooms};
+use crate::rooms::{Change, Counts, Flush, PresenceEvent, Rooms};
 
 /// Most changes in one `presence` message; a longer flush is sent as
 /// several.
@@ -81,32 +81,6 @@ pub fn announce(topics: &Topics, flush: &Flush, large_room: usize) {
     }
 }
 
-/// How many changes of each kind a run holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Joins.
-    pub joined: usize,
-    /// Leaves.
-    pub left: usize,
-    /// Renames.
-    pub renamed: usize,
-}
-
-impl Counts {
-    /// The counts of `changes`.
-    pub fn of(changes: &[Change]) -> Self {
-        let mut counts = Self::default();
-        for change in changes {
-            match change.event {
-                PresenceEvent::Join => counts.joined += 1,
-                PresenceEvent::Leave => counts.left += 1,
-                PresenceEvent::Rename { .. } => counts.renamed += 1,
-            }
-        }
-        counts
-    }
-}
-
 fn is_rename(change: &Change) -> bool {
     matches!(change.event, PresenceEvent::Rename { .. })
 }
@@ -171,17 +145,6 @@ mod tests {
 
     fn change(user: &str, event: PresenceEvent) -> Change {
         Change { user: user.to_owned(), event, conn: ConnId::from_raw(1) }
-    }
-
-    #[test]
-    fn counts_by_kind() {
-        let changes = [
-            change("a", PresenceEvent::Join),
-            change("b", PresenceEvent::Join),
-            change("c", PresenceEvent::Leave),
-            change("d", PresenceEvent::Rename { from: "e".into() }),
-        ];
-        assert_eq!(Counts::of(&changes), Counts { joined: 2, left: 1, renamed: 1 });
     }
 
     #[test]

@@ -67,6 +67,32 @@ pub struct Change {
     pub conn: ConnId,
 }
 
+/// How many changes of each kind a run holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Joins.
+    pub joined: usize,
+    /// Leaves.
+    pub left: usize,
+    /// Renames.
+    pub renamed: usize,
+}
+
+impl Counts {
+    /// The counts of `changes`.
+    pub fn of(changes: &[Change]) -> Self {
+        let mut counts = Self::default();
+        for change in changes {
+            match change.event {
+                PresenceEvent::Join => counts.joined += 1,
+                PresenceEvent::Leave => counts.left += 1,
+                PresenceEvent::Rename { .. } => counts.renamed += 1,
+            }
+        }
+        counts
+    }
+}
+
 /// Presence changes of one room, due to be announced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flush {
@@ -398,8 +424,23 @@ mod tests {
         ConnId::from_raw(n)
     }
 
+    fn change_named(user: &str, event: PresenceEvent) -> Change {
+        Change { user: user.to_owned(), event, conn: id(1) }
+    }
+
     fn events(flush: &Flush) -> Vec<(String, String)> {
         flush.changes.iter().map(|c| (c.user.clone(), c.event.as_str().to_owned())).collect()
+    }
+
+    #[test]
+    fn counts_by_kind() {
+        let changes = [
+            change_named("a", PresenceEvent::Join),
+            change_named("b", PresenceEvent::Join),
+            change_named("c", PresenceEvent::Leave),
+            change_named("d", PresenceEvent::Rename { from: "e".into() }),
+        ];
+        assert_eq!(Counts::of(&changes), Counts { joined: 2, left: 1, renamed: 1 });
     }
 
     #[test]

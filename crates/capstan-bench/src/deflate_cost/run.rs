@@ -45,7 +45,7 @@ fn snapshot(pid: u32) -> Result<Snapshot, String> {
 pub async fn measure(mode: Mode, plan: Plan, deadline: &Deadline) -> Result<ModeResult, String> {
     let label = mode.name();
     let (n, m) = (plan.connections, plan.messages);
-    let server = ServerProcess::spawn(mode, plan.server_cpu)?;
+    let server = spawn_server(mode, plan.server_cpu)?;
     let pid = server.pid;
     eprintln!("[{label}] server pid {pid} on port {}: {}", server.port, server.command_line);
     let mut control =
@@ -169,4 +169,13 @@ fn check_compression(mode: Mode, echo: &Echo, broadcast: &Broadcast) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Starts this binary with `--serve MODE` (the `deflate_cost` server),
+/// under `taskset -c CPU` if `cpu` is given, and waits for its port. Its
+/// stdin is a pipe: it exits when this process does.
+fn spawn_server(mode: Mode, cpu: Option<usize>) -> Result<ServerProcess, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
+    let argv = [exe.display().to_string(), "--serve".into(), mode.name().into()];
+    ServerProcess::spawn_command(&argv, cpu, std::process::Stdio::piped())
 }

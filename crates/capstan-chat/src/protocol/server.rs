@@ -3,9 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::errors::Refusal;
-use crate::presence::Counts;
-use crate::rooms::{Change, PresenceEvent};
-use crate::store::StoredMessage;
+use crate::message::StoredMessage;
+use crate::rooms::{Change, Counts, PresenceEvent};
 use crate::time::rfc3339;
 
 /// `{"type": kind, "data": data}` as text.

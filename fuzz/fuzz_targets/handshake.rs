@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     check_request(&request, len, data);
 
     let protocols: Vec<String> = ["chat", "superchat", "v2.chat"].map(String::from).to_vec();
-    let _ = handshake::is_upgrade_request(&request);
+    let _ = request.is_upgrade();
     let _ = OriginPolicy::same_host().allows(&request);
     let _ = OriginPolicy::only(["https://example.com"]).allowing_missing(true).allows(&request);
     for config in configs() {

@@ -36,6 +36,7 @@ pub mod conn;
 mod error;
 pub mod http;
 pub mod pubsub;
+mod request;
 pub mod server;
 pub mod ws;
 mod ws_server;

@@ -101,7 +101,7 @@ impl<A: Component> WsServer<A> {
 
 impl<A: Component> HttpComponent for WsServer<A> {
     fn on_request(&self, request: &mut Request) -> Decision {
-        if !handshake::is_upgrade_request(request) {
+        if !request.is_upgrade() {
             let answer = Rejection::new(426, "this endpoint speaks WebSocket")
                 .with_header("Upgrade", "websocket")
                 .with_header("Sec-WebSocket-Version", handshake::VERSION);

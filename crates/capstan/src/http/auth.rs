@@ -3,8 +3,8 @@
 //! reads through `Conn::identity`.
 
 use super::component::{Decision, HttpComponent};
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 
 /// Decides who a request is. Implemented by closures
 /// `Fn(&Request) -> Result<T, Rejection>` and by [`crate::http::JwtAuth`].
@@ -45,7 +45,7 @@ impl<C: HttpComponent, A: Authenticator> Authenticate<C, A> {
 
 impl<C: HttpComponent, A: Authenticator> HttpComponent for Authenticate<C, A> {
     fn on_request(&self, request: &mut Request) -> Decision {
-        if !crate::ws::handshake::is_upgrade_request(request) {
+        if !request.is_upgrade() {
             return self.inner.on_request(request);
         }
         match self.authenticator.authenticate(request) {

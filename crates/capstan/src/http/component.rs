@@ -5,8 +5,8 @@ use std::pin::Pin;
 
 use bytes::BytesMut;
 
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 use crate::server::{ConnContext, Transport};
 
 /// A future that serves a connection to its end.

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use bytes::BytesMut;
 
 use super::component::{Decision, HttpComponent, ServeFuture, Upgrade};
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 use crate::server::{ConnContext, Transport};
 
 type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;

@@ -2,8 +2,8 @@
 
 use bytes::BytesMut;
 
-use super::rejection::Rejection;
-use super::request::{ParseError, Request};
+use crate::request::Rejection;
+use crate::request::{ParseError, Request};
 use crate::server::Transport;
 
 /// Why no request head could be read.

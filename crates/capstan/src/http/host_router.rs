@@ -1,8 +1,8 @@
 //! Components by Host (virtual hosts on one port): unknown hosts get 404.
 
 use super::component::{Decision, HttpComponent};
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 
 /// Dispatches each request by its Host header (case-insensitive; a port in
 /// the pattern must match, a pattern without port matches any port;

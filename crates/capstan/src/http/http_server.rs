@@ -9,7 +9,7 @@ use bytes::{BufMut, BytesMut};
 use super::component::{Decision, HttpComponent};
 use super::fallback::HttpService;
 use super::head::{HeadError, read_head};
-use super::rejection::Rejection;
+use crate::request::Rejection;
 use crate::server::{ConnContext, ConnectionHandler, Transport};
 
 /// Limits of the HTTP layer.

@@ -38,8 +38,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use super::auth::Authenticator;
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 
 /// Where a token may be found in the upgrade request.
 #[derive(Debug, Clone, PartialEq, Eq)]

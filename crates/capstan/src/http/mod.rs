@@ -12,11 +12,9 @@ mod ip_policy;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod origin;
-mod percent;
-mod rejection;
-mod request;
 mod router;
 
+pub use crate::request::{MAX_HEADERS, ParseError, Rejection, Request};
 pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
 pub use conn_limit::PerIpLimit;
@@ -28,6 +26,4 @@ pub use ip_policy::{Cidr, InvalidCidr, IpFilter, IpPolicy};
 #[cfg(feature = "jwt")]
 pub use jwt::{InvalidKey, JwtAuth, JwtClaims, TokenSource};
 pub use origin::{OriginCheck, OriginPolicy};
-pub use rejection::Rejection;
-pub use request::{MAX_HEADERS, ParseError, Request};
 pub use router::Router;

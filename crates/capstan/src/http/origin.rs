@@ -2,8 +2,8 @@
 //! socket; only allowed pages get through, others get 403.
 
 use super::component::{Decision, HttpComponent};
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
 
 /// Which `Origin` values are accepted.
 #[derive(Debug, Clone, Default)]

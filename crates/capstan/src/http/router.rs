@@ -3,9 +3,9 @@
 //! captures the rest.
 
 use super::component::{Decision, HttpComponent};
-use super::percent::percent_decode;
-use super::rejection::Rejection;
-use super::request::Request;
+use crate::request::Rejection;
+use crate::request::Request;
+use crate::request::percent_decode;
 
 /// One segment of a route pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]

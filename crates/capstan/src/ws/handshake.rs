@@ -7,7 +7,7 @@ use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
 use super::deflate::{self, DeflateConfig, DeflateParams};
-use crate::http::{Rejection, Request};
+use crate::request::{Rejection, Request};
 
 /// The GUID of §1.3, appended to the key before hashing.
 const ACCEPT_GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -82,12 +82,6 @@ pub struct Accepted {
     /// permessage-deflate, if agreed: the parameters and the answer's
     /// Sec-WebSocket-Extensions value.
     pub deflate: Option<(DeflateParams, String)>,
-}
-
-/// Whether the request asks for a WebSocket upgrade at all (an Upgrade
-/// header with the token "websocket"); other requests are plain HTTP.
-pub fn is_upgrade_request(request: &Request) -> bool {
-    request.header_tokens("upgrade").any(|t| t.eq_ignore_ascii_case("websocket"))
 }
 
 /// Checks an upgrade request, picks a subprotocol (the first one in the

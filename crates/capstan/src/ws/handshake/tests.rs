@@ -59,7 +59,7 @@ fn connection_and_upgrade_are_token_lists_any_case() {
          Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     );
     let request = Request::from_head(&head).unwrap();
-    assert!(is_upgrade_request(&request));
+    assert!(request.is_upgrade());
     assert!(accept(&request, &[], &OFF).is_ok());
 }
 
@@ -169,7 +169,7 @@ fn no_common_subprotocol_means_none_chosen() {
 #[test]
 fn plain_request_is_not_an_upgrade() {
     let request = Request::from_head("GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
-    assert!(!is_upgrade_request(&request));
+    assert!(!request.is_upgrade());
 }
 
 #[test]

@@ -1,6 +1,9 @@
-//! The upgrade request as the application sees it: a compact view over the
-//! raw request head (one shared buffer and a few offsets), so keeping it for
-//! a connection's lifetime costs little.
+//! The request head, below both the HTTP and the WebSocket layers: the
+//! upgrade request as the application sees it (a compact view over the raw
+//! head: one shared buffer and a few offsets, so keeping it for a
+//! connection's lifetime costs little), whether it asks for a WebSocket,
+//! percent-decoding, and the short answers ([`Rejection`]) either layer
+//! ends a request with. It imports no other layer.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -11,7 +14,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::percent::percent_decode;
+mod percent;
+mod rejection;
+
+pub(crate) use percent::percent_decode;
+pub use rejection::Rejection;
 
 /// An offset range into the head buffer (heads are limited to 64 KiB).
 type Span = Range<u16>;
@@ -198,6 +205,13 @@ impl Request {
     /// The first header called `name`, if present and UTF-8.
     pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
         self.headers_named(name).next().and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// Whether the request asks for a WebSocket upgrade at all (an
+    /// `Upgrade` header with the token `websocket`); other requests are
+    /// plain HTTP.
+    pub fn is_upgrade(&self) -> bool {
+        self.header_tokens("upgrade").any(|t| t.eq_ignore_ascii_case("websocket"))
     }
 
     /// The comma-separated tokens of every header called `name`, trimmed

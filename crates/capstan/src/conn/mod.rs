@@ -20,7 +20,8 @@ pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
 use crate::http::Request;
-use crate::pubsub::{PreparedMessage, Topic};
+use crate::pubsub::Topic;
+use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
 

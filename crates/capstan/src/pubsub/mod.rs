@@ -3,10 +3,8 @@
 //! subscriber's queue holds a reference to the same bytes.
 
 mod pacing;
-mod prepared;
 mod topic;
 mod topics;
 
-pub use prepared::PreparedMessage;
 pub use topic::{Delivery, Topic};
 pub use topics::Topics;

@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
 use super::pacing::Pacing;
-use super::prepared::PreparedMessage;
 use super::topics::Registry;
 use crate::conn::{Conn, ConnId};
 use crate::ws::Message;
+use crate::ws::PreparedMessage;
 
 struct Inner {
     name: Arc<str>,

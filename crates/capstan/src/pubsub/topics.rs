@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::prepared::PreparedMessage;
 use super::topic::{Delivery, Topic};
 use crate::conn::{Conn, ConnId};
 use crate::ws::Message;
+use crate::ws::PreparedMessage;
 
 #[derive(Default)]
 pub(crate) struct Registry {

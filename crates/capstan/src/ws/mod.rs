@@ -12,6 +12,7 @@ pub mod handshake;
 pub mod mask;
 pub mod message;
 pub mod opcode;
+mod prepared;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
@@ -21,3 +22,4 @@ pub use error::ProtocolError;
 pub use frame::FrameHeader;
 pub use message::{Message, Utf8Bytes};
 pub use opcode::OpCode;
+pub use prepared::PreparedMessage;

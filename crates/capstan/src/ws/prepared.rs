@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
-use crate::ws::deflate::{DeflateParams, compress_shared};
-use crate::ws::{Message, OpCode, OutFrame};
+use super::deflate::{DeflateParams, compress_shared};
+use super::{Message, OpCode, OutFrame};
 
 #[derive(Debug)]
 struct Inner {

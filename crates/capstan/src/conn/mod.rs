@@ -1,10 +1,8 @@
 //! The handle an application holds for one connection.
 
 mod attributes;
-pub(crate) mod driver;
 pub(crate) mod outbound;
-mod read_buffers;
-mod writer;
+pub(crate) mod read_buffers;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 
-use super::outbound::{Outbound, Stop};
+use crate::conn::outbound::{Outbound, Stop};
 use crate::server::Transport;
 use crate::server::send_now::Socket;
 use crate::ws::OutFrame;

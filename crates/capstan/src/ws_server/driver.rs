@@ -13,11 +13,12 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use super::Conn;
-use super::outbound::Stop;
-use super::read_buffers::Waiting;
 use super::writer::Writer;
+use super::{Shared, WsConfig};
 use crate::component::{CloseCause, CloseInfo, Component, Timeout};
+use crate::conn::Conn;
+use crate::conn::outbound::Stop;
+use crate::conn::read_buffers::Waiting;
 use crate::error::ConnError;
 use crate::http::Request;
 use crate::server::{ConnContext, ShutdownSignal, Transport};
@@ -25,8 +26,6 @@ use crate::ws::deflate::DeflateParams;
 use crate::ws::{
     CloseCode, CloseFrame, Decoder, Event, OpCode, OutFrame, ProtocolError, Role, handshake,
 };
-use crate::ws_server::Shared;
-use crate::ws_server::WsConfig;
 
 /// Smallest read; larger when a big frame is being received.
 const MIN_READ: usize = 4096;

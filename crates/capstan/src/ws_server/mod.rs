@@ -1,13 +1,16 @@
 //! The WebSocket layer as a value: `WsServer::new(app)` checks the upgrade,
 //! answers 101 and runs each connection for the application.
 
+mod driver;
+mod writer;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 
 use crate::component::Component;
-use crate::conn::{Overflow, driver};
+use crate::conn::Overflow;
 use crate::http::component::ServeFuture;
 use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
 use crate::server::{ConnContext, Transport};

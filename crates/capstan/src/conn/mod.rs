@@ -1,24 +1,26 @@
 //! The handle an application holds for one connection.
 
 mod attributes;
+mod membership;
 pub(crate) mod outbound;
 pub(crate) mod read_buffers;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
 pub use attributes::Attributes;
+pub use membership::Membership;
+use membership::Memberships;
 use outbound::Outbound;
 pub use outbound::Overflow;
 pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
 use crate::http::Request;
-use crate::pubsub::Topic;
 use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
@@ -58,10 +60,8 @@ struct Inner {
     deflate: Option<DeflateParams>,
     attributes: Attributes,
     outbound: Outbound,
-    /// Boxed when first used: most connections join few topics or none,
-    /// and an empty slot costs 8 bytes instead of a `Vec`'s 24.
-    #[allow(clippy::box_collection)]
-    topics: Mutex<Option<Box<Vec<Topic>>>>,
+    /// The topics (or other groups) it is in, left when it ends.
+    memberships: Memberships,
 }
 
 /// One WebSocket connection: who it is, what it asked for, and a
@@ -89,7 +89,7 @@ impl Conn {
             deflate,
             attributes: Attributes::default(),
             outbound: Outbound::with_overflow(outbound_limit, overflow),
-            topics: Mutex::new(None),
+            memberships: Memberships::default(),
         }))
     }
 
@@ -225,42 +225,26 @@ impl Conn {
         &self.0.outbound
     }
 
-    pub(crate) fn remember_topic(&self, topic: &Topic) {
-        let mut topics = self.0.topics.lock().unwrap_or_else(|p| p.into_inner());
-        let topics = topics.get_or_insert_with(Box::default);
-        if !topics.iter().any(|t| t.same_as(topic)) {
-            topics.push(topic.clone());
-        }
+    /// Records that the connection is in `group` (a topic does it when it
+    /// subscribes the connection), to be left when the connection ends.
+    pub fn join_group(&self, group: Arc<dyn Membership>) {
+        self.0.memberships.join(group);
     }
 
-    pub(crate) fn forget_topic(&self, topic: &Topic) {
-        let mut topics = self.0.topics.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(list) = topics.as_mut() {
-            list.retain(|t| !t.same_as(topic));
-            if list.is_empty() {
-                *topics = None;
-            }
-        }
+    /// Forgets `group` (the connection left it).
+    pub fn leave_group(&self, group: &Arc<dyn Membership>) {
+        self.0.memberships.remove(group);
     }
 
-    /// The topics this connection is subscribed to.
-    pub fn topics(&self) -> Vec<Topic> {
-        self.0
-            .topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_deref()
-            .cloned()
-            .unwrap_or_default()
+    /// How many topics (or other groups) the connection is in.
+    pub fn groups(&self) -> usize {
+        self.0.memberships.len()
     }
 
-    /// Ends the connection's life: no more sends, out of every topic.
+    /// Ends the connection's life: no more sends, out of every group.
     pub(crate) fn finish(&self) {
         self.0.outbound.end();
-        let topics = std::mem::take(&mut *self.0.topics.lock().unwrap_or_else(|p| p.into_inner()));
-        for topic in topics.into_iter().flat_map(|list| *list) {
-            topic.remove(self.id());
-        }
+        self.0.memberships.leave_all(self.id());
     }
 }
 

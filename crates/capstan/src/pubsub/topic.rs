@@ -6,11 +6,11 @@ use std::sync::{Arc, RwLock, Weak};
 
 use super::pacing::Pacing;
 use super::topics::Registry;
-use crate::conn::{Conn, ConnId};
+use crate::conn::{Conn, ConnId, Membership};
 use crate::ws::Message;
 use crate::ws::PreparedMessage;
 
-struct Inner {
+pub(crate) struct Inner {
     name: Arc<str>,
     subscribers: RwLock<HashMap<ConnId, Conn>>,
     registry: Weak<Registry>,
@@ -57,29 +57,21 @@ impl Topic {
     pub fn subscribe(&self, conn: &Conn) -> bool {
         let added = self.write().insert(conn.id(), conn.clone()).is_none();
         if added {
-            conn.remember_topic(self);
+            conn.join_group(self.as_group());
         }
         added
     }
 
     /// Removes `conn`; true if it was subscribed.
     pub fn unsubscribe(&self, conn: &Conn) -> bool {
-        conn.forget_topic(self);
-        self.remove(conn.id())
+        conn.leave_group(&self.as_group());
+        self.0.remove(conn.id())
     }
 
-    pub(crate) fn remove(&self, id: ConnId) -> bool {
-        let mut subscribers = self.write();
-        let removed = subscribers.remove(&id).is_some();
-        let now_empty = subscribers.is_empty();
-        drop(subscribers);
-        if removed
-            && now_empty
-            && let Some(registry) = self.0.registry.upgrade()
-        {
-            registry.drop_if_empty(self);
-        }
-        removed
+    /// This topic as a group its connections leave when they end (the
+    /// same allocation: no copy).
+    fn as_group(&self) -> Arc<dyn Membership> {
+        self.0.clone()
     }
 
     /// Whether `conn` is subscribed.
@@ -138,8 +130,9 @@ impl Topic {
         delivery
     }
 
-    pub(crate) fn same_as(&self, other: &Topic) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+    /// Whether this handle is to the topic `inner`.
+    pub(crate) fn is(&self, inner: &Inner) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.0), inner)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<ConnId, Conn>> {
@@ -175,6 +168,33 @@ impl<'a> Excluded<'a> {
             Self::Few(ids) => ids.contains(id),
             Self::Many(ids) => ids.contains(id),
         }
+    }
+}
+
+impl Inner {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn remove(&self, id: ConnId) -> bool {
+        let mut subscribers = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
+        let removed = subscribers.remove(&id).is_some();
+        let now_empty = subscribers.is_empty();
+        drop(subscribers);
+        if removed
+            && now_empty
+            && let Some(registry) = self.registry.upgrade()
+        {
+            registry.drop_if_empty(self);
+        }
+        removed
+    }
+}
+
+/// A connection that ends leaves the topic.
+impl Membership for Inner {
+    fn leave(&self, id: ConnId) {
+        self.remove(id);
     }
 }
 
@@ -255,7 +275,7 @@ mod tests {
         let room = topics.subscribe("room", &a);
         topics.subscribe("room", &b);
         topics.subscribe("other", &a);
-        assert_eq!(a.topics().len(), 2);
+        assert_eq!(a.groups(), 2);
         a.finish();
         assert_eq!(room.len(), 1);
         assert!(topics.get("other").is_none(), "empty topics are dropped");
@@ -272,6 +292,6 @@ mod tests {
         assert_eq!(topic.len(), 1);
         assert!(topic.unsubscribe(&a));
         assert!(!topic.unsubscribe(&a));
-        assert!(a.topics().is_empty());
+        assert_eq!(a.groups(), 0);
     }
 }

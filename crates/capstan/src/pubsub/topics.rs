@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::topic::{Delivery, Topic};
+use super::topic::{Delivery, Inner, Topic};
 use crate::conn::{Conn, ConnId};
 use crate::ws::Message;
 use crate::ws::PreparedMessage;
@@ -15,11 +15,13 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    pub(crate) fn drop_if_empty(&self, topic: &Topic) {
+    /// Drops the topic `inner` if it is still the one registered under its
+    /// name and nobody is subscribed to it.
+    pub(crate) fn drop_if_empty(&self, inner: &Inner) {
         let mut topics = self.topics.write().unwrap_or_else(|p| p.into_inner());
-        let current = topics.get(topic.name());
-        if current.is_some_and(|t| t.same_as(topic) && t.is_empty()) {
-            topics.remove(topic.name());
+        let current = topics.get(inner.name());
+        if current.is_some_and(|t| t.is(inner) && t.is_empty()) {
+            topics.remove(inner.name());
         }
     }
 }

@@ -20,7 +20,7 @@ pub use outbound::Overflow;
 pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
-use crate::http::Request;
+use crate::request::Request;
 use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};

@@ -209,7 +209,7 @@ mod tests {
     use std::collections::VecDeque;
 
     use super::*;
-    use crate::http::Request;
+    use crate::request::Request;
     use crate::ws::OutFrame;
 
     fn conn() -> Conn {

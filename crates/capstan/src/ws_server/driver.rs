@@ -20,7 +20,7 @@ use crate::conn::Conn;
 use crate::conn::outbound::Stop;
 use crate::conn::read_buffers::Waiting;
 use crate::error::ConnError;
-use crate::http::Request;
+use crate::request::Request;
 use crate::server::{ConnContext, ShutdownSignal, Transport};
 use crate::ws::deflate::DeflateParams;
 use crate::ws::{
@@ -523,7 +523,7 @@ mod tests {
 
     use super::run;
     use crate::component::Component;
-    use crate::http::Request;
+    use crate::request::Request;
     use crate::server::shutdown::{ShutdownHandle, Tracker};
     use crate::server::{ConnContext, Transport};
     use crate::ws::deflate::DeflateConfig;

@@ -9,6 +9,8 @@
 //! registry of `/broadcast` subscribers ([`topic`]). [`floor`] is no library
 //! but the least a server can do, a bare epoll loop: the kernel's share.
 
+#![forbid(unsafe_code)]
+
 pub mod args;
 pub mod floor;
 pub mod serve;

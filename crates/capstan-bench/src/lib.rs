@@ -13,6 +13,8 @@
 //! as a child process, raw WebSocket clients that count frames, timestamps
 //! in payloads, readings from /proc, and results as JSON.
 
+#![forbid(unsafe_code)]
+
 pub mod chat_load;
 pub mod child;
 pub mod client;

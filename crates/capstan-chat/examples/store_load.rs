@@ -7,6 +7,8 @@
 //! `window` of them waiting for their ack. An ack means the message is
 //! committed to SQLite with `synchronous=FULL` (on disk). Loopback only.
 
+#![forbid(unsafe_code)]
+
 use std::time::{Duration, Instant};
 
 use capstan_chat::{ChatServer, Config};

@@ -8,6 +8,8 @@
 //! WebSocket is behind `Authenticate` too:
 //! `OriginCheck(PerIpLimit(Authenticate(WsServer(Chat), TokenAuth)))`.
 
+#![forbid(unsafe_code)]
+
 pub mod blocks;
 pub mod chat;
 pub mod config;

@@ -1,5 +1,7 @@
 //! `capstan-chat`: run the chat server on its embedded defaults.
 
+#![forbid(unsafe_code)]
+
 use capstan_chat::{ChatServer, Config};
 use clap::Parser;
 

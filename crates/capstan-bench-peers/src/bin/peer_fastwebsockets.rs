@@ -35,6 +35,8 @@
 //!   examples: `tokio::task::unconstrained`, which lets one busy connection
 //!   keep the others waiting, and a current-thread runtime.
 
+#![forbid(unsafe_code)]
+
 use std::convert::Infallible;
 use std::process::ExitCode;
 use std::sync::Arc;

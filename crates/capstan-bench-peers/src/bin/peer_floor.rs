@@ -4,6 +4,8 @@
 //! targets compare Capstan with the libraries, never with the floor.
 //! `--tuned` is taken and changes nothing (there is nothing to tune).
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use capstan_bench_peers::args::{self, Command};

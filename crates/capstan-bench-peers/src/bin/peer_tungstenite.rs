@@ -26,6 +26,8 @@
 //! next read), and so is a close frame: the stream ends once the reply is
 //! written, and the connection is dropped.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::Arc;
 

@@ -3,6 +3,8 @@
 //! and SVG charts. `bench-suite --help` for the flags; the code is in
 //! `capstan_bench::suite`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

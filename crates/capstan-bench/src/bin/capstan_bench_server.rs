@@ -11,6 +11,8 @@
 //! (default 127.0.0.1:0, loopback only) and prints one line on stdout,
 //! `LISTENING port=P pid=PID url=ws://HOST:P`; it stops on SIGINT/SIGTERM.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;

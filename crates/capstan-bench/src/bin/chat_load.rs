@@ -2,6 +2,8 @@
 //! machine (loopback only). `chat-load --help` for the flags; the code is
 //! in `capstan_bench::chat_load`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -3,6 +3,8 @@
 //! with compression off, shared (no context takeover) and per connection
 //! (context takeover). `deflate_cost --help` for the flags.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use capstan_bench::deadline::Deadline;

@@ -2,6 +2,8 @@
 //! (loopback only). `loadgen --help` for the flags; the code is in
 //! `capstan_bench::loadgen`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

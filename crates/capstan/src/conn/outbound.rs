@@ -130,7 +130,7 @@ impl Outbound {
             return Err(SendError::QueueFull);
         }
         if let Some(socket) = state.idle_socket.take_if(|_| at_once) {
-            match Self::send_now(socket, &state, &frame) {
+            match Self::send_now(&socket, &state, &frame) {
                 Some(written) if written == frame.wire_len() => {
                     // Out already: the task waits on, with the socket.
                     state.idle_socket = Some(socket);
@@ -147,7 +147,7 @@ impl Outbound {
 
     /// Writes `frame` to `socket` if the queue is empty and the frame needs
     /// nothing from the task (compression); how many bytes went, if any.
-    fn send_now(socket: Socket, state: &State, frame: &OutFrame) -> Option<usize> {
+    fn send_now(socket: &Socket, state: &State, frame: &OutFrame) -> Option<usize> {
         if !state.frames.is_empty() || frame.pending_compression().is_some() {
             return None;
         }
@@ -441,8 +441,10 @@ mod tests {
         let waker = Waker::from(counter.clone());
         let out = Outbound::new(1 << 20);
         let mut batch = VecDeque::new();
-        let socket = Socket::of(&server);
-        assert_eq!(out.take_and_register(&mut batch, &waker, socket), Taken::default());
+        assert_eq!(
+            out.take_and_register(&mut batch, &waker, Socket::of(&server)),
+            Taken::default()
+        );
 
         let sent = OutFrame::message(Message::text("straight out"));
         out.push(sent.clone()).unwrap();
@@ -461,7 +463,7 @@ mod tests {
         // A task that still has frames to write lends no socket.
         out.push(frame(10)).unwrap();
         let mut pending = VecDeque::from([frame(1)]);
-        out.take_and_register(&mut pending, &waker, socket);
+        out.take_and_register(&mut pending, &waker, Socket::of(&server));
         out.push(frame(10)).unwrap();
         assert_eq!(out.take(&mut batch).front_written, 0);
         assert_eq!(batch.len(), 1, "queued behind the task's frames");

@@ -1,5 +1,6 @@
 //! The I/O server: listeners, the accept loop, limits and graceful shutdown.
 
+mod coalesce;
 mod handler;
 mod io_server;
 pub(crate) mod send_now;

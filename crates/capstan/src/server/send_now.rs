@@ -15,14 +15,17 @@ use std::io;
 
 use tokio::net::TcpStream;
 
-/// A connection's socket, as a sender may write to it.
+/// A connection's socket, as a sender may write to it: the descriptor,
+/// borrowed from the connection's stream. Neither `Copy` nor `Clone`: the
+/// outbound queue holds the one lent to it, and forgetting it there is the
+/// end of the loan.
 #[cfg(unix)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Socket(std::os::fd::RawFd);
 
 /// Never made where there are no Unix descriptors: senders always queue.
 #[cfg(not(unix))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Socket {}
 
 impl Socket {
@@ -47,10 +50,10 @@ impl Socket {
     ///
     /// The descriptor must still be the connection's open socket: call it
     /// only under the outbound queue's lock, while the queue holds it.
-    pub(crate) unsafe fn send(self, head: &[u8], payload: &[u8]) -> io::Result<usize> {
+    pub(crate) unsafe fn send(&self, head: &[u8], payload: &[u8]) -> io::Result<usize> {
         #[cfg(unix)]
         {
-            use super::transport::{COALESCE, with_joined};
+            use super::coalesce::{COALESCE, with_joined};
             const FLAGS: libc::c_int = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
             let fd = self.0;
             let sent = if head.len() + payload.len() <= COALESCE {
@@ -79,7 +82,7 @@ impl Socket {
         #[cfg(not(unix))]
         {
             let _ = (head, payload);
-            match self {}
+            match *self {}
         }
     }
 }

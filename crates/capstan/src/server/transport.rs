@@ -6,7 +6,6 @@
 //! holds none, and sends small frames as one buffer; TLS (rustls) goes
 //! through its own buffers.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
@@ -18,6 +17,8 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
+
+use super::coalesce::{COALESCE, with_joined};
 
 /// The stream of a TLS connection, after its handshake.
 pub type TlsTcpStream = TlsStream<TcpStream>;
@@ -186,16 +187,6 @@ fn poll_read_buf<R: AsyncRead + Unpin>(
     std::pin::pin!(read.read_buf(buf)).poll(cx)
 }
 
-/// Slices up to this many bytes in all are copied into one buffer and sent
-/// with one `send` rather than a `writev` of several.
-pub(crate) const COALESCE: usize = 4096;
-
-thread_local! {
-    /// Where small slices are put together: one per thread, not per
-    /// connection, as it is used only within one poll.
-    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(COALESCE));
-}
-
 /// Sends `bufs` on a TCP socket. A frame is a header and a payload, two
 /// slices; for small ones, copying both into one buffer and sending it
 /// costs less than the kernel's `writev` path (which also goes through the
@@ -213,21 +204,6 @@ fn poll_send_tcp(
         }),
         _ => Pin::new(write).poll_write_vectored(cx, bufs),
     }
-}
-
-/// Calls `send` with `parts` copied one after another into this thread's
-/// scratch buffer (for parts of at most [`COALESCE`] bytes in all).
-pub(crate) fn with_joined<'a, R>(
-    parts: impl IntoIterator<Item = &'a [u8]>,
-    send: impl FnOnce(&[u8]) -> R,
-) -> R {
-    SCRATCH.with_borrow_mut(|scratch| {
-        scratch.clear();
-        for part in parts {
-            scratch.extend_from_slice(part);
-        }
-        send(scratch)
-    })
 }
 
 impl Transport {

@@ -343,35 +343,18 @@ impl Rooms {
     pub fn members(&self, room: &str, after: Option<&str>, limit: usize) -> MemberPage {
         let state = self.state();
         let Some(entry) = state.rooms.get(room) else { return MemberPage::default() };
-        let mut names = match after {
-            Some(after) => entry
-                .names
-                .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
-            None => entry.names.range::<str, _>(..),
-        }
-        .map(|(name, _)| name.clone());
-        let page: Vec<String> = names.by_ref().take(limit).collect();
-        let more = names.next().is_some();
-        MemberPage { names: page, total: entry.names.len(), more }
+        let (names, more) = page_after(&entry.names, after, limit, |name, _| name.clone());
+        MemberPage { names, total: entry.names.len(), more }
     }
 
     /// Up to `limit` rooms after `after`, by name; and whether more follow.
     pub fn list(&self, after: Option<&str>, limit: usize) -> (Vec<RoomSummary>, bool) {
         let state = self.state();
-        let mut rooms = match after {
-            Some(after) => state
-                .rooms
-                .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
-            None => state.rooms.range::<str, _>(..),
-        }
-        .map(|(name, entry)| RoomSummary {
+        page_after(&state.rooms, after, limit, |name, entry| RoomSummary {
             name: name.clone(),
             members: entry.names.len(),
             stored: entry.stored,
-        });
-        let page: Vec<RoomSummary> = rooms.by_ref().take(limit).collect();
-        let more = rooms.next().is_some();
-        (page, more)
+        })
     }
 
     /// The presence changes due at `now`, one flush per room; and when the
@@ -409,6 +392,23 @@ impl Drop for Rooms {
         // The announcer waits on this: let it see that the rooms are gone.
         self.wake.notify_one();
     }
+}
+
+/// Up to `limit` entries of `map` with keys after `after` (from the first
+/// when `None`), made by `make`; and whether more follow.
+fn page_after<V, T>(
+    map: &BTreeMap<String, V>,
+    after: Option<&str>,
+    limit: usize,
+    make: impl Fn(&String, &V) -> T,
+) -> (Vec<T>, bool) {
+    use std::ops::Bound::{Excluded, Unbounded};
+    let mut entries = match after {
+        Some(after) => map.range::<str, _>((Excluded(after), Unbounded)),
+        None => map.range::<str, _>(..),
+    };
+    let page = entries.by_ref().take(limit).map(|(key, value)| make(key, value)).collect();
+    (page, entries.next().is_some())
 }
 
 /// How long a room of `members` waits between two announcements.

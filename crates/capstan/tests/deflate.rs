@@ -1405,27 +1405,6 @@ async fn a_bomb_stops_within_a_step_of_the_limit() {
 // Deflate bombs
 // ---------------------------------------------------------------------------
 
-const MIB: usize = 1 << 20;
-
-/// A compressed message of `mib` MiB of zeros, as pieces that each inflate
-/// to 1 MiB: the first compressed on an empty window, then one piece
-/// compressed on a window of zeros, repeated (its back references find
-/// zeros wherever it lands). Joined with the sync flush's trailer and
-/// without the last one, as a message is sent (RFC 7692 §7.2.1).
-fn zero_bomb_pieces(mib: usize) -> Vec<Vec<u8>> {
-    let zeros = vec![0u8; MIB];
-    let mut deflater = Deflater::new(9, 15);
-    let first = deflater.compress(&zeros, false);
-    let steady = deflater.compress(&zeros, false);
-    let mut pieces = vec![first];
-    for _ in 1..mib {
-        let mut piece = TRAILER.to_vec();
-        piece.extend_from_slice(&steady);
-        pieces.push(piece);
-    }
-    pieces
-}
-
 /// The bomb construction inflates to what it claims (so a 1009 below is
 /// about size, not about broken data).
 #[test]

@@ -8,10 +8,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use capstan::conn::waiting_with_read_buffer;
@@ -78,42 +76,17 @@ async fn an_idle_connection_holds_no_read_buffer() {
     server.stop().await;
 }
 
-fn echo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join("examples/echo");
-    assert!(path.exists(), "no {} (cargo build -p capstan --example echo)", path.display());
-    path
-}
-
-/// The resident memory of process `pid`, in bytes.
-fn rss(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 1024
-}
-
 #[tokio::test]
 async fn idle_connections_cost_the_server_less_than_3_kib_each() {
     check_descriptors(IDLE + 200);
-    let mut child = Killed(
-        Command::new(echo_binary())
-            .arg("127.0.0.1:0")
-            .env("ECHO_DEFLATE", "off")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the echo example"),
-    );
-    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr: SocketAddr = line.trim().rsplit("ws://").next().unwrap().parse().unwrap();
+    let (child, addr) = spawn_echo(&[("ECHO_DEFLATE", "off")]);
+    let child = Killed(child);
 
     // A first batch faults in the code and sets the allocator's pools.
     let warm = idle_clients(addr, 100).await;
-    let before = rss(child.0.id());
+    let before = proc_memory(&child.0.id().to_string(), "VmRSS");
     let clients = idle_clients(addr, IDLE).await;
-    let after = rss(child.0.id());
+    let after = proc_memory(&child.0.id().to_string(), "VmRSS");
     let per_connection = after.saturating_sub(before) / IDLE;
     eprintln!(
         "{IDLE} idle connections: {} KiB → {} KiB, {per_connection} bytes each",

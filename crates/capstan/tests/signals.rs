@@ -4,9 +4,9 @@
 //! `cargo build -p capstan --example echo` first when testing this file
 //! alone).
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -15,32 +15,6 @@ use tokio_tungstenite::tungstenite::Message;
 /// Longest wait for the process to start or to exit: the server drains for
 /// at most 10 s; this only guards against a hang.
 const WAIT: Duration = Duration::from_secs(30);
-
-fn echo_binary() -> PathBuf {
-    // target/debug/deps/signals-… → target/debug/examples/echo
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join("examples/echo");
-    assert!(path.exists(), "no {} (cargo build -p capstan --example echo)", path.display());
-    path
-}
-
-/// Starts the echo example on an ephemeral port; its address.
-fn start_echo() -> (Child, String) {
-    let mut child = Command::new(echo_binary())
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the echo example");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("its first line");
-    // The rest is drained: a closed pipe would fail the server's prints.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let url = line.trim().rsplit(' ').next().expect("echo server on ws://…").to_owned();
-    assert!(url.starts_with("ws://127.0.0.1:"), "{line:?}");
-    (child, url)
-}
 
 /// Sends `signal` (TERM, INT) to `child`.
 fn signal(child: &Child, signal: &str) {
@@ -63,7 +37,8 @@ async fn exit_code(child: &mut Child) -> Option<i32> {
 }
 
 async fn stops_on(sig: &str) {
-    let (mut child, url) = start_echo();
+    let (mut child, addr) = common::spawn_echo(&[]);
+    let url = format!("ws://{addr}");
     let mut peers = Vec::new();
     for n in 0..3 {
         let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");

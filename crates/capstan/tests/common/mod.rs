@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use capstan::http::HttpComponent;
+use capstan::ws::deflate::{Deflater, TRAILER};
 use capstan::ws::{Decoder, Event, Limits, OpCode, Role, encode_client_frame};
 use capstan::{
     CloseInfo, Component, Conn, ConnError, HttpServer, IoServer, Message, ServerConfig,
@@ -240,4 +241,69 @@ impl RawClient {
 /// Shares a component between the server and the test.
 pub fn shared<C>(component: C) -> Arc<C> {
     Arc::new(component)
+}
+
+/// A mebibyte.
+pub const MIB: usize = 1 << 20;
+
+/// A compressed message of `mib` MiB of zeros, as pieces that each inflate
+/// to 1 MiB: the first compressed on an empty window, then one piece
+/// compressed on a window of zeros, repeated (its back references find
+/// zeros wherever it lands). Joined with the sync flush's trailer and
+/// without the last one, as a message is sent (RFC 7692 §7.2.1).
+pub fn zero_bomb_pieces(mib: usize) -> Vec<Vec<u8>> {
+    let zeros = vec![0u8; MIB];
+    let mut deflater = Deflater::new(9, 15);
+    let first = deflater.compress(&zeros, false);
+    let steady = deflater.compress(&zeros, false);
+    let mut pieces = vec![first];
+    for _ in 1..mib {
+        let mut piece = TRAILER.to_vec();
+        piece.extend_from_slice(&steady);
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// The echo example (`examples/echo.rs`), which `cargo test` builds beside
+/// the test binaries (`cargo build -p capstan --example echo` first when
+/// testing one file alone).
+pub fn echo_binary() -> std::path::PathBuf {
+    // target/debug/deps/<test>-… → target/debug/examples/echo
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join("examples/echo");
+    assert!(path.exists(), "no {} (cargo build -p capstan --example echo)", path.display());
+    path
+}
+
+/// Starts the echo example on an ephemeral port with `env` set; the
+/// process and its address. The rest of its output is drained (a closed
+/// pipe would fail the server's prints).
+pub fn spawn_echo(env: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(echo_binary())
+        .arg("127.0.0.1:0")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the echo example");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("its first line");
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    // "echo server on ws://127.0.0.1:PORT"
+    let addr = line.trim().rsplit("ws://").next().and_then(|a| a.parse().ok());
+    let addr = addr.unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, addr)
+}
+
+/// A memory figure of a process (`"self"` or a pid) from
+/// /proc/PROCESS/status, `field` such as `"VmRSS"` or `"VmHWM"`, in bytes.
+pub fn proc_memory(process: &str, field: &str) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{process}/status"));
+    line.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 1024
 }

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use capstan::ConnId;
 
-use crate::names::NameKey;
+use crate::names::{NameKey, name_key};
 
 /// A user someone blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,12 @@ struct Index {
 }
 
 impl Index {
+    fn has(&self, conn: ConnId, blocked: &Blocked) -> bool {
+        self.by_conn
+            .get(&conn)
+            .is_some_and(|list| list.iter().any(|b| b.key.case == blocked.key.case))
+    }
+
     fn unindex(&mut self, conn: ConnId, blocked: &Blocked) {
         for (map, key) in
             [(&mut self.by_case, &blocked.key.case), (&mut self.by_look, &blocked.key.look)]
@@ -91,19 +97,23 @@ impl Blocks {
     /// `conn` blocks `blocked` too; false if it already did.
     pub fn add(&self, conn: ConnId, blocked: Blocked) -> bool {
         let mut index = self.index();
-        let list = index.by_conn.entry(conn).or_default();
-        if list.iter().any(|b| b.key.case == blocked.key.case) {
+        if index.has(conn, &blocked) {
             return false;
         }
-        list.push(blocked.clone());
+        index.by_conn.entry(conn).or_default().push(blocked.clone());
         index.index(conn, &blocked);
         true
+    }
+
+    /// Whether `conn` blocks `blocked` already (the same name but for case).
+    pub fn has(&self, conn: ConnId, blocked: &Blocked) -> bool {
+        self.index().has(conn, blocked)
     }
 
     /// `conn` no longer blocks the user named `name` (by case); false if it
     /// did not.
     pub fn remove(&self, conn: ConnId, name: &str) -> bool {
-        let case = NameKey::of(name).case;
+        let case = name_key(name);
         let mut index = self.index();
         let Some(list) = index.by_conn.get_mut(&conn) else { return false };
         let Some(at) = list.iter().position(|b| b.key.case == case) else { return false };

@@ -13,6 +13,7 @@ use super::db::{Appended, Db, Page};
 use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig, StoredMessage};
 use crate::blocks::{BlockFilter, Blocked};
 use crate::errors::{ErrorCode, Refusal};
+use crate::names::name_key;
 use crate::protocol::server as wire;
 use crate::room::Room;
 use crate::rooms::MEMBER_PAGE;
@@ -163,7 +164,7 @@ impl Worker {
     fn block(&self, conn: &Conn, owner: &str, blocked: Blocked) {
         let blocks = &self.shared.blocks;
         let name = blocked.name.clone();
-        if blocks.list(conn.id()).iter().any(|b| b.to_lowercase() == blocked.key.case) {
+        if blocks.has(conn.id(), &blocked) {
             let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
             return;
         }
@@ -181,7 +182,7 @@ impl Worker {
     }
 
     fn unblock(&self, conn: &Conn, owner: &str, name: &str) {
-        if let Err(error) = self.db.remove_block(owner, &name.to_lowercase()) {
+        if let Err(error) = self.db.remove_block(owner, &name_key(name)) {
             return failed(conn, "unblock", None, &error);
         }
         self.shared.blocks.remove(conn.id(), name);

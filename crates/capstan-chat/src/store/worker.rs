@@ -327,10 +327,7 @@ impl Worker {
     }
 
     fn prune_by_age(&self) {
-        if self.config.retain_days == 0 {
-            return;
-        }
-        let cutoff = now_ms() - (self.config.retain_days as i64) * DAY_MS;
+        let Some(cutoff) = days_ago(self.config.retain_days) else { return };
         match self.db.retain_newer_than(cutoff) {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted messages past their retention age"),
@@ -341,10 +338,7 @@ impl Worker {
     /// Removes the rooms nobody wrote to for `room_idle_days` (but public
     /// rooms someone is in now), with their history.
     fn remove_idle_rooms(&mut self) {
-        if self.config.room_idle_days == 0 {
-            return;
-        }
-        let cutoff = now_ms() - (self.config.room_idle_days as i64) * DAY_MS;
+        let Some(cutoff) = days_ago(self.config.room_idle_days) else { return };
         let mut removed = 0;
         loop {
             let rooms = self.shared.rooms.clone();
@@ -373,16 +367,19 @@ impl Worker {
     }
 
     fn forget_idle_sessions(&self) {
-        if self.config.session_idle_days == 0 {
-            return;
-        }
-        let cutoff = now_ms() - (self.config.session_idle_days as i64) * DAY_MS;
+        let Some(cutoff) = days_ago(self.config.session_idle_days) else { return };
         match self.db.forget_block_owners(cutoff) {
             Ok(0) => {}
             Ok(owners) => tracing::info!(owners, "forgot the block lists of idle sessions"),
             Err(error) => tracing::warn!(%error, "forgetting idle sessions failed"),
         }
     }
+}
+
+/// The time `days` days ago, in ms since the epoch; `None` for 0 (the
+/// settings' "never").
+fn days_ago(days: u64) -> Option<i64> {
+    (days > 0).then(|| now_ms() - (days as i64) * DAY_MS)
 }
 
 /// The messages a connection may see, as clients see them.

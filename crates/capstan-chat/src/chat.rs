@@ -439,7 +439,7 @@ impl Chat {
             let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
             return Ok(());
         }
-        self.names.rename(conn, &old, &new)?;
+        self.names.rename(conn, &old, &new, &owner(conn)?)?;
         let rooms = with_session(conn, |s| {
             s.name = Some(new.clone());
             s.rooms.clone()

@@ -119,24 +119,18 @@ impl<C: Connection> NameRegistry<C> {
         Ok(replaced.into_iter().map(|h| h.conn).collect())
     }
 
-    /// `conn` goes by `new` instead of `old`. Refused with `name_taken` when
-    /// another connection holds a name that clashes with `new`.
-    pub fn rename(&self, conn: &C, old: &str, new: &str) -> Result<(), Refusal> {
+    /// `conn`, owned by `owner`, goes by `new` instead of `old` (given up if
+    /// `conn` still holds it). Refused with `name_taken` when another
+    /// connection holds a name that clashes with `new`.
+    pub fn rename(&self, conn: &C, old: &str, new: &str, owner: &str) -> Result<(), Refusal> {
         let mut names = self.names();
         if let Some(other) = names.clashing(&NameKey::of(new), conn.id()).first() {
             return Err(taken(new, &other.name));
         }
-        let owner = match names.remove(old) {
-            Some(holder) if holder.conn.id() == conn.id() => holder.owner,
-            Some(holder) => {
-                // Not ours (cannot happen: a connection's name is its own).
-                let owner = holder.owner.clone();
-                names.insert(holder);
-                owner
-            }
-            None => String::new(),
-        };
-        names.insert(Holder { name: new.to_owned(), conn: conn.clone(), owner });
+        if names.by_case.get(&name_key(old)).is_some_and(|h| h.conn.id() == conn.id()) {
+            names.remove(old);
+        }
+        names.insert(Holder { name: new.to_owned(), conn: conn.clone(), owner: owner.to_owned() });
         Ok(())
     }
 
@@ -225,9 +219,9 @@ mod tests {
         let names = NameRegistry::new();
         names.claim(&Fake(1), "alice", "s1").unwrap();
         names.claim(&Fake(2), "bob", "s2").unwrap();
-        assert_eq!(code(names.rename(&Fake(2), "bob", "аlice")), ErrorCode::NameTaken);
-        names.rename(&Fake(1), "alice", "Alice").unwrap(); // her own name, other case
-        names.rename(&Fake(2), "bob", "carol").unwrap();
+        assert_eq!(code(names.rename(&Fake(2), "bob", "аlice", "s2")), ErrorCode::NameTaken);
+        names.rename(&Fake(1), "alice", "Alice", "s1").unwrap(); // her own name, other case
+        names.rename(&Fake(2), "bob", "carol", "s2").unwrap();
         assert!(names.holder("bob").is_none());
         names.claim(&Fake(3), "b0b", "s3").unwrap(); // "bob" is free again
         assert_eq!(names.holder("carol").unwrap().owner, "s2");

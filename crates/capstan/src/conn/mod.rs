@@ -1,6 +1,7 @@
 //! The handle an application holds for one connection.
 
 mod attributes;
+pub(crate) mod direct_write;
 mod membership;
 pub(crate) mod outbound;
 pub(crate) mod read_buffers;
@@ -252,6 +253,12 @@ fn parts(message: &Message) -> (OpCode, &[u8]) {
     match message {
         Message::Text(text) => (OpCode::Text, text.as_bytes()),
         Message::Binary(data) => (OpCode::Binary, data),
+    }
+}
+
+impl direct_write::KeepsOutbound for Conn {
+    fn outbound(&self) -> &Outbound {
+        &self.0.outbound
     }
 }
 

@@ -5,20 +5,20 @@
 //!
 //! While the task waits with nothing left to write, the queue also holds
 //! its socket (plain TCP): a sender then writes a data frame to the socket
-//! itself ([`crate::server::send_now`]) and neither queues it nor wakes the
-//! task, unless the socket does not take it all. The queue forgets the
-//! socket, under its lock, whenever the task stops waiting (it takes,
-//! unregisters or ends) and before the task's transport is dropped
-//! (`SocketLease` in driver.rs), so the socket is never written after it
-//! closes and never by two writers at once.
+//! itself and neither queues it nor wakes the task, unless the socket does
+//! not take it all. The queue forgets the socket, under its lock, whenever
+//! the task stops waiting (it takes, unregisters or ends), so the socket
+//! never has two writers; why it is never written after it closes is the
+//! business of [`super::direct_write`].
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Waker;
 
+use super::direct_write::{Lender, SocketSlot};
+
 use crate::error::SendError;
-use crate::server::send_now::Socket;
 use crate::ws::{CloseFrame, OutFrame};
 
 /// Why the queue stopped taking messages.
@@ -42,7 +42,7 @@ struct State {
     /// The connection task, woken when frames arrive or the queue stops.
     waker: Option<Waker>,
     /// The socket, while the task waits with nothing to write.
-    idle_socket: Option<Socket>,
+    socket: SocketSlot,
     /// Bytes of the front frame a sender wrote to the socket itself (the
     /// socket took only part of it): the task writes the rest.
     front_written: usize,
@@ -129,32 +129,30 @@ impl Outbound {
             wake(&state);
             return Err(SendError::QueueFull);
         }
-        if let Some(socket) = state.idle_socket.take_if(|_| at_once) {
-            match Self::send_now(&socket, &state, &frame) {
-                Some(written) if written == frame.wire_len() => {
-                    // Out already: the task waits on, with the socket.
-                    state.idle_socket = Some(socket);
-                    return Ok(true);
-                }
+        if at_once && state.socket.is_lent() {
+            match Self::send_now(&state, &frame) {
+                // Out already: the task waits on, with the socket.
+                Some(written) if written == frame.wire_len() => return Ok(true),
                 Some(written) => state.front_written = written,
                 // Nothing taken (full, or failed: the task meets the error).
                 None => {}
             }
+            // The task is woken to write the rest: it has the socket back.
+            state.socket.forget();
         }
         self.enqueue(&mut state, frame);
         Ok(false)
     }
 
-    /// Writes `frame` to `socket` if the queue is empty and the frame needs
-    /// nothing from the task (compression); how many bytes went, if any.
-    fn send_now(socket: &Socket, state: &State, frame: &OutFrame) -> Option<usize> {
+    /// Writes `frame` to the lent socket if the queue is empty and the
+    /// frame needs nothing from the task (compression); how many bytes
+    /// went, if any.
+    fn send_now(state: &State, frame: &OutFrame) -> Option<usize> {
         if !state.frames.is_empty() || frame.pending_compression().is_some() {
             return None;
         }
-        // SAFETY: the queue holds `socket` (it was in `idle_socket` under
-        // this lock), so the task waits with it open: see the module doc.
-        match unsafe { socket.send(frame.head(), frame.payload()) } {
-            Ok(written) if written > 0 => Some(written),
+        match state.socket.send(frame.head(), frame.payload()) {
+            Some(Ok(written)) if written > 0 => Some(written),
             _ => None,
         }
     }
@@ -215,12 +213,12 @@ impl Outbound {
         state.front_written = 0;
         // The waker keeps the task's memory alive; the Conn may outlive it.
         state.waker = None;
-        state.idle_socket = None;
+        state.socket.forget();
     }
 
     /// Forgets the socket: its transport is being dropped.
     pub fn forget_socket(&self) {
-        self.lock().idle_socket = None;
+        self.lock().socket.forget();
     }
 
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
@@ -237,19 +235,20 @@ impl Outbound {
     /// did. The task is about to write: senders queue from now on.
     pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Taken {
         let mut state = self.lock();
-        state.idle_socket = None;
+        state.socket.forget();
         Self::move_frames(&mut state, self.overflow, batch)
     }
 
     /// As [`Outbound::take`], and registers `waker` to be woken when frames
     /// arrive or the queue stops (under the same lock: nothing is missed).
-    /// If `batch` is then empty (nothing left to write), `socket` is held
-    /// for senders to write to at once until the task next takes.
+    /// If `batch` is then empty (nothing left to write), the socket of
+    /// `lender` is held for senders to write to at once until the task
+    /// next takes.
     pub fn take_and_register(
         &self,
         batch: &mut VecDeque<OutFrame>,
         waker: &Waker,
-        socket: Option<Socket>,
+        lender: Option<Lender<'_>>,
     ) -> Taken {
         let mut state = self.lock();
         let taken = Self::move_frames(&mut state, self.overflow, batch);
@@ -260,7 +259,7 @@ impl Outbound {
             }
         }
         let idle = batch.is_empty() && state.stop.is_none();
-        state.idle_socket = if idle { socket } else { None };
+        state.socket.lend(lender.filter(|_| idle), self);
         taken
     }
 
@@ -271,7 +270,7 @@ impl Outbound {
     pub fn unregister(&self) {
         let mut state = self.lock();
         state.waker = None;
-        state.idle_socket = None;
+        state.socket.forget();
     }
 
     fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) -> Taken {
@@ -332,6 +331,8 @@ fn wake(state: &State) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conn::direct_write::{KeepsOutbound, LentTransport};
+    use crate::server::Transport;
     use crate::ws::{CloseCode, Message};
 
     fn frame(len: usize) -> OutFrame {
@@ -423,6 +424,44 @@ mod tests {
         (accepted.unwrap().0, client.unwrap())
     }
 
+    impl KeepsOutbound for std::sync::Arc<Outbound> {
+        fn outbound(&self) -> &Outbound {
+            self
+        }
+    }
+
+    /// `server` as a connection's transport, lent to `out`'s senders.
+    fn lent(
+        server: tokio::net::TcpStream,
+        out: &std::sync::Arc<Outbound>,
+    ) -> LentTransport<std::sync::Arc<Outbound>> {
+        LentTransport::new(Transport::tcp(server).unwrap(), out.clone())
+    }
+
+    #[tokio::test]
+    async fn a_socket_lent_to_another_queue_is_refused() {
+        let (server, _client) = socket_pair().await;
+        let waker = Waker::from(std::sync::Arc::new(CountingWaker::default()));
+        let (mine, other) = (std::sync::Arc::new(Outbound::new(64)), Outbound::new(64));
+        let mut server = lent(server, &mine);
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            other.take_and_register(&mut VecDeque::new(), &waker, server.split().1)
+        }));
+        assert!(refused.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_transport_is_forgotten_by_its_queue() {
+        let (server, _client) = socket_pair().await;
+        let waker = Waker::from(std::sync::Arc::new(CountingWaker::default()));
+        let out = std::sync::Arc::new(Outbound::new(1 << 20));
+        let mut server = lent(server, &out);
+        out.take_and_register(&mut VecDeque::new(), &waker, server.split().1);
+        assert!(out.lock().socket.is_lent());
+        drop(server);
+        assert!(!out.lock().socket.is_lent(), "a closed socket stays lent");
+    }
+
     fn wire(frame: &OutFrame) -> Vec<u8> {
         [frame.head(), &frame.payload()[..]].concat()
     }
@@ -439,12 +478,10 @@ mod tests {
         let (server, mut client) = socket_pair().await;
         let counter = std::sync::Arc::new(CountingWaker::default());
         let waker = Waker::from(counter.clone());
-        let out = Outbound::new(1 << 20);
+        let out = std::sync::Arc::new(Outbound::new(1 << 20));
+        let mut server = lent(server, &out);
         let mut batch = VecDeque::new();
-        assert_eq!(
-            out.take_and_register(&mut batch, &waker, Socket::of(&server)),
-            Taken::default()
-        );
+        assert_eq!(out.take_and_register(&mut batch, &waker, server.split().1), Taken::default());
 
         let sent = OutFrame::message(Message::text("straight out"));
         out.push(sent.clone()).unwrap();
@@ -463,7 +500,7 @@ mod tests {
         // A task that still has frames to write lends no socket.
         out.push(frame(10)).unwrap();
         let mut pending = VecDeque::from([frame(1)]);
-        out.take_and_register(&mut pending, &waker, Socket::of(&server));
+        out.take_and_register(&mut pending, &waker, server.split().1);
         out.push(frame(10)).unwrap();
         assert_eq!(out.take(&mut batch).front_written, 0);
         assert_eq!(batch.len(), 1, "queued behind the task's frames");
@@ -475,9 +512,10 @@ mod tests {
         let (server, mut client) = socket_pair().await;
         let counter = std::sync::Arc::new(CountingWaker::default());
         let waker = Waker::from(counter.clone());
-        let out = Outbound::with_overflow(1 << 20, Overflow::DropOldest);
+        let out = std::sync::Arc::new(Outbound::with_overflow(1 << 20, Overflow::DropOldest));
+        let mut server = lent(server, &out);
         let mut batch = VecDeque::new();
-        out.take_and_register(&mut batch, &waker, Socket::of(&server));
+        out.take_and_register(&mut batch, &waker, server.split().1);
 
         // More than a loopback socket takes at once, unread.
         let big = OutFrame::message(Message::binary(vec![7u8; 32 << 20]));
@@ -494,10 +532,8 @@ mod tests {
         assert_eq!(out.dropped(), 2);
 
         // The task writes the rest: the peer reads one whole frame.
-        use tokio::io::AsyncWriteExt;
         let whole = wire(&big);
         let rest = whole[begun..].to_vec();
-        let mut server = server;
         let writing = tokio::spawn(async move { server.write_all(&rest).await.map(|()| server) });
         assert!(read_exactly(&mut client, whole.len()).await == whole);
         drop(writing.await.unwrap().unwrap());

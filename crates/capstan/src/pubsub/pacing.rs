@@ -1,5 +1,5 @@
 //! When a publish may write to its subscribers' sockets at once. Writing
-//! from the publisher (`server::send_now`) spares each delivery a task
+//! from the publisher (`conn::direct_write`) spares each delivery a task
 //! switch, but costs one `send` per subscriber per message; queueing lets
 //! each connection's task write what piled up in one call. So a topic
 //! writes at once only while its publishes come far enough apart: the time

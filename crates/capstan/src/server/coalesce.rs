@@ -3,7 +3,7 @@
 //! one `send` costs less than the kernel's `writev` path (which also goes
 //! through the file layer), measured on loopback echo. Used by the
 //! connection's own writes (`transport`) and by a sender's direct write
-//! (`send_now`).
+//! (`conn::direct_write`).
 
 use std::cell::RefCell;
 

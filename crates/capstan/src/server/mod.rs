@@ -1,9 +1,8 @@
 //! The I/O server: listeners, the accept loop, limits and graceful shutdown.
 
-mod coalesce;
+pub(crate) mod coalesce;
 mod handler;
 mod io_server;
-pub(crate) mod send_now;
 pub(crate) mod shutdown;
 mod tls;
 mod transport;

@@ -66,12 +66,11 @@ impl Transport {
         matches!(self.stream, Stream::Tls(_))
     }
 
-    /// The socket, for a sender that may write to it while the connection
-    /// waits ([`super::send_now`]): plain TCP only (TLS must go through
-    /// rustls' state, which only the connection's task holds).
-    pub(crate) fn idle_socket(&self) -> Option<super::send_now::Socket> {
+    /// The TCP stream, for plain TCP (whose socket senders may write to
+    /// while the connection waits: `conn::direct_write`).
+    pub(crate) fn tcp_stream(&self) -> Option<&TcpStream> {
         match &self.stream {
-            Stream::Tcp(tcp) => super::send_now::Socket::of(tcp),
+            Stream::Tcp(tcp) => Some(tcp),
             Stream::Tls(_) => None,
         }
     }

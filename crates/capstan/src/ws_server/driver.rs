@@ -17,6 +17,7 @@ use super::writer::Writer;
 use super::{Shared, WsConfig};
 use crate::component::{CloseCause, CloseInfo, Component, Timeout};
 use crate::conn::Conn;
+use crate::conn::direct_write::LentTransport;
 use crate::conn::outbound::Stop;
 use crate::conn::read_buffers::Waiting;
 use crate::error::ConnError;
@@ -89,11 +90,9 @@ enum State {
 }
 
 struct Driver<A> {
-    /// Declared before the transport, so dropped before it, however the
-    /// task ends: the queue forgets the socket before it closes.
-    _lease: SocketLease,
     shared: Arc<Shared<A>>,
-    transport: Transport,
+    /// Lent to senders while the task waits (`conn::direct_write`).
+    transport: LentTransport<Conn>,
     decoder: Decoder,
     read_buf: BytesMut,
     writer: Writer,
@@ -105,17 +104,6 @@ struct Driver<A> {
     ping_sent: Option<Instant>,
     /// Message tokens left under the rate limit, and when last counted.
     rate_tokens: f64,
-}
-
-/// Holds the connection for the one thing its driver's end must do first:
-/// make the outbound queue forget the socket, which senders may write to
-/// while the task waits (see `outbound`).
-struct SocketLease(Conn);
-
-impl Drop for SocketLease {
-    fn drop(&mut self) {
-        self.0.outbound().forget_socket();
-    }
 }
 
 impl<A: Component> Driver<A> {
@@ -134,9 +122,8 @@ impl<A: Component> Driver<A> {
         }
         let rate_tokens = config.message_rate.map_or(0.0, |r| f64::from(r.burst));
         Self {
-            _lease: SocketLease(conn.clone()),
             shared,
-            transport,
+            transport: LentTransport::new(transport, conn.clone()),
             decoder,
             read_buf: buffered,
             writer: Writer::new(deflate),

@@ -8,9 +8,10 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 
+use crate::conn::Conn;
+use crate::conn::direct_write::{Lender, LentTransport};
 use crate::conn::outbound::{Outbound, Stop};
 use crate::server::Transport;
-use crate::server::send_now::Socket;
 use crate::ws::OutFrame;
 use crate::ws::deflate::{DeflateParams, Deflater};
 
@@ -59,11 +60,11 @@ impl Writer {
     fn refill(
         &mut self,
         out: &Outbound,
-        waiting: Option<(&Waker, Option<Socket>)>,
+        waiting: Option<(&Waker, Option<Lender<'_>>)>,
     ) -> Option<Stop> {
         let taken_from = self.batch.len();
         let taken = match waiting {
-            Some((waker, socket)) => out.take_and_register(&mut self.batch, waker, socket),
+            Some((waker, lender)) => out.take_and_register(&mut self.batch, waker, lender),
             None => out.take(&mut self.batch),
         };
         if taken.front_written > 0 {
@@ -86,11 +87,12 @@ impl Writer {
     pub fn poll_write_some(
         &mut self,
         cx: &mut Context<'_>,
-        write: &mut Transport,
+        transport: &mut LentTransport<Conn>,
         out: &Outbound,
     ) -> Poll<io::Result<Option<Stop>>> {
-        let socket = if self.offset == 0 { write.idle_socket() } else { None };
-        if let Some(stop) = self.refill(out, Some((cx.waker(), socket))) {
+        let (write, lender) = transport.split();
+        let lender = lender.filter(|_| self.offset == 0);
+        if let Some(stop) = self.refill(out, Some((cx.waker(), lender))) {
             return Poll::Ready(Ok(Some(stop)));
         }
         // A stream that cannot take more may stay so for good (a peer that

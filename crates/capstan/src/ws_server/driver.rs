@@ -8,14 +8,14 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::time::{Instant, Sleep, sleep_until};
 
+use super::session::{PeerClose, Session, TimerStep};
 use super::writer::Writer;
 use super::{Shared, WsConfig};
-use crate::component::{CloseCause, CloseInfo, Component, Timeout};
+use crate::component::{CloseCause, CloseInfo, Component};
 use crate::conn::Conn;
 use crate::conn::direct_write::LentTransport;
 use crate::conn::outbound::Stop;
@@ -79,16 +79,6 @@ enum Wake {
     Timer,
 }
 
-enum State {
-    Open,
-    /// Our close frame is queued or sent; waiting for the peer's.
-    Closing {
-        deadline: Instant,
-        /// Boxed: an open connection need not carry its size.
-        info: Box<CloseInfo>,
-    },
-}
-
 struct Driver<A> {
     shared: Arc<Shared<A>>,
     /// Lent to senders while the task waits (`conn::direct_write`).
@@ -96,14 +86,10 @@ struct Driver<A> {
     decoder: Decoder,
     read_buf: BytesMut,
     writer: Writer,
-    state: State,
+    /// The close handshake, timers and rate limit, without I/O.
+    session: Session,
     write_error: Option<io::Error>,
     fin_sent: bool,
-    last_rx: Instant,
-    last_message: Instant,
-    ping_sent: Option<Instant>,
-    /// Message tokens left under the rate limit, and when last counted.
-    rate_tokens: f64,
 }
 
 impl<A: Component> Driver<A> {
@@ -114,26 +100,21 @@ impl<A: Component> Driver<A> {
         buffered: BytesMut,
         deflate: Option<DeflateParams>,
     ) -> Self {
-        let now = Instant::now();
         let config = &shared.config;
         let mut decoder = Decoder::new(Role::Server, config.limits);
         if let Some(params) = &deflate {
             decoder = decoder.with_deflate(params.client_no_context_takeover);
         }
-        let rate_tokens = config.message_rate.map_or(0.0, |r| f64::from(r.burst));
+        let session = Session::new(Instant::now(), config);
         Self {
             shared,
             transport: LentTransport::new(transport, conn.clone()),
             decoder,
             read_buf: buffered,
             writer: Writer::new(deflate),
-            state: State::Open,
+            session,
             write_error: None,
             fin_sent: false,
-            last_rx: now,
-            last_message: now,
-            ping_sent: None,
-            rate_tokens,
         }
     }
 
@@ -205,13 +186,13 @@ impl<A: Component> Driver<A> {
                 // Give the buffer back while idle.
                 self.read_buf = BytesMut::new();
             }
-            match (self.next_deadline(), &mut timer) {
+            match (self.session.next_deadline(&self.shared.config), &mut timer) {
                 (None, _) => timer = None,
                 (Some(deadline), Some(timer)) if timer.deadline() == deadline => {}
                 (Some(deadline), Some(timer)) => timer.as_mut().reset(deadline),
                 (Some(deadline), None) => timer = Some(Box::pin(sleep_until(deadline))),
             }
-            let open = matches!(self.state, State::Open);
+            let open = self.session.is_open();
             let wanted = self.decoder.bytes_wanted(self.read_buf.len()).clamp(MIN_READ, MAX_READ);
             // One poll over every source, in this order: no future is kept
             // per source while the connection waits.
@@ -250,11 +231,8 @@ impl<A: Component> Driver<A> {
                     CloseCause::ServerShutdown,
                 ),
                 Wake::Written(result) => self.on_written(conn, result),
-                Wake::Read(Ok(0)) => return self.peer_gone(),
-                Wake::Read(Ok(_)) => {
-                    self.last_rx = Instant::now();
-                    self.ping_sent = None;
-                }
+                Wake::Read(Ok(0)) => return self.session.ended(),
+                Wake::Read(Ok(_)) => self.session.bytes_received(Instant::now()),
                 Wake::Read(Err(error)) => return self.lost(app, conn, error).await,
                 Wake::Timer => {
                     if let Some(end) = self.on_timer(conn) {
@@ -277,24 +255,16 @@ impl<A: Component> Driver<A> {
             };
             match event {
                 Event::Message(message) => {
-                    let now = Instant::now();
-                    let elapsed = now.saturating_duration_since(self.last_message);
-                    self.last_message = now;
-                    if !self.within_rate(elapsed) {
-                        let cause = CloseCause::RateLimited;
-                        self.start_close(
-                            conn,
-                            CloseCode::POLICY_VIOLATION,
-                            "message rate exceeded",
-                            cause,
-                        );
+                    let config = &self.shared.config;
+                    if let Some(close) = self.session.message_received(Instant::now(), config) {
+                        self.queue_server_close(conn, close);
                     }
-                    if matches!(self.state, State::Open) {
+                    if self.session.is_open() {
                         self.run_app(conn, app.on_message(conn, message)).await;
                     }
                 }
                 Event::Ping(payload) => {
-                    if matches!(self.state, State::Open) {
+                    if self.session.is_open() {
                         conn.outbound().push_control(OutFrame::new(OpCode::Pong, payload));
                     }
                 }
@@ -306,34 +276,12 @@ impl<A: Component> Driver<A> {
         }
     }
 
-    /// Counts one message against the rate limit (a token bucket refilled
-    /// for the time since the previous message); false past the limit.
-    fn within_rate(&mut self, elapsed: Duration) -> bool {
-        let Some(rate) = self.config().message_rate else { return true };
-        let refill = elapsed.as_secs_f64() * rate.per_second;
-        self.rate_tokens = (self.rate_tokens + refill).min(f64::from(rate.burst));
-        if self.rate_tokens >= 1.0 {
-            self.rate_tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// The peer's close frame: answer it (or it answers ours) and finish.
     async fn on_peer_close(&mut self, conn: &Conn, frame: Option<CloseFrame>) -> CloseInfo {
-        let info = match std::mem::replace(&mut self.state, State::Open) {
-            State::Closing { info, .. } => *info,
-            State::Open => {
-                let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
-                self.queue_close(conn, OutFrame::close(reply.as_ref()), Stop::Ended);
-                let (code, reason) = match frame {
-                    Some(f) => (f.code, f.reason),
-                    None => (CloseCode::NO_STATUS, String::new()),
-                };
-                CloseInfo { code, reason, cause: CloseCause::PeerClosed }
-            }
-        };
+        let PeerClose { reply, info } = self.session.peer_closed(frame);
+        if let Some(reply) = reply {
+            self.queue_close(conn, OutFrame::close(reply.as_ref()), Stop::Ended);
+        }
         self.close_transport(conn).await;
         info
     }
@@ -342,72 +290,59 @@ impl<A: Component> Driver<A> {
     /// queued (answers to messages accepted before the violation), then the
     /// RFC's close code, and close.
     async fn fail(&mut self, app: &A, conn: &Conn, error: ProtocolError) -> CloseInfo {
-        let code = error.close_code();
-        let reason = error.to_string();
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
-        if matches!(self.state, State::Open) {
-            let frame = CloseFrame::new(code, &reason);
+        let (close, info) = self.session.failed(error.clone());
+        if let Some(frame) = close {
             self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Ended);
         }
-        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error.clone()))).await;
+        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error))).await;
         self.close_transport(conn).await;
-        CloseInfo { code, reason, cause: CloseCause::ProtocolError(error) }
+        info
     }
 
     /// The socket failed.
     async fn lost(&mut self, app: &A, conn: &Conn, error: io::Error) -> CloseInfo {
         app.on_error(conn, ConnError::Io(error)).await;
-        self.peer_gone()
-    }
-
-    /// The stream ended without a close handshake (or after we sent ours).
-    fn peer_gone(&mut self) -> CloseInfo {
-        match std::mem::replace(&mut self.state, State::Open) {
-            State::Closing { info, .. } => *info,
-            State::Open => CloseInfo {
-                code: CloseCode::ABNORMAL,
-                reason: String::new(),
-                cause: CloseCause::ConnectionLost,
-            },
-        }
+        self.session.ended()
     }
 
     /// The outbound queue stopped: the app closed, or the peer fell behind.
     fn on_stop(&mut self, conn: &Conn, stop: Stop) {
-        if !matches!(self.state, State::Open) {
+        if !self.session.is_open() {
             return;
         }
+        let now = Instant::now();
         match stop {
             Stop::Close(frame) => {
-                let CloseFrame { code, reason } = *frame;
-                self.enter_closing(code, reason, CloseCause::ClosedByServer);
+                self.session.close_sent(
+                    now,
+                    &self.shared.config,
+                    *frame,
+                    CloseCause::ClosedByServer,
+                );
             }
             Stop::Overflow => {
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
                 self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
-                self.enter_closing(frame.code, frame.reason, CloseCause::SlowConsumer);
+                self.session.close_sent(now, &self.shared.config, frame, CloseCause::SlowConsumer);
             }
             Stop::Ended => {}
         }
     }
 
-    /// Queues our close frame after what is queued and waits for the reply.
+    /// The server closes for `cause` (shutdown): queues our close frame
+    /// after what is queued, unless a close is under way.
     fn start_close(&mut self, conn: &Conn, code: CloseCode, reason: &str, cause: CloseCause) {
-        if !matches!(self.state, State::Open) {
-            return;
+        let config = &self.shared.config;
+        if let Some(frame) = self.session.start_close(Instant::now(), config, code, reason, cause) {
+            self.queue_server_close(conn, frame);
         }
-        let frame = CloseFrame::new(code, reason);
-        self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Close(Box::new(frame.clone())));
-        self.enter_closing(code, frame.reason, cause);
     }
 
-    /// Our close frame is on its way: wait for the reply, within the close
-    /// timeout.
-    fn enter_closing(&mut self, code: CloseCode, reason: String, cause: CloseCause) {
-        self.state = State::Closing {
-            deadline: Instant::now() + self.config().close_timeout,
-            info: Box::new(CloseInfo { code, reason, cause }),
-        };
+    /// Queues the close frame the session started.
+    fn queue_server_close(&mut self, conn: &Conn, frame: CloseFrame) {
+        let close = OutFrame::close(Some(&frame));
+        self.queue_close(conn, close, Stop::Close(Box::new(frame)));
     }
 
     /// Queues a close frame after everything queued. If the queue had
@@ -420,53 +355,20 @@ impl<A: Component> Driver<A> {
         }
     }
 
-    /// When the timer must fire next, if ever.
-    fn next_deadline(&self) -> Option<Instant> {
-        match &self.state {
-            State::Closing { deadline, .. } => Some(*deadline),
-            State::Open => {
-                let config = self.config();
-                let idle = config.idle_timeout.map(|idle| self.last_message + idle);
-                let keepalive = match self.ping_sent {
-                    Some(sent) => Some(sent + config.pong_timeout),
-                    None => config.ping_interval.map(|interval| self.last_rx + interval),
-                };
-                match (idle, keepalive) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
-            }
-        }
-    }
-
-    /// The timer fired: close timeout, idle timeout, keepalive.
+    /// The timer fired: does what the session says.
     fn on_timer(&mut self, conn: &Conn) -> Option<CloseInfo> {
-        let now = Instant::now();
-        match &self.state {
-            State::Closing { deadline, .. } if now >= *deadline => return Some(self.peer_gone()),
-            State::Closing { .. } => return None,
-            State::Open => {}
-        }
-        if self.config().idle_timeout.is_some_and(|idle| now >= self.last_message + idle) {
-            let cause = CloseCause::TimedOut(Timeout::Idle);
-            self.start_close(conn, CloseCode::GOING_AWAY, "idle timeout", cause);
-            return None;
-        }
-        match (self.ping_sent, self.config().ping_interval) {
-            (Some(sent), _) if now >= sent + self.config().pong_timeout => {
-                return Some(CloseInfo {
-                    code: CloseCode::ABNORMAL,
-                    reason: "keepalive timeout".into(),
-                    cause: CloseCause::TimedOut(Timeout::Keepalive),
-                });
-            }
-            (None, Some(interval)) if now >= self.last_rx + interval => {
+        match self.session.timer_fired(Instant::now(), &self.shared.config) {
+            TimerStep::Wait => None,
+            TimerStep::Ping => {
                 conn.outbound().push_control(OutFrame::new(OpCode::Ping, Bytes::new()));
-                self.ping_sent = Some(now);
+                None
             }
-            _ => {}
+            TimerStep::Close(frame) => {
+                self.queue_server_close(conn, frame);
+                None
+            }
+            TimerStep::End(info) => Some(info),
         }
-        None
     }
 
     /// Writes what is left (our close frame among it) and sends FIN.

@@ -2,6 +2,7 @@
 //! answers 101 and runs each connection for the application.
 
 mod driver;
+mod session;
 mod writer;
 
 use std::sync::Arc;

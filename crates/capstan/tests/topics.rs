@@ -169,9 +169,9 @@ async fn registry_publishes_to_subscribers_only_and_forgets_closed_connections()
     names.sort();
     assert_eq!(names, ["room1", "room2"]);
 
-    let delivery = topics.publish("room1", "one", &[]);
+    let delivery = topics.publish("room1", "one", &[]).local;
     assert_eq!(delivery, Delivery { queued: 2, refused: 0 });
-    assert_eq!(topics.publish("room2", "two", &[]), Delivery { queued: 2, refused: 0 });
+    assert_eq!(topics.publish("room2", "two", &[]).local, Delivery { queued: 2, refused: 0 });
     assert_eq!(a.next_message().await, Message::text("one"));
     assert_eq!(a.next_message().await, Message::text("two"));
     assert_eq!(b.next_message().await, Message::text("one"));
@@ -181,7 +181,7 @@ async fn registry_publishes_to_subscribers_only_and_forgets_closed_connections()
     // Unsubscribed: B gets no more of room1 (its next message is a direct one).
     assert!(topics.unsubscribe("room1", &conn_b));
     assert!(!topics.unsubscribe("room1", &conn_b));
-    assert_eq!(topics.publish("room1", "three", &[]), Delivery { queued: 1, refused: 0 });
+    assert_eq!(topics.publish("room1", "three", &[]).local, Delivery { queued: 1, refused: 0 });
     conn_b.send_text("direct").unwrap();
     assert_eq!(b.next_message().await, Message::text("direct"));
     assert_eq!(a.next_message().await, Message::text("three"));
@@ -200,7 +200,7 @@ async fn registry_publishes_to_subscribers_only_and_forgets_closed_connections()
     assert_eq!(room2.len(), 1);
     assert!(room2.contains(&conn_c));
     assert_eq!(conn_a.groups(), 0);
-    assert_eq!(topics.publish("room1", "nobody", &[]), Delivery::default());
+    assert_eq!(topics.publish("room1", "nobody", &[]).local, Delivery::default());
 
     // C closes too: no topic is left.
     c.send_frame(OpCode::Close, true, &1000u16.to_be_bytes()).await;

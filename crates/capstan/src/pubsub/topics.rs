@@ -1,17 +1,20 @@
 //! A registry of topics by name, created on first subscription and dropped
-//! when their last subscriber leaves.
+//! when their last subscriber leaves; the node's topics as its broker sees
+//! them (see `broker`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::topic::{Delivery, Inner, Topic};
+use super::broker::{Broker, LocalFanout, Publication, Published};
+use super::local_broker::LocalBroker;
+use super::topic::{Inner, Topic};
 use crate::conn::{Conn, ConnId};
 use crate::ws::Message;
 use crate::ws::PreparedMessage;
 
-#[derive(Default)]
 pub(crate) struct Registry {
     topics: RwLock<HashMap<Arc<str>, Topic>>,
+    broker: Arc<dyn Broker>,
 }
 
 impl Registry {
@@ -22,32 +25,68 @@ impl Registry {
         let current = topics.get(inner.name());
         if current.is_some_and(|t| t.is(inner) && t.is_empty()) {
             topics.remove(inner.name());
+            self.broker.unsubscribe(inner.name());
         }
+    }
+
+    /// The topic called `name`, if anyone is subscribed to it.
+    pub(crate) fn get(&self, name: &str) -> Option<Topic> {
+        self.topics.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+    }
+
+    /// The names of the topics that have subscribers.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
+        topics.keys().map(|k| k.to_string()).collect()
     }
 }
 
-/// Named topics. Cheap to clone; clones share the same topics.
-#[derive(Clone, Default)]
+/// Named topics: this node's publish/subscribe, through its broker. Cheap
+/// to clone; clones share the same topics.
+///
+/// A [`Topic`] taken from here publishes to this node only; publish
+/// through the registry ([`Topics::publish`]) to reach every node.
+#[derive(Clone)]
 pub struct Topics(Arc<Registry>);
 
+impl Default for Topics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Topics {
-    /// An empty registry.
+    /// An empty registry for one process (the in-process [`LocalBroker`]).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_broker(Arc::new(LocalBroker::new()))
+    }
+
+    /// An empty registry whose topics reach other nodes through `broker`.
+    pub fn with_broker(broker: Arc<dyn Broker>) -> Self {
+        let registry = Arc::new(Registry { topics: RwLock::default(), broker });
+        registry.broker.attach(LocalFanout::new(Arc::downgrade(&registry)));
+        Self(registry)
     }
 
     /// The topic called `name`, if anyone is subscribed to it.
     pub fn get(&self, name: &str) -> Option<Topic> {
-        self.0.topics.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+        self.0.get(name)
     }
 
-    /// Subscribes `conn` to `name`, creating the topic if needed.
+    /// Subscribes `conn` to `name`, creating the topic if needed (and
+    /// subscribing this node to it at the broker).
     pub fn subscribe(&self, name: &str, conn: &Conn) -> Topic {
         let mut topics = self.0.topics.write().unwrap_or_else(|p| p.into_inner());
-        let topic = topics
-            .entry(Arc::from(name))
-            .or_insert_with_key(|key| Topic::in_registry(key.clone(), Arc::downgrade(&self.0)))
-            .clone();
+        let topic = match topics.get(name) {
+            Some(topic) => topic.clone(),
+            None => {
+                let key: Arc<str> = Arc::from(name);
+                let topic = Topic::in_registry(key.clone(), Arc::downgrade(&self.0));
+                topics.insert(key, topic.clone());
+                self.0.broker.subscribe(name);
+                topic
+            }
+        };
         // Subscribe under the registry lock, so the topic cannot be dropped
         // as empty between its lookup and the subscription.
         topic.subscribe(conn);
@@ -60,26 +99,38 @@ impl Topics {
         self.get(name).is_some_and(|topic| topic.unsubscribe(conn))
     }
 
-    /// Publishes to `name` (nobody receives it if nobody is subscribed).
-    pub fn publish(&self, name: &str, message: impl Into<Message>, exclude: &[ConnId]) -> Delivery {
-        match self.get(name) {
-            Some(topic) => topic.publish_prepared(&PreparedMessage::new(message), exclude),
-            None => Delivery::default(),
-        }
+    /// Publishes to `name` on every node, through the broker; this node's
+    /// subscribers but those in `exclude` receive it.
+    pub fn publish(
+        &self,
+        name: &str,
+        message: impl Into<Message>,
+        exclude: &[ConnId],
+    ) -> Published {
+        self.publish_prepared(name, &PreparedMessage::new(message), exclude)
     }
 
-    /// The names of the topics that have subscribers.
+    /// As [`Topics::publish`], for a message encoded already.
+    pub fn publish_prepared(
+        &self,
+        name: &str,
+        message: &PreparedMessage,
+        exclude: &[ConnId],
+    ) -> Published {
+        self.0.broker.publish(Publication { topic: name, message, exclude })
+    }
+
+    /// The names of the topics that have subscribers on this node.
     pub fn names(&self) -> Vec<String> {
-        let topics = self.0.topics.read().unwrap_or_else(|p| p.into_inner());
-        topics.keys().map(|k| k.to_string()).collect()
+        self.0.names()
     }
 
-    /// How many topics have subscribers.
+    /// How many topics have subscribers on this node.
     pub fn len(&self) -> usize {
         self.0.topics.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    /// Whether no topic has subscribers.
+    /// Whether no topic has subscribers on this node.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -42,6 +42,16 @@ impl PreparedMessage {
         &self.0.frame
     }
 
+    /// The message again (sharing its bytes), for a broker that carries
+    /// it to other nodes.
+    pub fn message(&self) -> Message {
+        let payload = self.0.payload.clone();
+        match self.0.opcode {
+            OpCode::Text => Message::Text(super::Utf8Bytes::from_validated(payload)),
+            _ => Message::Binary(payload),
+        }
+    }
+
     /// The message's opcode and payload.
     pub(crate) fn parts(&self) -> (OpCode, &Bytes) {
         (self.0.opcode, &self.0.payload)

@@ -1,0 +1,146 @@
+//! History in this process's memory: each topic's last publications,
+//! bounded in number and in age. Its epoch is new each time it is made, so
+//! positions from before a restart are answered `NotRecovered`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::history::{BoxFuture, History, HistoryError, Recovery, Stored};
+use super::position::Position;
+use crate::ws::Message;
+
+/// How much of each topic a [`MemoryHistory`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Most publications kept per topic.
+    pub max_len: usize,
+    /// Publications older than this are dropped.
+    pub ttl: Duration,
+}
+
+impl Default for HistoryLimits {
+    fn default() -> Self {
+        Self { max_len: 100, ttl: Duration::from_secs(300) }
+    }
+}
+
+/// One topic's stream.
+#[derive(Debug, Default)]
+struct Stream {
+    /// The offset of the latest publication (0: none yet). Kept when
+    /// everything expired, so offsets never repeat within an epoch.
+    latest: u64,
+    /// The kept publications, oldest first, with when they came.
+    kept: VecDeque<(Instant, Stored)>,
+}
+
+/// A [`History`] kept in memory, for one process.
+#[derive(Debug)]
+pub struct MemoryHistory {
+    epoch: String,
+    limits: HistoryLimits,
+    streams: Mutex<HashMap<String, Stream>>,
+}
+
+impl MemoryHistory {
+    /// An empty history under `limits`, with a new epoch.
+    pub fn new(limits: HistoryLimits) -> Self {
+        Self { epoch: new_epoch(), limits, streams: Mutex::default() }
+    }
+
+    /// This history's epoch.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    fn streams(&self) -> std::sync::MutexGuard<'_, HashMap<String, Stream>> {
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn position(&self, offset: u64) -> Position {
+        Position::new(offset, self.epoch.clone())
+    }
+
+    /// Drops what is past the limits at `now`.
+    fn trim(&self, stream: &mut Stream, now: Instant) {
+        while stream.kept.len() > self.limits.max_len {
+            stream.kept.pop_front();
+        }
+        while stream.kept.front().is_some_and(|(at, _)| now.duration_since(*at) >= self.limits.ttl)
+        {
+            stream.kept.pop_front();
+        }
+    }
+
+    fn append_now(&self, topic: &str, message: Message, now: Instant) -> Position {
+        let mut streams = self.streams();
+        let stream = streams.entry(topic.to_owned()).or_default();
+        stream.latest += 1;
+        let position = self.position(stream.latest);
+        stream.kept.push_back((now, Stored { position: position.clone(), message }));
+        self.trim(stream, now);
+        position
+    }
+
+    fn since_now(&self, topic: &str, since: &Position, now: Instant) -> Recovery {
+        let mut streams = self.streams();
+        let Some(stream) = streams.get_mut(topic) else {
+            // Nothing was ever published here in this epoch.
+            let latest = self.position(0);
+            return if since.epoch == self.epoch && since.offset == 0 {
+                Recovery::Recovered(Vec::new())
+            } else {
+                Recovery::NotRecovered { latest }
+            };
+        };
+        self.trim(stream, now);
+        let latest = self.position(stream.latest);
+        if since.epoch != self.epoch || since.offset > stream.latest {
+            return Recovery::NotRecovered { latest };
+        }
+        // The first offset still kept; everything before it is gone.
+        let first_kept = stream.kept.front().map_or(stream.latest + 1, |(_, s)| s.position.offset);
+        if since.offset + 1 < first_kept {
+            return Recovery::NotRecovered { latest };
+        }
+        let missed = stream.kept.iter().filter(|(_, s)| s.position.offset > since.offset);
+        Recovery::Recovered(missed.map(|(_, stored)| stored.clone()).collect())
+    }
+
+    fn latest_now(&self, topic: &str) -> Position {
+        self.position(self.streams().get(topic).map_or(0, |stream| stream.latest))
+    }
+}
+
+impl History for MemoryHistory {
+    fn append(
+        &self,
+        topic: &str,
+        message: Message,
+    ) -> BoxFuture<'_, Result<Position, HistoryError>> {
+        let position = self.append_now(topic, message, Instant::now());
+        Box::pin(std::future::ready(Ok(position)))
+    }
+
+    fn since(&self, topic: &str, since: Position) -> BoxFuture<'_, Result<Recovery, HistoryError>> {
+        let recovery = self.since_now(topic, &since, Instant::now());
+        Box::pin(std::future::ready(Ok(recovery)))
+    }
+
+    fn latest(&self, topic: &str) -> BoxFuture<'_, Result<Position, HistoryError>> {
+        Box::pin(std::future::ready(Ok(self.latest_now(topic))))
+    }
+}
+
+/// An epoch unlikely to repeat: the time it was made, and a counter for
+/// histories made in the same instant.
+fn new_epoch() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static MADE: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{}", MADE.fetch_add(1, Ordering::Relaxed))
+}
+
+#[cfg(test)]
+mod tests;

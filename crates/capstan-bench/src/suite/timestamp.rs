@@ -3,6 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::{OffsetDateTime, PrimitiveDateTime};
+
 /// A moment, UTC, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utc {
@@ -21,26 +23,21 @@ impl Utc {
         Self::from_unix(secs as i64)
     }
 
-    /// Seconds since the Unix epoch, as a date and time.
+    /// Seconds since the Unix epoch, as a date and time (clamped to the
+    /// years -9999..=9999).
     pub fn from_unix(secs: i64) -> Self {
-        let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        // Days to a civil date (Howard Hinnant's algorithm), March-based years.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let at = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+            PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            PrimitiveDateTime::MAX.assume_utc()
+        });
         Self {
-            year,
-            month,
-            day,
-            hour: (rest / 3600) as u32,
-            minute: (rest % 3600 / 60) as u32,
-            second: (rest % 60) as u32,
+            year: i64::from(at.year()),
+            month: u32::from(u8::from(at.month())),
+            day: u32::from(at.day()),
+            hour: u32::from(at.hour()),
+            minute: u32::from(at.minute()),
+            second: u32::from(at.second()),
         }
     }
 

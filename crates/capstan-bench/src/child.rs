@@ -2,13 +2,14 @@
 //!
 //! Any server will do if the first line it prints on stdout holds its
 //! port as `port=P` (and, optionally, its process id as `pid=PID`), e.g.
-//! `LISTENING port=40123 pid=777`. The rest of its stdout is drained.
+//! `LISTENING port=40123 pid=777`. The rest of its stdout is drained (by
+//! the testkit's [`Process`], which kills it when dropped).
 
-use std::io::{self, BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use capstan_testkit::process::Process;
 
 /// How long the server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -16,7 +17,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// The running server process; killed when dropped.
 #[derive(Debug)]
 pub struct ServerProcess {
-    child: Child,
+    process: Process,
     /// Its process id (the server's own, after taskset's exec).
     pub pid: u32,
     /// Its loopback port.
@@ -33,40 +34,20 @@ impl ServerProcess {
         cpu: Option<usize>,
         stdin: Stdio,
     ) -> Result<Self, String> {
-        let program = argv.first().ok_or("empty server command")?;
+        argv.first().ok_or("empty server command")?;
         let mut args: Vec<String> = Vec::new();
         if let Some(cpu) = cpu {
             args.extend(["taskset".into(), "-c".into(), cpu.to_string()]);
         }
         args.extend(argv.iter().cloned());
-        let mut child = Command::new(&args[0])
-            .args(&args[1..])
-            .stdin(stdin)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("starting {program:?}: {e}"))?;
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = tx.send(reader.read_line(&mut line).map(|_| line));
-            // Keep draining, so that a chatty server never blocks on a full pipe.
-            let _ = io::copy(&mut reader, &mut io::sink());
-        });
-        let mut server = Self { pid: child.id(), child, port: 0, command_line: args.join(" ") };
-        let line = match rx.recv_timeout(START_TIMEOUT) {
-            Ok(Ok(line)) if !line.is_empty() => line,
-            Ok(Ok(_)) => return Err(format!("{program:?} exited without printing its port")),
-            Ok(Err(e)) => return Err(format!("reading the server's port: {e}")),
-            Err(_) => return Err(format!("the server did not start within {START_TIMEOUT:?}")),
-        };
-        let (port, pid) = parse_ready_line(&line)
+        let mut command = Command::new(&args[0]);
+        command.args(&args[1..]).stdin(stdin).stderr(Stdio::inherit());
+        let process = Process::start(&mut command, START_TIMEOUT)?;
+        let line = process.first_line();
+        let (port, pid) = parse_ready_line(line)
             .ok_or_else(|| format!("no port=P in the server's first line {line:?}"))?;
-        server.port = port;
-        server.pid = pid.unwrap_or(server.pid);
-        Ok(server)
+        let pid = pid.unwrap_or(process.id());
+        Ok(Self { process, pid, port, command_line: args.join(" ") })
     }
 
     /// Where it listens.
@@ -76,7 +57,7 @@ impl ServerProcess {
 
     /// Whether it is still running.
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.process.is_running()
     }
 }
 
@@ -85,13 +66,6 @@ pub fn parse_ready_line(line: &str) -> Option<(u16, Option<u32>)> {
     let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name));
     let port = field("port=")?.parse().ok().filter(|&p| p != 0)?;
     Some((port, field("pid=").and_then(|p| p.parse().ok())))
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[cfg(test)]

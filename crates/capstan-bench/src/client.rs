@@ -1,24 +1,25 @@
-//! One raw-socket WebSocket client: connect and handshake, frames to send,
-//! and a reader task that counts what arrives without decoding it.
+//! The load generator's connections: the testkit's raw client connects
+//! and makes the handshake; then frames to send, and a reader task that
+//! counts what arrives without decoding it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use capstan::ws::OpCode;
 use capstan::ws::deflate::compress_shared;
-use capstan::ws::{FrameHeader, OpCode, encode_frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use capstan_testkit::client::{Client, dial};
+use capstan_testkit::counter::{Counted, FrameCounter};
+use capstan_testkit::frame::client_frame;
+use capstan_testkit::handshake::{self, offer_line};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::frames::{Frame, FrameCounter};
-use crate::handshake;
 use crate::progress::Progress;
 
 /// Bytes read at once by a reader task.
 const READ_SIZE: usize = 16 * 1024;
-/// Longest response head accepted.
-const MAX_HEAD: usize = 8 * 1024;
 
 /// A connection after its handshake.
 #[derive(Debug)]
@@ -41,9 +42,9 @@ pub async fn connect(
     connect_from(None, addr, path, index, offer).await
 }
 
-/// Connects to `addr` from `source` (bound before connecting, port chosen
-/// by the kernel; the default address when `None`) and upgrades `path`,
-/// offering `offer`. Refuses any `addr` that is not a loopback address.
+/// Connects to `addr` from `source` (see [`dial`]: loopback addresses
+/// only) with TCP_NODELAY, and upgrades `path` with key `index`, offering
+/// `offer`.
 pub async fn connect_from(
     source: Option<IpAddr>,
     addr: SocketAddr,
@@ -51,58 +52,25 @@ pub async fn connect_from(
     index: u64,
     offer: Option<&str>,
 ) -> Result<Connected, String> {
-    if !addr.ip().is_loopback() {
-        return Err(format!("refusing to connect to {addr}: not a loopback address"));
-    }
-    let mut stream = match source {
-        None => TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?,
-        Some(source) => {
-            let socket = if source.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
-                .map_err(|e| format!("socket: {e}"))?;
-            socket.bind(SocketAddr::new(source, 0)).map_err(|e| format!("bind {source}: {e}"))?;
-            socket.connect(addr).await.map_err(|e| format!("connect from {source}: {e}"))?
-        }
-    };
+    let stream = dial(addr, source).await?;
     stream.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
     let key = handshake::key(index);
-    let request = handshake::request(&addr.to_string(), path, &key, offer);
-    stream.write_all(request.as_bytes()).await.map_err(|e| format!("send request: {e}"))?;
-    let mut buf = Vec::with_capacity(512);
-    let end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if buf.len() > MAX_HEAD {
-            return Err("response head too long".into());
-        }
-        let mut chunk = [0u8; 1024];
-        match stream.read(&mut chunk).await {
-            Ok(0) => return Err("closed during the handshake".into()),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(format!("read response: {e}")),
-        }
-    };
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| "response head not UTF-8")?;
-    let extensions = handshake::check_response(head, &key)?;
-    Ok(Connected { stream, extensions, leftover: buf[end..].to_vec() })
+    let extra = offer.map(offer_line).unwrap_or_default();
+    let request = handshake::request(&addr.to_string(), path, &key, &extra);
+    let client = Client::upgrade(stream, &request).await.map_err(|e| e.to_string())?;
+    let extensions = client.extensions().map(str::to_owned);
+    let (stream, leftover) = client.into_parts();
+    Ok(Connected { stream, extensions, leftover: leftover.to_vec() })
 }
 
 /// A masked text frame carrying `text`, compressed (RSV1) if `compress`.
 pub fn text_frame(text: &str, compress: bool, index: usize) -> Vec<u8> {
     let mask = (index as u32).wrapping_mul(0x9e37_79b1).to_be_bytes();
-    let header = FrameHeader {
-        fin: true,
-        rsv1: compress,
-        rsv23: false,
-        opcode: OpCode::Text,
-        mask: Some(mask),
-        payload_len: 0,
-    };
     if compress {
         // A fresh window: valid with or without client context takeover.
-        encode_frame(header, &compress_shared(text.as_bytes(), 6, 15))
+        client_frame(OpCode::Text, true, true, &compress_shared(text.as_bytes(), 6, 15), mask)
     } else {
-        encode_frame(header, text.as_bytes())
+        client_frame(OpCode::Text, true, false, text.as_bytes(), mask)
     }
 }
 
@@ -116,7 +84,7 @@ pub fn spawn_reader(
 ) -> AbortHandle {
     let task = tokio::spawn(async move {
         let mut counter = FrameCounter::default();
-        let on_frame = |frame: Frame| {
+        let on_frame = |frame: Counted| {
             let h = frame.header;
             if h.opcode.is_control() {
                 progress.on_control();

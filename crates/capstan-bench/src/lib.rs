@@ -10,8 +10,9 @@
 //!   ([`chat_load`]).
 //!
 //! The modules at the top are the parts they share: a measured server run
-//! as a child process, raw WebSocket clients that count frames, timestamps
-//! in payloads, readings from /proc, and results as JSON.
+//! as a child process, connections that count frames (over the raw client,
+//! frame counter and process helpers of `capstan-testkit`), timestamps in
+//! payloads, readings from /proc, and results as JSON.
 
 #![forbid(unsafe_code)]
 
@@ -22,8 +23,6 @@ pub mod clock;
 pub mod deadline;
 pub mod deflate_cost;
 pub mod fleet;
-pub mod frames;
-pub mod handshake;
 pub mod histogram;
 pub mod json;
 pub mod loadgen;

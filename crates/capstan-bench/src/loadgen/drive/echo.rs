@@ -12,10 +12,10 @@ use super::messages::{Event, Messages};
 use super::{mask_for, open_all, wait_for_go};
 use crate::client::Connected;
 use crate::clock;
-use crate::frames::FrameCounter;
 use crate::loadgen::plan::WorkerPlan;
 use crate::loadgen::tally::Tally;
 use crate::stamp::StampedFrame;
+use capstan_testkit::counter::FrameCounter;
 
 /// Bytes read at once.
 const READ_SIZE: usize = 64 * 1024;

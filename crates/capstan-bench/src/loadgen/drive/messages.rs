@@ -3,8 +3,8 @@
 
 use capstan::ws::OpCode;
 
-use crate::frames::Frame;
 use crate::stamp;
+use capstan_testkit::counter::Counted;
 
 /// What a frame completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct Messages {
 
 impl Messages {
     /// Takes the next frame; returns what it completed, if anything.
-    pub fn on_frame(&mut self, frame: Frame) -> Option<Event> {
+    pub fn on_frame(&mut self, frame: Counted) -> Option<Event> {
         let header = frame.header;
         if header.opcode.is_control() {
             return Some(Event::Control(header.opcode));
@@ -55,7 +55,7 @@ mod tests {
     use capstan::ws::{Message, OutFrame};
 
     use super::*;
-    use crate::frames::FrameCounter;
+    use capstan_testkit::counter::FrameCounter;
 
     fn events(bytes: &[u8]) -> Vec<Event> {
         let (mut counter, mut messages, mut out) =

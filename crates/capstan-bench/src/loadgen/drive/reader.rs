@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedReadHalf;
 
 use super::messages::{Event, Messages};
-use crate::frames::FrameCounter;
+use capstan_testkit::counter::FrameCounter;
 
 /// Bytes read at once.
 const READ_SIZE: usize = 4096;

@@ -11,9 +11,9 @@ use super::messages::{Event, Messages};
 use super::open_all;
 use crate::client::Connected;
 use crate::clock;
-use crate::frames::FrameCounter;
 use crate::loadgen::plan::WorkerPlan;
 use crate::loadgen::tally::Tally;
+use capstan_testkit::counter::FrameCounter;
 
 /// Bytes read at once.
 const READ_SIZE: usize = 16 * 1024;

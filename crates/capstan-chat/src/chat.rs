@@ -78,8 +78,8 @@ pub struct TokenAuth(pub JwtAuth);
 impl Authenticator for TokenAuth {
     type Identity = TokenUser;
 
-    fn authenticate(&self, request: &Request) -> Result<TokenUser, Rejection> {
-        let claims = self.0.authenticate(request)?;
+    async fn authenticate(&self, request: &Request) -> Result<TokenUser, Rejection> {
+        let claims = self.0.check(request)?;
         let raw = claims.name.as_deref().filter(|n| !n.trim().is_empty()).or(claims.sub.as_deref());
         let Some(raw) = raw else {
             return Err(Rejection::new(403, "the token has neither a name nor a sub claim"));

@@ -33,9 +33,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use capstan::http::{
-    Authenticate, Decision, HttpComponent, JwtAuth, OriginCheck, OriginPolicy, PerIpLimit, Request,
-};
+use capstan::http::{Authenticate, Either, JwtAuth, OriginCheck, OriginPolicy, PerIpLimit};
 use capstan::ws::Limits;
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
@@ -94,8 +92,8 @@ impl ChatServer {
         let origins = OriginPolicy::same_host().or_origins(config.allowed_origins.iter().cloned());
         let ws = WsServer::with_config(chat, ws_config);
         let endpoint = match tokens {
-            Some(tokens) => Endpoint::Tokens(Box::new(Authenticate::new(ws, TokenAuth(tokens)))),
-            None => Endpoint::Open(ws),
+            Some(tokens) => Either::Left(Authenticate::new(ws, TokenAuth(tokens))),
+            None => Either::Right(ws),
         };
         // Origins first: a page of another site never gets to present the
         // browser's token cookie.
@@ -153,20 +151,8 @@ impl ChatServer {
     }
 }
 
-/// The WebSocket endpoint: open to all, or only to valid tokens.
-enum Endpoint {
-    Open(WsServer<Chat>),
-    Tokens(Box<Authenticate<WsServer<Chat>, TokenAuth>>),
-}
-
-impl HttpComponent for Endpoint {
-    fn on_request(&self, request: &mut Request) -> Decision {
-        match self {
-            Self::Open(ws) => ws.on_request(request),
-            Self::Tokens(ws) => ws.on_request(request),
-        }
-    }
-}
+/// The WebSocket endpoint: only to valid tokens, or open to all.
+type Endpoint = Either<Authenticate<WsServer<Chat>, TokenAuth>, WsServer<Chat>>;
 
 /// The token verifier the configuration asks for, if any.
 fn token_auth(config: &Config) -> io::Result<Option<JwtAuth>> {

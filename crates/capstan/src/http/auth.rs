@@ -2,18 +2,25 @@
 //! rejects it with a status or attaches an identity that every callback
 //! reads through `Conn::identity`.
 
+use std::future::Future;
+
 use super::component::{Decision, HttpComponent};
 use crate::request::Rejection;
 use crate::request::Request;
 
 /// Decides who a request is. Implemented by closures
-/// `Fn(&Request) -> Result<T, Rejection>` and by [`crate::http::JwtAuth`].
+/// `Fn(&Request) -> Result<T, Rejection>` (decided at once), by
+/// [`crate::http::JwtAuth`], and by any type of yours whose
+/// `authenticate` awaits (a session looked up in a database or Redis).
 pub trait Authenticator: Send + Sync + 'static {
     /// The identity attached to accepted connections.
     type Identity: Send + Sync + 'static;
 
     /// Accepts (with an identity) or rejects (with a status and reason).
-    fn authenticate(&self, request: &Request) -> Result<Self::Identity, Rejection>;
+    fn authenticate(
+        &self,
+        request: &Request,
+    ) -> impl Future<Output = Result<Self::Identity, Rejection>> + Send;
 }
 
 impl<F, T> Authenticator for F
@@ -23,8 +30,8 @@ where
 {
     type Identity = T;
 
-    fn authenticate(&self, request: &Request) -> Result<T, Rejection> {
-        self(request)
+    fn authenticate(&self, request: &Request) -> impl Future<Output = Result<T, Rejection>> + Send {
+        std::future::ready(self(request))
     }
 }
 
@@ -44,14 +51,14 @@ impl<C: HttpComponent, A: Authenticator> Authenticate<C, A> {
 }
 
 impl<C: HttpComponent, A: Authenticator> HttpComponent for Authenticate<C, A> {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         if !request.is_upgrade() {
-            return self.inner.on_request(request);
+            return self.inner.on_request(request).await;
         }
-        match self.authenticator.authenticate(request) {
+        match self.authenticator.authenticate(request).await {
             Ok(identity) => {
                 request.set_identity(identity);
-                self.inner.on_request(request)
+                self.inner.on_request(request).await
             }
             Err(rejection) => Decision::Reject(rejection),
         }
@@ -64,7 +71,7 @@ mod tests {
 
     struct Accept;
     impl HttpComponent for Accept {
-        fn on_request(&self, request: &mut Request) -> Decision {
+        async fn on_request(&self, request: &mut Request) -> Decision {
             let user = request.identity::<String>().cloned().unwrap_or_default();
             Decision::Reject(Rejection::new(299, user))
         }
@@ -84,19 +91,19 @@ mod tests {
             .ok_or_else(|| Rejection::new(401, "who are you?"))
     }
 
-    #[test]
-    fn accepted_requests_carry_the_identity() {
+    #[tokio::test]
+    async fn accepted_requests_carry_the_identity() {
         let layer = Authenticate::new(Accept, by_header);
-        match layer.on_request(&mut upgrade("X-User: ann\r\n")) {
+        match layer.on_request(&mut upgrade("X-User: ann\r\n")).await {
             Decision::Reject(r) => assert_eq!((r.status(), r.message()), (299, "ann")),
             _ => panic!("reached the inner layer"),
         }
     }
 
-    #[test]
-    fn refused_requests_get_the_hooks_status() {
+    #[tokio::test]
+    async fn refused_requests_get_the_hooks_status() {
         let layer = Authenticate::new(Accept, by_header);
-        match layer.on_request(&mut upgrade("")) {
+        match layer.on_request(&mut upgrade("")).await {
             Decision::Reject(r) => assert_eq!(r.status(), 401),
             _ => panic!("rejected"),
         }

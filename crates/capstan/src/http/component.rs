@@ -40,6 +40,23 @@ pub enum Decision {
 /// a middleware of the user's.
 pub trait HttpComponent: Send + Sync + 'static {
     /// Decides about a request, from its head alone. A layer may annotate
-    /// the request on its way in (path parameters, an identity).
-    fn on_request(&self, request: &mut Request) -> Decision;
+    /// the request on its way in (path parameters, an identity), and may
+    /// await (look a session up in a database) within the HTTP layer's
+    /// handshake timeout.
+    fn on_request(&self, request: &mut Request) -> impl Future<Output = Decision> + Send;
+}
+
+/// A decision on its way, boxed.
+pub(crate) type DecisionFuture<'a> = Pin<Box<dyn Future<Output = Decision> + Send + 'a>>;
+
+/// [`HttpComponent`] as a trait object, for layers that hold several
+/// (routers): one allocation per request and layer, at the handshake only.
+pub(crate) trait DynHttpComponent: Send + Sync + 'static {
+    fn on_request_boxed<'a>(&'a self, request: &'a mut Request) -> DecisionFuture<'a>;
+}
+
+impl<C: HttpComponent> DynHttpComponent for C {
+    fn on_request_boxed<'a>(&'a self, request: &'a mut Request) -> DecisionFuture<'a> {
+        Box::pin(self.on_request(request))
+    }
 }

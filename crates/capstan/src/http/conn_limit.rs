@@ -35,9 +35,9 @@ impl<C: HttpComponent> PerIpLimit<C> {
 }
 
 impl<C: HttpComponent> HttpComponent for PerIpLimit<C> {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         let Some(addr) = request.remote_addr().map(|a| a.ip()) else {
-            return self.inner.on_request(request);
+            return self.inner.on_request(request).await;
         };
         {
             let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
@@ -48,7 +48,7 @@ impl<C: HttpComponent> HttpComponent for PerIpLimit<C> {
                 ));
             }
         }
-        match self.inner.on_request(request) {
+        match self.inner.on_request(request).await {
             Decision::Upgrade(inner) => {
                 *self.counts.lock().unwrap_or_else(|p| p.into_inner()).entry(addr).or_insert(0) +=
                     1;

@@ -1,6 +1,6 @@
 //! Components by Host (virtual hosts on one port): unknown hosts get 404.
 
-use super::component::{Decision, HttpComponent};
+use super::component::{Decision, DynHttpComponent, HttpComponent};
 use crate::request::Rejection;
 use crate::request::Request;
 
@@ -9,7 +9,7 @@ use crate::request::Request;
 /// `*.example.com` matches one or more labels in front of it).
 #[derive(Default)]
 pub struct HostRouter {
-    hosts: Vec<(String, Box<dyn HttpComponent>)>,
+    hosts: Vec<(String, Box<dyn DynHttpComponent>)>,
 }
 
 impl HostRouter {
@@ -54,10 +54,10 @@ fn split_port(host: &str) -> (&str, Option<&str>) {
 }
 
 impl HttpComponent for HostRouter {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         let host = request.header("host").unwrap_or("").to_owned();
         match self.hosts.iter().find(|(pattern, _)| host_matches(pattern, &host)) {
-            Some((_, component)) => component.on_request(request),
+            Some((_, component)) => component.on_request_boxed(request).await,
             None => Decision::Pass(Rejection::new(404, "unknown host")),
         }
     }

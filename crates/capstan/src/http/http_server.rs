@@ -106,7 +106,16 @@ async fn serve<C: HttpComponent>(
         }
     };
     request.set_remote_addr(context.remote);
-    match component.on_request(&mut request) {
+    // A layer may await (an authenticator's lookup): within the same
+    // timeout as the head, so a stalled lookup cannot hold the connection.
+    let decided =
+        tokio::time::timeout(config.handshake_timeout, component.on_request(&mut request));
+    let Ok(decision) = decided.await else {
+        tracing::debug!(remote = %context.remote, "no decision within the handshake timeout");
+        let rejection = Rejection::new(503, "the server could not decide in time");
+        return answer_and_close(transport, &rejection).await;
+    };
+    match decision {
         // The upgraded connection becomes a task of its own, so that what
         // reading the request head took (this task) is freed now and not
         // kept for the connection's life.

@@ -117,12 +117,12 @@ impl<C: HttpComponent> IpFilter<C> {
 }
 
 impl<C: HttpComponent> HttpComponent for IpFilter<C> {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         match request.remote_addr() {
             Some(addr) if !self.policy.permits(addr.ip()) => {
                 Decision::Reject(Rejection::new(403, "your address is not allowed"))
             }
-            _ => self.inner.on_request(request),
+            _ => self.inner.on_request(request).await,
         }
     }
 }

@@ -208,16 +208,23 @@ impl JwtAuth {
     }
 }
 
-impl Authenticator for JwtAuth {
-    type Identity = JwtClaims;
-
-    fn authenticate(&self, request: &Request) -> Result<JwtClaims, Rejection> {
+impl JwtAuth {
+    /// The claims of the request's token, verified; decided at once.
+    pub fn check(&self, request: &Request) -> Result<JwtClaims, Rejection> {
         match self.find_token(request) {
             Some(token) => self.verify(&token),
             None => {
                 Err(Rejection::new(401, "missing token").with_header("WWW-Authenticate", "Bearer"))
             }
         }
+    }
+}
+
+impl Authenticator for JwtAuth {
+    type Identity = JwtClaims;
+
+    async fn authenticate(&self, request: &Request) -> Result<JwtClaims, Rejection> {
+        self.check(request)
     }
 }
 
@@ -303,7 +310,7 @@ mod tests {
     fn hs256_good_token_gives_its_claims() {
         let auth = JwtAuth::hs256(SECRET);
         let claims = alice();
-        let verified = auth.authenticate(&with_bearer(&hs256_token(SECRET, &claims))).unwrap();
+        let verified = auth.check(&with_bearer(&hs256_token(SECRET, &claims))).unwrap();
         assert_eq!(verified.sub.as_deref(), Some("u-1"));
         assert_eq!(verified.name.as_deref(), Some("alice"));
         assert_eq!(verified.exp, claims["exp"].as_u64().unwrap());
@@ -315,7 +322,7 @@ mod tests {
     fn hs256_wrong_secret_is_an_invalid_token() {
         let auth = JwtAuth::hs256(SECRET);
         let token = hs256_token(b"another secret, just as long....", &alice());
-        assert_refused(auth.authenticate(&with_bearer(&token)), "invalid token");
+        assert_refused(auth.check(&with_bearer(&token)), "invalid token");
     }
 
     #[test]
@@ -381,7 +388,7 @@ mod tests {
             upgrade(&format!("/ws?room=a&token={token}"), ""),
         ];
         for request in &requests {
-            let claims = auth.authenticate(request).unwrap_or_else(|r| panic!("{r:?}"));
+            let claims = auth.check(request).unwrap_or_else(|r| panic!("{r:?}"));
             assert_eq!(claims.sub.as_deref(), Some("u-1"), "{request:?}");
         }
     }
@@ -393,11 +400,11 @@ mod tests {
         // A bad bearer token is not rescued by a good cookie.
         let request =
             upgrade("/ws", &format!("Authorization: Bearer nope\r\nCookie: token={good}\r\n"));
-        assert_refused(auth.authenticate(&request), "invalid token");
+        assert_refused(auth.check(&request), "invalid token");
         // Another scheme is not a token: the cookie is used.
         let request =
             upgrade("/ws", &format!("Authorization: Basic YTpi\r\nCookie: token={good}\r\n"));
-        assert!(auth.authenticate(&request).is_ok());
+        assert!(auth.check(&request).is_ok());
     }
 
     #[test]
@@ -407,14 +414,11 @@ mod tests {
             TokenSource::Query("access_token".into()),
             TokenSource::Cookie("jwt".into()),
         ]);
-        assert!(auth.authenticate(&upgrade(&format!("/?access_token={token}"), "")).is_ok());
-        assert!(auth.authenticate(&upgrade("/", &format!("Cookie: jwt={token}\r\n"))).is_ok());
+        assert!(auth.check(&upgrade(&format!("/?access_token={token}"), "")).is_ok());
+        assert!(auth.check(&upgrade("/", &format!("Cookie: jwt={token}\r\n"))).is_ok());
         // The default places are no longer read.
-        assert_refused(auth.authenticate(&with_bearer(&token)), "missing token");
-        assert_refused(
-            auth.authenticate(&upgrade(&format!("/?token={token}"), "")),
-            "missing token",
-        );
+        assert_refused(auth.check(&with_bearer(&token)), "missing token");
+        assert_refused(auth.check(&upgrade(&format!("/?token={token}"), "")), "missing token");
     }
 
     #[test]
@@ -425,7 +429,7 @@ mod tests {
             upgrade("/ws?token=", "Cookie: token=\r\n"),
             upgrade("/ws", "Authorization: Bearer \r\n"),
         ] {
-            let rejection = auth.authenticate(&request).expect_err("refused");
+            let rejection = auth.check(&request).expect_err("refused");
             assert_eq!((rejection.status(), rejection.message()), (401, "missing token"));
             assert_eq!(rejection.header("WWW-Authenticate"), Some("Bearer"));
         }
@@ -479,7 +483,7 @@ mod tests {
     #[test]
     fn rs256_good_token_and_wrong_key() {
         let auth = JwtAuth::rs256_pem(RSA_PUBLIC).unwrap();
-        let claims = auth.authenticate(&with_bearer(&rs256_token(RSA_PRIVATE, &alice()))).unwrap();
+        let claims = auth.check(&with_bearer(&rs256_token(RSA_PRIVATE, &alice()))).unwrap();
         assert_eq!(claims.name.as_deref(), Some("alice"));
         let forged = rs256_token(RSA_OTHER_PRIVATE, &alice());
         assert_refused(auth.verify(&forged), "invalid token");

@@ -4,6 +4,7 @@
 mod auth;
 pub(crate) mod component;
 mod conn_limit;
+mod either;
 mod fallback;
 mod head;
 mod host_router;
@@ -18,6 +19,7 @@ pub use crate::request::{MAX_HEADERS, ParseError, Rejection, Request};
 pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
 pub use conn_limit::PerIpLimit;
+pub use either::Either;
 pub use fallback::{HttpResponse, HttpService};
 pub use head::HeadError;
 pub use host_router::HostRouter;

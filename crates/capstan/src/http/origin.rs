@@ -74,9 +74,9 @@ impl<C: HttpComponent> OriginCheck<C> {
 }
 
 impl<C: HttpComponent> HttpComponent for OriginCheck<C> {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         if self.policy.allows(request) {
-            self.inner.on_request(request)
+            self.inner.on_request(request).await
         } else {
             Decision::Reject(Rejection::new(403, "origin not allowed"))
         }
@@ -119,16 +119,16 @@ mod tests {
         assert!(policy.allows(&request(Some("http://chat.example:8080"))));
     }
 
-    #[test]
-    fn rejected_origin_is_403() {
+    #[tokio::test]
+    async fn rejected_origin_is_403() {
         struct Never;
         impl HttpComponent for Never {
-            fn on_request(&self, _: &mut Request) -> Decision {
+            async fn on_request(&self, _: &mut Request) -> Decision {
                 Decision::Reject(Rejection::new(500, "should not be reached"))
             }
         }
         let check = OriginCheck::new(Never, OriginPolicy::same_host());
-        match check.on_request(&mut request(Some("http://evil.example"))) {
+        match check.on_request(&mut request(Some("http://evil.example"))).await {
             Decision::Reject(r) => assert_eq!(r.status(), 403),
             _ => panic!("expected a 403"),
         }

@@ -2,7 +2,7 @@
 //! with path parameters: `/rooms/:room` captures `room`, `/files/*path`
 //! captures the rest.
 
-use super::component::{Decision, HttpComponent};
+use super::component::{Decision, DynHttpComponent, HttpComponent};
 use crate::request::Rejection;
 use crate::request::Request;
 use crate::request::percent_decode;
@@ -75,7 +75,7 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 /// path; unknown paths get 404 (or the HTTP server's service).
 #[derive(Default)]
 pub struct Router {
-    routes: Vec<(String, Pattern, Box<dyn HttpComponent>)>,
+    routes: Vec<(String, Pattern, Box<dyn DynHttpComponent>)>,
 }
 
 impl Router {
@@ -102,14 +102,14 @@ impl Router {
 }
 
 impl HttpComponent for Router {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         let path = request.path().to_owned();
         for (_, pattern, component) in &self.routes {
             if let Some(params) = pattern.matches(&path) {
                 for (name, value) in params {
                     request.set_param(&name, &value);
                 }
-                return component.on_request(request);
+                return component.on_request_boxed(request).await;
             }
         }
         Decision::Pass(Rejection::not_found())
@@ -156,11 +156,11 @@ mod tests {
         assert_eq!(matches("/files/*path", "/files"), params(&[("path", "")]));
     }
 
-    #[test]
-    fn router_sets_params_on_the_request() {
+    #[tokio::test]
+    async fn router_sets_params_on_the_request() {
         struct Echo;
         impl HttpComponent for Echo {
-            fn on_request(&self, request: &mut Request) -> Decision {
+            async fn on_request(&self, request: &mut Request) -> Decision {
                 let room = request.param("room").unwrap_or("?").to_owned();
                 Decision::Reject(Rejection::new(418, room))
             }
@@ -168,11 +168,13 @@ mod tests {
         let router = Router::new().route("/rooms/:room", Echo);
         let mut request =
             Request::from_head("GET /rooms/blue?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
-        match router.on_request(&mut request) {
+        match router.on_request(&mut request).await {
             Decision::Reject(r) => assert_eq!((r.status(), r.message()), (418, "blue")),
             _ => panic!("routed"),
         }
         let mut other = Request::from_head("GET /nope HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
-        assert!(matches!(router.on_request(&mut other), Decision::Pass(r) if r.status() == 404));
+        assert!(
+            matches!(router.on_request(&mut other).await, Decision::Pass(r) if r.status() == 404)
+        );
     }
 }

@@ -104,7 +104,7 @@ impl<A: Component> WsServer<A> {
 }
 
 impl<A: Component> HttpComponent for WsServer<A> {
-    fn on_request(&self, request: &mut Request) -> Decision {
+    async fn on_request(&self, request: &mut Request) -> Decision {
         if !request.is_upgrade() {
             let answer = Rejection::new(426, "this endpoint speaks WebSocket")
                 .with_header("Upgrade", "websocket")

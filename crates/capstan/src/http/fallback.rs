@@ -1,9 +1,10 @@
 //! Plain HTTP on the WebSocket port: requests that are not upgrades go to a
-//! hyper service the user supplies (pages, health checks, an axum router
-//! adapted with a closure). Capstan writes no HTTP server of its own.
+//! service the user supplies — an async function, or any tower `Service`
+//! (an axum `Router` as it is) — served by hyper, with streaming bodies
+//! (server-sent events, downloads). Capstan writes no HTTP server of its own.
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,17 +12,25 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use http_body_util::Full;
+use http_body::Body;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::server::{Io, ShutdownSignal};
 
-/// The response type of an [`HttpService`].
+/// A response with its whole body at once (any body type will do).
 pub type HttpResponse = http::Response<Full<Bytes>>;
 
-type BoxedHandler = dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = HttpResponse> + Send>>
+/// An error of a service or of a body, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Any response body, boxed: whole or streamed.
+type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
+
+type BoxedHandler = dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = http::Response<AnyBody>> + Send>>
     + Send
     + Sync;
 
@@ -30,13 +39,48 @@ type BoxedHandler = dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output
 pub struct HttpService(Arc<BoxedHandler>);
 
 impl HttpService {
-    /// A service from an async function of the request.
-    pub fn from_fn<F, Fut>(handler: F) -> Self
+    /// A service from an async function of the request; the response's
+    /// body may be whole (`Full`) or streamed (any `http_body::Body`).
+    pub fn from_fn<F, Fut, B>(handler: F) -> Self
     where
         F: Fn(http::Request<Incoming>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HttpResponse> + Send + 'static,
+        Fut: Future<Output = http::Response<B>> + Send + 'static,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
     {
-        Self(Arc::new(move |request| Box::pin(handler(request))))
+        Self(Arc::new(move |request| {
+            let response = handler(request);
+            Box::pin(async move { response.await.map(box_body) })
+        }))
+    }
+
+    /// A service from any tower `Service` of HTTP requests, cloned for
+    /// each request: an axum `Router` mounts as it is. A service error is
+    /// answered with 500.
+    pub fn from_tower<S, B>(service: S) -> Self
+    where
+        S: tower_service::Service<http::Request<Incoming>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Self(Arc::new(move |request| {
+            let mut service = service.clone();
+            Box::pin(async move {
+                if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await.map_err(Into::into) {
+                    return failed(error);
+                }
+                match service.call(request).await.map_err(Into::into) {
+                    Ok(response) => response.map(box_body),
+                    Err(error) => failed(error),
+                }
+            })
+        }))
     }
 
     /// Serves the connection with hyper; `consumed` are the bytes already
@@ -71,6 +115,23 @@ impl HttpService {
             }
         }
     }
+}
+
+/// The answer to a service that failed: 500, logged.
+fn failed(error: BoxError) -> http::Response<AnyBody> {
+    tracing::debug!(%error, "the HTTP service failed");
+    let mut response = http::Response::new(box_body(Full::new(Bytes::new())));
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
+}
+
+/// `body`, boxed, its errors boxed.
+fn box_body<B>(body: B) -> AnyBody
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_err(Into::into).boxed_unsync()
 }
 
 impl std::fmt::Debug for HttpService {

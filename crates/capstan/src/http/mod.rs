@@ -20,7 +20,7 @@ pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
 pub use conn_limit::PerIpLimit;
 pub use either::Either;
-pub use fallback::{HttpResponse, HttpService};
+pub use fallback::{BoxError, HttpResponse, HttpService};
 pub use head::HeadError;
 pub use host_router::HostRouter;
 pub use http_server::{HttpConfig, HttpServer};

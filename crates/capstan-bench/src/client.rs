@@ -57,7 +57,7 @@ pub async fn connect_from(
     let key = handshake::key(index);
     let extra = offer.map(offer_line).unwrap_or_default();
     let request = handshake::request(&addr.to_string(), path, &key, &extra);
-    let client = Client::upgrade(stream, &request).await.map_err(|e| e.to_string())?;
+    let client = Client::upgrade(stream, request.as_bytes()).await.map_err(|e| e.to_string())?;
     let extensions = client.extensions().map(str::to_owned);
     let (stream, leftover) = client.into_parts();
     Ok(Connected { stream, extensions, leftover: leftover.to_vec() })

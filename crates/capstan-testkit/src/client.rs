@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::frame::{Frame, MASK, client_frame};
-use crate::handshake::{self, SAMPLE_KEY, upgrade_request};
+use crate::handshake::{self, upgrade_request};
 use crate::http::{self, HeadError, Response};
 use crate::wait::within;
 
@@ -90,17 +90,17 @@ impl Client {
     pub async fn connect_with(addr: SocketAddr, path: &str, extra: &str) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connect");
         let request = upgrade_request(path, extra);
-        let upgraded = within("the handshake", Client::upgrade(stream, &request)).await;
+        let upgraded = within("the handshake", Client::upgrade(stream, request.as_bytes())).await;
         upgraded.unwrap_or_else(|e| panic!("not upgraded: {e}"))
     }
 
-    /// Sends `request` (a whole request head) on `stream` and reads the
-    /// answer, checked as a client must (see [`handshake::check`]) against
-    /// the request's own Sec-WebSocket-Key. Unbounded in time: the caller
-    /// bounds it.
-    pub async fn upgrade(mut stream: TcpStream, request: &str) -> Result<Client, UpgradeError> {
+    /// Sends `request` (a whole request head, and whatever a test sends
+    /// right behind it) on `stream` and reads the answer, checked as a
+    /// client must (see [`handshake::check`]) against the request's own
+    /// Sec-WebSocket-Key. Unbounded in time: the caller bounds it.
+    pub async fn upgrade(mut stream: TcpStream, request: &[u8]) -> Result<Client, UpgradeError> {
         let io = |what: &str, e: std::io::Error| UpgradeError::Io(format!("{what}: {e}"));
-        stream.write_all(request.as_bytes()).await.map_err(|e| io("send the request", e))?;
+        stream.write_all(request).await.map_err(|e| io("send the request", e))?;
         let mut buf = BytesMut::with_capacity(1024);
         let response = http::read_head(&mut stream, &mut buf).await.map_err(|e| match e {
             HeadError::Invalid(why) => UpgradeError::Invalid(why),
@@ -109,7 +109,8 @@ impl Client {
         if !handshake::is_101(&response) {
             return Err(UpgradeError::Refused(response));
         }
-        let key = request_key(request).unwrap_or(SAMPLE_KEY);
+        let head = String::from_utf8_lossy(request);
+        let key = request_key(&head).unwrap_or_default();
         let extensions = handshake::check(&response, key).map_err(UpgradeError::Invalid)?;
         let limits = Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX };
         let decoder = Decoder::new(Role::Client, limits);
@@ -213,7 +214,8 @@ impl Client {
 
 /// The value of the (first) Sec-WebSocket-Key line of a request head.
 fn request_key(request: &str) -> Option<&str> {
-    request.split("\r\n").find_map(|line| {
+    let head = request.split("\r\n\r\n").next().unwrap_or_default();
+    head.split("\r\n").find_map(|line| {
         let (name, value) = line.split_once(':')?;
         name.trim().eq_ignore_ascii_case("sec-websocket-key").then(|| value.trim())
     })
@@ -222,6 +224,7 @@ fn request_key(request: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handshake::SAMPLE_KEY;
 
     #[test]
     fn the_key_is_read_from_the_request() {

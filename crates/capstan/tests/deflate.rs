@@ -11,16 +11,15 @@
 
 mod common;
 
-use bytes::BytesMut;
 use capstan::ws::deflate::{DeflateConfig, Deflater, Inflater, TRAILER, compress_shared};
-use capstan::ws::{FrameHeader, Limits, OpCode, encode_frame};
+use capstan::ws::{Limits, OpCode};
 use capstan::{
     CloseCause, CloseCode, CloseInfo, Component, Conn, ConnError, HttpServer, Message,
     ProtocolError, Topic, WsConfig, WsServer,
 };
+use capstan_testkit::frame::Frame;
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 type Rx = mpsc::UnboundedReceiver<Seen>;
@@ -351,15 +350,6 @@ impl WindowCheck {
 // A client that speaks permessage-deflate by hand
 // ---------------------------------------------------------------------------
 
-/// One frame as the server sent it.
-#[derive(Debug, Clone)]
-struct Frame {
-    header: FrameHeader,
-    payload: Vec<u8>,
-    /// The frame's bytes on the wire, header included.
-    raw: Vec<u8>,
-}
-
 /// One data message as the server sent it.
 #[derive(Debug)]
 struct Received {
@@ -416,8 +406,8 @@ impl Agreed {
 }
 
 struct DeflateClient {
-    stream: TcpStream,
-    buf: BytesMut,
+    /// The raw client, after the handshake.
+    client: Client,
     /// The server's Sec-WebSocket-Extensions answer, if it sent one.
     answer: Option<String>,
     agreed: Option<Agreed>,
@@ -437,32 +427,13 @@ struct DeflateClient {
 async fn connect(addr: std::net::SocketAddr, offers: &[&str]) -> DeflateClient {
     let extra: String =
         offers.iter().map(|o| format!("Sec-WebSocket-Extensions: {o}\r\n")).collect();
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(upgrade_request("/", &extra).as_bytes()).await.unwrap();
-    let mut buf = BytesMut::with_capacity(4096);
-    let head = loop {
-        let n = tokio::time::timeout(WAIT, stream.read_buf(&mut buf)).await.unwrap().unwrap();
-        assert!(n > 0, "server closed during the handshake");
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8(buf[..end].to_vec()).unwrap();
-            let _ = buf.split_to(end + 4);
-            break head;
-        }
-    };
-    assert!(head.starts_with("HTTP/1.1 101 "), "not upgraded: {head}");
-    let answers: Vec<String> = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("sec-websocket-extensions"))
-        .map(|(_, value)| value.trim().to_owned())
-        .collect();
-    assert!(answers.len() <= 1, "one extensions header at most: {head}");
-    let answer = answers.into_iter().next();
+    // At most one extensions line in the 101: the client checks it.
+    let client = Client::connect_with(addr, "/", &extra).await;
+    let answer = client.extensions().map(str::to_owned);
     let agreed = answer.as_deref().map(Agreed::parse);
     let client_bits = agreed.map_or(15, |a| a.client_max_window_bits);
     DeflateClient {
-        stream,
-        buf,
+        client,
         answer,
         agreed,
         deflater: Deflater::new(6, client_bits),
@@ -473,13 +444,11 @@ async fn connect(addr: std::net::SocketAddr, offers: &[&str]) -> DeflateClient {
 }
 
 fn client_frame(opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) -> Vec<u8> {
-    let header = FrameHeader { fin, rsv1, rsv23: false, opcode, mask: Some(MASK), payload_len: 0 };
-    encode_frame(header, payload)
+    capstan_testkit::frame::client_frame(opcode, fin, rsv1, payload, MASK)
 }
 
-fn close_code(payload: &[u8]) -> u16 {
-    assert!(payload.len() >= 2, "close frame without a code");
-    u16::from_be_bytes([payload[0], payload[1]])
+fn close_code(frame: &Frame) -> u16 {
+    frame.close_code().expect("close frame without a code")
 }
 
 impl DeflateClient {
@@ -536,31 +505,12 @@ impl DeflateClient {
     }
 
     async fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
+        self.client.send_raw(bytes).await;
     }
 
     /// The next frame, or `None` once the server closed the socket.
     async fn next_frame(&mut self) -> Option<Frame> {
-        loop {
-            if let Some((header, len)) =
-                FrameHeader::parse(&self.buf).expect("the server's frame header is valid")
-            {
-                let total = len + header.payload_len as usize;
-                if self.buf.len() >= total {
-                    let raw = self.buf.split_to(total).to_vec();
-                    assert!(header.mask.is_none(), "server frames are not masked");
-                    assert!(!header.rsv23, "RSV2/RSV3 are never set");
-                    return Some(Frame { header, payload: raw[len..].to_vec(), raw });
-                }
-            }
-            let read = tokio::time::timeout(WAIT, self.stream.read_buf(&mut self.buf))
-                .await
-                .expect("server answers in time");
-            match read {
-                Ok(0) | Err(_) => return None,
-                Ok(_) => {}
-            }
-        }
+        self.client.next_frame().await
     }
 
     /// The next data message, decoded as the agreement says: our inflater
@@ -573,7 +523,7 @@ impl DeflateClient {
             match frame.header.opcode {
                 OpCode::Ping | OpCode::Pong => self.controls.push(frame),
                 OpCode::Close => {
-                    panic!("expected a message, got close {}", close_code(&frame.payload))
+                    panic!("expected a message, got close {}", close_code(&frame))
                 }
                 OpCode::Text | OpCode::Binary => break frame,
                 OpCode::Continuation => panic!("continuation without a message"),
@@ -628,10 +578,10 @@ impl DeflateClient {
         loop {
             let frame = self.next_frame().await.expect("a close frame before the end");
             if frame.header.opcode == OpCode::Close {
-                let code = close_code(&frame.payload);
+                let code = close_code(&frame);
                 assert!(self.next_frame().await.is_none(), "socket closes after the close frame");
                 // Our FIN too, so that the server stops lingering at once.
-                let _ = self.stream.shutdown().await;
+                let _ = self.client.stream.shutdown().await;
                 return code;
             }
         }

@@ -39,7 +39,7 @@ async fn a_deflate_bomb_costs_less_than_twice_the_message_limit() {
     let (recorder, mut seen) = Recorder::new(true);
     let server = TestServer::start(HttpServer::new(WsServer::with_config(recorder, config))).await;
     let extension = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
-    let mut client = RawClient::connect_with(server.addr, "/", extension).await;
+    let mut client = Client::connect_with(server.addr, "/", extension).await;
     // A small compressed message first: the inflater exists before the
     // reading is taken.
     let small = Deflater::new(6, 15).compress(b"hello", true);

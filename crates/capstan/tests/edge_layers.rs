@@ -40,7 +40,7 @@ async fn an_allow_list_admits_only_its_blocks() {
     let inside = IpPolicy::new().allow("127.0.0.1/32".parse().unwrap());
     let server =
         TestServer::start(HttpServer::new(IpFilter::new(WsServer::new(recorder), inside))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     client.send_frame(OpCode::Text, true, b"in").await;
     assert_eq!(client.next_message().await, Message::text("in"));
     client.send_frame(OpCode::Close, true, &1000u16.to_be_bytes()).await;
@@ -53,8 +53,8 @@ async fn the_per_ip_limit_answers_503_until_a_slot_frees() {
     let (recorder, mut seen) = Recorder::new(true);
     let server =
         TestServer::start(HttpServer::new(PerIpLimit::new(WsServer::new(recorder), 2))).await;
-    let mut first = RawClient::connect(server.addr, "/").await;
-    let _second = RawClient::connect(server.addr, "/").await;
+    let mut first = Client::connect(server.addr, "/").await;
+    let _second = Client::connect(server.addr, "/").await;
     let answer = http_exchange(server.addr, upgrade_request("/", "").as_bytes()).await;
     assert_eq!(status_of(&answer), "503", "{answer}");
     assert!(answer.contains("too many connections from your address"), "{answer}");

@@ -9,10 +9,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use capstan::ws::{Decoder, Event, Limits, OpCode, Role, encode_client_frame};
+use capstan::ws::{Event, OpCode, encode_client_frame};
 use capstan::{
     HttpConfig, HttpServer, HttpService, Message, Router, ServerConfig, WsConfig, WsServer,
 };
+use capstan_testkit::http::{self, Response, read_response};
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
@@ -31,40 +32,23 @@ const RFC_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 // ---------------------------------------------------------------------------
 
 /// An HTTP response as received.
-#[derive(Debug)]
-struct Answer {
-    status_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+type Answer = Response;
+
+/// The checks these tests make of an answer.
+trait Check {
+    /// Checks the status code and that the status line is well-formed HTTP/1.1.
+    fn assert_status(&self, status: u16);
+    /// An error answer: the status, `close` in Connection, and a body whose
+    /// length matches Content-Length.
+    fn assert_error(&self, status: u16);
 }
 
-impl Answer {
-    /// The status code.
-    fn status(&self) -> u16 {
-        self.status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {:?}", self.status_line))
-    }
-
-    /// The first header called `name` (case-insensitive).
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// Checks the status code and that the status line is well-formed HTTP/1.1.
+impl Check for Answer {
     fn assert_status(&self, status: u16) {
         assert!(self.status_line.starts_with("HTTP/1.1 "), "status line {:?}", self.status_line);
         assert_eq!(self.status(), status, "unexpected answer: {self:#?}");
     }
 
-    /// An error answer: the status, `close` in Connection, and a body whose
-    /// length matches Content-Length.
     fn assert_error(&self, status: u16) {
         self.assert_status(status);
         let connection = self.header("connection").unwrap_or_default().to_ascii_lowercase();
@@ -78,141 +62,61 @@ impl Answer {
 /// Splits a response head off `raw`: the answer (without body) and the head
 /// length, or `None` if the head is not complete yet.
 fn parse_head(raw: &[u8]) -> Option<(Answer, usize)> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..end]).expect("response head is text");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap().to_owned();
-    let headers = lines
-        .map(|line| {
-            let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("header {line:?}"));
-            (name.trim().to_owned(), value.trim().to_owned())
-        })
-        .collect();
-    Some((Answer { status_line, headers, body: Vec::new() }, end + 4))
+    Response::parse_head(raw).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Reads until the server closes the connection (a clean FIN or a reset),
 /// within [`WAIT`]; panics if it keeps the connection open.
 async fn read_until_closed(stream: &mut TcpStream, into: &mut Vec<u8>) {
-    let mut chunk = [0u8; 4096];
-    loop {
-        match timeout(WAIT, stream.read(&mut chunk)).await {
-            Err(_) => panic!("the server did not close the connection"),
-            Ok(Ok(0)) | Ok(Err(_)) => return,
-            Ok(Ok(n)) => into.extend_from_slice(&chunk[..n]),
-        }
-    }
+    let _ = http::read_until_closed(stream, into).await;
 }
 
 /// Parses a whole response that ended with the connection.
 fn parse_closed(raw: &[u8]) -> Answer {
-    let (mut answer, head_len) = parse_head(raw)
-        .unwrap_or_else(|| panic!("no complete response: {:?}", String::from_utf8_lossy(raw)));
-    answer.body = raw[head_len..].to_vec();
-    answer
+    Response::parse(raw)
 }
 
 /// Sends `request` on a new connection and returns the answer, checking that
 /// the server then closes the connection.
 async fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut raw = Vec::new();
-    read_until_closed(&mut stream, &mut raw).await;
-    parse_closed(&raw)
+    Response::parse(&http::exchange(addr, request).await)
 }
 
-/// Reads one response with a Content-Length body off a kept-alive connection.
-async fn read_response(stream: &mut TcpStream, buf: &mut BytesMut) -> Answer {
-    loop {
-        if let Some((mut answer, head_len)) = parse_head(buf) {
-            let length: usize = answer.header("content-length").expect("length").parse().unwrap();
-            while buf.len() < head_len + length {
-                let n = timeout(WAIT, stream.read_buf(buf)).await.expect("body in time").unwrap();
-                assert!(n > 0, "server closed in the middle of a body");
-            }
-            let _ = buf.split_to(head_len);
-            answer.body = buf.split_to(length).to_vec();
-            return answer;
-        }
-        let n = timeout(WAIT, stream.read_buf(buf)).await.expect("response in time").unwrap();
-        assert!(n > 0, "server closed before answering: {:?}", String::from_utf8_lossy(buf));
-    }
+/// Sends `request` (which may carry frames behind its head) on a new
+/// connection; the server must answer 101, with exactly `Upgrade:
+/// websocket` and `Connection: upgrade` (in any case).
+async fn upgrade(addr: SocketAddr, request: impl AsRef<[u8]>) -> (Client, Answer) {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let upgraded =
+        timeout(WAIT, Client::upgrade(stream, request.as_ref())).await.expect("answer in time");
+    let peer = upgraded.unwrap_or_else(|e| panic!("not upgraded: {e}"));
+    let answer = peer.response().clone();
+    answer.assert_status(101);
+    assert_eq!(answer.header("upgrade").map(str::to_ascii_lowercase).as_deref(), Some("websocket"));
+    assert_eq!(
+        answer.header("connection").map(str::to_ascii_lowercase).as_deref(),
+        Some("upgrade")
+    );
+    (peer, answer)
 }
 
-/// A WebSocket connection on a raw socket, after a 101.
-struct Peer {
-    stream: TcpStream,
-    decoder: Decoder,
-    buf: BytesMut,
-}
-
-impl Peer {
-    /// Sends `request` and reads the answer head; the server must answer 101.
-    async fn upgrade(addr: SocketAddr, request: &str) -> (Self, Answer) {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut buf = BytesMut::new();
-        let answer = loop {
-            if let Some((answer, head_len)) = parse_head(&buf) {
-                let _ = buf.split_to(head_len);
-                break answer;
-            }
-            let n = timeout(WAIT, stream.read_buf(&mut buf)).await.expect("answer in time");
-            assert!(
-                n.unwrap() > 0,
-                "server closed during the handshake: {:?}",
-                String::from_utf8_lossy(&buf)
-            );
-        };
-        answer.assert_status(101);
-        assert_eq!(
-            answer.header("upgrade").map(str::to_ascii_lowercase).as_deref(),
-            Some("websocket")
-        );
-        assert_eq!(
-            answer.header("connection").map(str::to_ascii_lowercase).as_deref(),
-            Some("upgrade")
-        );
-        let limits = Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX };
-        (Self { stream, decoder: Decoder::new(Role::Client, limits), buf }, answer)
-    }
-
-    async fn next_event(&mut self) -> Option<Event> {
-        loop {
-            if let Some(event) = self.decoder.decode(&mut self.buf).expect("valid server frames") {
-                return Some(event);
-            }
-            match timeout(WAIT, self.stream.read_buf(&mut self.buf)).await.expect("frame in time") {
-                Ok(0) | Err(_) => return None,
-                Ok(_) => {}
-            }
-        }
-    }
-
+/// What these tests do with an upgraded connection.
+trait Peer {
     /// Sends a text message and expects it back (the recorder echoes).
+    async fn echo(&mut self, text: &str);
+    /// Runs the close handshake and checks the server closes the socket.
+    async fn close(self);
+}
+
+impl Peer for Client {
     async fn echo(&mut self, text: &str) {
-        let frame = encode_client_frame(OpCode::Text, true, text.as_bytes(), [9, 8, 7, 6]);
-        self.stream.write_all(&frame).await.unwrap();
+        self.send_frame(OpCode::Text, true, text.as_bytes()).await;
         assert_eq!(self.next_event().await, Some(Event::Message(Message::text(text.to_owned()))));
     }
 
-    /// Runs the close handshake and checks the server closes the socket.
     async fn close(mut self) {
-        let frame = encode_client_frame(OpCode::Close, true, &1000u16.to_be_bytes(), [1, 2, 3, 4]);
-        self.stream.write_all(&frame).await.unwrap();
-        loop {
-            match self.next_event().await {
-                Some(Event::Close(frame)) => {
-                    assert_eq!(frame.map(|f| f.code.0), Some(1000));
-                    break;
-                }
-                Some(_) => continue,
-                None => panic!("socket closed without a close frame"),
-            }
-        }
-        let _ = self.stream.shutdown().await;
-        assert_eq!(self.next_event().await, None, "server closes the socket after closing");
+        self.send_frame(OpCode::Close, true, &1000u16.to_be_bytes()).await;
+        assert_eq!(self.expect_close().await.map(|f| f.code.0), Some(1000));
     }
 }
 
@@ -272,7 +176,7 @@ fn path_service() -> HttpService {
 #[tokio::test]
 async fn valid_upgrade_gets_101_with_the_rfc_accept_key() {
     let (server, mut seen) = echo_server().await;
-    let (mut peer, answer) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
+    let (mut peer, answer) = upgrade(server.addr, upgrade_request("/", "")).await;
     assert_eq!(answer.status_line, "HTTP/1.1 101 Switching Protocols");
     assert_eq!(answer.header("sec-websocket-accept"), Some(RFC_ACCEPT));
     assert_eq!(answer.header("sec-websocket-protocol"), None, "no protocol was offered");
@@ -290,7 +194,7 @@ async fn browser_style_header_values_are_accepted() {
     let request = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: WebSocket\r\n\
         Connection: keep-alive, upgrade\r\nSec-WebSocket-Key:   dGhlIHNhbXBsZSBub25jZQ==  \r\n\
         Sec-WebSocket-Version: 13\r\n\r\n";
-    let (mut peer, answer) = Peer::upgrade(server.addr, request).await;
+    let (mut peer, answer) = upgrade(server.addr, request.as_bytes()).await;
     assert_eq!(answer.header("sec-websocket-accept"), Some(RFC_ACCEPT));
     next_open(&mut seen).await;
     peer.echo("firefox").await;
@@ -304,20 +208,7 @@ async fn frame_sent_with_the_handshake_is_not_lost() {
     let (server, mut seen) = echo_server().await;
     let mut request = upgrade_request("/", "").into_bytes();
     request.extend(encode_client_frame(OpCode::Text, true, b"early", [5, 6, 7, 8]));
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(&request).await.unwrap();
-    let mut buf = BytesMut::new();
-    let head_len = loop {
-        if let Some((answer, head_len)) = parse_head(&buf) {
-            answer.assert_status(101);
-            break head_len;
-        }
-        let n = timeout(WAIT, stream.read_buf(&mut buf)).await.unwrap().unwrap();
-        assert!(n > 0, "closed during the handshake");
-    };
-    let _ = buf.split_to(head_len);
-    let limits = Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX };
-    let mut peer = Peer { stream, decoder: Decoder::new(Role::Client, limits), buf };
+    let (mut peer, _) = upgrade(server.addr, &request).await;
     assert_eq!(peer.next_event().await, Some(Event::Message(Message::text("early"))));
     let conn = next_open(&mut seen).await;
     match next_seen(&mut seen).await {
@@ -427,7 +318,7 @@ async fn rejected_handshakes_never_reach_the_app() {
     let (server, mut seen) = echo_server().await;
     exchange(server.addr, upgrade_with("Host", None).as_bytes()).await.assert_error(400);
     // A valid connection afterwards is the first thing the app sees.
-    let (peer, _) = Peer::upgrade(server.addr, &upgrade_request("/after", "")).await;
+    let (peer, _) = upgrade(server.addr, upgrade_request("/after", "")).await;
     let conn = next_open(&mut seen).await;
     assert_eq!(conn.request().path(), "/after");
     peer.close().await;
@@ -472,7 +363,7 @@ async fn router_routed_path_upgrades() {
     let (recorder, mut seen) = Recorder::new(true);
     let router = Router::new().route("/a", WsServer::new(recorder));
     let server = TestServer::start(HttpServer::new(router)).await;
-    let (mut peer, answer) = Peer::upgrade(server.addr, &upgrade_request("/a?x=1", "")).await;
+    let (mut peer, answer) = upgrade(server.addr, upgrade_request("/a?x=1", "")).await;
     assert_eq!(answer.header("sec-websocket-accept"), Some(RFC_ACCEPT));
     let conn = next_open(&mut seen).await;
     assert_eq!(conn.request().path(), "/a");
@@ -489,10 +380,10 @@ async fn router_gives_each_route_its_own_connections() {
     let router = Router::new().route("/a", WsServer::new(first)).route("/b", WsServer::new(second));
     let server = TestServer::start(HttpServer::new(router)).await;
 
-    let (mut peer_a, _) = Peer::upgrade(server.addr, &upgrade_request("/a", "")).await;
+    let (mut peer_a, _) = upgrade(server.addr, upgrade_request("/a", "")).await;
     let conn_a = next_open(&mut seen_a).await;
     assert_eq!(conn_a.request().path(), "/a");
-    let (mut peer_b, _) = Peer::upgrade(server.addr, &upgrade_request("/b", "")).await;
+    let (mut peer_b, _) = upgrade(server.addr, upgrade_request("/b", "")).await;
     let conn_b = next_open(&mut seen_b).await;
     assert_eq!(conn_b.request().path(), "/b");
     assert_ne!(conn_a.id(), conn_b.id());
@@ -564,7 +455,7 @@ async fn head_at_and_below_the_limit_is_accepted() {
     let (recorder, mut seen) = Recorder::new(true);
     let server = TestServer::start(small_head_server(recorder)).await;
     for len in [1024, 1023, 600] {
-        let (mut peer, answer) = Peer::upgrade(server.addr, &padded_upgrade(len)).await;
+        let (mut peer, answer) = upgrade(server.addr, padded_upgrade(len)).await;
         assert_eq!(answer.header("sec-websocket-accept"), Some(RFC_ACCEPT));
         next_open(&mut seen).await;
         peer.echo("fits").await;
@@ -593,7 +484,7 @@ async fn more_than_64_header_lines_is_431() {
 #[tokio::test]
 async fn exactly_64_header_lines_are_accepted() {
     let (server, mut seen) = echo_server().await;
-    let (mut peer, _) = Peer::upgrade(server.addr, &upgrade_with_headers(59)).await;
+    let (mut peer, _) = upgrade(server.addr, upgrade_with_headers(59)).await;
     let conn = next_open(&mut seen).await;
     assert_eq!(conn.request().headers().count(), 64);
     peer.echo("64").await;
@@ -723,7 +614,7 @@ async fn plain_get_goes_to_the_service_and_upgrades_still_work() {
     assert_eq!(answer.body_text(), "page");
     assert_eq!(answer.header("content-length"), Some("4"));
 
-    let (mut peer, answer) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
+    let (mut peer, answer) = upgrade(server.addr, upgrade_request("/", "")).await;
     assert_eq!(answer.header("sec-websocket-accept"), Some(RFC_ACCEPT));
     next_open(&mut seen).await;
     peer.echo("still a websocket server").await;
@@ -808,7 +699,7 @@ async fn service_gets_unknown_router_paths() {
     let answer = exchange(server.addr, request.as_bytes()).await;
     answer.assert_status(200);
     assert_eq!(answer.body_text(), "page GET /index.html");
-    let (peer, _) = Peer::upgrade(server.addr, &upgrade_request("/ws", "")).await;
+    let (peer, _) = upgrade(server.addr, upgrade_request("/ws", "")).await;
     next_open(&mut seen).await;
     peer.close().await;
     server.stop().await;
@@ -844,7 +735,7 @@ async fn upgrade_request_is_visible_to_the_app() {
     let (server, mut seen) = echo_server().await;
     let extra = "Cookie: session=abc123; theme=\"dark\"\r\nX-Custom: hello there\r\n";
     let (first, _) =
-        Peer::upgrade(server.addr, &upgrade_request("/room/42?user=ann%20b&n=1", extra)).await;
+        upgrade(server.addr, upgrade_request("/room/42?user=ann%20b&n=1", extra)).await;
     let conn = next_open(&mut seen).await;
     let request = conn.request();
     assert_eq!(request.method(), "GET");
@@ -864,7 +755,7 @@ async fn upgrade_request_is_visible_to_the_app() {
     assert_eq!(conn.remote_addr().ip(), std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(conn.protocol(), None);
 
-    let (second, _) = Peer::upgrade(server.addr, &upgrade_request("/room/43", "")).await;
+    let (second, _) = upgrade(server.addr, upgrade_request("/room/43", "")).await;
     let other = next_open(&mut seen).await;
     assert_ne!(conn.id(), other.id());
     assert_eq!(other.request().path(), "/room/43");
@@ -937,8 +828,7 @@ async fn subprotocol_server_preference_does_not_override_the_client() {
     let (recorder, mut seen) = Recorder::new(true);
     let server = TestServer::start(protocol_server(recorder, &["v1", "v2"])).await;
     let (peer, answer) =
-        Peer::upgrade(server.addr, &upgrade_request("/", "Sec-WebSocket-Protocol: v3, v2, v1\r\n"))
-            .await;
+        upgrade(server.addr, upgrade_request("/", "Sec-WebSocket-Protocol: v3, v2, v1\r\n")).await;
     assert_eq!(answer.header("sec-websocket-protocol"), Some("v2"));
     assert_eq!(next_open(&mut seen).await.protocol(), Some("v2"));
     peer.close().await;
@@ -971,8 +861,7 @@ async fn subprotocol_without_overlap_is_not_chosen() {
 
     // Seen on the wire: 101 and no Sec-WebSocket-Protocol header.
     let (mut peer, answer) =
-        Peer::upgrade(server.addr, &upgrade_request("/", "Sec-WebSocket-Protocol: v3, v4\r\n"))
-            .await;
+        upgrade(server.addr, upgrade_request("/", "Sec-WebSocket-Protocol: v3, v4\r\n")).await;
     assert_eq!(answer.header("sec-websocket-protocol"), None, "{answer:#?}");
     assert_eq!(next_open(&mut seen).await.protocol(), None);
     peer.echo("no protocol").await;
@@ -984,7 +873,7 @@ async fn subprotocol_without_overlap_is_not_chosen() {
 async fn subprotocol_offered_to_a_server_without_any_is_not_chosen() {
     let (server, mut seen) = echo_server().await;
     let (peer, answer) =
-        Peer::upgrade(server.addr, &upgrade_request("/", "Sec-WebSocket-Protocol: v1\r\n")).await;
+        upgrade(server.addr, upgrade_request("/", "Sec-WebSocket-Protocol: v1\r\n")).await;
     assert_eq!(answer.header("sec-websocket-protocol"), None);
     assert_eq!(next_open(&mut seen).await.protocol(), None);
     peer.close().await;
@@ -1001,8 +890,8 @@ async fn connection_over_the_limit_gets_503() {
     let config = ServerConfig { max_connections: 2, ..Default::default() };
     let server = TestServer::start_with(HttpServer::new(WsServer::new(recorder)), config).await;
 
-    let (first, _) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
-    let (mut second, _) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
+    let (first, _) = upgrade(server.addr, upgrade_request("/", "")).await;
+    let (mut second, _) = upgrade(server.addr, upgrade_request("/", "")).await;
     next_open(&mut seen).await;
     next_open(&mut seen).await;
 
@@ -1056,8 +945,8 @@ async fn connection_over_the_limit_gets_503_even_after_sending_a_request() {
     let (recorder, mut seen) = Recorder::new(true);
     let config = ServerConfig { max_connections: 2, ..Default::default() };
     let server = TestServer::start_with(HttpServer::new(WsServer::new(recorder)), config).await;
-    let (first, _) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
-    let (second, _) = Peer::upgrade(server.addr, &upgrade_request("/", "")).await;
+    let (first, _) = upgrade(server.addr, upgrade_request("/", "")).await;
+    let (second, _) = upgrade(server.addr, upgrade_request("/", "")).await;
     next_open(&mut seen).await;
     next_open(&mut seen).await;
     let answer = exchange(server.addr, upgrade_request("/", "").as_bytes()).await;
@@ -1115,7 +1004,7 @@ async fn largest_head_limit_is_64_kib() {
     let config = HttpConfig { max_head_size: usize::MAX, ..Default::default() };
     let http = HttpServer::new(WsServer::new(recorder)).with_config(config);
     let server = TestServer::start(http).await;
-    let (mut peer, _) = Peer::upgrade(server.addr, &padded_upgrade(65535)).await;
+    let (mut peer, _) = upgrade(server.addr, padded_upgrade(65535)).await;
     let conn = next_open(&mut seen).await;
     let pad = 65535 - upgrade_request("/", "X-Pad: \r\n").len();
     assert_eq!(conn.request().header("x-pad").map(str::len), Some(pad));

@@ -9,7 +9,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::Child;
 use std::time::Duration;
 
 use capstan::conn::waiting_with_read_buffer;
@@ -43,10 +42,10 @@ async fn until(what: &str, probe: impl Fn() -> bool) {
 
 /// Opens `n` connections to `addr`, each echoing one message first (so
 /// that its read path has run), then left idle.
-async fn idle_clients(addr: SocketAddr, n: usize) -> Vec<RawClient> {
+async fn idle_clients(addr: SocketAddr, n: usize) -> Vec<Client> {
     let mut clients = Vec::with_capacity(n);
     for i in 0..n {
-        let mut client = RawClient::connect(addr, "/").await;
+        let mut client = Client::connect(addr, "/").await;
         client.send_frame(OpCode::Text, true, format!("hello {i}").as_bytes()).await;
         assert_eq!(client.next_message().await, Message::text(format!("hello {i}")));
         clients.push(client);
@@ -79,14 +78,13 @@ async fn an_idle_connection_holds_no_read_buffer() {
 #[tokio::test]
 async fn idle_connections_cost_the_server_less_than_3_kib_each() {
     check_descriptors(IDLE + 200);
-    let (child, addr) = spawn_echo(&[("ECHO_DEFLATE", "off")]);
-    let child = Killed(child);
+    let (echo, addr) = spawn_echo(&[("ECHO_DEFLATE", "off")]);
 
     // A first batch faults in the code and sets the allocator's pools.
     let warm = idle_clients(addr, 100).await;
-    let before = proc_memory(&child.0.id().to_string(), "VmRSS");
+    let before = proc_memory(&echo.id().to_string(), "VmRSS");
     let clients = idle_clients(addr, IDLE).await;
-    let after = proc_memory(&child.0.id().to_string(), "VmRSS");
+    let after = proc_memory(&echo.id().to_string(), "VmRSS");
     let per_connection = after.saturating_sub(before) / IDLE;
     eprintln!(
         "{IDLE} idle connections: {} KiB → {} KiB, {per_connection} bytes each",
@@ -98,14 +96,4 @@ async fn idle_connections_cost_the_server_less_than_3_kib_each() {
         "{per_connection} bytes of server RSS per idle connection"
     );
     drop((warm, clients));
-}
-
-/// A child process killed when dropped, a failed assertion included.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -23,7 +23,7 @@ fn ws<A: Component>(app: A, config: WsConfig) -> HttpServer<WsServer<A>> {
 }
 
 /// Waits for the server's close frame (skipping anything before it).
-async fn read_close(client: &mut RawClient) -> CloseFrame {
+async fn read_close(client: &mut Client) -> CloseFrame {
     loop {
         match client.next_event().await {
             Some(Event::Close(Some(frame))) => return frame,
@@ -36,7 +36,7 @@ async fn read_close(client: &mut RawClient) -> CloseFrame {
 
 /// Answers the server's close frame with `code`, then checks the server
 /// closes the socket.
-async fn answer_close(client: &mut RawClient, code: u16) {
+async fn answer_close(client: &mut Client, code: u16) {
     client.send_frame(OpCode::Close, true, &code.to_be_bytes()).await;
     assert_eq!(client.next_event().await, None, "socket closes after the close handshake");
     let _ = client.stream.shutdown().await;
@@ -89,7 +89,7 @@ async fn shutdown_closes_every_connection_with_1001_and_returns() {
     let server = TestServer::start(ws(recorder, WsConfig::default())).await;
     let mut clients = Vec::new();
     for _ in 0..3 {
-        clients.push(RawClient::connect(server.addr, "/").await);
+        clients.push(Client::connect(server.addr, "/").await);
     }
     let conns = opened(&mut seen, 3).await;
 
@@ -128,8 +128,8 @@ async fn shutdown_does_not_wait_for_a_client_that_never_answers_the_close() {
     let server_config =
         ServerConfig { drain_timeout: Duration::from_secs(2), ..Default::default() };
     let server = TestServer::start_with(ws(recorder, config), server_config).await;
-    let mut silent = RawClient::connect(server.addr, "/").await;
-    let mut polite = RawClient::connect(server.addr, "/").await;
+    let mut silent = Client::connect(server.addr, "/").await;
+    let mut polite = Client::connect(server.addr, "/").await;
     opened(&mut seen, 2).await;
 
     server.shutdown.shutdown();
@@ -158,7 +158,7 @@ async fn drain_timeout_bounds_shutdown_when_close_timeout_is_long() {
     let server_config =
         ServerConfig { drain_timeout: Duration::from_millis(300), ..Default::default() };
     let server = TestServer::start_with(ws(recorder, config), server_config).await;
-    let mut silent = RawClient::connect(server.addr, "/").await;
+    let mut silent = Client::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 
     server.shutdown.shutdown();
@@ -174,7 +174,7 @@ async fn new_connections_are_refused_while_draining() {
     let server_config =
         ServerConfig { drain_timeout: Duration::from_secs(5), ..Default::default() };
     let server = TestServer::start_with(ws(recorder, config), server_config).await;
-    let mut draining = RawClient::connect(server.addr, "/").await;
+    let mut draining = Client::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
     assert!(upgrades(server.addr).await, "upgrades before shutdown");
     opened(&mut seen, 1).await;
@@ -201,7 +201,7 @@ async fn new_connections_are_refused_right_after_shutdown_starts() {
         let (recorder, mut seen) = Recorder::new(true);
         let config = WsConfig { close_timeout: Duration::from_secs(5), ..WsConfig::default() };
         let server = TestServer::start(ws(recorder, config)).await;
-        let mut draining = RawClient::connect(server.addr, "/").await;
+        let mut draining = Client::connect(server.addr, "/").await;
         opened(&mut seen, 1).await;
 
         server.shutdown.shutdown();
@@ -234,7 +234,7 @@ async fn keepalive_keeps_a_connection_that_answers_pings() {
     // pings again only once its ping was answered, so four pings in a row
     // show that each pong was taken (else: one ping, then the drop).
     let server = TestServer::start(ws(recorder, keepalive_config(Duration::from_secs(3)))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 
     let mut pings = 0;
@@ -268,7 +268,7 @@ async fn keepalive_drops_a_connection_that_does_not_answer() {
     // Short: nothing here can come late (the client never answers).
     let config = keepalive_config(Duration::from_millis(200));
     let server = TestServer::start(ws(recorder, config)).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 
     assert!(matches!(client.next_event().await, Some(Event::Ping(_))));
@@ -289,7 +289,7 @@ async fn idle_timeout_closes_a_silent_connection_with_1001() {
         ..WsConfig::default()
     };
     let server = TestServer::start(ws(recorder, config)).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     opened(&mut seen, 1).await;
 
     assert_eq!(read_close(&mut client).await.code, CloseCode::GOING_AWAY);
@@ -346,8 +346,8 @@ async fn next_step(steps: &mut mpsc::UnboundedReceiver<Step>) -> Step {
 async fn a_slow_handler_does_not_stall_other_connections() {
     let (app, mut steps) = gated();
     let server = TestServer::start(ws(app.clone(), WsConfig::default())).await;
-    let mut a = RawClient::connect(server.addr, "/").await;
-    let mut b = RawClient::connect(server.addr, "/").await;
+    let mut a = Client::connect(server.addr, "/").await;
+    let mut b = Client::connect(server.addr, "/").await;
 
     a.send_frame(OpCode::Text, true, b"slow").await;
     assert_eq!(next_step(&mut steps).await, Step::SlowWaiting);
@@ -371,7 +371,7 @@ async fn a_slow_handler_does_not_stall_other_connections() {
 async fn an_awaiting_callback_does_not_stop_its_connections_output() {
     let (app, mut steps) = gated();
     let server = TestServer::start(ws(app.clone(), WsConfig::default())).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
 
     client.send_frame(OpCode::Text, true, b"slow").await;
     assert_eq!(client.next_message().await, Message::text("before-wait"));
@@ -411,8 +411,8 @@ impl Component for Signer {
 #[tokio::test]
 async fn attributes_set_on_open_are_read_back_per_connection() {
     let server = TestServer::start(ws(Signer, WsConfig::default())).await;
-    let mut alice = RawClient::connect(server.addr, "/?name=alice").await;
-    let mut bob = RawClient::connect(server.addr, "/?name=bob").await;
+    let mut alice = Client::connect(server.addr, "/?name=alice").await;
+    let mut bob = Client::connect(server.addr, "/?name=bob").await;
 
     bob.send_frame(OpCode::Text, true, b"hi").await;
     alice.send_frame(OpCode::Text, true, b"hello").await;

@@ -20,7 +20,7 @@ async fn a_message_flood_is_closed_at_the_rate_limit() {
         ..WsConfig::default()
     };
     let server = TestServer::start(HttpServer::new(WsServer::with_config(recorder, config))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     for i in 0..20 {
         client.send_frame(OpCode::Text, true, format!("m{i}").as_bytes()).await;
     }
@@ -57,7 +57,7 @@ async fn messages_within_the_rate_pass() {
         ..WsConfig::default()
     };
     let server = TestServer::start(HttpServer::new(WsServer::with_config(recorder, config))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     for i in 0..50 {
         client.send_frame(OpCode::Text, true, format!("m{i}").as_bytes()).await;
         assert_eq!(client.next_message().await, Message::text(format!("m{i}")));
@@ -80,7 +80,7 @@ async fn half_open_connections_neither_block_others_nor_linger() {
         silent.push(TcpStream::connect(server.addr).await.unwrap());
     }
     // A real client is served while 200 connections say nothing.
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     client.send_frame(OpCode::Text, true, b"still here").await;
     assert_eq!(client.next_message().await, Message::text("still here"));
     // Each silent one is answered 408 and closed by the server.

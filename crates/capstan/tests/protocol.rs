@@ -38,8 +38,8 @@ async fn start(echo: bool) -> (TestServer, Rx) {
 }
 
 /// Connects a raw client and waits for the application's `on_open`.
-async fn open(server: &TestServer, seen: &mut Rx) -> RawClient {
-    let client = RawClient::connect(server.addr, "/").await;
+async fn open(server: &TestServer, seen: &mut Rx) -> Client {
+    let client = Client::connect(server.addr, "/").await;
     match next_seen(seen).await {
         Seen::Open(_) => {}
         other => panic!("expected on_open, got {other:?}"),
@@ -83,7 +83,7 @@ fn close_frame(code: u16, reason: &[u8]) -> Vec<u8> {
 /// connection closes; the application saw `on_error` with `error` and then
 /// `on_close` with `code` and `CloseCause::ProtocolError(error)`. Nothing
 /// else may reach the application in between.
-async fn expect_failed(client: &mut RawClient, seen: &mut Rx, code: u16, error: ProtocolError) {
+async fn expect_failed(client: &mut Client, seen: &mut Rx, code: u16, error: ProtocolError) {
     let frame = client.expect_close().await.expect("the close frame carries a code");
     assert_eq!(frame.code, CloseCode(code), "close code on the wire (reason: {})", frame.reason);
     expect_app_failed(seen, code, error).await;
@@ -117,7 +117,7 @@ async fn assert_violation(bytes: &[u8], code: u16, error: ProtocolError) {
 }
 
 /// The next event must be the message `expected`.
-async fn expect_message(client: &mut RawClient, expected: Message) {
+async fn expect_message(client: &mut Client, expected: Message) {
     assert_eq!(client.next_event().await, Some(Event::Message(expected)));
 }
 
@@ -130,7 +130,7 @@ async fn expect_seen_message(seen: &mut Rx, expected: &Message) {
 }
 
 /// Closes normally from the client side and checks the handshake completes.
-async fn close_normally(client: &mut RawClient, seen: &mut Rx) {
+async fn close_normally(client: &mut Client, seen: &mut Rx) {
     client.send_raw(&close_frame(1000, b"")).await;
     let frame = client.expect_close().await.expect("close echo has a code");
     assert_eq!(frame.code, CloseCode::NORMAL);
@@ -666,7 +666,7 @@ async fn app_initiated_close_sends_queued_text_then_close_and_refuses_later_send
     let (closed_tx, mut closed_rx) = mpsc::unbounded_channel();
     let kicker = Arc::new(Kicker { sends_after_close: sends_tx, closed: closed_tx });
     let server = TestServer::start(HttpServer::new(WsServer::new(kicker))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     client.send_frame(OpCode::Text, true, b"hi").await;
 
     assert_eq!(client.next_event().await, Some(Event::Message(Message::text("goodbye"))));

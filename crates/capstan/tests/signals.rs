@@ -6,9 +6,9 @@
 
 mod common;
 
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use capstan_testkit::process::Signal;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -16,27 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 /// at most 10 s; this only guards against a hang.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Sends `signal` (TERM, INT) to `child`.
-fn signal(child: &Child, signal: &str) {
-    let status =
-        Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status();
-    assert!(status.expect("run kill").success(), "kill -{signal} failed");
-}
-
-/// Waits for `child` to exit (bounded by [`WAIT`]); its exit code. Polls,
-/// yielding to the runtime: the test's clients must go on answering.
-async fn exit_code(child: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for the server") {
-            return status.code();
-        }
-        assert!(Instant::now() < deadline, "the server did not exit within {WAIT:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn stops_on(sig: &str) {
+async fn stops_on(sig: Signal) {
     let (mut child, addr) = common::spawn_echo(&[]);
     let url = format!("ws://{addr}");
     let mut peers = Vec::new();
@@ -48,7 +28,7 @@ async fn stops_on(sig: &str) {
         assert_eq!(echo, Message::text(format!("hi {n}")));
         peers.push(ws);
     }
-    signal(&child, sig);
+    child.signal(sig);
     for ws in &mut peers {
         let close = loop {
             match tokio::time::timeout(WAIT, ws.next()).await.expect("a close frame in time") {
@@ -57,19 +37,19 @@ async fn stops_on(sig: &str) {
                 other => panic!("{other:?} instead of a close frame"),
             }
         };
-        assert_eq!(close.map(|f| u16::from(f.code)), Some(1001), "SIG{sig}");
+        assert_eq!(close.map(|f| u16::from(f.code)), Some(1001), "SIG{}", sig.name());
     }
     // The clients answered the close (tungstenite does while reading).
     drop(peers);
-    assert_eq!(exit_code(&mut child).await, Some(0), "exit status after SIG{sig}");
+    assert_eq!(child.exit_code(WAIT).await, Some(0), "exit status after SIG{}", sig.name());
 }
 
 #[tokio::test]
 async fn sigterm_closes_every_peer_with_1001_and_exits_0() {
-    stops_on("TERM").await;
+    stops_on(Signal::Term).await;
 }
 
 #[tokio::test]
 async fn sigint_closes_every_peer_with_1001_and_exits_0() {
-    stops_on("INT").await;
+    stops_on(Signal::Int).await;
 }

@@ -8,7 +8,7 @@ use common::*;
 async fn raw_client_echo_and_close() {
     let (recorder, mut seen) = Recorder::new(true);
     let server = TestServer::start(HttpServer::new(WsServer::new(recorder))).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     assert!(matches!(next_seen(&mut seen).await, Seen::Open(_)));
     client.send_frame(OpCode::Text, true, b"hello").await;
     assert_eq!(client.next_event().await, Some(Event::Message(Message::text("hello"))));

@@ -97,11 +97,11 @@ async fn chat_message_reaches_everyone_but_its_sender() {
     let (tx, mut events) = mpsc::unbounded_channel();
     let chat = shared(Chat { room: Topic::new("lobby"), events: tx });
     let server = TestServer::start(ws(chat.clone(), WsConfig::default())).await;
-    let mut a = RawClient::connect(server.addr, "/").await;
+    let mut a = Client::connect(server.addr, "/").await;
     next_open(&mut events).await;
-    let mut b = RawClient::connect(server.addr, "/").await;
+    let mut b = Client::connect(server.addr, "/").await;
     next_open(&mut events).await;
-    let mut c = RawClient::connect(server.addr, "/").await;
+    let mut c = Client::connect(server.addr, "/").await;
     next_open(&mut events).await;
     assert_eq!(chat.room.len(), 3);
 
@@ -153,11 +153,11 @@ async fn registry_publishes_to_subscribers_only_and_forgets_closed_connections()
     let rooms = shared(Rooms { topics: Topics::new(), events: tx });
     let server = TestServer::start(ws(rooms.clone(), WsConfig::default())).await;
     let topics = &rooms.topics;
-    let mut a = RawClient::connect(server.addr, "/").await;
+    let mut a = Client::connect(server.addr, "/").await;
     let conn_a = next_open(&mut events).await;
-    let mut b = RawClient::connect(server.addr, "/").await;
+    let mut b = Client::connect(server.addr, "/").await;
     let conn_b = next_open(&mut events).await;
-    let mut c = RawClient::connect(server.addr, "/").await;
+    let mut c = Client::connect(server.addr, "/").await;
     let conn_c = next_open(&mut events).await;
 
     let room1 = topics.subscribe("room1", &conn_a);
@@ -283,7 +283,7 @@ async fn slow_consumer_among_readers(expect_close: bool) {
     let mut readers = Vec::new();
     let mut normal = Vec::new();
     for _ in 0..3 {
-        let mut client = RawClient::connect(server.addr, "/").await;
+        let mut client = Client::connect(server.addr, "/").await;
         normal.push(next_open(&mut events).await);
         readers.push(tokio::spawn(async move {
             for i in 0..COUNT {
@@ -485,7 +485,7 @@ async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
     let server = TestServer::start(ws(hub.clone(), config)).await;
     let stalled = raw_handshake(server.addr, Some(4096)).await;
     let slow = next_open(&mut events).await;
-    let mut client = RawClient::connect(server.addr, "/").await;
+    let mut client = Client::connect(server.addr, "/").await;
     let normal = next_open(&mut events).await;
     let reader = tokio::spawn(async move {
         for i in 0..COUNT {

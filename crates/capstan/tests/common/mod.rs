@@ -1,27 +1,25 @@
 //! Helpers shared by the integration tests: a server on an ephemeral port,
-//! a component that records what it sees, and a raw client that speaks
-//! frames byte by byte (to send what well-behaved clients never send).
-#![allow(dead_code)]
+//! a component that records what it sees, the echo example as a process;
+//! and, from capstan-testkit, the raw client that speaks frames byte by
+//! byte (to send what well-behaved clients never send).
+#![allow(dead_code, unused_imports)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::BytesMut;
 use capstan::http::HttpComponent;
 use capstan::ws::deflate::{Deflater, TRAILER};
-use capstan::ws::{Decoder, Event, Limits, OpCode, Role, encode_client_frame};
 use capstan::{
     CloseInfo, Component, Conn, ConnError, HttpServer, IoServer, Message, ServerConfig,
     ShutdownHandle,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+pub use capstan_testkit::client::Client;
+pub use capstan_testkit::handshake::upgrade_request;
+use capstan_testkit::http::exchange;
+use capstan_testkit::process::Process;
+pub use capstan_testkit::wait::WAIT;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-
-/// Upper bound for any single wait in a test (a hang fails, it never passes).
-pub const WAIT: Duration = Duration::from_secs(10);
 
 /// A running server.
 pub struct TestServer {
@@ -124,118 +122,10 @@ pub async fn messages_then_close(
     }
 }
 
-pub const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/// A client on a bare TCP socket that writes frames by hand.
-pub struct RawClient {
-    pub stream: TcpStream,
-    decoder: Decoder,
-    buf: BytesMut,
-}
-
-/// The handshake request a well-behaved client sends.
-pub fn upgrade_request(path: &str, extra: &str) -> String {
-    format!(
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
-    )
-}
-
-/// Sends raw bytes and returns everything the server answers until it closes.
+/// Sends raw bytes and returns everything the server answers until it
+/// closes, as text.
 pub async fn http_exchange(addr: SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    let _ =
-        tokio::time::timeout(WAIT, stream.read_to_end(&mut answer)).await.expect("server closes");
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-impl RawClient {
-    /// Connects and completes the handshake for `path`.
-    pub async fn connect(addr: SocketAddr, path: &str) -> Self {
-        Self::connect_with(addr, path, "").await
-    }
-
-    /// Connects and completes the handshake for `path`, with `extra` header
-    /// lines (each ending in CRLF).
-    pub async fn connect_with(addr: SocketAddr, path: &str, extra: &str) -> Self {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(upgrade_request(path, extra).as_bytes()).await.unwrap();
-        let mut buf = BytesMut::with_capacity(1024);
-        loop {
-            let n = tokio::time::timeout(WAIT, stream.read_buf(&mut buf)).await.unwrap().unwrap();
-            assert!(n > 0, "server closed during the handshake");
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                assert!(head.starts_with("HTTP/1.1 101"), "not upgraded: {head}");
-                let _ = buf.split_to(end + 4);
-                break;
-            }
-        }
-        let limits = Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX };
-        Self { stream, decoder: Decoder::new(Role::Client, limits), buf }
-    }
-
-    /// Sends a masked frame.
-    pub async fn send_frame(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
-        let frame = encode_client_frame(opcode, fin, payload, [1, 2, 3, 4]);
-        self.stream.write_all(&frame).await.unwrap();
-    }
-
-    /// Sends bytes as they are.
-    pub async fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.unwrap();
-    }
-
-    /// The next event from the server, or `None` when it closed the socket.
-    pub async fn next_event(&mut self) -> Option<Event> {
-        loop {
-            if let Some(event) =
-                self.decoder.decode(&mut self.buf).expect("server frames are valid")
-            {
-                return Some(event);
-            }
-            let read = tokio::time::timeout(WAIT, self.stream.read_buf(&mut self.buf))
-                .await
-                .expect("server answers in time");
-            match read {
-                Ok(0) | Err(_) => return None,
-                Ok(_) => {}
-            }
-        }
-    }
-
-    /// The next data message, skipping pings and pongs.
-    pub async fn next_message(&mut self) -> Message {
-        loop {
-            match self.next_event().await {
-                Some(Event::Message(message)) => return message,
-                Some(Event::Ping(_) | Event::Pong(_)) => continue,
-                other => panic!("expected a message, got {other:?}"),
-            }
-        }
-    }
-
-    /// The server's close frame (skipping anything before it); then checks
-    /// the server closes the TCP connection too.
-    pub async fn expect_close(&mut self) -> Option<capstan::ws::CloseFrame> {
-        loop {
-            match self.next_event().await {
-                Some(Event::Close(frame)) => {
-                    assert_eq!(
-                        self.next_event().await,
-                        None,
-                        "socket closes after the close frame"
-                    );
-                    let _ = self.stream.shutdown().await;
-                    return frame;
-                }
-                Some(_) => continue,
-                None => panic!("connection closed without a close frame"),
-            }
-        }
-    }
+    String::from_utf8_lossy(&exchange(addr, request).await).into_owned()
 }
 
 /// Shares a component between the server and the test.
@@ -277,24 +167,14 @@ pub fn echo_binary() -> std::path::PathBuf {
 }
 
 /// Starts the echo example on an ephemeral port with `env` set; the
-/// process and its address. The rest of its output is drained (a closed
-/// pipe would fail the server's prints).
-pub fn spawn_echo(env: &[(&str, &str)]) -> (std::process::Child, SocketAddr) {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(echo_binary())
-        .arg("127.0.0.1:0")
-        .envs(env.iter().copied())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the echo example");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("its first line");
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+/// process (killed when dropped) and its address.
+pub fn spawn_echo(env: &[(&str, &str)]) -> (Process, SocketAddr) {
+    let mut command = std::process::Command::new(echo_binary());
+    command.arg("127.0.0.1:0").envs(env.iter().copied());
+    let echo = Process::start(&mut command, WAIT).expect("start the echo example");
     // "echo server on ws://127.0.0.1:PORT"
-    let addr = line.trim().rsplit("ws://").next().and_then(|a| a.parse().ok());
-    let addr = addr.unwrap_or_else(|| panic!("no address in {line:?}"));
-    (child, addr)
+    let addr = echo.address();
+    (echo, addr)
 }
 
 /// A memory figure of a process (`"self"` or a pid) from

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use capstan::http::{Authenticator, JwtAuth, JwtClaims, Rejection};
-use capstan::{CloseCode, CloseInfo, Component, Conn, Message, Request, Topics};
+use capstan::{CloseCode, CloseInfo, Conn, Message, Request, StatefulComponent, Topics};
 use serde_json::json;
 
 use crate::blocks::{Blocked, Blocks};
@@ -131,16 +131,16 @@ impl Chat {
         })
     }
 
-    fn handle(&self, conn: &Conn, command: Command) -> Result<(), Refusal> {
+    fn handle(&self, conn: &Conn, me: &mut Session, command: Command) -> Result<(), Refusal> {
         match command {
             Command::AddUser { username, session, rooms } => {
-                self.add_user(conn, &username, session, rooms)
+                self.add_user(conn, me, &username, session, rooms)
             }
-            Command::RenameUser { username } => self.rename(conn, &username),
+            Command::RenameUser { username } => self.rename(conn, me, &username),
             Command::Message { content, room, client_id } => {
-                let name = named(conn)?;
+                let name = named(me)?;
                 let room = Room::parse(room.as_deref().unwrap_or(DEFAULT_ROOM))?;
-                if room.is_direct() || !in_room(conn, &room.name()) {
+                if room.is_direct() || !in_room(me, &room.name()) {
                     return Err(not_in_room(&room.name()));
                 }
                 content::content(&content, self.limits.max_message_bytes)?;
@@ -158,39 +158,39 @@ impl Chat {
                     .inspect_err(|_| self.rooms.append_finished(&room, false))
             }
             Command::Direct { to, content, client_id } => {
-                self.direct(conn, &to, content, client_id)
+                self.direct(conn, me, &to, content, client_id)
             }
-            Command::Join { room, after } => self.join(conn, &room, after),
+            Command::Join { room, after } => self.join(conn, me, &room, after),
             Command::Leave { room } => {
-                let name = named(conn)?;
+                let name = named(me)?;
                 let room = Room::parse(&room)?.name();
-                if !in_room(conn, &room) {
+                if !in_room(me, &room) {
                     return Err(not_in_room(&room));
                 }
                 // Out of the room at once (the answer to this request must
                 // find the room as it leaves it), unsubscribed through the
                 // store's queue, behind a join of this room that may still
                 // wait there.
-                self.exit(conn, &room);
+                self.exit(conn, me, &room);
                 self.submit(Job::Leave { conn: conn.clone(), room: room.clone() }).inspect_err(
                     |_| {
                         // Still subscribed: still in. (The room existed a
                         // moment ago; only a full server refuses it back.)
                         if self.rooms.join(&room, conn.id(), &name).is_ok() {
-                            with_session(conn, |s| s.rooms.insert(room.clone()));
+                            me.rooms.insert(room.clone());
                         }
                     },
                 )
             }
             Command::Rooms { after, limit } => {
-                named(conn)?;
+                named(me)?;
                 let limit = page_size(limit, ROOMS_PAGE, MAX_ROOMS_PAGE);
                 self.submit(Job::Rooms { conn: conn.clone(), after, limit })
             }
             Command::Members { room, after, limit } => {
-                named(conn)?;
+                named(me)?;
                 let room = Room::parse(&room)?.name();
-                if !in_room(conn, &room) {
+                if !in_room(me, &room) {
                     return Err(not_in_room(&room));
                 }
                 let page = self.rooms.members(
@@ -208,12 +208,12 @@ impl Chat {
                 Ok(())
             }
             Command::History { room, before, after, limit } => {
-                let name = named(conn)?;
+                let name = named(me)?;
                 let room = Room::parse(&room)?;
                 let allowed = if room.is_direct() {
                     room.readable_by(&name)
                 } else {
-                    in_room(conn, &room.name())
+                    in_room(me, &room.name())
                 };
                 if !allowed {
                     return Err(not_in_room(&room.name()));
@@ -228,9 +228,9 @@ impl Chat {
                 })
             }
             Command::Typing { room, active } => {
-                let name = named(conn)?;
+                let name = named(me)?;
                 let room = Room::parse(&room)?.name();
-                if !in_room(conn, &room) {
+                if !in_room(me, &room) {
                     return Err(not_in_room(&room));
                 }
                 let mut skip = self.blocks.blockers_of(&name);
@@ -239,18 +239,18 @@ impl Chat {
                 Ok(())
             }
             Command::Block { user } => {
-                let name = named(conn)?;
+                let name = named(me)?;
                 let user = names::user_name(&user)?;
                 if names::name_key(&user) == names::name_key(&name) {
                     return Err(Refusal::new(ErrorCode::InvalidField, "you cannot block yourself"));
                 }
-                let owner = owner(conn)?;
+                let owner = owner(me)?;
                 self.submit(Job::Block { conn: conn.clone(), owner, blocked: Blocked::new(&user) })
             }
             Command::Unblock { user } => {
-                named(conn)?;
+                named(me)?;
                 let name = names::user_name(&user)?;
-                let owner = owner(conn)?;
+                let owner = owner(me)?;
                 self.submit(Job::Unblock { conn: conn.clone(), owner, name })
             }
         }
@@ -259,11 +259,12 @@ impl Chat {
     fn direct(
         &self,
         conn: &Conn,
+        me: &mut Session,
         to: &str,
         content: String,
         client_id: Option<String>,
     ) -> Result<(), Refusal> {
-        let name = named(conn)?;
+        let name = named(me)?;
         let to = names::user_name(to)?;
         let recipient = self.names.holder(&to).filter(|h| h.conn.id() != conn.id());
         let Some(recipient) = recipient else {
@@ -271,7 +272,7 @@ impl Chat {
         };
         content::content(&content, self.limits.max_message_bytes)?;
         content::client_id(client_id.as_deref())?;
-        let owner = owner(conn)?;
+        let owner = owner(me)?;
         if !self.directs.try_start(&owner, &names::name_key(&recipient.name)) {
             let message = format!(
                 "you started {} new direct conversations in the last minute: wait, or write to \
@@ -287,26 +288,32 @@ impl Chat {
         self.submit(Job::Append { message, sender: conn.clone(), direct_to: Some(to) })
     }
 
-    fn join(&self, conn: &Conn, room: &str, after: Option<u64>) -> Result<(), Refusal> {
-        let name = named(conn)?;
+    fn join(
+        &self,
+        conn: &Conn,
+        me: &mut Session,
+        room: &str,
+        after: Option<u64>,
+    ) -> Result<(), Refusal> {
+        let name = named(me)?;
         let room = Room::parse(room)?;
         if !room.readable_by(&name) {
             return Err(not_in_room(&room.name()));
         }
         let job =
             Job::Join { conn: conn.clone(), room: room.clone(), after, answer: JoinAnswer::Joined };
-        if room.is_direct() || in_room(conn, &room.name()) {
+        if room.is_direct() || in_room(me, &room.name()) {
             return self.submit(job);
         }
         let room = room.name();
-        self.enter(conn, &room, &name)?;
-        self.submit(job).inspect_err(|_| self.exit(conn, &room))
+        self.enter(conn, me, &room, &name)?;
+        self.submit(job).inspect_err(|_| self.exit(conn, me, &room))
     }
 
     /// Puts `conn`, named `name`, in the public `room`: within the user's
     /// and the server's caps.
-    fn enter(&self, conn: &Conn, room: &str, name: &str) -> Result<(), Refusal> {
-        let joined = with_session(conn, |s| s.rooms.len());
+    fn enter(&self, conn: &Conn, me: &mut Session, room: &str, name: &str) -> Result<(), Refusal> {
+        let joined = me.rooms.len();
         if joined >= self.limits.max_rooms_per_user {
             let message = format!(
                 "you are in {} rooms, the most one user may be in: leave one first",
@@ -315,25 +322,26 @@ impl Chat {
             return Err(Refusal::new(ErrorCode::TooManyRooms, message));
         }
         self.rooms.join(room, conn.id(), name)?;
-        with_session(conn, |s| s.rooms.insert(room.to_owned()));
+        me.rooms.insert(room.to_owned());
         Ok(())
     }
 
     /// Takes `conn` out of the public `room`.
-    fn exit(&self, conn: &Conn, room: &str) {
-        with_session(conn, |s| s.rooms.remove(room));
+    fn exit(&self, conn: &Conn, me: &mut Session, room: &str) {
+        me.rooms.remove(room);
         self.rooms.leave(room, conn.id());
     }
 
     fn add_user(
         &self,
         conn: &Conn,
+        me: &mut Session,
         username: &str,
         session: Option<String>,
         resume: BTreeMap<String, u64>,
     ) -> Result<(), Refusal> {
-        if current_name(conn).is_some() {
-            return self.rename(conn, username);
+        if me.name.is_some() {
+            return self.rename(conn, me, username);
         }
         let token_user = conn.identity::<TokenUser>();
         let name = match token_user {
@@ -342,9 +350,9 @@ impl Chat {
             None => names::user_name(username)?,
         };
         if let Some(token) = session.filter(|t| !t.is_empty() && t.len() <= 128) {
-            with_session(conn, |s| s.token = token);
+            me.token = token;
         }
-        let token = with_session(conn, |s| s.token.clone());
+        let token = me.token.clone();
         // Who may take the name over from an earlier connection: the same
         // session, or, with tokens, any connection whose token names the
         // same user (exactly: "Ann" does not take over "ann").
@@ -355,10 +363,8 @@ impl Chat {
         for replaced in self.names.claim(conn, &name, &owner)? {
             replaced.close(REPLACED, "replaced by a new connection");
         }
-        with_session(conn, |s| {
-            s.name = Some(name.clone());
-            s.owner = Some(owner.clone());
-        });
+        me.name = Some(name.clone());
+        me.owner = Some(owner.clone());
 
         // `general` first (always allowed), then the rooms to resume, each
         // within the caps; a room refused is answered on its own.
@@ -378,8 +384,8 @@ impl Chat {
         }
         let mut rooms = rooms.into_iter();
         let (general, after) = rooms.next().expect("general comes first");
-        if let Err(refusal) = self.enter(conn, &general.name(), &name) {
-            self.release(conn, &name);
+        if let Err(refusal) = self.enter(conn, me, &general.name(), &name) {
+            self.release(conn, me, &name);
             return Err(refusal);
         }
         let mut entered = Vec::with_capacity(rooms.len());
@@ -388,12 +394,12 @@ impl Chat {
                 entered.push((room, last));
                 continue;
             }
-            match self.enter(conn, &room.name(), &name) {
+            match self.enter(conn, me, &room.name(), &name) {
                 Ok(()) => entered.push((room, last)),
                 Err(refusal) => refuse(refusal, &room.name()),
             }
         }
-        let public: Vec<String> = with_session(conn, |s| s.rooms.iter().cloned().collect());
+        let public: Vec<String> = me.rooms.iter().cloned().collect();
         let answer =
             JoinAnswer::AddUser { username: name.clone(), session: token, rooms: public, owner };
         let online = Job::Online { name: name.clone(), conn: conn.clone() };
@@ -402,14 +408,14 @@ impl Chat {
         });
         if let Err(refusal) = joined {
             // Not half named: the client may simply send add_user again.
-            self.release(conn, &name);
+            self.release(conn, me, &name);
             return Err(refusal);
         }
         for (room, after) in entered {
             let name = room.name();
             let job = Job::Join { conn: conn.clone(), room, after, answer: JoinAnswer::Joined };
             if let Err(refusal) = self.submit(job) {
-                self.exit(conn, &name);
+                self.exit(conn, me, &name);
                 refuse(refusal, &name);
             }
         }
@@ -417,19 +423,17 @@ impl Chat {
     }
 
     /// Undoes a name taken by `conn` and the rooms it entered.
-    fn release(&self, conn: &Conn, name: &str) {
+    fn release(&self, conn: &Conn, me: &mut Session, name: &str) {
         self.names.release(conn.id(), name);
-        let rooms = with_session(conn, |s| {
-            s.name = None;
-            s.owner = None;
-            std::mem::take(&mut s.rooms)
-        });
+        me.name = None;
+        me.owner = None;
+        let rooms = std::mem::take(&mut me.rooms);
         self.rooms.leave_all(&rooms, conn.id());
         let _ = self.store.submit(Job::Offline { name: name.to_owned(), conn: conn.id() });
     }
 
-    fn rename(&self, conn: &Conn, username: &str) -> Result<(), Refusal> {
-        let old = named(conn)?;
+    fn rename(&self, conn: &Conn, me: &mut Session, username: &str) -> Result<(), Refusal> {
+        let old = named(me)?;
         let new = match conn.identity::<TokenUser>() {
             // The token decides: a rename keeps the token's name.
             Some(user) => user.name.clone(),
@@ -439,11 +443,9 @@ impl Chat {
             let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
             return Ok(());
         }
-        self.names.rename(conn, &old, &new, &owner(conn)?)?;
-        let rooms = with_session(conn, |s| {
-            s.name = Some(new.clone());
-            s.rooms.clone()
-        });
+        self.names.rename(conn, &old, &new, &owner(me)?)?;
+        me.name = Some(new.clone());
+        let rooms = me.rooms.clone();
         self.submit(Job::Offline { name: old.clone(), conn: conn.id() })?;
         self.submit(Job::Online { name: new.clone(), conn: conn.clone() })?;
         let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
@@ -452,18 +454,20 @@ impl Chat {
     }
 }
 
-impl Component for Chat {
-    async fn on_open(&self, conn: &Conn) {
-        conn.attributes().insert(Session {
+impl StatefulComponent for Chat {
+    type State = Session;
+
+    async fn on_open(&self, _conn: &Conn) -> Session {
+        Session {
             name: None,
             token: new_token(),
             owner: None,
             rooms: BTreeSet::new(),
             limiter: RateLimiter::new(self.limits.rate, self.limits.burst),
-        });
+        }
     }
 
-    async fn on_message(&self, conn: &Conn, message: Message) {
+    async fn on_message(&self, conn: &Conn, me: &mut Session, message: Message) {
         // Binary frames are refused, and count against the rate limit too.
         let command = match message {
             Message::Text(text) => protocol::parse(&text),
@@ -478,7 +482,7 @@ impl Component for Chat {
             }
             Err(refusal) => (refusal.request_type.as_deref(), refusal.client_id.clone(), None),
         };
-        match with_session(conn, |s| s.limiter.check()) {
+        match me.limiter.check() {
             Verdict::Allow => {}
             Verdict::Refuse => {
                 let mut refusal =
@@ -491,7 +495,7 @@ impl Component for Chat {
         }
         let result = command.and_then(|command| {
             let kind = command.type_name();
-            self.handle(conn, command).map_err(|mut refusal| {
+            self.handle(conn, me, command).map_err(|mut refusal| {
                 refusal.request_type.get_or_insert_with(|| kind.to_owned());
                 if refusal.client_id.is_none() {
                     refusal.client_id = client_id.clone();
@@ -507,38 +511,32 @@ impl Component for Chat {
         }
     }
 
-    async fn on_close(&self, conn: &Conn, _close: CloseInfo) {
-        let Some(name) = current_name(conn) else { return };
+    async fn on_close(&self, conn: &Conn, mut me: Session, _close: CloseInfo) {
+        let Some(name) = me.name.clone() else { return };
         self.names.release(conn.id(), &name);
-        let rooms = with_session(conn, |s| std::mem::take(&mut s.rooms));
+        let rooms = std::mem::take(&mut me.rooms);
         self.rooms.leave_all(&rooms, conn.id());
         let _ = self.store.submit(Job::Offline { name, conn: conn.id() });
         let _ = self.store.submit(Job::Closed { conn: conn.id() });
     }
 }
 
-fn with_session<R>(conn: &Conn, f: impl FnOnce(&mut Session) -> R) -> R {
-    conn.attributes().with_mut(f).expect("every connection has a session from on_open")
-}
-
-fn current_name(conn: &Conn) -> Option<String> {
-    conn.attributes().with(|s: &Session| s.name.clone()).flatten()
-}
-
-fn named(conn: &Conn) -> Result<String, Refusal> {
-    current_name(conn)
+/// The session's name, or the refusal of a request that needs one.
+fn named(me: &Session) -> Result<String, Refusal> {
+    me.name
+        .clone()
         .ok_or_else(|| Refusal::new(ErrorCode::NotNamed, "send add_user with a name first"))
 }
 
-fn owner(conn: &Conn) -> Result<String, Refusal> {
-    conn.attributes()
-        .with(|s: &Session| s.owner.clone())
-        .flatten()
+/// Who owns the session's name, or the refusal of a request that needs one.
+fn owner(me: &Session) -> Result<String, Refusal> {
+    me.owner
+        .clone()
         .ok_or_else(|| Refusal::new(ErrorCode::NotNamed, "send add_user with a name first"))
 }
 
-fn in_room(conn: &Conn, room: &str) -> bool {
-    conn.attributes().with(|s: &Session| s.rooms.contains(room)).unwrap_or(false)
+fn in_room(me: &Session, room: &str) -> bool {
+    me.rooms.contains(room)
 }
 
 fn not_in_room(room: &str) -> Refusal {

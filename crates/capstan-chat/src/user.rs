@@ -2,7 +2,8 @@
 
 use crate::rate::RateLimiter;
 
-/// A connection's chat state (a connection attribute).
+/// A connection's chat state: made in `on_open`, kept by the connection's task
+/// and handed to each callback (`StatefulComponent`).
 #[derive(Debug)]
 pub struct Session {
     /// The name, once `add_user` succeeded.

@@ -4,7 +4,7 @@ use std::io;
 
 use tokio::net::ToSocketAddrs;
 
-use crate::component::Component;
+use crate::component::StatefulComponent;
 use crate::http::{HttpServer, Router};
 use crate::server::IoServer;
 use crate::ws_server::{WsConfig, WsServer};
@@ -30,7 +30,7 @@ impl App {
     }
 
     /// Serves `component` over WebSocket at `path`.
-    pub fn route(mut self, path: &str, component: impl Component) -> Self {
+    pub fn route(mut self, path: &str, component: impl StatefulComponent) -> Self {
         let server = WsServer::with_config(component, self.config.clone());
         self.router = self.router.route(path, server);
         self

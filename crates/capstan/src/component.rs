@@ -1,6 +1,8 @@
 //! The application's side: four callbacks, as in Ratchet's
 //! `MessageComponentInterface`.
 
+mod stateful;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -8,8 +10,11 @@ use crate::conn::Conn;
 use crate::error::ConnError;
 use crate::ws::{CloseCode, Message, ProtocolError};
 
+pub use stateful::StatefulComponent;
+
 /// A real-time application: what happens when a client connects, sends a
-/// message, goes away, or breaks something.
+/// message, goes away, or breaks something. (To keep typed state per
+/// connection, implement [`StatefulComponent`] instead.)
 ///
 /// Callbacks for one connection run one at a time, in order; callbacks for
 /// different connections run concurrently. A callback that awaits stalls only

@@ -42,7 +42,7 @@ pub mod ws;
 mod ws_server;
 
 pub use app::App;
-pub use component::{CloseCause, CloseInfo, Component, Timeout};
+pub use component::{CloseCause, CloseInfo, Component, StatefulComponent, Timeout};
 pub use conn::{Attributes, Conn, ConnId, Overflow};
 pub use error::{ConnError, SendError};
 pub use http::{HttpConfig, HttpServer, HttpService, Request, Router};

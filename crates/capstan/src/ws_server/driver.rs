@@ -15,7 +15,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 use super::session::{PeerClose, Session, TimerStep};
 use super::writer::Writer;
 use super::{Shared, WsConfig};
-use crate::component::{CloseCause, CloseInfo, Component};
+use crate::component::{CloseCause, CloseInfo, StatefulComponent};
 use crate::conn::Conn;
 use crate::conn::direct_write::LentTransport;
 use crate::conn::outbound::Stop;
@@ -38,7 +38,7 @@ const MAX_READ: usize = 256 * 1024;
 /// The setup is done before the future is made so that the future a live
 /// connection keeps holds only what serving it needs: a few hundred bytes
 /// per idle connection, not copies of the arguments.
-pub(crate) fn run<A: Component>(
+pub(crate) fn run<A: StatefulComponent>(
     shared: Arc<Shared<A>>,
     transport: Transport,
     request: Request,
@@ -92,7 +92,7 @@ struct Driver<A> {
     fin_sent: bool,
 }
 
-impl<A: Component> Driver<A> {
+impl<A: StatefulComponent> Driver<A> {
     fn new(
         conn: &Conn,
         shared: Arc<Shared<A>>,
@@ -127,21 +127,21 @@ impl<A: Component> Driver<A> {
     async fn serve_to_end(&mut self, conn: &Conn, shutdown: &ShutdownSignal) {
         let shared = self.shared.clone();
         let app = &shared.app;
-        self.run_app(conn, app.on_open(conn)).await;
-        let end = self.serve(app, conn, shutdown).await;
+        let mut state = self.run_app(conn, app.on_open(conn)).await;
+        let end = self.serve(app, conn, &mut state, shutdown).await;
         conn.finish();
         tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
-        app.on_close(conn, end).await;
+        app.on_close(conn, state, end).await;
         Box::pin(self.linger()).await;
     }
 
     /// Runs an application callback to completion while the connection's
     /// output keeps flowing.
-    async fn run_app(&mut self, conn: &Conn, callback: impl Future<Output = ()>) {
+    async fn run_app<T>(&mut self, conn: &Conn, callback: impl Future<Output = T>) -> T {
         let mut callback = std::pin::pin!(callback);
         poll_fn(|cx| {
-            if callback.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
+            if let Poll::Ready(done) = callback.as_mut().poll(cx) {
+                return Poll::Ready(done);
             }
             // Write until the stream or the queue has nothing more to give
             // (then both are registered to wake this task).
@@ -165,7 +165,13 @@ impl<A: Component> Driver<A> {
         }
     }
 
-    async fn serve(&mut self, app: &A, conn: &Conn, shutdown: &ShutdownSignal) -> CloseInfo {
+    async fn serve(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        state: &mut A::State,
+        shutdown: &ShutdownSignal,
+    ) -> CloseInfo {
         // Made only while a deadline exists (keepalive, idle or close
         // timeout): a connection without one carries no timer.
         let mut timer: Option<Pin<Box<Sleep>>> = None;
@@ -175,12 +181,12 @@ impl<A: Component> Driver<A> {
             // Boxed while it runs: the decoding and the application's
             // callbacks do not size what a waiting connection keeps.
             if !self.read_buf.is_empty()
-                && let Some(end) = Box::pin(self.process_input(app, conn)).await
+                && let Some(end) = Box::pin(self.process_input(app, conn, state)).await
             {
                 return end;
             }
             if let Some(error) = self.write_error.take() {
-                return self.lost(app, conn, error).await;
+                return self.lost(app, conn, state, error).await;
             }
             if self.read_buf.is_empty() {
                 // Give the buffer back while idle.
@@ -233,7 +239,7 @@ impl<A: Component> Driver<A> {
                 Wake::Written(result) => self.on_written(conn, result),
                 Wake::Read(Ok(0)) => return self.session.ended(),
                 Wake::Read(Ok(_)) => self.session.bytes_received(Instant::now()),
-                Wake::Read(Err(error)) => return self.lost(app, conn, error).await,
+                Wake::Read(Err(error)) => return self.lost(app, conn, state, error).await,
                 Wake::Timer => {
                     if let Some(end) = self.on_timer(conn) {
                         return end;
@@ -244,14 +250,19 @@ impl<A: Component> Driver<A> {
     }
 
     /// Decodes and handles every complete event in the read buffer.
-    async fn process_input(&mut self, app: &A, conn: &Conn) -> Option<CloseInfo> {
+    async fn process_input(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        state: &mut A::State,
+    ) -> Option<CloseInfo> {
         loop {
             let event = match self.decoder.decode(&mut self.read_buf) {
                 Ok(Some(event)) => event,
                 Ok(None) => return None,
                 // Boxed, as the other ending paths: rare, and they would otherwise
                 // size the future every waiting connection keeps.
-                Err(error) => return Some(Box::pin(self.fail(app, conn, error)).await),
+                Err(error) => return Some(Box::pin(self.fail(app, conn, state, error)).await),
             };
             match event {
                 Event::Message(message) => {
@@ -260,7 +271,7 @@ impl<A: Component> Driver<A> {
                         self.queue_server_close(conn, close);
                     }
                     if self.session.is_open() {
-                        self.run_app(conn, app.on_message(conn, message)).await;
+                        self.run_app(conn, app.on_message(conn, state, message)).await;
                     }
                 }
                 Event::Ping(payload) => {
@@ -289,20 +300,32 @@ impl<A: Component> Driver<A> {
     /// The peer broke the protocol: tell the app, send what was already
     /// queued (answers to messages accepted before the violation), then the
     /// RFC's close code, and close.
-    async fn fail(&mut self, app: &A, conn: &Conn, error: ProtocolError) -> CloseInfo {
+    async fn fail(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        state: &mut A::State,
+        error: ProtocolError,
+    ) -> CloseInfo {
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
         let (close, info) = self.session.failed(error.clone());
         if let Some(frame) = close {
             self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Ended);
         }
-        self.run_app(conn, app.on_error(conn, ConnError::Protocol(error))).await;
+        self.run_app(conn, app.on_error(conn, state, ConnError::Protocol(error))).await;
         self.close_transport(conn).await;
         info
     }
 
     /// The socket failed.
-    async fn lost(&mut self, app: &A, conn: &Conn, error: io::Error) -> CloseInfo {
-        app.on_error(conn, ConnError::Io(error)).await;
+    async fn lost(
+        &mut self,
+        app: &A,
+        conn: &Conn,
+        state: &mut A::State,
+        error: io::Error,
+    ) -> CloseInfo {
+        app.on_error(conn, state, ConnError::Io(error)).await;
         self.session.ended()
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
-use crate::component::Component;
+use crate::component::StatefulComponent;
 use crate::conn::Overflow;
 use crate::http::component::ServeFuture;
 use crate::http::{Decision, HttpComponent, Rejection, Request, Upgrade};
@@ -86,7 +86,7 @@ pub struct WsServer<A> {
     shared: Arc<Shared<A>>,
 }
 
-impl<A: Component> WsServer<A> {
+impl<A: StatefulComponent> WsServer<A> {
     /// The WebSocket layer around `app`, with default limits.
     pub fn new(app: A) -> Self {
         Self::with_config(app, WsConfig::default())
@@ -103,7 +103,7 @@ impl<A: Component> WsServer<A> {
     }
 }
 
-impl<A: Component> HttpComponent for WsServer<A> {
+impl<A: StatefulComponent> HttpComponent for WsServer<A> {
     async fn on_request(&self, request: &mut Request) -> Decision {
         if !request.is_upgrade() {
             let answer = Rejection::new(426, "this endpoint speaks WebSocket")
@@ -126,7 +126,7 @@ struct WsUpgrade<A> {
     accepted: handshake::Accepted,
 }
 
-impl<A: Component> Upgrade for WsUpgrade<A> {
+impl<A: StatefulComponent> Upgrade for WsUpgrade<A> {
     fn serve(
         self: Box<Self>,
         transport: Transport,

@@ -1,21 +1,21 @@
 //! Starts each peer binary in both configurations and checks the loadgen
-//! protocol over loopback with a tokio-tungstenite client: echo of text and
-//! binary messages, broadcast to every subscriber (the sender included) of
-//! `pub:` texts only, 404 for other paths, the close handshake, and the
-//! dropping of a subscriber that does not read. The floor (`peer-floor`)
-//! passes the same checks.
+//! protocol over loopback with the testkit's raw client (frames decoded by
+//! Capstan's codec, every one checked): echo of text and binary messages,
+//! broadcast to every subscriber (the sender included) of `pub:` texts
+//! only, 404 for other paths, the close handshake, and the dropping of a
+//! subscriber that does not read. The floor (`peer-floor`) passes the same
+//! checks.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use capstan::ws::{Event, Message, OpCode};
+use capstan_testkit::client::{Client, UpgradeError};
+use capstan_testkit::handshake::upgrade_request;
+use capstan_testkit::process::{Process, address_in};
+use capstan_testkit::wait::{WAIT, within};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Error, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const TUNGSTENITE: &str = env!("CARGO_BIN_EXE_peer-tungstenite");
 const FASTWEBSOCKETS: &str = env!("CARGO_BIN_EXE_peer-fastwebsockets");
@@ -23,9 +23,9 @@ const FLOOR: &str = env!("CARGO_BIN_EXE_peer-floor");
 
 /// A peer binary running for one test, killed when dropped.
 struct Peer {
-    child: Child,
-    /// `ws://127.0.0.1:PORT`, from its `LISTENING` line.
-    url: String,
+    _process: Process,
+    /// Where it listens, from the `url=` of its `LISTENING` line.
+    addr: SocketAddr,
 }
 
 impl Peer {
@@ -34,64 +34,45 @@ impl Peer {
         if tuned {
             command.arg("--tuned");
         }
-        let mut child = command.stdout(Stdio::piped()).spawn().expect("start the peer");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let process = Process::start(&mut command, WAIT).expect("start the peer");
+        let line = process.first_line();
         let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name));
         assert!(line.starts_with("LISTENING port="), "{line:?}");
-        assert_eq!(field("pid="), Some(child.id().to_string().as_str()), "{line:?}");
+        assert_eq!(field("pid="), Some(process.id().to_string().as_str()), "{line:?}");
         assert_eq!(field("config="), Some(if tuned { "tuned" } else { "default" }), "{line:?}");
-        let url = field("url=").expect("url=").to_string();
-        Peer { child, url }
+        let url = field("url=").expect("url=");
+        assert!(url.starts_with("ws://"), "{line:?}");
+        let addr = address_in(url).unwrap_or_else(|| panic!("no address in {line:?}"));
+        Peer { _process: process, addr }
     }
 }
 
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A client on `path`, taking frames and messages of up to 64 MiB.
+/// A client on `path` (no limit on frame or message sizes).
 async fn connect(peer: &Peer, path: &str) -> Client {
-    let limits =
-        WebSocketConfig::default().max_frame_size(Some(64 << 20)).max_message_size(Some(64 << 20));
-    let url = format!("{}{path}", peer.url);
-    tokio_tungstenite::connect_async_with_config(url, Some(limits), true).await.unwrap().0
-}
-
-/// The next text or binary message (pings and pongs skipped).
-async fn next_data(ws: &mut Client) -> Message {
-    loop {
-        match ws.next().await.expect("a message").expect("no error") {
-            Message::Ping(_) | Message::Pong(_) => {}
-            message => return message,
-        }
-    }
+    Client::connect(peer.addr, path).await
 }
 
 /// The next message, which must be a text.
 async fn next_text(ws: &mut Client) -> String {
-    match next_data(ws).await {
-        Message::Text(text) => text.to_string(),
+    match ws.next_message().await {
+        Message::Text(text) => text.as_str().to_owned(),
         other => panic!("expected a text, got {other:?}"),
     }
 }
 
 async fn echoes_text_and_binary(peer: &Peer) {
     let mut ws = connect(peer, "/echo").await;
-    ws.send(Message::text("hello")).await.unwrap();
-    assert_eq!(next_data(&mut ws).await, Message::text("hello"));
-    ws.send(Message::binary(vec![0, 1, 2, 255])).await.unwrap();
-    assert_eq!(next_data(&mut ws).await, Message::binary(vec![0, 1, 2, 255]));
-    ws.send(Message::Ping("are you there".into())).await.unwrap();
-    ws.send(Message::text("after the ping")).await.unwrap();
-    assert_eq!(next_data(&mut ws).await, Message::text("after the ping"));
+    ws.send_frame(OpCode::Text, true, b"hello").await;
+    assert_eq!(ws.next_message().await, Message::text("hello"));
+    ws.send_frame(OpCode::Binary, true, &[0, 1, 2, 255]).await;
+    assert_eq!(ws.next_message().await, Message::binary(vec![0, 1, 2, 255]));
+    ws.send_frame(OpCode::Ping, true, b"are you there").await;
+    ws.send_frame(OpCode::Text, true, b"after the ping").await;
+    assert_eq!(ws.next_message().await, Message::text("after the ping"));
     // Over tungstenite's default frame limit (16 MiB): taken whole.
     let big: Vec<u8> = (0..17 << 20).map(|i| i as u8).collect();
-    ws.send(Message::binary(big.clone())).await.unwrap();
-    assert_eq!(next_data(&mut ws).await, Message::binary(big));
+    ws.send_frame(OpCode::Binary, true, &big).await;
+    assert_eq!(ws.next_message().await, Message::binary(big));
     closes_cleanly(ws).await;
 }
 
@@ -100,16 +81,16 @@ async fn echoes_text_and_binary(peer: &Peer) {
 async fn broadcasts_pub_texts_to_all(peer: &Peer) {
     // Each one's own message back shows it is subscribed.
     let mut a = connect(peer, "/broadcast").await;
-    a.send(Message::text("pub:a is in")).await.unwrap();
+    a.send_frame(OpCode::Text, true, b"pub:a is in").await;
     assert_eq!(next_text(&mut a).await, "pub:a is in");
     let mut b = connect(peer, "/broadcast").await;
-    b.send(Message::text("pub:b is in")).await.unwrap();
+    b.send_frame(OpCode::Text, true, b"pub:b is in").await;
     assert_eq!(next_text(&mut b).await, "pub:b is in");
     assert_eq!(next_text(&mut a).await, "pub:b is in");
 
-    a.send(Message::text("x")).await.unwrap();
-    a.send(Message::binary(&b"pub:binary"[..])).await.unwrap();
-    a.send(Message::text("pub:y")).await.unwrap();
+    a.send_frame(OpCode::Text, true, b"x").await;
+    a.send_frame(OpCode::Binary, true, b"pub:binary").await;
+    a.send_frame(OpCode::Text, true, b"pub:y").await;
     assert_eq!(next_text(&mut a).await, "pub:y");
     assert_eq!(next_text(&mut b).await, "pub:y");
     closes_cleanly(a).await;
@@ -121,21 +102,22 @@ async fn broadcasts_pub_texts_to_all(peer: &Peer) {
 async fn drops_a_subscriber_that_does_not_read(peer: &Peer) {
     const MESSAGES: usize = 4096; // 64 MiB of 16 KiB: past any socket buffers
     let mut slow = connect(peer, "/broadcast").await;
-    slow.send(Message::text("pub:slow is in")).await.unwrap();
+    slow.send_frame(OpCode::Text, true, b"pub:slow is in").await;
     assert_eq!(next_text(&mut slow).await, "pub:slow is in");
     let mut publisher = connect(peer, "/broadcast").await;
     let payload = format!("pub:{}", "x".repeat((16 << 10) - 4));
     for _ in 0..MESSAGES {
-        publisher.send(Message::text(payload.as_str())).await.unwrap();
+        publisher.send_frame(OpCode::Text, true, payload.as_bytes()).await;
         assert_eq!(next_text(&mut publisher).await, payload);
     }
+    // What the server had sent before it dropped the connection, then the
+    // end of the stream (a cut frame, a reset: the end too).
     let mut received = 0;
     loop {
-        match slow.next().await {
-            Some(Ok(Message::Text(_))) => received += 1,
-            Some(Ok(other)) => panic!("unexpected {other:?}"),
-            Some(Err(Error::Protocol(_) | Error::Io(_))) | None => break,
-            Some(Err(e)) => panic!("unexpected error {e}"),
+        match slow.next_event().await {
+            Some(Event::Message(Message::Text(_))) => received += 1,
+            Some(other) => panic!("unexpected {other:?}"),
+            None => break,
         }
     }
     assert!(received < MESSAGES, "dropped before all {MESSAGES}: {received}");
@@ -144,9 +126,10 @@ async fn drops_a_subscriber_that_does_not_read(peer: &Peer) {
 
 /// Unknown paths: 404.
 async fn answers_404_elsewhere(peer: &Peer) {
-    let url = format!("{}/elsewhere", peer.url);
-    match tokio_tungstenite::connect_async(url).await {
-        Err(Error::Http(response)) => assert_eq!(response.status(), 404),
+    let stream = TcpStream::connect(peer.addr).await.expect("connect");
+    let request = upgrade_request("/elsewhere", "");
+    match within("an answer", Client::upgrade(stream, request.as_bytes())).await {
+        Err(UpgradeError::Refused(response)) => assert_eq!(response.status(), 404),
         Err(e) => panic!("expected a 404, got {e}"),
         Ok(_) => panic!("expected a 404, got an upgrade"),
     }
@@ -155,17 +138,8 @@ async fn answers_404_elsewhere(peer: &Peer) {
 /// The client closes: the server answers with a close frame, then ends the
 /// connection.
 async fn closes_cleanly(mut ws: Client) {
-    ws.send(Message::Close(None)).await.unwrap();
-    let mut replied = false;
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Close(_))) => replied = true,
-            Some(Ok(_)) => {}
-            None => break,
-            Some(Err(e)) => panic!("expected a close reply, got {e}"),
-        }
-    }
-    assert!(replied, "the stream ended without the server's close reply");
+    ws.send_frame(OpCode::Close, true, b"").await;
+    ws.expect_close().await;
 }
 
 async fn check(bin: &str, tuned: bool) {

@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use capstan_chat::{ChatServer, Config};
-use common::{Client, Server, TestDb, WAIT};
+use capstan_testkit::handshake::{self, SAMPLE_KEY};
+use capstan_testkit::http;
+use common::{Client, Server, TestDb};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 
 const SECRET: &str = "chat-test-secret-of-32-bytes-...";
@@ -53,19 +53,9 @@ async fn with_token(server: &Server, token: &str) -> Client {
 /// The status and body of the answer to an upgrade request at `target`,
 /// sent by hand with `extra` header lines.
 async fn upgrade_answer(server: &Server, target: &str, extra: &str) -> (String, String) {
-    let exchange = async {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        let request = format!(
-            "GET {target} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
-            server.addr
-        );
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw).await;
-        String::from_utf8_lossy(&raw).into_owned()
-    };
-    let answer = tokio::time::timeout(WAIT, exchange).await.expect("an answer in time");
+    let request = handshake::request(&server.addr.to_string(), target, SAMPLE_KEY, extra);
+    let raw = http::exchange(server.addr, request.as_bytes()).await;
+    let answer = String::from_utf8_lossy(&raw);
     let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
     (head.to_owned(), body.to_owned())
 }
@@ -105,7 +95,7 @@ async fn no_token_no_websocket() {
 
     // The web client and plain HTTP are served as before.
     let page = common::http_get(server.addr, "/").await;
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status(), 200);
     server.stop().await;
 }
 

@@ -1141,19 +1141,19 @@ async fn web_client_and_origin_checks_on_the_same_port() {
     let server = Server::start(&db.config()).await;
 
     let page = http_get(server.addr, "/").await;
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status(), 200);
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
     let csp = page.header("content-security-policy").expect("a CSP header");
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(String::from_utf8_lossy(&page.body).contains("<html"), "an HTML page");
     for (path, kind) in [("/app.js", "text/javascript"), ("/style.css", "text/css")] {
         let reply = http_get(server.addr, path).await;
-        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.status(), 200, "{path}");
         assert!(reply.header("content-type").unwrap().starts_with(kind), "{path}");
         assert!(!reply.body.is_empty(), "{path}");
     }
-    assert_eq!(http_get(server.addr, "/nope").await.status, 404);
-    assert_eq!(http_get(server.addr, "/healthz").await.status, 200);
+    assert_eq!(http_get(server.addr, "/nope").await.status(), 404);
+    assert_eq!(http_get(server.addr, "/healthz").await.status(), 200);
 
     // Origins: foreign refused (403), same host accepted.
     let refused = Client::connect(server.addr, "/ws", Some("http://evil.example")).await;

@@ -5,12 +5,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use capstan_chat::{ChatServer, Config};
+use capstan_testkit::http::{self, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -19,8 +19,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-/// Upper bound for any single wait in a test.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub use capstan_testkit::wait::WAIT;
 
 /// A configuration for tests: loopback, ephemeral port, `db`, and a rate
 /// limit high enough never to get in the way.
@@ -370,42 +369,15 @@ pub fn contents(messages: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A plain HTTP response.
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// `GET path` over a fresh connection (`Connection: close`).
-pub async fn http_get(addr: SocketAddr, path: &str) -> HttpReply {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.unwrap();
-        raw
-    };
-    let raw = tokio::time::timeout(WAIT, exchange).await.expect("HTTP answer in time");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
-    let head = std::str::from_utf8(&raw[..split]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap();
-    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .map(|line| {
-            let (name, value) = line.split_once(':').unwrap();
-            (name.trim().to_owned(), value.trim().to_owned())
-        })
-        .collect();
-    HttpReply { status, headers, body: raw[split + 4..].to_vec() }
+/// `GET path` over a fresh connection (`Connection: close`): the whole
+/// answer, which must end with a clean close.
+pub async fn http_get(addr: SocketAddr, path: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    http::read_until_closed(&mut stream, &mut raw).await.expect("the answer, then a clean close");
+    Response::parse(&raw)
 }
 
 /// Another program holding the database's write lock (as `sqlite3` in a

@@ -2,8 +2,8 @@
 //! (Autobahn|Testsuite) and benchmarks.
 //! Run: `cargo run --release -p capstan --example echo -- 127.0.0.1:9001`.
 
-use capstan::ws::Limits;
-use capstan::ws::deflate::DeflateConfig;
+use capstan::DeflateConfig;
+use capstan::Limits;
 use capstan::{Component, Conn, HttpServer, IoServer, Message, WsConfig, WsServer};
 
 struct Echo;

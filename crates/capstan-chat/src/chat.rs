@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use capstan::http::{Authenticator, JwtAuth, JwtClaims, Rejection};
+use capstan::Rejection;
+use capstan::http::{Authenticator, JwtAuth, JwtClaims};
 use capstan::{CloseCode, CloseInfo, Conn, Message, Request, StatefulComponent, Topics};
 use serde_json::json;
 

@@ -33,8 +33,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use capstan::Limits;
 use capstan::http::{Authenticate, Either, JwtAuth, OriginCheck, OriginPolicy, PerIpLimit};
-use capstan::ws::Limits;
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
 use blocks::Blocks;
@@ -109,7 +109,7 @@ impl ChatServer {
         let server = IoServer::new(http).with_config(limits);
         let server = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {
-                let tls = capstan::server::TlsConfig::from_pem_files(cert, key)?;
+                let tls = capstan::TlsConfig::from_pem_files(cert, key)?;
                 server.listen_tls((config.bind, config.port), tls).await?
             }
             _ => server.listen((config.bind, config.port)).await?,

@@ -10,9 +10,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use capstan::ws::Utf8Validator;
 use capstan::ws::mask::{apply_mask, mask_impls};
-use capstan::ws::utf8::Utf8Validator;
-use capstan::ws::{Decoder, Event, Limits, Message, OpCode, OutFrame, Role, encode_client_frame};
+use capstan::ws::{Decoder, Event, OpCode, OutFrame, Role, encode_client_frame};
+use capstan::{Limits, Message};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 const KIB: usize = 1024;

@@ -76,6 +76,7 @@ pub struct CloseInfo {
 
 /// Why a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseCause {
     /// The peer sent a close frame.
     PeerClosed,
@@ -99,6 +100,7 @@ pub enum CloseCause {
 
 /// Which timer fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Timeout {
     /// No answer to a keepalive ping.
     Keepalive,

@@ -7,6 +7,7 @@ use crate::ws::ProtocolError;
 
 /// Something that went wrong on one connection.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ConnError {
     /// The peer broke a rule of RFC 6455.
     Protocol(ProtocolError),
@@ -34,6 +35,7 @@ impl std::error::Error for ConnError {
 
 /// Why a send was refused. Sends never block; a refused message is not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SendError {
     /// The connection is closing or closed.
     Closed,

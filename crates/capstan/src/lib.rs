@@ -32,7 +32,7 @@
 
 mod app;
 mod component;
-pub mod conn;
+mod conn;
 mod error;
 pub mod http;
 pub mod pubsub;
@@ -41,12 +41,36 @@ pub mod server;
 pub mod ws;
 mod ws_server;
 
+// What an application needs, each at this one path; the modules above hold
+// what layers of your own, brokers and the codec need.
 pub use app::App;
 pub use component::{CloseCause, CloseInfo, Component, StatefulComponent, Timeout};
-pub use conn::{Attributes, Conn, ConnId, Overflow};
+pub use conn::{Attributes, Conn, ConnId, Membership, Overflow, waiting_with_read_buffer};
 pub use error::{ConnError, SendError};
-pub use http::{HttpConfig, HttpServer, HttpService, Request, Router};
-pub use pubsub::{Delivery, Topic, Topics};
-pub use server::{IoServer, ServerConfig, ShutdownHandle};
-pub use ws::{CloseCode, Message, PreparedMessage, ProtocolError, Utf8Bytes};
+pub use http::fallback::HttpService;
+pub use http::http_server::{HttpConfig, HttpServer};
+pub use http::router::Router;
+pub use pubsub::topic::{Delivery, Topic};
+pub use pubsub::topics::Topics;
+pub use request::{Rejection, Request};
+pub use server::io_server::{IoServer, ServerConfig};
+pub use server::shutdown::ShutdownHandle;
+pub use server::tls::TlsConfig;
+pub use ws::close::CloseCode;
+pub use ws::decoder::Limits;
+pub use ws::deflate::params::DeflateConfig;
+pub use ws::error::ProtocolError;
+pub use ws::message::{Message, Utf8Bytes};
+pub use ws::prepared::PreparedMessage;
 pub use ws_server::{MessageRate, WsConfig, WsServer};
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay
+/// as shown.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
+
+/// The guide's examples (docs/GUIDE.md), compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/GUIDE.md")]
+struct GuideExamples;

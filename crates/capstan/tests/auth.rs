@@ -9,7 +9,8 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use capstan::http::{Authenticate, JwtAuth, JwtClaims, Rejection};
+use capstan::Rejection;
+use capstan::http::{Authenticate, JwtAuth, JwtClaims};
 use capstan::{HttpServer, Message, Request, WsServer};
 use common::*;
 use futures_util::{SinkExt, StreamExt};

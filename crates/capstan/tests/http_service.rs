@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::routing::get;
 use bytes::Bytes;
-use capstan::http::HttpService;
+use capstan::HttpService;
 use capstan::{Component, Conn, HttpServer, IoServer, Message, WsServer};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,6 +1,6 @@
 //! The promises about idle connections, checked without the benchmark:
 //! an idle connection holds no read buffer (the process's gauge of
-//! connections waiting with one, `capstan::conn::waiting_with_read_buffer`,
+//! connections waiting with one, `capstan::waiting_with_read_buffer`,
 //! is 0 with 2,000 idle connections, and 1 while one waits with half a
 //! frame), and 2,000 idle connections cost the real server (the echo
 //! example, a process of its own) less than 3 KiB of RSS each. This file
@@ -11,7 +11,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use capstan::conn::waiting_with_read_buffer;
+use capstan::waiting_with_read_buffer;
 use capstan::ws::OpCode;
 use capstan::{HttpServer, Message, WsConfig, WsServer};
 use common::*;

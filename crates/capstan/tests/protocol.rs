@@ -8,7 +8,8 @@ mod common;
 
 use std::sync::Arc;
 
-use capstan::ws::{CloseFrame, Event, Limits, OpCode, encode_client_frame};
+use capstan::Limits;
+use capstan::ws::{CloseFrame, Event, OpCode, encode_client_frame};
 use capstan::{
     CloseCause, CloseCode, CloseInfo, Component, Conn, ConnError, HttpServer, Message,
     ProtocolError, SendError, WsConfig, WsServer,

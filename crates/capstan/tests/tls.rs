@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use capstan::server::TlsConfig;
+use capstan::TlsConfig;
 use capstan::{HttpServer, HttpService, IoServer, WsServer};
 use common::*;
 use futures_util::{SinkExt, StreamExt};

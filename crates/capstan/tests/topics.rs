@@ -519,7 +519,7 @@ async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
     let mut stalled = stalled;
     let mut decoder = capstan::ws::Decoder::new(
         capstan::ws::Role::Client,
-        capstan::ws::Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX },
+        capstan::Limits { max_frame_size: usize::MAX, max_message_size: usize::MAX },
     );
     let mut buf = bytes::BytesMut::new();
     let mut received = 0u64;

@@ -50,6 +50,7 @@ struct State {
 
 /// What happens when a connection's queue is at its bound.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Overflow {
     /// Refuse the send and close the connection as a slow consumer (1008).
     #[default]

@@ -26,6 +26,7 @@ pub trait Upgrade: Send + 'static {
 }
 
 /// What a layer decides about a request.
+#[non_exhaustive]
 pub enum Decision {
     /// Take the connection over.
     Upgrade(Box<dyn Upgrade>),

@@ -8,6 +8,7 @@ use crate::server::Transport;
 
 /// Why no request head could be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum HeadError {
     /// The head grew past the size limit (431).
     TooLarge,

@@ -43,6 +43,7 @@ use crate::request::Request;
 
 /// Where a token may be found in the upgrade request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenSource {
     /// `Authorization: Bearer <token>` (the scheme is case-insensitive;
     /// other schemes are skipped).

@@ -5,27 +5,29 @@ mod auth;
 pub(crate) mod component;
 mod conn_limit;
 mod either;
-mod fallback;
+pub(crate) mod fallback;
 mod head;
 mod host_router;
-mod http_server;
+pub(crate) mod http_server;
 mod ip_policy;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod origin;
-mod router;
+pub(crate) mod router;
 
-pub use crate::request::{MAX_HEADERS, ParseError, Rejection, Request};
+pub use crate::request::{MAX_HEADERS, ParseError};
+// Reached from the crate root only: named here for the crate's own modules.
+pub(crate) use crate::request::{Rejection, Request};
 pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
 pub use conn_limit::PerIpLimit;
 pub use either::Either;
-pub use fallback::{BoxError, HttpResponse, HttpService};
+pub use fallback::{BoxError, HttpResponse};
 pub use head::HeadError;
 pub use host_router::HostRouter;
-pub use http_server::{HttpConfig, HttpServer};
+pub(crate) use http_server::HttpServer;
 pub use ip_policy::{Cidr, InvalidCidr, IpFilter, IpPolicy};
 #[cfg(feature = "jwt")]
 pub use jwt::{InvalidKey, JwtAuth, JwtClaims, TokenSource};
 pub use origin::{OriginCheck, OriginPolicy};
-pub use router::Router;
+pub(crate) use router::Router;

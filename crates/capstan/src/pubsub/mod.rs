@@ -15,8 +15,8 @@ mod local_broker;
 mod memory_history;
 mod pacing;
 mod position;
-mod topic;
-mod topics;
+pub(crate) mod topic;
+pub(crate) mod topics;
 
 pub use ack::{Ack, AckSender, Acknowledged, BrokerError};
 pub use broker::{Broker, LocalFanout, Publication, Published};
@@ -24,5 +24,3 @@ pub use history::{BoxFuture, History, HistoryError, Recovery, Stored};
 pub use local_broker::LocalBroker;
 pub use memory_history::{HistoryLimits, MemoryHistory};
 pub use position::Position;
-pub use topic::{Delivery, Topic};
-pub use topics::Topics;

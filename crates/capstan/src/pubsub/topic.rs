@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn finishing_a_connection_leaves_its_topics() {
-        let topics = crate::pubsub::Topics::new();
+        let topics = crate::pubsub::topics::Topics::new();
         let (a, b) = (conn(), conn());
         let room = topics.subscribe("room", &a);
         topics.subscribe("room", &b);

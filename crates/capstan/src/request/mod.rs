@@ -38,6 +38,7 @@ pub struct Request {
 
 /// Why a request head could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The head is not valid HTTP/1.x syntax.
     Malformed,

@@ -2,13 +2,12 @@
 
 pub(crate) mod coalesce;
 mod handler;
-mod io_server;
+pub(crate) mod io_server;
 pub(crate) mod shutdown;
-mod tls;
+pub(crate) mod tls;
 mod transport;
 
 pub use handler::{ConnContext, ConnectionHandler};
-pub use io_server::{IoServer, ServerConfig};
-pub use shutdown::{ShutdownHandle, ShutdownSignal};
-pub use tls::TlsConfig;
+pub(crate) use io_server::IoServer;
+pub use shutdown::ShutdownSignal;
 pub use transport::{Io, Transport};

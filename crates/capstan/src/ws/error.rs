@@ -7,6 +7,7 @@ use super::close::CloseCode;
 /// A rule of RFC 6455 that the peer broke. Each variant names the rule; the
 /// connection is failed with [`ProtocolError::close_code`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// §5.1: a client must mask every frame it sends.
     UnmaskedClientFrame,

@@ -18,6 +18,7 @@ pub const VERSION: &str = "13";
 /// A rule of the opening handshake the request broke; each maps to the
 /// HTTP status RFC 6455 §4.2.1–4.2.2 calls for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HandshakeError {
     /// §4.1: the method must be GET (405).
     MethodNotGet,

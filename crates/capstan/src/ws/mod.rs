@@ -2,24 +2,30 @@
 //! codes, the opening handshake. Bytes in, events out; frames in, bytes out.
 //! Nothing here touches a socket, so every rule is tested without one.
 
-pub mod close;
-pub mod decoder;
+pub(crate) mod close;
+pub(crate) mod decoder;
 pub mod deflate;
-pub mod encoder;
-pub mod error;
-pub mod frame;
+mod encoder;
+pub(crate) mod error;
+mod frame;
 pub mod handshake;
 pub mod mask;
-pub mod message;
-pub mod opcode;
-mod prepared;
-pub mod utf8;
+pub(crate) mod message;
+mod opcode;
+pub(crate) mod prepared;
+mod utf8;
 
-pub use close::{CloseCode, CloseFrame};
-pub use decoder::{Decoder, Event, Limits, Role};
+// Reached from the crate root only (`capstan::Message`, …): named here for
+// the crate's own modules.
+pub(crate) use close::CloseCode;
+pub(crate) use decoder::Limits;
+pub(crate) use error::ProtocolError;
+pub(crate) use message::{Message, Utf8Bytes};
+pub(crate) use prepared::PreparedMessage;
+
+pub use close::CloseFrame;
+pub use decoder::{Decoder, Event, Role};
 pub use encoder::{OutFrame, encode_client_frame, encode_frame};
-pub use error::ProtocolError;
-pub use frame::FrameHeader;
-pub use message::{Message, Utf8Bytes};
+pub use frame::{FrameHeader, MAX_HEADER_LEN};
 pub use opcode::OpCode;
-pub use prepared::PreparedMessage;
+pub use utf8::Utf8Validator;

@@ -5,9 +5,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::conn::{Conn, ConnId};
+use crate::pubsub::topic::Delivery;
+use crate::pubsub::topics::Topics;
 use crate::pubsub::{
-    Ack, AckSender, Acknowledged, Broker, Delivery, LocalFanout, Position, Publication, Published,
-    Topics,
+    Ack, AckSender, Acknowledged, Broker, LocalFanout, Position, Publication, Published,
 };
 use crate::request::Request;
 use crate::ws::{Message, OutFrame, PreparedMessage};

@@ -9,6 +9,7 @@ use super::TRAILER;
 
 /// Why a compressed message could not be decompressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InflateError {
     /// The decompressed message would pass the size limit (1009).
     TooLarge {

@@ -3,11 +3,12 @@
 
 mod compress;
 mod inflate;
-mod params;
+pub(crate) mod params;
 
 pub use compress::{Deflater, compress_shared};
 pub use inflate::{InflateError, Inflater};
-pub use params::{DeflateConfig, DeflateParams, EXTENSION, OfferDeclined, negotiate};
+pub(crate) use params::DeflateConfig;
+pub use params::{DeflateParams, EXTENSION, OfferDeclined, negotiate};
 
 /// The four bytes a sync flush ends with; stripped from each compressed
 /// message and put back before decompressing (RFC 7692 §7.2.1–7.2.2).

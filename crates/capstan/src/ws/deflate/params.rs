@@ -75,6 +75,7 @@ pub struct DeflateParams {
 
 /// Why an offer was declined (RFC 7692 §5.1, §7.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OfferDeclined {
     /// A parameter this extension does not define.
     UnknownParameter(String),

@@ -3,6 +3,8 @@
 //! the client before the body ends), upgrades still going to the WebSocket
 //! layer.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -34,6 +36,21 @@ fn channel_body(rx: mpsc::UnboundedReceiver<&'static str>) -> Body {
         Some((Ok::<_, std::convert::Infallible>(Bytes::from_static(chunk.as_bytes())), rx))
     });
     Body::from_stream(chunks)
+}
+
+/// Serves `service` beside an echoing WebSocket layer on 127.0.0.1: the
+/// address, and what shuts the server down and checks it ended well.
+async fn start(service: HttpService) -> (SocketAddr, impl Future<Output = ()>) {
+    let http = HttpServer::new(WsServer::new(Echo)).with_service(service);
+    let server = IoServer::bind("127.0.0.1:0", http).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let shutdown = server.shutdown_handle();
+    let task = tokio::spawn(server.run_until(std::future::pending()));
+    let stop = async move {
+        shutdown.shutdown();
+        tokio::time::timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    };
+    (addr, stop)
 }
 
 /// Reads from `stream` until `buffer` holds `needle`.
@@ -71,11 +88,7 @@ async fn an_axum_router_mounts_as_is_and_streams_its_bodies() {
             }
         }),
     );
-    let http = HttpServer::new(WsServer::new(Echo)).with_service(HttpService::from_tower(router));
-    let server = IoServer::bind("127.0.0.1:0", http).await.unwrap();
-    let addr = server.local_addr().unwrap();
-    let shutdown = server.shutdown_handle();
-    let task = tokio::spawn(server.run_until(std::future::pending()));
+    let (addr, stop) = start(HttpService::from_tower(router)).await;
 
     // A whole body.
     let mut hello = TcpStream::connect(addr).await.unwrap();
@@ -116,8 +129,7 @@ async fn an_axum_router_mounts_as_is_and_streams_its_bodies() {
     assert_eq!(echoed.into_text().unwrap().as_str(), "ping");
     drop(ws);
 
-    shutdown.shutdown();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    stop.await;
 }
 
 #[tokio::test]
@@ -142,16 +154,11 @@ async fn a_failing_tower_service_is_answered_with_500() {
         }
     }
 
-    let http = HttpServer::new(WsServer::new(Echo)).with_service(HttpService::from_tower(Broken));
-    let server = IoServer::bind("127.0.0.1:0", http).await.unwrap();
-    let addr = server.local_addr().unwrap();
-    let shutdown = server.shutdown_handle();
-    let task = tokio::spawn(server.run_until(std::future::pending()));
+    let (addr, stop) = start(HttpService::from_tower(Broken)).await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
     let mut answer = Vec::new();
     read_until(&mut client, &mut answer, "\r\n\r\n").await;
     assert!(answer.starts_with(b"HTTP/1.1 500"), "{}", String::from_utf8_lossy(&answer));
-    shutdown.shutdown();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    stop.await;
 }

@@ -1,8 +1,8 @@
 //! Frames as a client writes them (masked, with whatever header bits a
 //! test wants, RSV1 included) and as a server sent them (split off the
-//! stream whole, header, payload and bytes, nothing decoded).
+//! stream whole, header, payload and bytes, nothing decoded or copied).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use capstan::ws::{FrameHeader, OpCode, encode_frame};
 
 /// The mask key of the frames [`Client::send_frame`](crate::client::Client::send_frame)
@@ -34,16 +34,17 @@ pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
 pub struct Frame {
     /// Its header.
     pub header: FrameHeader,
-    /// Its payload (a server's is not masked).
-    pub payload: Vec<u8>,
+    /// Its payload (a server's is not masked): a part of `raw`.
+    pub payload: Bytes,
     /// The whole frame, header and payload, as received.
-    pub raw: Vec<u8>,
+    pub raw: Bytes,
 }
 
 impl Frame {
     /// Splits the first frame off `buf` once all of it is there (`Ok(None)`
-    /// before). Fails on a header no server may send: malformed, masked, or
-    /// with RSV2 or RSV3 set (no extension defines them).
+    /// before), without copying it. Fails on a header no server may send:
+    /// malformed, masked, or with RSV2 or RSV3 set (no extension defines
+    /// them).
     pub fn split(buf: &mut BytesMut) -> Result<Option<Frame>, String> {
         let parsed = FrameHeader::parse(buf).map_err(|e| format!("bad frame header: {e}"))?;
         let Some((header, len)) = parsed else { return Ok(None) };
@@ -57,8 +58,8 @@ impl Frame {
         if buf.len() < total {
             return Ok(None);
         }
-        let raw = buf.split_to(total).to_vec();
-        Ok(Some(Frame { header, payload: raw[len..].to_vec(), raw }))
+        let raw = buf.split_to(total).freeze();
+        Ok(Some(Frame { header, payload: raw.slice(len..), raw }))
     }
 
     /// The code of a close frame's payload, if it has one.
@@ -69,7 +70,8 @@ impl Frame {
 
 #[cfg(test)]
 mod tests {
-    use capstan::ws::{Message, OutFrame};
+    use capstan::Message;
+    use capstan::ws::OutFrame;
 
     use super::*;
 
@@ -88,8 +90,8 @@ mod tests {
         buf.extend_from_slice(&bytes[4..]);
         buf.extend_from_slice(&[0x88, 2, 0x03, 0xe9]);
         let text = Frame::split(&mut buf).unwrap().unwrap();
-        assert_eq!((text.header.opcode, text.payload.as_slice()), (OpCode::Text, &b"hello"[..]));
-        assert_eq!(text.raw, bytes.to_vec());
+        assert_eq!((text.header.opcode, &text.payload[..]), (OpCode::Text, &b"hello"[..]));
+        assert_eq!(text.raw, bytes);
         assert_eq!(Frame::split(&mut buf).unwrap().unwrap().close_code(), Some(1001));
         assert!(buf.is_empty());
         let mut masked = BytesMut::from(&client_frame(OpCode::Text, true, false, b"x", MASK)[..]);

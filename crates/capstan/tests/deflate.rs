@@ -11,8 +11,10 @@
 
 mod common;
 
-use capstan::ws::deflate::{DeflateConfig, Deflater, Inflater, TRAILER, compress_shared};
-use capstan::ws::{Limits, OpCode};
+use capstan::DeflateConfig;
+use capstan::Limits;
+use capstan::ws::OpCode;
+use capstan::ws::deflate::{Deflater, Inflater, TRAILER, compress_shared};
 use capstan::{
     CloseCause, CloseCode, CloseInfo, Component, Conn, ConnError, HttpServer, Message,
     ProtocolError, Topic, WsConfig, WsServer,
@@ -531,8 +533,8 @@ impl DeflateClient {
         };
         let opcode = first.header.opcode;
         let compressed = first.header.rsv1;
-        let mut raw = first.raw.clone();
-        let mut wire = first.payload.clone();
+        let mut raw = first.raw.to_vec();
+        let mut wire = first.payload.to_vec();
         let mut fin = first.header.fin;
         while !fin {
             let frame = self.next_frame().await.expect("the rest of the message");
@@ -741,7 +743,7 @@ async fn exercise(case: Case<'_>) {
     echo_check(&mut client, &mut seen, OpCode::Binary, &far, how).await;
     assert_eq!(client.controls.len(), 1, "one pong");
     assert_eq!(client.controls[0].header.opcode, OpCode::Pong);
-    assert_eq!(client.controls[0].payload, b"between");
+    assert_eq!(client.controls[0].payload, &b"between"[..]);
 
     let emoji = emoji_text(3000);
     let how = How::Compressed { pieces: 4, ping: None };

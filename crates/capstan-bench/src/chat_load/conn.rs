@@ -1,12 +1,14 @@
-//! One chat connection over a raw socket: JSON requests out as masked text
-//! frames; a reader task that answers pings, counts every byte received,
-//! and hands over the messages the caller wants to see.
+//! One chat connection over the testkit's raw client: JSON requests out as
+//! masked text frames; a reader task that answers pings, counts every byte
+//! received, and hands over the messages the caller wants to see.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use capstan::ws::{FrameHeader, OpCode, encode_frame};
+use bytes::BytesMut;
+use capstan::ws::OpCode;
+use capstan_testkit::frame::{Frame, MASK, client_frame};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -101,29 +103,21 @@ async fn read_frames(
     tx: mpsc::UnboundedSender<Vec<u8>>,
     keep: Keep,
 ) {
-    let mut buf = leftover;
+    let mut buf = BytesMut::from(&leftover[..]);
     let mut handing_over = true;
-    let mut chunk = vec![0u8; READ_SIZE];
     loop {
-        while let Ok(Some((header, used))) = FrameHeader::parse(&buf) {
-            let end = used + header.payload_len as usize;
-            if buf.len() < end {
-                break;
-            }
-            received.fetch_add(end as u64, Relaxed);
-            let payload = &buf[used..end];
-            match header.opcode {
+        // Whole frames are split off the buffer without a copy; a frame no
+        // server may send ends the connection.
+        while let Some(frame) = match Frame::split(&mut buf) {
+            Ok(frame) => frame,
+            Err(_) => return,
+        } {
+            received.fetch_add(frame.raw.len() as u64, Relaxed);
+            let payload = &frame.payload[..];
+            match frame.header.opcode {
                 OpCode::Ping => {
-                    let pong = FrameHeader {
-                        fin: true,
-                        rsv1: false,
-                        rsv23: false,
-                        opcode: OpCode::Pong,
-                        mask: Some([1, 2, 3, 4]),
-                        payload_len: 0,
-                    };
-                    let frame = encode_frame(pong, payload);
-                    if write.lock().await.write_all(&frame).await.is_err() {
+                    let pong = client_frame(OpCode::Pong, true, false, payload, MASK);
+                    if write.lock().await.write_all(&pong).await.is_err() {
                         return;
                     }
                 }
@@ -140,11 +134,11 @@ async fn read_frames(
                 }
                 _ => {}
             }
-            buf.drain(..end);
         }
-        match read.read(&mut chunk).await {
+        buf.reserve(READ_SIZE);
+        match read.read_buf(&mut buf).await {
             Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Ok(_) => {}
         }
     }
 }

@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+target="${CARGO_TARGET_DIR:-$root/target}"
 scenario=${1:?usage: scripts/chat-load.sh presence|flood [flags]}
 shift
 
@@ -23,9 +24,9 @@ if [ -n "${CAPSTAN_CHAT_BIN:-}" ]; then
     cargo build --release -q -p capstan-bench --bin chat-load
 else
     cargo build --release -q -p capstan-chat -p capstan-bench --bin capstan-chat --bin chat-load
-    chat_bin=$root/target/release/capstan-chat
+    chat_bin=$target/release/capstan-chat
 fi
-load_bin=$root/target/release/chat-load
+load_bin=$target/release/chat-load
 
 # One process may hold 20,000 descriptors here: ask for them.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

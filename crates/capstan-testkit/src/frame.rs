@@ -5,8 +5,7 @@
 use bytes::{Bytes, BytesMut};
 use capstan::ws::{FrameHeader, OpCode, encode_frame};
 
-/// The mask key of the frames [`Client::send_frame`](crate::client::Client::send_frame)
-/// writes.
+/// The mask key of the frames the raw client's `send_frame` writes.
 pub const MASK: [u8; 4] = [1, 2, 3, 4];
 
 /// A client frame: `opcode`, FIN and RSV1 as given (RSV2 and RSV3 clear),

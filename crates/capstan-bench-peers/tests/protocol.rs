@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use capstan::ws::{Event, Message, OpCode};
+use capstan::Message;
+use capstan::ws::{Event, OpCode};
 use capstan_testkit::client::{Client, UpgradeError};
 use capstan_testkit::handshake::upgrade_request;
 use capstan_testkit::process::{Process, address_in};

@@ -7,7 +7,8 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use bytes::BytesMut;
-use capstan::ws::{CloseFrame, Decoder, Event, Limits, Message, OpCode, Role};
+use capstan::ws::{CloseFrame, Decoder, Event, OpCode, Role};
+use capstan::{Limits, Message};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 

@@ -3,8 +3,9 @@
 //! bytes (where a timestamp may be), nothing copied, allocated or
 //! decompressed.
 
-use capstan::ws::frame::MAX_HEADER_LEN;
-use capstan::ws::{FrameHeader, ProtocolError};
+use capstan::ProtocolError;
+use capstan::ws::FrameHeader;
+use capstan::ws::MAX_HEADER_LEN;
 
 /// Payload bytes kept from the front of each frame.
 pub const PREFIX_LEN: usize = 32;
@@ -89,7 +90,8 @@ impl FrameCounter {
 
 #[cfg(test)]
 mod tests {
-    use capstan::ws::{Message, OpCode, OutFrame};
+    use capstan::Message;
+    use capstan::ws::{OpCode, OutFrame};
 
     use super::*;
 

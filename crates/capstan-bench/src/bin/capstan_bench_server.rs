@@ -17,8 +17,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use capstan::ws::Limits;
-use capstan::ws::deflate::DeflateConfig;
+use capstan::DeflateConfig;
+use capstan::Limits;
 use capstan::{
     App, Component, Conn, IoServer, Message, PreparedMessage, ServerConfig, Topic, WsConfig,
 };

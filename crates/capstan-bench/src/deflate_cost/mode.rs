@@ -1,7 +1,8 @@
 //! The three server modes compared: compression off, one compressed frame
 //! shared by every subscriber, and a compressor per connection.
 
-use capstan::ws::deflate::{DeflateConfig, EXTENSION};
+use capstan::DeflateConfig;
+use capstan::ws::deflate::EXTENSION;
 
 /// How the measured server compresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

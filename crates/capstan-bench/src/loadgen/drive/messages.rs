@@ -52,7 +52,8 @@ impl Messages {
 
 #[cfg(test)]
 mod tests {
-    use capstan::ws::{Message, OutFrame};
+    use capstan::Message;
+    use capstan::ws::OutFrame;
 
     use super::*;
     use capstan_testkit::counter::FrameCounter;

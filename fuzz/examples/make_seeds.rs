@@ -5,6 +5,7 @@
 //! compressed with capstan's own compressor, real handshake requests of
 //! browsers and curl, and chat envelopes of every type of
 //! docs/chat-protocol.md.
+#![forbid(unsafe_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -13,11 +13,11 @@
 //!   same room.
 #![no_main]
 
-use capstan_chat::errors::ErrorCode;
 use capstan_chat::content;
+use capstan_chat::errors::ErrorCode;
 use capstan_chat::names::{self, MAX_NAME_CHARS, NameKey};
-use capstan_chat::room::{MAX_ROOM_CHARS, Room};
 use capstan_chat::protocol::{self, Command};
+use capstan_chat::room::{MAX_ROOM_CHARS, Room};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -20,7 +20,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use capstan::ws::deflate::{Deflater, compress_shared};
-use capstan::ws::{Decoder, Event, Limits, Message, OpCode, ProtocolError, Role};
+use capstan::ws::{Decoder, Event, OpCode, Role};
+use capstan::{Limits, Message, ProtocolError};
 use capstan_fuzz::{
     Layout, SMALL_LIMITS, TINY_LIMITS, client_frame, compare_with_reference, drive,
 };

@@ -17,9 +17,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use capstan::DeflateConfig;
 use capstan::Request;
 use capstan::http::{MAX_HEADERS, OriginPolicy};
-use capstan::ws::deflate::{DeflateConfig, DeflateParams, negotiate};
+use capstan::ws::deflate::{DeflateParams, negotiate};
 use capstan::ws::handshake::{self, Accepted};
 use libfuzzer_sys::fuzz_target;
 use sha1::{Digest, Sha1};

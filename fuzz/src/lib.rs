@@ -2,11 +2,13 @@
 //! a [`Decoder`] in fuzzer-chosen pieces and checks every event, a small
 //! reference decoder (RFC 6455 without extensions, written from the RFC, not
 //! from capstan's code) and helpers to build masked frames for seeds.
+#![forbid(unsafe_code)]
 
 use bytes::BytesMut;
-use capstan::ws::close::CloseFrame;
+use capstan::ws::CloseFrame;
 use capstan::ws::mask::apply_mask;
-use capstan::ws::{Decoder, Event, FrameHeader, Limits, Message, OpCode, ProtocolError, Role};
+use capstan::ws::{Decoder, Event, FrameHeader, OpCode, Role};
+use capstan::{Limits, Message, ProtocolError};
 
 /// The limits every decoder target uses: small, so that the fuzzer can
 /// reach them with inputs of a few KiB.

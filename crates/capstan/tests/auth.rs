@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use capstan::Rejection;
 use capstan::http::{Authenticate, JwtAuth, JwtClaims};
@@ -206,5 +206,81 @@ async fn a_closure_authenticator_attaches_its_identity_or_refuses_with_403() {
     ws.close(None).await.unwrap();
     let _ = next_close(&mut seen).await;
     drop(ws);
+    server.stop().await;
+}
+
+/// A session store in its own task, asked over a channel: what an
+/// authenticator that looks sessions up in a database or Redis awaits.
+#[derive(Clone)]
+struct SessionStore(mpsc::UnboundedSender<(String, tokio::sync::oneshot::Sender<Option<String>>)>);
+
+impl SessionStore {
+    /// A store that knows `sessions`; `answers`: whether it answers at all.
+    fn start(sessions: &[(&str, &str)], answers: bool) -> Self {
+        let sessions: std::collections::HashMap<String, String> =
+            sessions.iter().map(|(id, user)| (id.to_string(), user.to_string())).collect();
+        let (tx, mut rx) = mpsc::unbounded_channel::<(String, tokio::sync::oneshot::Sender<_>)>();
+        tokio::spawn(async move {
+            let mut unanswered = Vec::new();
+            while let Some((id, reply)) = rx.recv().await {
+                if answers {
+                    let _ = reply.send(sessions.get(&id).cloned());
+                } else {
+                    unanswered.push(reply);
+                }
+            }
+        });
+        Self(tx)
+    }
+}
+
+impl capstan::http::Authenticator for SessionStore {
+    type Identity = String;
+
+    async fn authenticate(&self, request: &Request) -> Result<String, Rejection> {
+        let id = request.cookie("session").unwrap_or_default().to_owned();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.0.send((id, reply)).map_err(|_| Rejection::new(503, "the store is gone"))?;
+        match answer.await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(Rejection::new(401, "no such session")),
+            Err(_) => Err(Rejection::new(503, "the store is gone")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_authenticator_that_awaits_a_lookup_attaches_what_it_found() {
+    let (recorder, mut seen) = Recorder::new(true);
+    let store = SessionStore::start(&[("s-1", "ann")], true);
+    let auth = Authenticate::new(WsServer::new(recorder), store);
+    let server = TestServer::start(HttpServer::new(auth)).await;
+
+    let answer = refused(&server, "/", "Cookie: session=s-9\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nno such session\n"), "{answer}");
+
+    let mut ws = connect(&server, "/", &[("cookie", "session=s-1".to_owned())]).await;
+    let Seen::Open(conn) = next_seen(&mut seen).await else { panic!("on_open first") };
+    assert_eq!(conn.identity::<String>().map(String::as_str), Some("ann"));
+    ws.close(None).await.unwrap();
+    let _ = next_close(&mut seen).await;
+    drop(ws);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_authenticator_that_never_decides_is_answered_503_at_the_handshake_timeout() {
+    let (recorder, mut seen) = Recorder::new(true);
+    let store = SessionStore::start(&[("s-1", "ann")], false);
+    let auth = Authenticate::new(WsServer::new(recorder), store);
+    let config =
+        capstan::HttpConfig { handshake_timeout: Duration::from_millis(300), ..Default::default() };
+    let server = TestServer::start(HttpServer::new(auth).with_config(config)).await;
+
+    let answer = refused(&server, "/", "Cookie: session=s-1\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nthe server could not decide in time\n"), "{answer}");
+    assert!(seen.try_recv().is_err(), "the application never saw the connection");
     server.stop().await;
 }

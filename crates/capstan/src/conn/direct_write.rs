@@ -53,23 +53,23 @@ pub(crate) trait KeepsOutbound {
 #[derive(Debug)]
 pub(crate) struct LentTransport<K: KeepsOutbound> {
     transport: Transport,
-    /// The descriptor under `transport` (plain TCP only: TLS must go
-    /// through rustls' state, which only the connection's task holds).
-    socket: Option<RawSocket>,
     keeper: K,
 }
 
 impl<K: KeepsOutbound> LentTransport<K> {
     /// `transport`, whose socket senders of `keeper`'s queue may write to.
     pub(crate) fn new(transport: Transport, keeper: K) -> Self {
-        let socket = raw_socket(&transport);
-        Self { transport, socket, keeper }
+        Self { transport, keeper }
     }
 
     /// The transport, to write to it, and the lender of its socket (none
     /// for TLS), borrowed together.
     pub(crate) fn split(&mut self) -> (&mut Transport, Option<Lender<'_>>) {
-        let lender = self.socket.map(|socket| Lender { socket, queue: self.keeper.outbound() });
+        // Read each time rather than kept: every waiting connection would
+        // carry the copy. Plain TCP only: TLS must go through rustls'
+        // state, which only the connection's task holds.
+        let socket = raw_socket(&self.transport);
+        let lender = socket.map(|socket| Lender { socket, queue: self.keeper.outbound() });
         (&mut self.transport, lender)
     }
 }

@@ -79,6 +79,14 @@ enum Wake {
     Timer,
 }
 
+/// The application and this connection's state, lent together to the
+/// parts of the task that call it (one pointer, not two, in the future a
+/// waiting connection keeps).
+struct AppState<A: StatefulComponent> {
+    shared: Arc<Shared<A>>,
+    state: A::State,
+}
+
 struct Driver<A> {
     shared: Arc<Shared<A>>,
     /// Lent to senders while the task waits (`conn::direct_write`).
@@ -126,12 +134,13 @@ impl<A: StatefulComponent> Driver<A> {
     /// messages, close; then lingers for the peer's FIN.
     async fn serve_to_end(&mut self, conn: &Conn, shutdown: &ShutdownSignal) {
         let shared = self.shared.clone();
-        let app = &shared.app;
-        let mut state = self.run_app(conn, app.on_open(conn)).await;
-        let end = self.serve(app, conn, &mut state, shutdown).await;
+        let state = self.run_app(conn, shared.app.on_open(conn)).await;
+        let mut app = AppState { shared, state };
+        let end = self.serve(&mut app, conn, shutdown).await;
         conn.finish();
         tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
-        app.on_close(conn, state, end).await;
+        let AppState { shared, state } = app;
+        shared.app.on_close(conn, state, end).await;
         Box::pin(self.linger()).await;
     }
 
@@ -167,9 +176,8 @@ impl<A: StatefulComponent> Driver<A> {
 
     async fn serve(
         &mut self,
-        app: &A,
+        app: &mut AppState<A>,
         conn: &Conn,
-        state: &mut A::State,
         shutdown: &ShutdownSignal,
     ) -> CloseInfo {
         // Made only while a deadline exists (keepalive, idle or close
@@ -181,12 +189,12 @@ impl<A: StatefulComponent> Driver<A> {
             // Boxed while it runs: the decoding and the application's
             // callbacks do not size what a waiting connection keeps.
             if !self.read_buf.is_empty()
-                && let Some(end) = Box::pin(self.process_input(app, conn, state)).await
+                && let Some(end) = Box::pin(self.process_input(app, conn)).await
             {
                 return end;
             }
             if let Some(error) = self.write_error.take() {
-                return self.lost(app, conn, state, error).await;
+                return self.lost(app, conn, error).await;
             }
             if self.read_buf.is_empty() {
                 // Give the buffer back while idle.
@@ -239,7 +247,7 @@ impl<A: StatefulComponent> Driver<A> {
                 Wake::Written(result) => self.on_written(conn, result),
                 Wake::Read(Ok(0)) => return self.session.ended(),
                 Wake::Read(Ok(_)) => self.session.bytes_received(Instant::now()),
-                Wake::Read(Err(error)) => return self.lost(app, conn, state, error).await,
+                Wake::Read(Err(error)) => return self.lost(app, conn, error).await,
                 Wake::Timer => {
                     if let Some(end) = self.on_timer(conn) {
                         return end;
@@ -250,19 +258,14 @@ impl<A: StatefulComponent> Driver<A> {
     }
 
     /// Decodes and handles every complete event in the read buffer.
-    async fn process_input(
-        &mut self,
-        app: &A,
-        conn: &Conn,
-        state: &mut A::State,
-    ) -> Option<CloseInfo> {
+    async fn process_input(&mut self, app: &mut AppState<A>, conn: &Conn) -> Option<CloseInfo> {
         loop {
             let event = match self.decoder.decode(&mut self.read_buf) {
                 Ok(Some(event)) => event,
                 Ok(None) => return None,
                 // Boxed, as the other ending paths: rare, and they would otherwise
                 // size the future every waiting connection keeps.
-                Err(error) => return Some(Box::pin(self.fail(app, conn, state, error)).await),
+                Err(error) => return Some(Box::pin(self.fail(app, conn, error)).await),
             };
             match event {
                 Event::Message(message) => {
@@ -271,7 +274,11 @@ impl<A: StatefulComponent> Driver<A> {
                         self.queue_server_close(conn, close);
                     }
                     if self.session.is_open() {
-                        self.run_app(conn, app.on_message(conn, state, message)).await;
+                        self.run_app(
+                            conn,
+                            app.shared.app.on_message(conn, &mut app.state, message),
+                        )
+                        .await;
                     }
                 }
                 Event::Ping(payload) => {
@@ -302,9 +309,8 @@ impl<A: StatefulComponent> Driver<A> {
     /// RFC's close code, and close.
     async fn fail(
         &mut self,
-        app: &A,
+        app: &mut AppState<A>,
         conn: &Conn,
-        state: &mut A::State,
         error: ProtocolError,
     ) -> CloseInfo {
         tracing::debug!(conn = %conn.id(), %error, "protocol error");
@@ -312,20 +318,15 @@ impl<A: StatefulComponent> Driver<A> {
         if let Some(frame) = close {
             self.queue_close(conn, OutFrame::close(Some(&frame)), Stop::Ended);
         }
-        self.run_app(conn, app.on_error(conn, state, ConnError::Protocol(error))).await;
+        let callback = app.shared.app.on_error(conn, &mut app.state, ConnError::Protocol(error));
+        self.run_app(conn, callback).await;
         self.close_transport(conn).await;
         info
     }
 
     /// The socket failed.
-    async fn lost(
-        &mut self,
-        app: &A,
-        conn: &Conn,
-        state: &mut A::State,
-        error: io::Error,
-    ) -> CloseInfo {
-        app.on_error(conn, state, ConnError::Io(error)).await;
+    async fn lost(&mut self, app: &mut AppState<A>, conn: &Conn, error: io::Error) -> CloseInfo {
+        app.shared.app.on_error(conn, &mut app.state, ConnError::Io(error)).await;
         self.session.ended()
     }
 

@@ -1,0 +1,167 @@
+//! The WAMP layer in Capstan's stack: `WsServer::new(WampServer::new(router))`,
+//! as Ratchet's `new WsServer(new WampServer($app))`. Each connection's
+//! serializer is the subprotocol it agreed; each message is decoded, handed
+//! to the connection's [`Session`], and what the session says is sent: an
+//! event for many subscribers is serialized once per serializer and the
+//! frame shared (a slow subscriber is left to its connection's overflow
+//! policy).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use capstan::{CloseCode, CloseInfo, Conn, PreparedMessage, StatefulComponent, WsConfig};
+
+use crate::id::Id;
+use crate::message::Message;
+use crate::router::{Out, Router, Session};
+use crate::serializer::Serializer;
+
+/// A connection that joined a realm, as the router reaches it.
+struct Peer {
+    conn: Conn,
+    serializer: Serializer,
+}
+
+/// The router and the connections of its sessions, under one lock.
+struct Shared {
+    router: Router,
+    peers: HashMap<Id, Peer>,
+}
+
+/// The WAMP v2 layer: a [`StatefulComponent`] for `WsServer`. Cheap to
+/// clone; clones serve the same router (mount one on several paths).
+#[derive(Clone)]
+pub struct WampServer(Arc<Mutex<Shared>>);
+
+/// A connection's WAMP state: its serializer and session.
+pub struct Connection {
+    serializer: Serializer,
+    session: Session,
+}
+
+impl WampServer {
+    /// Serves `router`.
+    pub fn new(router: Router) -> Self {
+        Self(Arc::new(Mutex::new(Shared { router, peers: HashMap::new() })))
+    }
+
+    /// The WebSocket settings WAMP needs: its subprotocols (JSON preferred,
+    /// then MessagePack, then CBOR), on top of `config`.
+    pub fn ws_config(config: WsConfig) -> WsConfig {
+        let protocols = Serializer::ALL.iter().map(|s| s.subprotocol().to_owned()).collect();
+        WsConfig { protocols, ..config }
+    }
+
+    /// How many sessions are joined in `realm`.
+    pub fn session_count(&self, realm: &str) -> usize {
+        self.lock().router.realm(realm).map_or(0, |r| r.session_count())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Does what a session step said, for `conn`.
+    fn deliver(shared: &mut Shared, conn: &Conn, state: &Connection, out: Vec<Out>) {
+        if let Some(id) = state.session.id() {
+            shared
+                .peers
+                .entry(id)
+                .or_insert_with(|| Peer { conn: conn.clone(), serializer: state.serializer });
+        }
+        for step in out {
+            match step {
+                Out::Reply(message) => send(conn, state.serializer, &message),
+                Out::To(to, message) => {
+                    if let Some(peer) = shared.peers.get(&to) {
+                        send(&peer.conn, peer.serializer, &message);
+                    }
+                }
+                Out::Fanout(to, message) => fan_out(&shared.peers, &to, &message),
+                Out::Close => conn.close(CloseCode::NORMAL, ""),
+            }
+        }
+    }
+}
+
+/// Sends `message` to one connection.
+fn send(conn: &Conn, serializer: Serializer, message: &Message) {
+    match serializer.encode(message) {
+        // Refused only when the connection is closing or over its bound.
+        Ok(frame) => drop(conn.send(frame)),
+        Err(error) => report_unsendable(conn, &error),
+    }
+}
+
+/// Sends `message` to every session in `to`: one frame per serializer,
+/// shared by every connection that speaks it.
+fn fan_out(peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
+    let value = message.to_value();
+    let mut frames: [Option<PreparedMessage>; 3] = [None, None, None];
+    for id in to {
+        let Some(peer) = peers.get(id) else { continue };
+        let slot = Serializer::ALL.iter().position(|s| *s == peer.serializer).expect("listed");
+        if frames[slot].is_none() {
+            match peer.serializer.encode_value(&value) {
+                Ok(frame) => frames[slot] = Some(PreparedMessage::new(frame)),
+                Err(error) => {
+                    report_unsendable(&peer.conn, &error);
+                    continue;
+                }
+            }
+        }
+        let _ = peer.conn.send_prepared(frames[slot].as_ref().expect("made above"));
+    }
+}
+
+/// A message the serializer cannot write (NaN in JSON): the peer gets
+/// nothing, and the reason goes to stderr.
+fn report_unsendable(conn: &Conn, error: &crate::serializer::SerializeError) {
+    eprintln!("capstan-wamp: not sent to connection {}: {error}", conn.id());
+}
+
+impl StatefulComponent for WampServer {
+    type State = Option<Connection>;
+
+    async fn on_open(&self, conn: &Conn) -> Option<Connection> {
+        match conn.protocol().and_then(Serializer::from_subprotocol) {
+            Some(serializer) => Some(Connection { serializer, session: Session::new() }),
+            None => {
+                let offer = "WAMP needs a subprotocol: wamp.2.json, wamp.2.msgpack or wamp.2.cbor";
+                conn.close(CloseCode::PROTOCOL_ERROR, offer);
+                None
+            }
+        }
+    }
+
+    async fn on_message(
+        &self,
+        conn: &Conn,
+        state: &mut Option<Connection>,
+        message: capstan::Message,
+    ) {
+        let Some(state) = state else { return };
+        let decoded = state.serializer.decode(&message);
+        let mut shared = self.lock();
+        let out = match decoded {
+            Ok(message) => state.session.handle(&mut shared.router, message),
+            Err(error) => state.session.undecodable(&mut shared.router, &error),
+        };
+        let was = state.session.id();
+        Self::deliver(&mut shared, conn, state, out);
+        if let Some(left) = was.filter(|_| state.session.id().is_none()) {
+            shared.peers.remove(&left);
+        }
+    }
+
+    async fn on_close(&self, conn: &Conn, state: Option<Connection>, _close: CloseInfo) {
+        let Some(mut state) = state else { return };
+        let mut shared = self.lock();
+        let id = state.session.id();
+        let out = state.session.ended(&mut shared.router);
+        if let Some(id) = id {
+            shared.peers.remove(&id);
+        }
+        Self::deliver(&mut shared, conn, &state, out);
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# WAMP v2 with a client nobody on this project wrote: autobahn-python
+# (PyPI, current release, with its msgpack and CBOR serializers) against
+# capstan-router, once per serializer.
+#
+#   scripts/wamp-test.sh
+#
+# Makes (or reuses) a venv at ${WAMP_VENV:-~/.cache/capstan/wamp-venv},
+# builds capstan-router (release), starts it on a free port, waits for its
+# address line, runs crates/capstan-wamp/tests/clients/test_autobahn_python.py
+# and stops the router on exit. The last line reads
+# "autobahn-python: N passed, M failed"; non-zero status if any failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venv=${WAMP_VENV:-$HOME/.cache/capstan/wamp-venv}
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "== python3 -m venv $venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import autobahn, msgpack, cbor2' 2>/dev/null; then
+    echo "== pip install autobahn[serialization]"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "autobahn[serialization]"
+fi
+echo "== autobahn $("$venv/bin/python" -c 'import autobahn; print(autobahn.__version__)'), $("$venv/bin/python" --version)"
+
+echo "== cargo build --release -p capstan-wamp --bin capstan-router"
+cargo build --release -p capstan-wamp --bin capstan-router
+router_bin=${CARGO_TARGET_DIR:-$root/target}/release/capstan-router
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/capstan-wamp.XXXXXX")
+pid=
+cleanup() {
+    local status=$?
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+
+"$router_bin" --port 0 >"$work/router.out" 2>"$work/router.err" &
+pid=$!
+port=
+for _ in $(seq 100); do
+    port=$(sed -n 's|.*ws://127\.0\.0\.1:\([0-9]*\)/ws.*|\1|p' "$work/router.out" | head -1)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$work/router.err" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "the router printed no address" >&2; exit 1; }
+echo "== capstan-router on port $port"
+
+"$venv/bin/python" crates/capstan-wamp/tests/clients/test_autobahn_python.py "$port" json msgpack cbor

@@ -142,16 +142,22 @@ impl StatefulComponent for WampServer {
     ) {
         let Some(state) = state else { return };
         let decoded = state.serializer.decode(&message);
+        let was = state.session.id();
         let mut shared = self.lock();
         let out = match decoded {
             Ok(message) => state.session.handle(&mut shared.router, message),
             Err(error) => state.session.undecodable(&mut shared.router, &error),
         };
-        let was = state.session.id();
-        Self::deliver(&mut shared, conn, state, out);
-        if let Some(left) = was.filter(|_| state.session.id().is_none()) {
-            shared.peers.remove(&left);
+        // Reachable by the router from its WELCOME on, until it leaves.
+        match (was, state.session.id()) {
+            (None, Some(joined)) => {
+                let peer = Peer { conn: conn.clone(), serializer: state.serializer };
+                shared.peers.insert(joined, peer);
+            }
+            (Some(left), None) => drop(shared.peers.remove(&left)),
+            _ => {}
         }
+        Self::deliver(&mut shared, conn, state, out);
     }
 
     async fn on_close(&self, conn: &Conn, state: Option<Connection>, _close: CloseInfo) {

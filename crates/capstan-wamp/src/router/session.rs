@@ -254,7 +254,6 @@ impl Session {
     /// Leaves the realm, if joined.
     fn leave(&mut self, router: &mut Router) -> Vec<Out> {
         let Phase::Open { realm, id } = std::mem::replace(&mut self.phase, Phase::Closed) else {
-            self.phase = Phase::Closed;
             return Vec::new();
         };
         let Some((realm, _)) = router.realm_and_ids(&realm) else { return Vec::new() };

@@ -28,6 +28,12 @@ impl fmt::Display for Id {
     }
 }
 
+impl From<Id> for crate::value::Value {
+    fn from(id: Id) -> Self {
+        Self::from_u64(id.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

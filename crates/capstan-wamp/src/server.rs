@@ -13,6 +13,7 @@ use capstan::{CloseCode, CloseInfo, Conn, PreparedMessage, StatefulComponent, Ws
 
 use crate::id::Id;
 use crate::message::Message;
+use crate::router::errors::SYSTEM_SHUTDOWN;
 use crate::router::{Out, Router, Session};
 use crate::serializer::Serializer;
 
@@ -57,28 +58,56 @@ impl WampServer {
         self.lock().router.realm(realm).map_or(0, |r| r.session_count())
     }
 
+    /// How many sessions are joined, in every realm.
+    pub fn session_total(&self) -> usize {
+        self.lock().peers.len()
+    }
+
+    /// Says GOODBYE (`wamp.close.system_shutdown`) to every session, as a
+    /// router going down should; each connection closes when its client
+    /// answers. Returns how many were told.
+    pub fn shut_down(&self) -> usize {
+        let mut shared = self.lock();
+        let out = shared.router.shut_down(SYSTEM_SHUTDOWN, "the router is shutting down");
+        let told = out.len();
+        self.deliver(&mut shared, None, out);
+        told
+    }
+
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Does what a session step said, for `conn`.
-    fn deliver(shared: &mut Shared, conn: &Conn, state: &Connection, out: Vec<Out>) {
-        if let Some(id) = state.session.id() {
-            shared
-                .peers
-                .entry(id)
-                .or_insert_with(|| Peer { conn: conn.clone(), serializer: state.serializer });
-        }
+    /// Does what a session step said: `me` is the connection that spoke
+    /// (none for a timer).
+    fn deliver(&self, shared: &mut Shared, me: Option<(&Conn, Serializer)>, out: Vec<Out>) {
         for step in out {
             match step {
-                Out::Reply(message) => send(conn, state.serializer, &message),
+                Out::Reply(message) => {
+                    if let Some((conn, serializer)) = me {
+                        send(conn, serializer, &message);
+                    }
+                }
                 Out::To(to, message) => {
                     if let Some(peer) = shared.peers.get(&to) {
                         send(&peer.conn, peer.serializer, &message);
                     }
                 }
                 Out::Fanout(to, message) => fan_out(&shared.peers, &to, &message),
-                Out::Close => conn.close(CloseCode::NORMAL, ""),
+                Out::Close => {
+                    if let Some((conn, _)) = me {
+                        conn.close(CloseCode::NORMAL, "");
+                    }
+                }
+                Out::Timer { realm, invocation, timer, after_ms } => {
+                    let server = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
+                        let mut shared = server.lock();
+                        let out = shared.router.timer_fired(&realm, invocation, timer);
+                        server.deliver(&mut shared, None, out);
+                    });
+                }
             }
         }
     }
@@ -157,7 +186,7 @@ impl StatefulComponent for WampServer {
             (Some(left), None) => drop(shared.peers.remove(&left)),
             _ => {}
         }
-        Self::deliver(&mut shared, conn, state, out);
+        self.deliver(&mut shared, Some((conn, state.serializer)), out);
     }
 
     async fn on_close(&self, conn: &Conn, state: Option<Connection>, _close: CloseInfo) {
@@ -168,6 +197,6 @@ impl StatefulComponent for WampServer {
         if let Some(id) = id {
             shared.peers.remove(&id);
         }
-        Self::deliver(&mut shared, conn, &state, out);
+        self.deliver(&mut shared, Some((conn, state.serializer)), out);
     }
 }

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use capstan::{HttpServer, IoServer, Router as Paths, WsConfig, WsServer};
 use capstan_wamp::{Router, WampServer};
@@ -83,6 +84,7 @@ async fn main() -> ExitCode {
     let wamp = WampServer::new(Router::new(options.realms.clone()));
     let ws =
         |wamp: WampServer| WsServer::with_config(wamp, WampServer::ws_config(WsConfig::default()));
+    let wamp_for_shutdown = wamp.clone();
     let paths = Paths::new().route("/ws", ws(wamp.clone())).route("/", ws(wamp));
     let addr = format!("{}:{}", options.bind, options.port);
     let server = match IoServer::bind(&addr, HttpServer::new(paths)).await {
@@ -94,7 +96,8 @@ async fn main() -> ExitCode {
     };
     let local: SocketAddr = server.local_addr().expect("a bound listener has an address");
     println!("capstan-router on ws://{local}/ws, realms {}", options.realms.join(", "));
-    match server.run().await {
+    let stop = say_goodbye_on_signal(wamp_for_shutdown);
+    match server.run_until(stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("capstan-router: {error}");
@@ -102,6 +105,30 @@ async fn main() -> ExitCode {
         }
     }
 }
+
+/// Resolves once SIGINT or SIGTERM came and every session was told GOODBYE
+/// and answered (or `GOODBYE_GRACE` passed); the server then closes what
+/// is left with 1001 and drains.
+async fn say_goodbye_on_signal(wamp: WampServer) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    let told = wamp.shut_down();
+    let deadline = tokio::time::Instant::now() + GOODBYE_GRACE;
+    while wamp.session_total() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!(
+        "capstan-router: said GOODBYE to {told} sessions, {} did not answer",
+        wamp.session_total()
+    );
+}
+
+/// How long clients have to answer the router's GOODBYE on shutdown.
+const GOODBYE_GRACE: Duration = Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {

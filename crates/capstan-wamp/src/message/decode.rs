@@ -70,7 +70,7 @@ pub(super) fn message(value: Value) -> Result<Message, DecodeError> {
             subscription: f.id("SUBSCRIBED.Subscription")?,
         },
         Code::Unsubscribed => Message::Unsubscribed {
-            request: f.id("UNSUBSCRIBE.Request")?,
+            request: f.id_or_zero("UNSUBSCRIBE.Request")?,
             details: f.optional_dict("Details")?,
         },
         Code::Event => Message::Event {
@@ -107,7 +107,7 @@ pub(super) fn message(value: Value) -> Result<Message, DecodeError> {
             registration: f.id("REGISTERED.Registration")?,
         },
         Code::Unregistered => Message::Unregistered {
-            request: f.id("UNREGISTER.Request")?,
+            request: f.id_or_zero("UNREGISTER.Request")?,
             details: f.optional_dict("Details")?,
         },
         Code::Invocation => Message::Invocation {
@@ -159,6 +159,18 @@ impl Fields {
         let value = self.next();
         let n = value.as_u64().ok_or_else(|| self.wrong(field, "an integer", &value))?;
         Id::new(n).ok_or(DecodeError::IdOutOfRange { message: self.message, field })
+    }
+
+    /// An ID, or 0 (`None`): where the router answers no request.
+    fn id_or_zero(&mut self, field: &'static str) -> Result<Option<Id>, DecodeError> {
+        let value = self.next();
+        match value.as_u64() {
+            Some(0) => Ok(None),
+            Some(n) => Id::new(n)
+                .map(Some)
+                .ok_or(DecodeError::IdOutOfRange { message: self.message, field }),
+            None => Err(self.wrong(field, "an integer", &value)),
+        }
     }
 
     fn uint(&mut self, field: &'static str) -> Result<u64, DecodeError> {

@@ -34,7 +34,7 @@ pub(super) fn message(message: &Message) -> Value {
             out.extend([id(*request), id(*subscription)])
         }
         Message::Unsubscribed { request, details } | Message::Unregistered { request, details } => {
-            out.push(id(*request));
+            out.push(Value::from_u64(request.map_or(0, Id::get)));
             if let Some(details) = details {
                 out.push(dict(details));
             }

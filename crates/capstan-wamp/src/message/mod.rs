@@ -66,8 +66,9 @@ pub enum Message {
     Subscribed { request: Id, subscription: Id },
     /// `[34, Request, SUBSCRIBED.Subscription]`.
     Unsubscribe { request: Id, subscription: Id },
-    /// `[35, UNSUBSCRIBE.Request, Details?]` (details: revocation).
-    Unsubscribed { request: Id, details: Option<Dict> },
+    /// `[35, UNSUBSCRIBE.Request, Details?]`; request `None` (sent as 0)
+    /// with details `{subscription, reason}`: the router revoked it.
+    Unsubscribed { request: Option<Id>, details: Option<Dict> },
     /// `[36, Subscription, Publication, Details, Args?, KwArgs?]`.
     Event { subscription: Id, publication: Id, details: Dict, payload: Payload },
     /// `[48, Request, Options, Procedure, Args?, KwArgs?]`.
@@ -82,8 +83,9 @@ pub enum Message {
     Registered { request: Id, registration: Id },
     /// `[66, Request, REGISTERED.Registration]`.
     Unregister { request: Id, registration: Id },
-    /// `[67, UNREGISTER.Request, Details?]` (details: revocation).
-    Unregistered { request: Id, details: Option<Dict> },
+    /// `[67, UNREGISTER.Request, Details?]`; request `None` (sent as 0)
+    /// with details `{registration, reason}`: the router revoked it.
+    Unregistered { request: Option<Id>, details: Option<Dict> },
     /// `[68, Request, Registration, Details, Args?, KwArgs?]`.
     Invocation { request: Id, registration: Id, details: Dict, payload: Payload },
     /// `[69, INVOCATION.Request, Options]`.

@@ -48,10 +48,13 @@ pub(crate) fn one_of_each() -> Vec<Message> {
         Message::Subscribe { request: id(3), options: Dict::new(), topic: "com.app".into() },
         Message::Subscribed { request: id(3), subscription: id(4) },
         Message::Unsubscribe { request: id(5), subscription: id(4) },
-        Message::Unsubscribed { request: id(5), details: None },
+        Message::Unsubscribed { request: Some(id(5)), details: None },
         Message::Unsubscribed {
-            request: id(5),
-            details: Some(dict(&[("reason", Value::from("wamp.close.revoked"))])),
+            request: None,
+            details: Some(dict(&[
+                ("subscription", Value::from_u64(4)),
+                ("reason", Value::from("wamp.close.revoked")),
+            ])),
         },
         Message::Event {
             subscription: id(4),
@@ -70,7 +73,11 @@ pub(crate) fn one_of_each() -> Vec<Message> {
         Message::Register { request: id(8), options: Dict::new(), procedure: "com.app.add".into() },
         Message::Registered { request: id(8), registration: id(10) },
         Message::Unregister { request: id(11), registration: id(10) },
-        Message::Unregistered { request: id(11), details: None },
+        Message::Unregistered { request: Some(id(11)), details: None },
+        Message::Unregistered {
+            request: None,
+            details: Some(dict(&[("registration", Value::from_u64(10))])),
+        },
         Message::Invocation {
             request: id(12),
             registration: id(10),

@@ -1,75 +1,171 @@
 //! A realm's subscriptions: which sessions receive what is published to a
-//! topic. One subscription per topic, shared by its subscribers (its ID is
-//! the same for all, as the spec has it).
+//! topic. One subscription per (topic or pattern, match policy), shared by
+//! its subscribers (its ID is the same for all, as the spec has it); a
+//! publication reaches every subscription that matches its topic.
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::matching::MatchPolicy;
 use crate::id::Id;
 use crate::ids::IdSource;
+use crate::value::{Dict, Value};
 
-/// One topic's subscription.
+/// One subscription: a topic or pattern, its policy and its subscribers.
 #[derive(Debug)]
-struct Subscription {
-    topic: String,
-    subscribers: BTreeSet<Id>,
+pub struct Subscription {
+    /// Its ID.
+    pub id: Id,
+    /// The topic, or the pattern.
+    pub uri: String,
+    /// How `uri` matches topics.
+    pub policy: MatchPolicy,
+    /// When it was made (ISO 8601, UTC).
+    pub created: String,
+    /// Who receives its events.
+    pub subscribers: BTreeSet<Id>,
+}
+
+impl Subscription {
+    /// What the meta API says of it (`wamp.subscription.get`).
+    pub fn details(&self) -> Dict {
+        Dict::from([
+            ("id".to_owned(), Value::from(self.id)),
+            ("created".to_owned(), Value::from(self.created.as_str())),
+            ("uri".to_owned(), Value::from(self.uri.as_str())),
+            ("match".to_owned(), Value::from(self.policy.name())),
+        ])
+    }
+}
+
+/// What a subscribe did: the subscription, and whether it was made now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subscribed {
+    /// The subscription's ID.
+    pub id: Id,
+    /// It did not exist before (`wamp.subscription.on_create`).
+    pub created: bool,
+}
+
+/// A session taken out of a subscription, and whether that deleted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsubscribed {
+    /// The subscription's ID.
+    pub id: Id,
+    /// It had no subscriber left and is gone (`wamp.subscription.on_delete`).
+    pub deleted: bool,
 }
 
 /// The subscriptions of a realm.
 #[derive(Debug, Default)]
 pub struct Broker {
-    by_topic: HashMap<String, Id>,
+    /// Exact subscriptions by topic (looked up by `&str` on every publish).
+    exact: HashMap<String, Id>,
+    /// Prefix and wildcard subscriptions by (policy, pattern).
+    by_pattern: HashMap<(MatchPolicy, String), Id>,
+    /// Prefix and wildcard subscriptions, tried against every topic.
+    patterns: BTreeSet<Id>,
     subscriptions: HashMap<Id, Subscription>,
+    by_session: HashMap<Id, BTreeSet<Id>>,
 }
 
 impl Broker {
-    /// Subscribes `session` to `topic`: the subscription's ID.
-    pub fn subscribe(&mut self, ids: &mut IdSource, session: Id, topic: &str) -> Id {
-        let id = match self.by_topic.get(topic) {
-            Some(id) => *id,
+    /// Subscribes `session` to `uri` under `policy`.
+    pub fn subscribe(
+        &mut self,
+        ids: &mut IdSource,
+        session: Id,
+        uri: &str,
+        policy: MatchPolicy,
+        now: impl FnOnce() -> String,
+    ) -> Subscribed {
+        let (id, created) = match self.lookup(uri, policy) {
+            Some(id) => (id, false),
             None => {
                 let id = ids.next();
-                self.by_topic.insert(topic.to_owned(), id);
-                let subscription =
-                    Subscription { topic: topic.to_owned(), subscribers: BTreeSet::new() };
+                if policy == MatchPolicy::Exact {
+                    self.exact.insert(uri.to_owned(), id);
+                } else {
+                    self.by_pattern.insert((policy, uri.to_owned()), id);
+                    self.patterns.insert(id);
+                }
+                let subscription = Subscription {
+                    id,
+                    uri: uri.to_owned(),
+                    policy,
+                    created: now(),
+                    subscribers: BTreeSet::new(),
+                };
                 self.subscriptions.insert(id, subscription);
-                id
+                (id, true)
             }
         };
         self.subscriptions.get_mut(&id).expect("just found or made").subscribers.insert(session);
-        id
+        self.by_session.entry(session).or_default().insert(id);
+        Subscribed { id, created }
     }
 
-    /// Takes `session` out of `subscription`; false if it was not in it.
-    pub fn unsubscribe(&mut self, session: Id, subscription: Id) -> bool {
-        let Some(entry) = self.subscriptions.get_mut(&subscription) else { return false };
+    /// Takes `session` out of `subscription`; `None` if it was not in it.
+    pub fn unsubscribe(&mut self, session: Id, subscription: Id) -> Option<Unsubscribed> {
+        let entry = self.subscriptions.get_mut(&subscription)?;
         if !entry.subscribers.remove(&session) {
-            return false;
+            return None;
         }
-        if entry.subscribers.is_empty() {
-            let topic = std::mem::take(&mut entry.topic);
-            self.subscriptions.remove(&subscription);
-            self.by_topic.remove(&topic);
+        if let Some(theirs) = self.by_session.get_mut(&session) {
+            theirs.remove(&subscription);
+            if theirs.is_empty() {
+                self.by_session.remove(&session);
+            }
         }
-        true
+        let deleted = entry.subscribers.is_empty();
+        if deleted {
+            let gone = self.subscriptions.remove(&subscription).expect("just found");
+            if gone.policy == MatchPolicy::Exact {
+                self.exact.remove(&gone.uri);
+            } else {
+                self.by_pattern.remove(&(gone.policy, gone.uri));
+                self.patterns.remove(&subscription);
+            }
+        }
+        Some(Unsubscribed { id: subscription, deleted })
     }
 
-    /// The subscription to `topic` and its subscribers, if any.
-    pub fn subscribers(&self, topic: &str) -> Option<(Id, &BTreeSet<Id>)> {
-        let id = self.by_topic.get(topic)?;
-        Some((*id, &self.subscriptions[id].subscribers))
+    /// Every subscription whose topic or pattern matches `topic`: the exact
+    /// one first, then the patterns.
+    pub fn matching<'a>(&'a self, topic: &'a str) -> impl Iterator<Item = &'a Subscription> + 'a {
+        let exact = self.exact.get(topic).map(|id| &self.subscriptions[id]);
+        let patterns = self
+            .patterns
+            .iter()
+            .map(|id| &self.subscriptions[id])
+            .filter(move |s| s.policy.matches(&s.uri, topic));
+        exact.into_iter().chain(patterns)
+    }
+
+    /// The subscription to `uri` under `policy`, if any (`wamp.subscription.lookup`).
+    pub fn lookup(&self, uri: &str, policy: MatchPolicy) -> Option<Id> {
+        match policy {
+            MatchPolicy::Exact => self.exact.get(uri).copied(),
+            _ => self.by_pattern.get(&(policy, uri.to_owned())).copied(),
+        }
+    }
+
+    /// The subscription `id`, if it exists.
+    pub fn get(&self, id: Id) -> Option<&Subscription> {
+        self.subscriptions.get(&id)
+    }
+
+    /// The IDs of every subscription under `policy`, in order.
+    pub fn list(&self, policy: MatchPolicy) -> Vec<Id> {
+        let mut ids: Vec<Id> =
+            self.subscriptions.values().filter(|s| s.policy == policy).map(|s| s.id).collect();
+        ids.sort();
+        ids
     }
 
     /// Takes `session` out of every subscription (it left).
-    pub fn remove_session(&mut self, session: Id) {
-        let theirs: Vec<Id> = self
-            .subscriptions
-            .iter()
-            .filter(|(_, s)| s.subscribers.contains(&session))
-            .map(|(id, _)| *id)
-            .collect();
-        for subscription in theirs {
-            self.unsubscribe(session, subscription);
-        }
+    pub fn remove_session(&mut self, session: Id) -> Vec<Unsubscribed> {
+        let theirs = self.by_session.remove(&session).unwrap_or_default();
+        theirs.into_iter().filter_map(|id| self.unsubscribe(session, id)).collect()
     }
 }
 
@@ -81,17 +177,46 @@ mod tests {
         Id::new(n).unwrap()
     }
 
+    fn now() -> String {
+        "2026-12-06T00:00:00Z".into()
+    }
+
     #[test]
     fn subscribers_of_a_topic_share_one_subscription_until_the_last_leaves() {
         let (mut broker, mut ids) = (Broker::default(), IdSource::new());
-        let first = broker.subscribe(&mut ids, id(1), "t");
-        assert_eq!(broker.subscribe(&mut ids, id(2), "t"), first);
-        assert_ne!(broker.subscribe(&mut ids, id(1), "u"), first);
-        assert_eq!(broker.subscribers("t").map(|(_, s)| s.len()), Some(2));
-        assert!(broker.unsubscribe(id(1), first));
-        assert!(!broker.unsubscribe(id(1), first), "not twice");
-        broker.remove_session(id(2));
-        assert!(broker.subscribers("t").is_none());
-        assert_eq!(broker.subscribers("u").map(|(_, s)| s.len()), Some(1));
+        let first = broker.subscribe(&mut ids, id(1), "t", MatchPolicy::Exact, now);
+        assert!(first.created);
+        let second = broker.subscribe(&mut ids, id(2), "t", MatchPolicy::Exact, now);
+        assert_eq!(second, Subscribed { id: first.id, created: false });
+        let other = broker.subscribe(&mut ids, id(1), "u", MatchPolicy::Exact, now);
+        assert_ne!(other.id, first.id);
+        assert_eq!(broker.matching("t").map(|s| s.subscribers.len()).sum::<usize>(), 2);
+        assert_eq!(
+            broker.unsubscribe(id(1), first.id),
+            Some(Unsubscribed { id: first.id, deleted: false })
+        );
+        assert_eq!(broker.unsubscribe(id(1), first.id), None, "not twice");
+        assert_eq!(
+            broker.remove_session(id(2)),
+            vec![Unsubscribed { id: first.id, deleted: true }]
+        );
+        assert_eq!(broker.matching("t").count(), 0);
+        assert_eq!(broker.lookup("t", MatchPolicy::Exact), None);
+        assert_eq!(broker.matching("u").count(), 1);
+    }
+
+    #[test]
+    fn a_topic_reaches_its_exact_subscription_and_every_matching_pattern() {
+        let (mut broker, mut ids) = (Broker::default(), IdSource::new());
+        let exact = broker.subscribe(&mut ids, id(1), "com.a.b", MatchPolicy::Exact, now).id;
+        let prefix = broker.subscribe(&mut ids, id(1), "com.a", MatchPolicy::Prefix, now).id;
+        let wild = broker.subscribe(&mut ids, id(2), "com..b", MatchPolicy::Wildcard, now).id;
+        let other = broker.subscribe(&mut ids, id(2), "org", MatchPolicy::Prefix, now).id;
+        let hit: Vec<Id> = broker.matching("com.a.b").map(|s| s.id).collect();
+        assert_eq!(hit, vec![exact, prefix, wild]);
+        assert_eq!(broker.list(MatchPolicy::Prefix), vec![prefix, other]);
+        assert_eq!(broker.lookup("com..b", MatchPolicy::Wildcard), Some(wild));
+        assert_eq!(broker.lookup("com..b", MatchPolicy::Prefix), None);
+        assert_eq!(broker.get(wild).map(|s| s.details()["match"].clone()), Some("wildcard".into()));
     }
 }

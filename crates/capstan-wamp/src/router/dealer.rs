@@ -1,108 +1,308 @@
-//! A realm's registrations and the calls in flight: which session answers
-//! a procedure, and which caller waits for which invocation.
+//! A realm's registrations: which callee answers a procedure. One
+//! registration per (procedure or pattern, match policy); several callees
+//! may share it when the first chose an invocation policy other than
+//! `single` and the others chose the same ("Shared Registration"). A call
+//! goes to the most specific matching registration, then to one of its
+//! callees by that policy.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use super::matching::{MatchPolicy, Specificity};
 use crate::id::Id;
 use crate::ids::IdSource;
+use crate::value::{Dict, Value};
 
-/// One registered procedure.
-#[derive(Debug)]
-struct Registration {
-    procedure: String,
-    callee: Id,
-}
-
-/// A call handed to a callee, waiting for its answer.
+/// Which of a registration's callees gets a call (`REGISTER.Options.invoke`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pending {
-    /// Who called.
-    pub caller: Id,
-    /// The caller's CALL.Request.
-    pub request: Id,
-    /// Who answers.
-    pub callee: Id,
+pub enum InvokePolicy {
+    /// One callee only (the default).
+    Single,
+    /// Each in turn, in the order they registered.
+    RoundRobin,
+    /// Any, at random.
+    Random,
+    /// The one registered first (hot stand-by).
+    First,
+    /// The one registered last.
+    Last,
 }
 
-/// The registrations and calls in flight of a realm.
+/// `Options.invoke` names no policy this router knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownInvokePolicy(pub String);
+
+impl std::fmt::Display for UnknownInvokePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown invocation policy {:?} (single, roundrobin, random, first, last)",
+            self.0
+        )
+    }
+}
+
+impl InvokePolicy {
+    /// The policy `options` ask for (`invoke`; absent: single).
+    pub fn from_options(options: &Dict) -> Result<Self, UnknownInvokePolicy> {
+        match options.get("invoke") {
+            None => Ok(Self::Single),
+            Some(Value::Str(name)) => match name.as_str() {
+                "single" => Ok(Self::Single),
+                "roundrobin" => Ok(Self::RoundRobin),
+                "random" => Ok(Self::Random),
+                "first" => Ok(Self::First),
+                "last" => Ok(Self::Last),
+                other => Err(UnknownInvokePolicy(other.to_owned())),
+            },
+            Some(other) => Err(UnknownInvokePolicy(other.kind().to_owned())),
+        }
+    }
+
+    /// Its name in the protocol and the meta API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::RoundRobin => "roundrobin",
+            Self::Random => "random",
+            Self::First => "first",
+            Self::Last => "last",
+        }
+    }
+}
+
+/// A callee attached to a registration, with its REGISTER options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Callee {
+    /// Its session.
+    pub session: Id,
+    /// `disclose_caller`: every INVOCATION names the caller.
+    pub disclose_caller: bool,
+    /// `forward_timeout`: it runs call timeouts itself.
+    pub forward_timeout: bool,
+}
+
+/// One registration: a procedure or pattern, its policies, its callees.
+#[derive(Debug)]
+pub struct Registration {
+    /// Its ID.
+    pub id: Id,
+    /// The procedure, or the pattern.
+    pub uri: String,
+    /// How `uri` matches procedures.
+    pub policy: MatchPolicy,
+    /// Which callee gets a call.
+    pub invoke: InvokePolicy,
+    /// When it was made (ISO 8601, UTC).
+    pub created: String,
+    /// Its callees, in the order they registered.
+    pub callees: Vec<Callee>,
+    /// Round robin: the index of the next callee.
+    next: usize,
+}
+
+impl Registration {
+    /// What the meta API says of it (`wamp.registration.get`).
+    pub fn details(&self) -> Dict {
+        Dict::from([
+            ("id".to_owned(), Value::from(self.id)),
+            ("created".to_owned(), Value::from(self.created.as_str())),
+            ("uri".to_owned(), Value::from(self.uri.as_str())),
+            ("match".to_owned(), Value::from(self.policy.name())),
+            ("invoke".to_owned(), Value::from(self.invoke.name())),
+        ])
+    }
+
+    /// The callee for the next call; `random` draws an index below its
+    /// argument.
+    fn pick(&mut self, random: impl FnOnce(usize) -> usize) -> Callee {
+        let count = self.callees.len();
+        let index = match self.invoke {
+            InvokePolicy::Single | InvokePolicy::First => 0,
+            InvokePolicy::Last => count - 1,
+            InvokePolicy::Random => random(count) % count,
+            InvokePolicy::RoundRobin => {
+                let index = self.next % count;
+                self.next = (index + 1) % count;
+                index
+            }
+        };
+        self.callees[index]
+    }
+}
+
+/// Why a REGISTER is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterRefusal {
+    /// The procedure is registered with `single`, or asked for `single`.
+    AlreadyRegistered,
+    /// The procedure is shared under another invocation policy.
+    InvokePolicyMismatch {
+        /// The registration's policy.
+        registered: InvokePolicy,
+    },
+    /// This session is already one of its callees.
+    SessionAlreadyRegistered,
+}
+
+/// What a register did: the registration, and whether it was made now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    /// The registration's ID.
+    pub id: Id,
+    /// It did not exist before (`wamp.registration.on_create`).
+    pub created: bool,
+}
+
+/// A callee taken off a registration, and whether that deleted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unregistered {
+    /// The registration's ID.
+    pub id: Id,
+    /// It had no callee left and is gone (`wamp.registration.on_delete`).
+    pub deleted: bool,
+}
+
+/// The registrations of a realm.
 #[derive(Debug, Default)]
 pub struct Dealer {
-    by_procedure: HashMap<String, Id>,
+    exact: HashMap<String, Id>,
+    by_pattern: HashMap<(MatchPolicy, String), Id>,
+    patterns: BTreeSet<Id>,
     registrations: HashMap<Id, Registration>,
-    /// By INVOCATION.Request.
-    pending: HashMap<Id, Pending>,
+    by_session: HashMap<Id, BTreeSet<Id>>,
 }
 
 impl Dealer {
-    /// Registers `procedure` for `callee`: its registration ID, or `None`
-    /// if the procedure is registered already.
-    pub fn register(&mut self, ids: &mut IdSource, callee: Id, procedure: &str) -> Option<Id> {
-        if self.by_procedure.contains_key(procedure) {
-            return None;
-        }
-        let id = ids.next();
-        self.by_procedure.insert(procedure.to_owned(), id);
-        self.registrations.insert(id, Registration { procedure: procedure.to_owned(), callee });
-        Some(id)
-    }
-
-    /// Unregisters `registration` of `callee`; false if it has none such.
-    pub fn unregister(&mut self, callee: Id, registration: Id) -> bool {
-        match self.registrations.get(&registration) {
-            Some(entry) if entry.callee == callee => {
-                let entry = self.registrations.remove(&registration).expect("just found");
-                self.by_procedure.remove(&entry.procedure);
-                true
+    /// Registers `callee` for `uri` under `policy` and `invoke`.
+    pub fn register(
+        &mut self,
+        ids: &mut IdSource,
+        callee: Callee,
+        uri: &str,
+        (policy, invoke): (MatchPolicy, InvokePolicy),
+        now: impl FnOnce() -> String,
+    ) -> Result<Registered, RegisterRefusal> {
+        let registered = match self.lookup(uri, policy) {
+            Some(id) => {
+                let existing = self.registrations.get_mut(&id).expect("indexed");
+                if existing.invoke == InvokePolicy::Single || invoke == InvokePolicy::Single {
+                    return Err(RegisterRefusal::AlreadyRegistered);
+                }
+                if existing.invoke != invoke {
+                    return Err(RegisterRefusal::InvokePolicyMismatch {
+                        registered: existing.invoke,
+                    });
+                }
+                if existing.callees.iter().any(|c| c.session == callee.session) {
+                    return Err(RegisterRefusal::SessionAlreadyRegistered);
+                }
+                existing.callees.push(callee);
+                Registered { id, created: false }
             }
-            _ => false,
+            None => {
+                let id = ids.next();
+                if policy == MatchPolicy::Exact {
+                    self.exact.insert(uri.to_owned(), id);
+                } else {
+                    self.by_pattern.insert((policy, uri.to_owned()), id);
+                    self.patterns.insert(id);
+                }
+                let registration = Registration {
+                    id,
+                    uri: uri.to_owned(),
+                    policy,
+                    invoke,
+                    created: now(),
+                    callees: vec![callee],
+                    next: 0,
+                };
+                self.registrations.insert(id, registration);
+                Registered { id, created: true }
+            }
+        };
+        self.by_session.entry(callee.session).or_default().insert(registered.id);
+        Ok(registered)
+    }
+
+    /// Takes `session` off `registration`; `None` if it is not a callee of it.
+    pub fn unregister(&mut self, session: Id, registration: Id) -> Option<Unregistered> {
+        let entry = self.registrations.get_mut(&registration)?;
+        let index = entry.callees.iter().position(|c| c.session == session)?;
+        entry.callees.remove(index);
+        if entry.next > index {
+            entry.next -= 1;
         }
-    }
-
-    /// The registration of `procedure` and its callee, if registered.
-    pub fn callee(&self, procedure: &str) -> Option<(Id, Id)> {
-        let id = self.by_procedure.get(procedure)?;
-        Some((*id, self.registrations[id].callee))
-    }
-
-    /// Records a call handed to a callee: the INVOCATION.Request for it.
-    pub fn start(&mut self, ids: &mut IdSource, call: Pending) -> Id {
-        let invocation = ids.next();
-        self.pending.insert(invocation, call);
-        invocation
-    }
-
-    /// The call `invocation` of `callee`, answered: who waits for it.
-    pub fn finish(&mut self, callee: Id, invocation: Id) -> Option<Pending> {
-        match self.pending.get(&invocation) {
-            Some(call) if call.callee == callee => self.pending.remove(&invocation),
-            _ => None,
+        if let Some(theirs) = self.by_session.get_mut(&session) {
+            theirs.remove(&registration);
+            if theirs.is_empty() {
+                self.by_session.remove(&session);
+            }
         }
+        let deleted = entry.callees.is_empty();
+        if deleted {
+            let gone = self.registrations.remove(&registration).expect("just found");
+            if gone.policy == MatchPolicy::Exact {
+                self.exact.remove(&gone.uri);
+            } else {
+                self.by_pattern.remove(&(gone.policy, gone.uri));
+                self.patterns.remove(&registration);
+            }
+        }
+        Some(Unregistered { id: registration, deleted })
     }
 
-    /// `session` left: its registrations go, and so do the calls it made;
-    /// the calls it was answering are returned (their callers get an error).
-    pub fn remove_session(&mut self, session: Id) -> Vec<Pending> {
-        let theirs: Vec<Id> = self
-            .registrations
+    /// The registration a call of `procedure` goes to: the exact one, else
+    /// the most specific pattern (`wamp.registration.match`).
+    pub fn best_match(&self, procedure: &str) -> Option<Id> {
+        if let Some(id) = self.exact.get(procedure) {
+            return Some(*id);
+        }
+        self.patterns
             .iter()
-            .filter(|(_, r)| r.callee == session)
-            .map(|(id, _)| *id)
-            .collect();
-        for registration in theirs {
-            self.unregister(session, registration);
+            .map(|id| &self.registrations[id])
+            .filter(|r| r.policy.matches(&r.uri, procedure))
+            .max_by_key(|r| Specificity::of(r.policy, &r.uri))
+            .map(|r| r.id)
+    }
+
+    /// Routes a call of `procedure`: its registration and the callee chosen
+    /// by the registration's policy.
+    pub fn route(
+        &mut self,
+        procedure: &str,
+        random: impl FnOnce(usize) -> usize,
+    ) -> Option<(&Registration, Callee)> {
+        let id = self.best_match(procedure)?;
+        let registration = self.registrations.get_mut(&id).expect("matched");
+        let callee = registration.pick(random);
+        Some((registration, callee))
+    }
+
+    /// The registration of `uri` under `policy`, if any (`wamp.registration.lookup`).
+    pub fn lookup(&self, uri: &str, policy: MatchPolicy) -> Option<Id> {
+        match policy {
+            MatchPolicy::Exact => self.exact.get(uri).copied(),
+            _ => self.by_pattern.get(&(policy, uri.to_owned())).copied(),
         }
-        self.pending.retain(|_, call| call.caller != session);
-        let mut orphaned: Vec<(Id, Pending)> = self
-            .pending
-            .iter()
-            .filter(|(_, call)| call.callee == session)
-            .map(|(i, c)| (*i, *c))
-            .collect();
-        orphaned.sort_by_key(|(invocation, _)| *invocation);
-        for (invocation, _) in &orphaned {
-            self.pending.remove(invocation);
-        }
-        orphaned.into_iter().map(|(_, call)| call).collect()
+    }
+
+    /// The registration `id`, if it exists.
+    pub fn get(&self, id: Id) -> Option<&Registration> {
+        self.registrations.get(&id)
+    }
+
+    /// The IDs of every registration under `policy`, in order.
+    pub fn list(&self, policy: MatchPolicy) -> Vec<Id> {
+        let mut ids: Vec<Id> =
+            self.registrations.values().filter(|r| r.policy == policy).map(|r| r.id).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Takes `session` off every registration (it left).
+    pub fn remove_session(&mut self, session: Id) -> Vec<Unregistered> {
+        let theirs = self.by_session.remove(&session).unwrap_or_default();
+        theirs.into_iter().filter_map(|id| self.unregister(session, id)).collect()
     }
 }
 
@@ -114,34 +314,92 @@ mod tests {
         Id::new(n).unwrap()
     }
 
+    fn callee(n: u64) -> Callee {
+        Callee { session: id(n), disclose_caller: false, forward_timeout: false }
+    }
+
+    fn now() -> String {
+        "2026-12-06T00:00:00Z".into()
+    }
+
+    const EXACT_SINGLE: (MatchPolicy, InvokePolicy) = (MatchPolicy::Exact, InvokePolicy::Single);
+
     #[test]
-    fn one_callee_per_procedure_and_its_calls_follow_it() {
+    fn a_single_registration_has_one_callee_and_goes_with_it() {
         let (mut dealer, mut ids) = (Dealer::default(), IdSource::new());
-        let registration = dealer.register(&mut ids, id(1), "add").unwrap();
-        assert_eq!(dealer.register(&mut ids, id(2), "add"), None, "procedure_already_exists");
-        assert_eq!(dealer.callee("add"), Some((registration, id(1))));
-        assert!(!dealer.unregister(id(2), registration), "only its callee unregisters it");
-
-        let call = Pending { caller: id(2), request: id(7), callee: id(1) };
-        let invocation = dealer.start(&mut ids, call);
-        assert_eq!(dealer.finish(id(3), invocation), None, "another session cannot answer");
-        assert_eq!(dealer.finish(id(1), invocation), Some(call));
-        assert_eq!(dealer.finish(id(1), invocation), None, "answered once");
-
-        // The callee leaves with a call in flight: its caller is told.
-        let invocation = dealer.start(&mut ids, call);
-        assert_eq!(dealer.remove_session(id(1)), vec![call]);
-        assert_eq!(dealer.callee("add"), None);
-        assert_eq!(dealer.finish(id(1), invocation), None);
+        let add = dealer.register(&mut ids, callee(1), "add", EXACT_SINGLE, now).unwrap();
+        assert!(add.created);
+        assert_eq!(
+            dealer.register(&mut ids, callee(2), "add", EXACT_SINGLE, now),
+            Err(RegisterRefusal::AlreadyRegistered)
+        );
+        let shared = (MatchPolicy::Exact, InvokePolicy::RoundRobin);
+        assert_eq!(
+            dealer.register(&mut ids, callee(2), "add", shared, now),
+            Err(RegisterRefusal::AlreadyRegistered),
+            "a single registration takes nobody else"
+        );
+        assert_eq!(dealer.unregister(id(2), add.id), None, "only its callee unregisters it");
+        assert_eq!(dealer.route("add", |_| 0).map(|(r, c)| (r.id, c)), Some((add.id, callee(1))));
+        assert_eq!(dealer.remove_session(id(1)), vec![Unregistered { id: add.id, deleted: true }]);
+        assert!(dealer.route("add", |_| 0).is_none());
     }
 
     #[test]
-    fn a_caller_that_leaves_drops_its_calls() {
+    fn shared_registrations_pick_their_callee_by_policy() {
         let (mut dealer, mut ids) = (Dealer::default(), IdSource::new());
-        dealer.register(&mut ids, id(1), "add").unwrap();
-        let invocation =
-            dealer.start(&mut ids, Pending { caller: id(2), request: id(7), callee: id(1) });
-        assert!(dealer.remove_session(id(2)).is_empty());
-        assert_eq!(dealer.finish(id(1), invocation), None, "nobody waits for it any more");
+        for policy in [InvokePolicy::RoundRobin, InvokePolicy::First, InvokePolicy::Last] {
+            let uri = policy.name();
+            for n in 1..=3 {
+                dealer
+                    .register(&mut ids, callee(n), uri, (MatchPolicy::Exact, policy), now)
+                    .unwrap();
+            }
+        }
+        let mut turns = || dealer.route("roundrobin", |_| 0).unwrap().1.session.get();
+        assert_eq!([turns(), turns(), turns(), turns()], [1, 2, 3, 1]);
+        assert_eq!(dealer.route("first", |_| 0).unwrap().1, callee(1));
+        assert_eq!(dealer.route("last", |_| 0).unwrap().1, callee(3));
+
+        // The second callee leaves: round robin goes on with who is next.
+        let registration = dealer.lookup("roundrobin", MatchPolicy::Exact).unwrap();
+        dealer.unregister(id(2), registration).unwrap();
+        let mut turns = || dealer.route("roundrobin", |_| 0).unwrap().1.session.get();
+        assert_eq!([turns(), turns(), turns()], [3, 1, 3]);
+
+        dealer
+            .register(&mut ids, callee(1), "r", (MatchPolicy::Exact, InvokePolicy::Random), now)
+            .unwrap();
+        dealer
+            .register(&mut ids, callee(2), "r", (MatchPolicy::Exact, InvokePolicy::Random), now)
+            .unwrap();
+        assert_eq!(dealer.route("r", |n| n - 1).unwrap().1, callee(2));
+        let last = (MatchPolicy::Exact, InvokePolicy::Last);
+        assert_eq!(
+            dealer.register(&mut ids, callee(3), "r", last, now),
+            Err(RegisterRefusal::InvokePolicyMismatch { registered: InvokePolicy::Random })
+        );
+        let random = (MatchPolicy::Exact, InvokePolicy::Random);
+        assert_eq!(
+            dealer.register(&mut ids, callee(2), "r", random, now),
+            Err(RegisterRefusal::SessionAlreadyRegistered)
+        );
+    }
+
+    #[test]
+    fn calls_go_to_the_exact_registration_then_the_most_specific_pattern() {
+        let (mut dealer, mut ids) = (Dealer::default(), IdSource::new());
+        let prefix = (MatchPolicy::Prefix, InvokePolicy::Single);
+        let wildcard = (MatchPolicy::Wildcard, InvokePolicy::Single);
+        let short = dealer.register(&mut ids, callee(1), "com.app", prefix, now).unwrap().id;
+        let long = dealer.register(&mut ids, callee(2), "com.app.user", prefix, now).unwrap().id;
+        let wild = dealer.register(&mut ids, callee(3), "com..get", wildcard, now).unwrap().id;
+        let exact = dealer.register(&mut ids, callee(4), "com.app.user.get", EXACT_SINGLE, now);
+        assert_eq!(dealer.best_match("com.app.user.get"), Some(exact.unwrap().id));
+        assert_eq!(dealer.best_match("com.app.user.set"), Some(long));
+        assert_eq!(dealer.best_match("com.app.other"), Some(short));
+        assert_eq!(dealer.best_match("com.x.get"), Some(wild));
+        assert_eq!(dealer.best_match("org.x.get"), None);
+        assert_eq!(dealer.list(MatchPolicy::Prefix), vec![short, long]);
     }
 }

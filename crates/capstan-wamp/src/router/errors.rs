@@ -20,3 +20,9 @@ pub const NO_SUCH_REGISTRATION: &str = "wamp.error.no_such_registration";
 pub const CANCELED: &str = "wamp.error.canceled";
 /// The router's answer to a client's GOODBYE.
 pub const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
+/// A call the router gave up on: its timeout ran out.
+pub const TIMEOUT: &str = "wamp.error.timeout";
+/// A meta call naming a session that is not in the realm.
+pub const NO_SUCH_SESSION: &str = "wamp.error.no_such_session";
+/// The router is shutting down: its GOODBYE reason.
+pub const SYSTEM_SHUTDOWN: &str = "wamp.close.system_shutdown";

@@ -4,21 +4,30 @@
 //! (`server`) only serializes and sends.
 
 mod broker;
+mod calls;
 mod dealer;
-mod errors;
+pub mod errors;
+mod matching;
+mod member;
+mod publish;
 mod realm;
 mod session;
 
-pub use broker::Broker;
-pub use dealer::{Dealer, Pending};
+pub use broker::{Broker, Subscription};
+pub use calls::{Call, Calls};
+pub use dealer::{Callee, Dealer, InvokePolicy, Registration};
+pub use matching::MatchPolicy;
+pub use member::{ClientFeatures, Member};
+pub use publish::PublishOptions;
 pub use realm::Realm;
 pub use session::Session;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::Message;
+use crate::value::{Dict, Value};
 
 /// What a session's step asks the I/O side to do, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +40,18 @@ pub enum Out {
     Fanout(Vec<Id>, Message),
     /// Close this connection (after what was sent before).
     Close,
+    /// Call [`Router::timer_fired`] with these after `after_ms`
+    /// milliseconds (a call's timeout).
+    Timer {
+        /// The call's realm.
+        realm: String,
+        /// The call's INVOCATION.Request.
+        invocation: Id,
+        /// Which of the call's timers this is.
+        timer: u64,
+        /// How long to wait.
+        after_ms: u64,
+    },
 }
 
 /// The realms a router serves.
@@ -38,6 +59,8 @@ pub enum Out {
 pub struct Router {
     realms: HashMap<String, Realm>,
     ids: IdSource,
+    /// Sessions the router said GOODBYE to, waiting for their answer.
+    goodbye_said: HashSet<Id>,
 }
 
 impl Router {
@@ -47,12 +70,38 @@ impl Router {
             let name = name.into();
             (name.clone(), Realm::new(name))
         });
-        Self { realms: realms.collect(), ids: IdSource::new() }
+        Self { realms: realms.collect(), ids: IdSource::new(), goodbye_said: HashSet::new() }
     }
 
     /// The realm called `name`, if served.
     pub fn realm(&self, name: &str) -> Option<&Realm> {
         self.realms.get(name)
+    }
+
+    /// A timer asked for by [`Out::Timer`] ran out: the call it guards, if
+    /// still waiting for it, ends with `wamp.error.timeout`.
+    pub fn timer_fired(&mut self, realm: &str, invocation: Id, timer: u64) -> Vec<Out> {
+        session::timer_fired(self, realm, invocation, timer)
+    }
+
+    /// The router is shutting down: every session is told GOODBYE with
+    /// `reason` (`wamp.close.system_shutdown`) and leaves its realm; each
+    /// connection closes when its client answers.
+    pub fn shut_down(&mut self, reason: &str, message: &str) -> Vec<Out> {
+        let details = Dict::from([("message".to_owned(), Value::from(message))]);
+        let goodbye = Message::Goodbye { details, reason: reason.to_owned() };
+        let mut everyone = Vec::new();
+        for realm in self.realms.values_mut() {
+            let mut members: Vec<Id> = realm.members.keys().copied().collect();
+            members.sort();
+            for id in &members {
+                // Everyone leaves: what the others would hear is moot.
+                session::depart(realm, &mut self.ids, *id);
+            }
+            everyone.extend(members);
+        }
+        self.goodbye_said.extend(everyone.iter().copied());
+        everyone.into_iter().map(|id| Out::To(id, goodbye.clone())).collect()
     }
 
     /// The realm `name` and the router's ID source, to act in it.

@@ -15,6 +15,41 @@ fn roles() -> Dict {
     )])
 }
 
+mod meta;
+mod pubsub;
+mod rpc;
+
+/// HELLO.Details of a client announcing every feature the router serves,
+/// in every role.
+fn advanced() -> Dict {
+    let features: Dict = [
+        "call_canceling",
+        "progressive_call_results",
+        "call_timeout",
+        "registration_revocation",
+        "subscription_revocation",
+    ]
+    .into_iter()
+    .map(|f| (f.to_owned(), Value::Bool(true)))
+    .collect();
+    let role = Value::Dict(Dict::from([("features".to_owned(), Value::Dict(features))]));
+    let roles: Dict = ["caller", "callee", "publisher", "subscriber"]
+        .into_iter()
+        .map(|r| (r.to_owned(), role.clone()))
+        .collect();
+    Dict::from([("roles".to_owned(), Value::Dict(roles))])
+}
+
+/// A session joined to realm1, announcing `details`.
+fn joined_with(router: &mut Router, details: Dict) -> (Session, Id) {
+    let mut session = Session::new();
+    let out = session.handle(router, Message::Hello { realm: "realm1".into(), details });
+    let [Out::Reply(Message::Welcome { session: me, .. }), ..] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    (session, *me)
+}
+
 /// A session joined to realm1.
 fn joined(router: &mut Router) -> (Session, Id) {
     let mut session = Session::new();
@@ -212,12 +247,15 @@ fn bad_uris_and_unsupported_options_get_errors_and_the_session_stays() {
     let (mut session, _) = joined(&mut router);
     let bad = Message::Subscribe { request: id(1), options: Dict::new(), topic: "com..t".into() };
     assert_eq!(error_uri(&session.handle(&mut router, bad)), INVALID_URI);
-    let prefix = Message::Register {
+    let regex = Message::Register {
         request: id(2),
-        options: Dict::from([("match".to_owned(), Value::from("prefix"))]),
+        options: Dict::from([("match".to_owned(), Value::from("regex"))]),
         procedure: "com".into(),
     };
-    assert_eq!(error_uri(&session.handle(&mut router, prefix)), INVALID_ARGUMENT);
+    assert_eq!(error_uri(&session.handle(&mut router, regex)), INVALID_ARGUMENT);
+    let reserved =
+        Message::Register { request: id(4), options: Dict::new(), procedure: "wamp.x".into() };
+    assert_eq!(error_uri(&session.handle(&mut router, reserved)), INVALID_URI);
     let call = Message::Call {
         request: id(3),
         options: Dict::new(),
@@ -226,4 +264,33 @@ fn bad_uris_and_unsupported_options_get_errors_and_the_session_stays() {
     };
     assert_eq!(error_uri(&session.handle(&mut router, call)), INVALID_URI);
     assert_eq!(router.realm("realm1").unwrap().session_count(), 1);
+}
+
+#[test]
+fn on_shutdown_every_session_is_told_goodbye_and_its_answer_closes_it() {
+    let mut router = Router::new(["realm1"]);
+    let (mut alice, a) = joined(&mut router);
+    let (mut bob, b) = joined(&mut router);
+    let out = router.shut_down(SYSTEM_SHUTDOWN, "bye");
+    let mut told: Vec<Id> = out
+        .iter()
+        .map(|step| match step {
+            Out::To(to, Message::Goodbye { reason, .. }) if reason == SYSTEM_SHUTDOWN => *to,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    told.sort();
+    let mut both = vec![a, b];
+    both.sort();
+    assert_eq!(told, both);
+    assert_eq!(router.realm("realm1").unwrap().session_count(), 0);
+
+    // Alice still says something: ignored. Then she answers: closed, no echo.
+    let late = Message::Subscribe { request: id(1), options: Dict::new(), topic: "t".into() };
+    assert!(alice.handle(&mut router, late).is_empty());
+    let answer = Message::Goodbye { details: Dict::new(), reason: GOODBYE_AND_OUT.into() };
+    assert_eq!(alice.handle(&mut router, answer.clone()), vec![Out::Close]);
+    assert_eq!(alice.id(), None);
+    // Bob's connection just drops: nothing to tell anyone.
+    assert!(bob.ended(&mut router).is_empty());
 }

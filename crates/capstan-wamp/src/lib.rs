@@ -21,6 +21,7 @@
 
 pub mod id;
 mod ids;
+mod local;
 pub mod message;
 pub mod router;
 pub mod serializer;
@@ -29,6 +30,7 @@ pub mod uri;
 pub mod value;
 
 pub use id::Id;
+pub use local::{Event, Invocation, LocalSession, WampError};
 pub use message::{DecodeError, Message, Payload};
 pub use router::Router;
 pub use serializer::{SerializeError, Serializer};

@@ -40,6 +40,14 @@ impl Value {
         }
     }
 
+    /// The value as an integer that fits `i64`, if it is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Self::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The value as a non-negative integer, if it is one.
     pub fn as_u64(&self) -> Option<u64> {
         match *self {

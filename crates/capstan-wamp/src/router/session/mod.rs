@@ -35,6 +35,9 @@ enum Phase {
 #[derive(Debug)]
 pub struct Session {
     phase: Phase,
+    /// An in-process session of the router's own program: it joins as
+    /// authrole `trusted`, without authenticating.
+    trusted: bool,
 }
 
 impl Default for Session {
@@ -78,7 +81,13 @@ impl InRealm<'_> {
 impl Session {
     /// A connection that has not said HELLO yet.
     pub fn new() -> Self {
-        Self { phase: Phase::Greeting }
+        Self { phase: Phase::Greeting, trusted: false }
+    }
+
+    /// A session of the router's own process ([`crate::LocalSession`]):
+    /// it joins as authrole `trusted` (authmethod `trusted`).
+    pub fn trusted() -> Self {
+        Self { phase: Phase::Greeting, trusted: true }
     }
 
     /// The session's ID once joined.
@@ -165,12 +174,17 @@ impl Session {
             return self.abort(router, NO_SUCH_REALM, &format!("no realm {realm:?} here"));
         };
         let id = ids.random();
+        let (authrole, authmethod, authprovider) = if self.trusted {
+            ("trusted", "trusted", "local")
+        } else {
+            ("anonymous", "anonymous", "static")
+        };
         let member = Member {
             session: id,
             authid: id.to_string(),
-            authrole: "anonymous".into(),
-            authmethod: "anonymous".into(),
-            authprovider: "static".into(),
+            authrole: authrole.into(),
+            authmethod: authmethod.into(),
+            authprovider: authprovider.into(),
             features,
         };
         let welcome = welcome_details(&realm, &member);

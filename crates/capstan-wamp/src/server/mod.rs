@@ -9,7 +9,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use capstan::{CloseCode, CloseInfo, Conn, PreparedMessage, StatefulComponent, WsConfig};
+mod peer;
+
+use capstan::{CloseCode, CloseInfo, Conn, StatefulComponent, WsConfig};
+use tokio::sync::mpsc::UnboundedSender;
+
+use peer::{Peer, fan_out};
 
 use crate::id::Id;
 use crate::message::Message;
@@ -17,15 +22,9 @@ use crate::router::errors::SYSTEM_SHUTDOWN;
 use crate::router::{Out, Router, Session};
 use crate::serializer::Serializer;
 
-/// A connection that joined a realm, as the router reaches it.
-struct Peer {
-    conn: Conn,
-    serializer: Serializer,
-}
-
 /// The router and the connections of its sessions, under one lock.
-struct Shared {
-    router: Router,
+pub(crate) struct Shared {
+    pub(crate) router: Router,
     peers: HashMap<Id, Peer>,
 }
 
@@ -74,28 +73,52 @@ impl WampServer {
         told
     }
 
+    /// Hands `message` from the in-process session `session` to the
+    /// router, as if a client had sent it; what comes back for it goes to
+    /// `me`. Records the session as a peer when it joins, forgets it when
+    /// it leaves.
+    pub(crate) fn local_step(
+        &self,
+        session: &mut Session,
+        me: &UnboundedSender<Message>,
+        message: Option<Message>,
+    ) {
+        let mut shared = self.lock();
+        let was = session.id();
+        let out = match message {
+            Some(message) => session.handle(&mut shared.router, message),
+            None => session.ended(&mut shared.router),
+        };
+        match (was, session.id()) {
+            (None, Some(joined)) => drop(shared.peers.insert(joined, Peer::Local(me.clone()))),
+            (Some(left), None) => drop(shared.peers.remove(&left)),
+            _ => {}
+        }
+        self.deliver(&mut shared, Some(&Peer::Local(me.clone())), out);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Does what a session step said: `me` is the connection that spoke
     /// (none for a timer).
-    fn deliver(&self, shared: &mut Shared, me: Option<(&Conn, Serializer)>, out: Vec<Out>) {
+    fn deliver(&self, shared: &mut Shared, me: Option<&Peer>, out: Vec<Out>) {
         for step in out {
             match step {
                 Out::Reply(message) => {
-                    if let Some((conn, serializer)) = me {
-                        send(conn, serializer, &message);
+                    if let Some(me) = me {
+                        me.send(&message);
                     }
                 }
                 Out::To(to, message) => {
                     if let Some(peer) = shared.peers.get(&to) {
-                        send(&peer.conn, peer.serializer, &message);
+                        peer.send(&message);
                     }
                 }
                 Out::Fanout(to, message) => fan_out(&shared.peers, &to, &message),
                 Out::Close => {
-                    if let Some((conn, _)) = me {
+                    if let Some(Peer::Remote { conn, .. }) = me {
                         conn.close(CloseCode::NORMAL, "");
                     }
                 }
@@ -111,42 +134,6 @@ impl WampServer {
             }
         }
     }
-}
-
-/// Sends `message` to one connection.
-fn send(conn: &Conn, serializer: Serializer, message: &Message) {
-    match serializer.encode(message) {
-        // Refused only when the connection is closing or over its bound.
-        Ok(frame) => drop(conn.send(frame)),
-        Err(error) => report_unsendable(conn, &error),
-    }
-}
-
-/// Sends `message` to every session in `to`: one frame per serializer,
-/// shared by every connection that speaks it.
-fn fan_out(peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
-    let value = message.to_value();
-    let mut frames: [Option<PreparedMessage>; 3] = [None, None, None];
-    for id in to {
-        let Some(peer) = peers.get(id) else { continue };
-        let slot = Serializer::ALL.iter().position(|s| *s == peer.serializer).expect("listed");
-        if frames[slot].is_none() {
-            match peer.serializer.encode_value(&value) {
-                Ok(frame) => frames[slot] = Some(PreparedMessage::new(frame)),
-                Err(error) => {
-                    report_unsendable(&peer.conn, &error);
-                    continue;
-                }
-            }
-        }
-        let _ = peer.conn.send_prepared(frames[slot].as_ref().expect("made above"));
-    }
-}
-
-/// A message the serializer cannot write (NaN in JSON): the peer gets
-/// nothing, and the reason goes to stderr.
-fn report_unsendable(conn: &Conn, error: &crate::serializer::SerializeError) {
-    eprintln!("capstan-wamp: not sent to connection {}: {error}", conn.id());
 }
 
 impl StatefulComponent for WampServer {
@@ -180,13 +167,14 @@ impl StatefulComponent for WampServer {
         // Reachable by the router from its WELCOME on, until it leaves.
         match (was, state.session.id()) {
             (None, Some(joined)) => {
-                let peer = Peer { conn: conn.clone(), serializer: state.serializer };
+                let peer = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
                 shared.peers.insert(joined, peer);
             }
             (Some(left), None) => drop(shared.peers.remove(&left)),
             _ => {}
         }
-        self.deliver(&mut shared, Some((conn, state.serializer)), out);
+        let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
+        self.deliver(&mut shared, Some(&me), out);
     }
 
     async fn on_close(&self, conn: &Conn, state: Option<Connection>, _close: CloseInfo) {
@@ -197,6 +185,7 @@ impl StatefulComponent for WampServer {
         if let Some(id) = id {
             shared.peers.remove(&id);
         }
-        self.deliver(&mut shared, Some((conn, state.serializer)), out);
+        let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
+        self.deliver(&mut shared, Some(&me), out);
     }
 }

@@ -1,0 +1,73 @@
+//! How the router reaches a session: a WebSocket connection (serialized by
+//! its subprotocol) or a session in this process (the message itself, on
+//! a channel: no serializing, no network hop).
+
+use std::collections::HashMap;
+
+use capstan::{Conn, PreparedMessage};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::id::Id;
+use crate::message::Message;
+use crate::serializer::{SerializeError, Serializer};
+
+/// A joined session, as the router reaches it.
+pub(super) enum Peer {
+    /// A client over WebSocket.
+    Remote {
+        /// Its connection.
+        conn: Conn,
+        /// The serializer it agreed.
+        serializer: Serializer,
+    },
+    /// A session of this process ([`crate::LocalSession`]).
+    Local(UnboundedSender<Message>),
+}
+
+impl Peer {
+    /// Sends `message` to this session.
+    pub(super) fn send(&self, message: &Message) {
+        match self {
+            Self::Remote { conn, serializer } => match serializer.encode(message) {
+                // Refused only when the connection is closing or over its bound.
+                Ok(frame) => drop(conn.send(frame)),
+                Err(error) => report_unsendable(conn, &error),
+            },
+            // A local session that went away takes nothing more.
+            Self::Local(channel) => drop(channel.send(message.clone())),
+        }
+    }
+}
+
+/// Sends `message` to every session in `to`: one frame per serializer,
+/// shared by every connection that speaks it.
+pub(super) fn fan_out(peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
+    let mut value = None;
+    let mut frames: [Option<PreparedMessage>; 3] = [None, None, None];
+    for id in to {
+        match peers.get(id) {
+            Some(Peer::Remote { conn, serializer }) => {
+                let slot = Serializer::ALL.iter().position(|s| s == serializer).expect("listed");
+                if frames[slot].is_none() {
+                    let value = value.get_or_insert_with(|| message.to_value());
+                    match serializer.encode_value(value) {
+                        Ok(frame) => frames[slot] = Some(PreparedMessage::new(frame)),
+                        Err(error) => {
+                            report_unsendable(conn, &error);
+                            continue;
+                        }
+                    }
+                }
+                let _ = conn.send_prepared(frames[slot].as_ref().expect("made above"));
+            }
+            Some(local @ Peer::Local(_)) => local.send(message),
+            None => {}
+        }
+    }
+}
+
+/// A message the serializer cannot write (NaN in JSON): the peer gets
+/// nothing, and the reason goes to stderr.
+fn report_unsendable(conn: &Conn, error: &SerializeError) {
+    eprintln!("capstan-wamp: not sent to connection {}: {error}", conn.id());
+}

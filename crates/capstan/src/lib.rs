@@ -51,7 +51,7 @@ pub use http::fallback::HttpService;
 pub use http::http_server::{HttpConfig, HttpServer};
 pub use http::router::Router;
 pub use pubsub::topic::{Delivery, Topic};
-pub use pubsub::topics::Topics;
+pub use pubsub::topics::{Listening, Topics};
 pub use request::{Rejection, Request};
 pub use server::io_server::{IoServer, ServerConfig};
 pub use server::shutdown::ShutdownHandle;

@@ -2,7 +2,7 @@
 //! invocations of its procedures (each in its own task, interruptible),
 //! the events of its subscriptions, revocations and the router's GOODBYE.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -10,12 +10,14 @@ use super::{Event, Handler, Inner, Invocation, WampError};
 use crate::message::{Code, Message};
 use crate::value::{Dict, Value};
 
-/// Reads what the router sends the session until it leaves.
-pub(super) async fn run(session: Weak<Inner>, mut messages: UnboundedReceiver<Message>) {
+/// Reads what the router sends the session until it leaves (the router
+/// drops its end of the channel).
+pub(super) async fn run(session: Arc<Inner>, mut messages: UnboundedReceiver<Message>) {
     while let Some(message) = messages.recv().await {
-        let Some(inner) = session.upgrade() else { return };
-        inner.dispatch(message);
+        session.dispatch(message);
     }
+    // Requests still waiting get no answer: their senders drop here.
+    session.lock().waiting.clear();
 }
 
 impl Inner {

@@ -31,7 +31,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc::{self, WeakUnboundedSender};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
@@ -95,14 +95,17 @@ struct State {
 
 struct Inner {
     server: WampServer,
-    /// Where the router sends to this session.
-    inbox: UnboundedSender<Message>,
+    /// Where the router sends to this session. Only the router holds it
+    /// strongly: when the session leaves, the channel closes and the
+    /// dispatcher ends.
+    inbox: WeakUnboundedSender<Message>,
     state: Mutex<State>,
 }
 
 /// A session of this process in a realm of a [`WampServer`]. Cheap to
-/// clone. It stays in its realm until [`LocalSession::leave`] (or the
-/// router's shutdown).
+/// clone. It stays in its realm, serving its procedures and subscribers,
+/// until [`LocalSession::leave`] (or the router's shutdown), whether or not
+/// a handle to it is kept.
 #[derive(Clone)]
 pub struct LocalSession(Arc<Inner>);
 
@@ -120,9 +123,14 @@ impl LocalSession {
             subscribers: HashMap::new(),
             running: HashMap::new(),
         };
-        let inner = Arc::new(Inner { server: wamp.clone(), inbox, state: Mutex::new(state) });
+        let inner = Arc::new(Inner {
+            server: wamp.clone(),
+            inbox: inbox.downgrade(),
+            state: Mutex::new(state),
+        });
         let hello = Message::Hello { realm: realm.to_owned(), details: hello_details() };
-        inner.step(&mut inner.lock(), hello);
+        wamp.local_step(&mut inner.lock().session, &inbox, Some(hello));
+        drop(inbox);
         // The router answers HELLO at once.
         match messages.try_recv() {
             Ok(Message::Welcome { .. }) => {}
@@ -132,7 +140,7 @@ impl LocalSession {
             }
             other => panic!("the router answered HELLO with {other:?}"),
         }
-        tokio::spawn(dispatch::run(Arc::downgrade(&inner), messages));
+        tokio::spawn(dispatch::run(inner.clone(), messages));
         Ok(Self(inner))
     }
 
@@ -275,9 +283,12 @@ impl Inner {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Hands `message` to the router as this session's.
+    /// Hands `message` to the router as this session's (nothing, once it
+    /// left).
     fn step(&self, state: &mut State, message: Message) {
-        self.server.local_step(&mut state.session, &self.inbox, Some(message));
+        if let Some(inbox) = self.inbox.upgrade() {
+            self.server.local_step(&mut state.session, &inbox, Some(message));
+        }
     }
 }
 

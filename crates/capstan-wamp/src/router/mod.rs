@@ -9,6 +9,7 @@ mod dealer;
 pub mod errors;
 mod matching;
 mod member;
+mod publication;
 mod publish;
 mod realm;
 mod session;
@@ -18,6 +19,7 @@ pub use calls::{Call, Calls};
 pub use dealer::{Callee, Dealer, InvokePolicy, Registration};
 pub use matching::MatchPolicy;
 pub use member::{ClientFeatures, Member};
+pub use publication::{NotAPublication, Publication};
 pub use publish::PublishOptions;
 pub use realm::Realm;
 pub use session::Session;
@@ -40,6 +42,10 @@ pub enum Out {
     Fanout(Vec<Id>, Message),
     /// Close this connection (after what was sent before).
     Close,
+    /// Hand this publication to the broker seam; every node routes it with
+    /// [`Router::route_publication`]. If it asks, the publisher gets
+    /// PUBLISHED once the broker has it.
+    Publish(Box<Publication>),
     /// Call [`Router::timer_fired`] with these after `after_ms`
     /// milliseconds (a call's timeout).
     Timer {
@@ -73,6 +79,13 @@ impl Router {
         Self { realms: realms.collect(), ids: IdSource::new(), goodbye_said: HashSet::new() }
     }
 
+    /// The names of the realms served.
+    pub fn realm_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.realms.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
     /// The realm called `name`, if served.
     pub fn realm(&self, name: &str) -> Option<&Realm> {
         self.realms.get(name)
@@ -82,6 +95,19 @@ impl Router {
     /// still waiting for it, ends with `wamp.error.timeout`.
     pub fn timer_fired(&mut self, realm: &str, invocation: Id, timer: u64) -> Vec<Out> {
         session::timer_fired(self, realm, invocation, timer)
+    }
+
+    /// A publication from the broker seam (from this node or another): the
+    /// events for this node's subscribers of its topic.
+    pub fn route_publication(&self, publication: &Publication) -> Vec<Out> {
+        let Some(realm) = self.realms.get(&publication.realm) else { return Vec::new() };
+        realm.events(
+            publication.id,
+            &publication.topic,
+            publication.publisher,
+            (&publication.filter(), &publication.details),
+            &publication.payload,
+        )
     }
 
     /// The router is shutting down: every session is told GOODBYE with

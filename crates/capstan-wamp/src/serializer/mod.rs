@@ -79,7 +79,12 @@ impl Serializer {
 
     /// Reads a message from a WebSocket message of this serializer.
     pub fn decode(self, message: &capstan::Message) -> Result<Message, DecodeError> {
-        let value = match (self, message.as_text()) {
+        Message::from_value(self.decode_value(message)?)
+    }
+
+    /// Reads a value from a WebSocket message of this serializer.
+    pub fn decode_value(self, message: &capstan::Message) -> Result<Value, DecodeError> {
+        match (self, message.as_text()) {
             (Self::Json, Some(text)) => json::from_str(text),
             (Self::Json, None) => {
                 Err(DecodeError::Malformed("wamp.2.json messages are text frames".into()))
@@ -90,8 +95,7 @@ impl Serializer {
             ))),
             (Self::MsgPack, None) => msgpack::from_slice(message.as_bytes()),
             (Self::Cbor, None) => cbor::from_slice(message.as_bytes()),
-        }?;
-        Message::from_value(value)
+        }
     }
 }
 

@@ -4,23 +4,30 @@
 //! to the connection's [`Session`], and what the session says is sent: an
 //! event for many subscribers is serialized once per serializer and the
 //! frame shared (a slow subscriber is left to its connection's overflow
-//! policy).
+//! policy). Publications go through capstan's broker seam (`seam`) and
+//! come back to be routed, so that with a broker across the network they
+//! reach every node.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 mod peer;
+mod seam;
 
-use capstan::{CloseCode, CloseInfo, Conn, StatefulComponent, WsConfig};
+use capstan::pubsub::{Ack, Acknowledged, BrokerError};
+use capstan::{
+    CloseCode, CloseInfo, Conn, Listening, PreparedMessage, StatefulComponent, Topics, WsConfig,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use peer::{Peer, fan_out};
 
 use crate::id::Id;
-use crate::message::Message;
+use crate::message::{Code, Message, Payload};
 use crate::router::errors::SYSTEM_SHUTDOWN;
-use crate::router::{Out, Router, Session};
+use crate::router::{Out, Publication, Router, Session};
 use crate::serializer::Serializer;
+use crate::value::{Dict, Value};
 
 /// The router and the connections of its sessions, under one lock.
 pub(crate) struct Shared {
@@ -28,10 +35,19 @@ pub(crate) struct Shared {
     peers: HashMap<Id, Peer>,
 }
 
+/// What every clone of a [`WampServer`] shares.
+struct Inner {
+    shared: Mutex<Shared>,
+    /// The broker seam: publications leave and come back through it.
+    topics: Topics,
+    /// This node listens to its realms' channels while it lives.
+    listening: Mutex<Vec<Listening>>,
+}
+
 /// The WAMP v2 layer: a [`StatefulComponent`] for `WsServer`. Cheap to
 /// clone; clones serve the same router (mount one on several paths).
 #[derive(Clone)]
-pub struct WampServer(Arc<Mutex<Shared>>);
+pub struct WampServer(Arc<Inner>);
 
 /// A connection's WAMP state: its serializer and session.
 pub struct Connection {
@@ -40,9 +56,32 @@ pub struct Connection {
 }
 
 impl WampServer {
-    /// Serves `router`.
+    /// Serves `router`, its publications through this process's own
+    /// topics (capstan's in-process broker).
     pub fn new(router: Router) -> Self {
-        Self(Arc::new(Mutex::new(Shared { router, peers: HashMap::new() })))
+        Self::with_topics(router, Topics::new())
+    }
+
+    /// Serves `router`, its publications through `topics` and their broker:
+    /// give every node's server topics on the same broker across the
+    /// network, and a publication on any node reaches subscribers on all.
+    pub fn with_topics(router: Router, topics: Topics) -> Self {
+        let realms = router.realm_names();
+        let shared = Mutex::new(Shared { router, peers: HashMap::new() });
+        let inner = Arc::new(Inner { shared, topics, listening: Mutex::default() });
+        let listening = realms
+            .iter()
+            .map(|realm| {
+                let server = Arc::downgrade(&inner);
+                inner.topics.listen(&seam::channel(realm), move |frame| {
+                    if let Some(inner) = server.upgrade() {
+                        WampServer(inner).arrived(frame);
+                    }
+                })
+            })
+            .collect();
+        *inner.listening.lock().unwrap_or_else(|p| p.into_inner()) = listening;
+        Self(inner)
     }
 
     /// The WebSocket settings WAMP needs: its subprotocols (JSON preferred,
@@ -69,7 +108,9 @@ impl WampServer {
         let mut shared = self.lock();
         let out = shared.router.shut_down(SYSTEM_SHUTDOWN, "the router is shutting down");
         let told = out.len();
-        self.deliver(&mut shared, None, out);
+        let publications = self.deliver(&mut shared, None, out);
+        drop(shared);
+        self.publish(publications);
         told
     }
 
@@ -94,18 +135,85 @@ impl WampServer {
             (Some(left), None) => drop(shared.peers.remove(&left)),
             _ => {}
         }
-        self.deliver(&mut shared, Some(&Peer::Local(me.clone())), out);
+        let publications = self.deliver(&mut shared, Some(&Peer::Local(me.clone())), out);
+        drop(shared);
+        self.publish(publications);
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A publication came back from the seam: this node's events for it.
+    fn arrived(&self, frame: &PreparedMessage) {
+        let Some(publication) = seam::decode(frame) else {
+            eprintln!("capstan-wamp: a message on a realm's channel is no publication");
+            return;
+        };
+        let mut shared = self.lock();
+        let out = shared.router.route_publication(&publication);
+        // Routing makes events only: nothing more to publish.
+        let _ = self.deliver(&mut shared, None, out);
+    }
+
+    /// Hands publications to the seam (never under the router's lock: the
+    /// in-process broker routes them back at once). A publisher that asked
+    /// gets PUBLISHED once the broker has the publication.
+    fn publish(&self, publications: Vec<Publication>) {
+        for publication in publications {
+            let channel = seam::channel(&publication.realm);
+            let published =
+                self.0.topics.publish_prepared(&channel, &seam::encode(&publication), &[]);
+            if let Some((session, request)) = publication.acknowledge {
+                self.acknowledge(session, request, publication.id, published.ack);
+            }
+        }
+    }
+
+    fn acknowledge(&self, session: Id, request: Id, publication: Id, mut ack: Ack) {
+        match ack.now() {
+            Some(answer) => self.answer_publisher(session, request, publication, answer),
+            None => {
+                let server = self.clone();
+                tokio::spawn(async move {
+                    let answer = ack.await;
+                    server.answer_publisher(session, request, publication, answer);
+                });
+            }
+        }
+    }
+
+    fn answer_publisher(
+        &self,
+        session: Id,
+        request: Id,
+        publication: Id,
+        answer: Result<Acknowledged, BrokerError>,
+    ) {
+        let message = match answer {
+            Ok(_) => Message::Published { request, publication },
+            Err(error) => Message::Error {
+                request_type: Code::Publish.number(),
+                request,
+                details: Dict::new(),
+                error: BROKER_UNAVAILABLE.into(),
+                payload: Payload::args(vec![Value::from(error.to_string())]),
+            },
+        };
+        if let Some(peer) = self.lock().peers.get(&session) {
+            peer.send(&message);
+        }
     }
 
     /// Does what a session step said: `me` is the connection that spoke
-    /// (none for a timer).
-    fn deliver(&self, shared: &mut Shared, me: Option<&Peer>, out: Vec<Out>) {
+    /// (none for a timer). Returns the publications, for [`Self::publish`]
+    /// once the lock is released.
+    #[must_use]
+    fn deliver(&self, shared: &mut Shared, me: Option<&Peer>, out: Vec<Out>) -> Vec<Publication> {
+        let mut publications = Vec::new();
         for step in out {
             match step {
+                Out::Publish(publication) => publications.push(*publication),
                 Out::Reply(message) => {
                     if let Some(me) = me {
                         me.send(&message);
@@ -128,11 +236,12 @@ impl WampServer {
                         tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
                         let mut shared = server.lock();
                         let out = shared.router.timer_fired(&realm, invocation, timer);
-                        server.deliver(&mut shared, None, out);
+                        let _ = server.deliver(&mut shared, None, out);
                     });
                 }
             }
         }
+        publications
     }
 }
 
@@ -174,7 +283,9 @@ impl StatefulComponent for WampServer {
             _ => {}
         }
         let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
-        self.deliver(&mut shared, Some(&me), out);
+        let publications = self.deliver(&mut shared, Some(&me), out);
+        drop(shared);
+        self.publish(publications);
     }
 
     async fn on_close(&self, conn: &Conn, state: Option<Connection>, _close: CloseInfo) {
@@ -186,6 +297,11 @@ impl StatefulComponent for WampServer {
             shared.peers.remove(&id);
         }
         let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
-        self.deliver(&mut shared, Some(&me), out);
+        let publications = self.deliver(&mut shared, Some(&me), out);
+        drop(shared);
+        self.publish(publications);
     }
 }
+
+/// A PUBLISH the broker refused (its engine is down).
+const BROKER_UNAVAILABLE: &str = "wamp.error.unavailable";

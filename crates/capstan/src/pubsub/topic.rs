@@ -13,10 +13,17 @@ use crate::ws::PreparedMessage;
 pub(crate) struct Inner {
     name: Arc<str>,
     subscribers: RwLock<HashMap<ConnId, Conn>>,
+    /// In-process listeners (see `listener`), by their number.
+    listeners: RwLock<Vec<(u64, Listener)>>,
     registry: Weak<Registry>,
     /// Whether a publish may write to sockets at once (see `pacing`).
     pacing: Pacing,
+    next_listener: std::sync::atomic::AtomicU64,
 }
+
+/// An in-process listener of a topic: called with every message delivered
+/// to it on this node.
+pub(crate) type Listener = Arc<dyn Fn(&PreparedMessage) + Send + Sync>;
 
 /// A named set of connections that receive what is published to it.
 /// Connections leave every topic by themselves when they close.
@@ -43,8 +50,10 @@ impl Topic {
         Self(Arc::new(Inner {
             name,
             subscribers: RwLock::default(),
+            listeners: RwLock::default(),
             registry,
             pacing: Pacing::new(),
+            next_listener: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -84,9 +93,9 @@ impl Topic {
         self.read().len()
     }
 
-    /// Whether nobody is subscribed.
+    /// Whether nobody is subscribed: no connection, no in-process listener.
     pub fn is_empty(&self) -> bool {
-        self.read().is_empty()
+        self.read().is_empty() && self.0.listener_count() == 0
     }
 
     /// The subscribed connections, in no particular order.
@@ -127,7 +136,35 @@ impl Topic {
             }
         }
         self.0.pacing.end(fanout, written_at_once);
+        drop(subscribers);
+        // Listeners run outside the lock: they may subscribe or publish.
+        let listeners: Vec<Listener> =
+            self.0.listeners_read().iter().map(|(_, l)| l.clone()).collect();
+        for listener in listeners {
+            listener(message);
+            delivery.queued += 1;
+        }
         delivery
+    }
+
+    /// Adds an in-process listener: its number, to remove it.
+    pub(crate) fn add_listener(&self, listener: Listener) -> u64 {
+        let number = self.0.next_listener.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.listeners.write().unwrap_or_else(|p| p.into_inner()).push((number, listener));
+        number
+    }
+
+    /// Removes the listener `number` (dropping the topic from its registry
+    /// if nobody is left).
+    pub(crate) fn remove_listener(&self, number: u64) {
+        let mut listeners = self.0.listeners.write().unwrap_or_else(|p| p.into_inner());
+        listeners.retain(|(n, _)| *n != number);
+        drop(listeners);
+        if self.is_empty()
+            && let Some(registry) = self.0.registry.upgrade()
+        {
+            registry.drop_if_empty(&self.0);
+        }
     }
 
     /// Whether this handle is to the topic `inner`.
@@ -176,10 +213,18 @@ impl Inner {
         &self.name
     }
 
+    fn listener_count(&self) -> usize {
+        self.listeners_read().len()
+    }
+
+    fn listeners_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<(u64, Listener)>> {
+        self.listeners.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn remove(&self, id: ConnId) -> bool {
         let mut subscribers = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
         let removed = subscribers.remove(&id).is_some();
-        let now_empty = subscribers.is_empty();
+        let now_empty = subscribers.is_empty() && self.listener_count() == 0;
         drop(subscribers);
         if removed
             && now_empty

@@ -41,6 +41,20 @@ impl Registry {
     }
 }
 
+/// An in-process listener of a topic ([`Topics::listen`]): it listens
+/// until dropped.
+#[must_use = "the listener stops when this handle is dropped"]
+pub struct Listening {
+    topic: Topic,
+    number: u64,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.topic.remove_listener(self.number);
+    }
+}
+
 /// Named topics: this node's publish/subscribe, through its broker. Cheap
 /// to clone; clones share the same topics.
 ///
@@ -77,21 +91,29 @@ impl Topics {
     /// subscribing this node to it at the broker).
     pub fn subscribe(&self, name: &str, conn: &Conn) -> Topic {
         let mut topics = self.0.topics.write().unwrap_or_else(|p| p.into_inner());
-        let topic = match topics.get(name) {
-            Some(topic) => topic.clone(),
-            None => {
-                let key: Arc<str> = Arc::from(name);
-                let topic = Topic::in_registry(key.clone(), Arc::downgrade(&self.0));
-                topics.insert(key, topic.clone());
-                self.0.broker.subscribe(name);
-                topic
-            }
-        };
+        let topic = self.topic_in(&mut topics, name);
         // Subscribe under the registry lock, so the topic cannot be dropped
         // as empty between its lookup and the subscription.
         topic.subscribe(conn);
         drop(topics);
         topic
+    }
+
+    /// Calls `listener` with every message delivered to `name` on this node
+    /// (published here or, through the broker, on another node), until the
+    /// returned handle is dropped: a subscriber in this process, for code
+    /// that is not a connection (a router, a bridge). The topic and the
+    /// broker subscription live while it listens.
+    pub fn listen(
+        &self,
+        name: &str,
+        listener: impl Fn(&PreparedMessage) + Send + Sync + 'static,
+    ) -> Listening {
+        let mut topics = self.0.topics.write().unwrap_or_else(|p| p.into_inner());
+        let topic = self.topic_in(&mut topics, name);
+        let number = topic.add_listener(Arc::new(listener));
+        drop(topics);
+        Listening { topic, number }
     }
 
     /// Unsubscribes `conn` from `name`; true if it was subscribed.
@@ -118,6 +140,21 @@ impl Topics {
         exclude: &[ConnId],
     ) -> Published {
         self.0.broker.publish(Publication { topic: name, message, exclude })
+    }
+
+    /// The topic `name` in `topics` (the registry, locked), made and
+    /// subscribed at the broker if new.
+    fn topic_in(&self, topics: &mut HashMap<Arc<str>, Topic>, name: &str) -> Topic {
+        match topics.get(name) {
+            Some(topic) => topic.clone(),
+            None => {
+                let key: Arc<str> = Arc::from(name);
+                let topic = Topic::in_registry(key.clone(), Arc::downgrade(&self.0));
+                topics.insert(key, topic.clone());
+                self.0.broker.subscribe(name);
+                topic
+            }
+        }
     }
 
     /// The names of the topics that have subscribers on this node.

@@ -4,6 +4,7 @@
 use super::super::broker::Unsubscribed;
 use super::super::errors::*;
 use super::super::matching::MatchPolicy;
+use super::super::publication::Publication;
 use super::super::publish::{PublishOptions, publisher_details};
 use super::super::realm::Realm;
 use super::{InRealm, Out, meta};
@@ -57,19 +58,21 @@ impl InRealm<'_> {
         }
     }
 
+    /// A PUBLISH, checked: it goes to the broker seam as a [`Publication`]
+    /// (every node, this one included, routes it to its subscribers).
     pub(super) fn publish(
         &mut self,
         request: Id,
-        options: &Dict,
+        raw_options: &Dict,
         topic: &str,
         payload: Payload,
     ) -> Vec<Out> {
-        let acknowledge = options.get("acknowledge").and_then(Value::as_bool) == Some(true);
+        let acknowledge = raw_options.get("acknowledge").and_then(Value::as_bool) == Some(true);
         // Without `acknowledge` the publisher hears nothing, not even of errors.
         let refuse = |uri: &str, why: String| {
             if acknowledge { Self::error(Code::Publish, request, uri, why) } else { Vec::new() }
         };
-        let options = match PublishOptions::read(options) {
+        let options = match PublishOptions::read(raw_options) {
             Ok(options) => options,
             Err(bad) => return refuse(INVALID_ARGUMENT, bad.to_string()),
         };
@@ -79,15 +82,24 @@ impl InRealm<'_> {
         if meta::is_reserved(topic) {
             return refuse(INVALID_URI, format!("{topic}: wamp.* topics are the router's own"));
         }
-        let publication = self.ids.random();
         let details =
             if options.disclose_me { publisher_details(self.member()) } else { Dict::new() };
-        let mut out =
-            self.realm.events(publication, topic, Some(self.me), (&options, &details), &payload);
-        if acknowledge {
-            out.push(Out::Reply(Message::Published { request, publication }));
-        }
-        out
+        // Who receives it travels with it: each node filters its own sessions.
+        let filter: Dict = raw_options
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "acknowledge" | "disclose_me"))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        vec![Out::Publish(Box::new(Publication {
+            realm: self.realm.name.clone(),
+            id: self.ids.random(),
+            topic: topic.to_owned(),
+            publisher: Some(self.me),
+            options: filter,
+            details,
+            payload,
+            acknowledge: acknowledge.then_some((self.me, request)),
+        }))]
     }
 }
 

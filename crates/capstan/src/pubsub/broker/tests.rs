@@ -143,3 +143,40 @@ fn a_broker_outliving_its_registry_delivers_nowhere() {
     assert_eq!(delivery, Delivery::default());
     assert!(local.topics().is_empty());
 }
+
+#[test]
+fn an_in_process_listener_is_a_subscriber_to_the_broker_until_dropped() {
+    let relay = Arc::new(Relay::default());
+    let topics = Topics::with_broker(relay.clone());
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let into = heard.clone();
+    let listening =
+        topics.listen("wamp", move |message| into.lock().unwrap().push(message.message()));
+    assert_eq!(relay.said(), ["+wamp"], "a listener alone subscribes the node");
+    let reader = conn();
+    topics.subscribe("wamp", &reader);
+
+    // What comes back from the engine reaches the listener and the connection.
+    let _published = topics.publish("wamp", "from afar", &[]);
+    relay.deliver_all(1);
+    assert_eq!(*heard.lock().unwrap(), [Message::from("from afar")]);
+    assert_eq!(queued(&reader).len(), 1);
+
+    // The connection leaves: the listener keeps the topic; then it goes too.
+    reader.finish();
+    assert_eq!(relay.said(), Vec::<String>::new());
+    drop(listening);
+    assert_eq!(relay.said(), ["-wamp"]);
+    assert!(topics.is_empty());
+}
+
+#[test]
+fn the_local_broker_hands_a_publication_to_its_listeners_at_once() {
+    let topics = Topics::new();
+    let heard = Arc::new(Mutex::new(0));
+    let into = heard.clone();
+    let _listening = topics.listen("t", move |_| *into.lock().unwrap() += 1);
+    let published = topics.publish("t", "x", &[]);
+    assert_eq!(published.local, Delivery { queued: 1, refused: 0 });
+    assert_eq!(*heard.lock().unwrap(), 1);
+}

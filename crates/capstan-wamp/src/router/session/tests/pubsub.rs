@@ -14,8 +14,9 @@ fn subscribe(session: &mut Session, router: &mut Router, topic: &str, policy: &s
 
 fn publish(session: &mut Session, router: &mut Router, topic: &str, options: Dict) -> Vec<Out> {
     let payload = Payload::args(vec![Value::from("hi")]);
-    session
-        .handle(router, Message::Publish { request: id(2), options, topic: topic.into(), payload })
+    let message = Message::Publish { request: id(2), options, topic: topic.into(), payload };
+    let out = session.handle(router, message);
+    through_seam(router, out)
 }
 
 /// (subscription, recipients, details) of each EVENT fan-out.

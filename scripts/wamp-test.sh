@@ -7,9 +7,11 @@
 #
 # Makes (or reuses) a venv at ${WAMP_VENV:-~/.cache/capstan/wamp-venv},
 # builds capstan-router (release), starts it on a free port, waits for its
-# address line, runs crates/capstan-wamp/tests/clients/test_autobahn_python.py
-# and stops the router on exit. The last line reads
-# "autobahn-python: N passed, M failed"; non-zero status if any failed.
+# address line, runs crates/capstan-wamp/tests/clients/test_autobahn_python.py,
+# then test_router_shutdown.py (SIGTERM: every session must get GOODBYE
+# wamp.close.system_shutdown and the router must exit), and stops the router
+# on exit. Each suite ends with "NAME: N passed, M failed"; non-zero status
+# if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -58,3 +60,6 @@ done
 echo "== capstan-router on port $port"
 
 "$venv/bin/python" crates/capstan-wamp/tests/clients/test_autobahn_python.py "$port" json msgpack cbor
+
+# Last: the router's GOODBYE on SIGTERM (this stops the router).
+"$venv/bin/python" crates/capstan-wamp/tests/clients/test_router_shutdown.py "$port" "$pid"

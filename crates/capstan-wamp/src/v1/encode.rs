@@ -44,6 +44,17 @@ fn session_ids(ids: &[String]) -> Value {
     Value::List(ids.iter().map(|id| Value::Str(id.clone())).collect())
 }
 
+/// The JSON text of `[8, topicURI, event]`, from borrowed parts: what a
+/// topic serializes once for all its subscribers.
+pub(super) fn event_text(topic_uri: &str, event: &Value) -> String {
+    let items = [
+        serde_json::Value::from(super::MessageType::Event.number()),
+        serde_json::Value::from(topic_uri),
+        super::json::to_json(event),
+    ];
+    serde_json::Value::Array(items.into()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +169,12 @@ mod tests {
             eligible: Some(vec!["b".into()]),
         };
         assert_eq!(message.to_text(), r#"[7,"t",null,[],["b"]]"#);
+    }
+
+    #[test]
+    fn an_event_from_borrowed_parts_is_the_event_message() {
+        let event = Value::List(vec![Value::from("x"), Value::Float(0.5)]);
+        let message = Message::Event { topic_uri: "http://x/t".into(), event: event.clone() };
+        assert_eq!(event_text("http://x/t", &event), message.to_text());
     }
 }

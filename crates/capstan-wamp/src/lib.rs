@@ -27,6 +27,7 @@ pub mod router;
 pub mod serializer;
 mod server;
 pub mod uri;
+pub mod v1;
 pub mod value;
 
 pub use id::Id;

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod peer;
 mod seam;
+mod v1_bridge;
 
 use capstan::pubsub::{Ack, Acknowledged, BrokerError};
 use capstan::{
@@ -21,12 +22,14 @@ use capstan::{
 use tokio::sync::mpsc::UnboundedSender;
 
 use peer::{Peer, fan_out};
+use v1_bridge::V1Bridge;
 
 use crate::id::Id;
 use crate::message::{Code, Message, Payload};
 use crate::router::errors::SYSTEM_SHUTDOWN;
 use crate::router::{Out, Publication, Router, Session};
 use crate::serializer::Serializer;
+use crate::v1;
 use crate::value::{Dict, Value};
 
 /// The router and the connections of its sessions, under one lock.
@@ -42,6 +45,8 @@ struct Inner {
     topics: Topics,
     /// This node listens to its realms' channels while it lives.
     listening: Mutex<Vec<Listening>>,
+    /// The realm WAMP v1 clients join, if they are served.
+    v1_realm: std::sync::OnceLock<String>,
 }
 
 /// The WAMP v2 layer: a [`StatefulComponent`] for `WsServer`. Cheap to
@@ -49,10 +54,18 @@ struct Inner {
 #[derive(Clone)]
 pub struct WampServer(Arc<Inner>);
 
-/// A connection's WAMP state: its serializer and session.
+/// A connection's WAMP state: how it speaks, and its session.
 pub struct Connection {
-    serializer: Serializer,
+    wire: Wire,
     session: Session,
+}
+
+/// How a connection speaks.
+enum Wire {
+    /// WAMP v2 with this serializer.
+    V2(Serializer),
+    /// WAMP v1, through the bridge.
+    V1(Arc<Mutex<V1Bridge>>),
 }
 
 impl WampServer {
@@ -68,7 +81,12 @@ impl WampServer {
     pub fn with_topics(router: Router, topics: Topics) -> Self {
         let realms = router.realm_names();
         let shared = Mutex::new(Shared { router, peers: HashMap::new() });
-        let inner = Arc::new(Inner { shared, topics, listening: Mutex::default() });
+        let inner = Arc::new(Inner {
+            shared,
+            topics,
+            listening: Mutex::default(),
+            v1_realm: Default::default(),
+        });
         let listening = realms
             .iter()
             .map(|realm| {
@@ -89,6 +107,22 @@ impl WampServer {
     pub fn ws_config(config: WsConfig) -> WsConfig {
         let protocols = Serializer::ALL.iter().map(|s| s.subprotocol().to_owned()).collect();
         WsConfig { protocols, ..config }
+    }
+
+    /// Also serves WAMP v1 clients (subprotocol `wamp`, Ratchet's
+    /// generation) as sessions of `realm`, bridged (see
+    /// [`WampServer::ws_config_with_v1`] and docs/WAMP.md for the mapping).
+    /// Set once; later calls are ignored.
+    pub fn with_v1(self, realm: &str) -> Self {
+        let _ = self.0.v1_realm.set(realm.to_owned());
+        self
+    }
+
+    /// [`WampServer::ws_config`] plus WAMP v1's subprotocol `wamp`, last.
+    pub fn ws_config_with_v1(config: WsConfig) -> WsConfig {
+        let mut config = Self::ws_config(config);
+        config.protocols.push(v1::SUBPROTOCOL.to_owned());
+        config
     }
 
     /// How many sessions are joined in `realm`.
@@ -249,14 +283,18 @@ impl StatefulComponent for WampServer {
     type State = Option<Connection>;
 
     async fn on_open(&self, conn: &Conn) -> Option<Connection> {
-        match conn.protocol().and_then(Serializer::from_subprotocol) {
-            Some(serializer) => Some(Connection { serializer, session: Session::new() }),
-            None => {
-                let offer = "WAMP needs a subprotocol: wamp.2.json, wamp.2.msgpack or wamp.2.cbor";
-                conn.close(CloseCode::PROTOCOL_ERROR, offer);
-                None
-            }
+        let protocol = conn.protocol();
+        if let Some(serializer) = protocol.and_then(Serializer::from_subprotocol) {
+            return Some(Connection { wire: Wire::V2(serializer), session: Session::new() });
         }
+        if protocol == Some(v1::SUBPROTOCOL)
+            && let Some(realm) = self.0.v1_realm.get()
+        {
+            return self.open_v1(conn, realm);
+        }
+        let offer = "WAMP needs a subprotocol: wamp.2.json, wamp.2.msgpack or wamp.2.cbor";
+        conn.close(CloseCode::PROTOCOL_ERROR, offer);
+        None
     }
 
     async fn on_message(
@@ -266,23 +304,43 @@ impl StatefulComponent for WampServer {
         message: capstan::Message,
     ) {
         let Some(state) = state else { return };
-        let decoded = state.serializer.decode(&message);
+        let decoded = match &state.wire {
+            Wire::V2(serializer) => serializer.decode(&message),
+            Wire::V1(bridge) => {
+                let mut bridge = bridge.lock().unwrap_or_else(|p| p.into_inner());
+                match bridge.session.receive(&message) {
+                    Ok(inbound) => match bridge.inbound(inbound) {
+                        Some(message) => Ok(message),
+                        None => return,
+                    },
+                    Err(refusal) => {
+                        match refusal.answer() {
+                            Some(answer) => {
+                                let _ = conn.send(capstan::Message::text(answer.to_text()));
+                            }
+                            None => {
+                                let error = refusal.error();
+                                conn.close(error.close_code(), &error.to_string());
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+        };
         let was = state.session.id();
         let mut shared = self.lock();
         let out = match decoded {
             Ok(message) => state.session.handle(&mut shared.router, message),
             Err(error) => state.session.undecodable(&mut shared.router, &error),
         };
+        let me = state.peer(conn);
         // Reachable by the router from its WELCOME on, until it leaves.
         match (was, state.session.id()) {
-            (None, Some(joined)) => {
-                let peer = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
-                shared.peers.insert(joined, peer);
-            }
+            (None, Some(joined)) => drop(shared.peers.insert(joined, state.peer(conn))),
             (Some(left), None) => drop(shared.peers.remove(&left)),
             _ => {}
         }
-        let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
         let publications = self.deliver(&mut shared, Some(&me), out);
         drop(shared);
         self.publish(publications);
@@ -296,11 +354,56 @@ impl StatefulComponent for WampServer {
         if let Some(id) = id {
             shared.peers.remove(&id);
         }
-        let me = Peer::Remote { conn: conn.clone(), serializer: state.serializer };
+        let me = state.peer(conn);
         let publications = self.deliver(&mut shared, Some(&me), out);
         drop(shared);
         self.publish(publications);
     }
+}
+
+impl Connection {
+    /// How the router reaches this connection.
+    fn peer(&self, conn: &Conn) -> Peer {
+        match &self.wire {
+            Wire::V2(serializer) => Peer::Remote { conn: conn.clone(), serializer: *serializer },
+            Wire::V1(bridge) => Peer::V1 { conn: conn.clone(), bridge: bridge.clone() },
+        }
+    }
+}
+
+impl WampServer {
+    /// A v1 client opened: its session joins `realm` at once (v1 has no
+    /// HELLO) and the client gets v1's WELCOME with the session's ID.
+    fn open_v1(&self, conn: &Conn, realm: &str) -> Option<Connection> {
+        let mut session = Session::new();
+        let hello = Message::Hello { realm: realm.to_owned(), details: v1_roles() };
+        let mut shared = self.lock();
+        let out = session.handle(&mut shared.router, hello);
+        let Some(id) = session.id() else {
+            drop(shared);
+            conn.close(CloseCode::INTERNAL_ERROR, &format!("WAMP v1 cannot join realm {realm}"));
+            return None;
+        };
+        let v1_session = v1::Session::new(id.to_string());
+        let welcome = v1_session.welcome(v1::SERVER_IDENT);
+        let bridge = Arc::new(Mutex::new(V1Bridge::new(v1_session)));
+        let state = Connection { wire: Wire::V1(bridge), session };
+        let _ = conn.send(capstan::Message::text(welcome.to_text()));
+        shared.peers.insert(id, state.peer(conn));
+        let me = state.peer(conn);
+        let publications = self.deliver(&mut shared, Some(&me), out);
+        drop(shared);
+        self.publish(publications);
+        Some(state)
+    }
+}
+
+/// HELLO.Details for a v1 client: what v1 lets it do.
+fn v1_roles() -> Dict {
+    let role = || Value::Dict(Dict::new());
+    let roles: Dict =
+        ["caller", "publisher", "subscriber"].into_iter().map(|r| (r.to_owned(), role())).collect();
+    Dict::from([("roles".to_owned(), Value::Dict(roles))])
 }
 
 /// A PUBLISH the broker refused (its engine is down).

@@ -3,13 +3,16 @@
 //! a channel: no serializing, no network hop).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use capstan::{Conn, PreparedMessage};
+use capstan::{CloseCode, Conn, PreparedMessage};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::id::Id;
 use crate::message::Message;
 use crate::serializer::{SerializeError, Serializer};
+
+use super::v1_bridge::{Translated, V1Bridge};
 
 /// A joined session, as the router reaches it.
 pub(super) enum Peer {
@@ -22,6 +25,13 @@ pub(super) enum Peer {
     },
     /// A session of this process ([`crate::LocalSession`]).
     Local(UnboundedSender<Message>),
+    /// A WAMP v1 client, through the bridge.
+    V1 {
+        /// Its connection.
+        conn: Conn,
+        /// Its side of the bridge.
+        bridge: Arc<Mutex<V1Bridge>>,
+    },
 }
 
 impl Peer {
@@ -35,6 +45,20 @@ impl Peer {
             },
             // A local session that went away takes nothing more.
             Self::Local(channel) => drop(channel.send(message.clone())),
+            Self::V1 { conn, bridge } => {
+                let translated = bridge.lock().unwrap_or_else(|p| p.into_inner()).outbound(message);
+                for step in translated {
+                    match step {
+                        Translated::Send(v1) => {
+                            let _ = conn.send(capstan::Message::text(v1.to_text()));
+                        }
+                        Translated::Close => {
+                            conn.close(CloseCode::GOING_AWAY, "the WAMP session ended")
+                        }
+                        Translated::Nothing => {}
+                    }
+                }
+            }
         }
     }
 }
@@ -60,7 +84,7 @@ pub(super) fn fan_out(peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
                 }
                 let _ = conn.send_prepared(frames[slot].as_ref().expect("made above"));
             }
-            Some(local @ Peer::Local(_)) => local.send(message),
+            Some(other @ (Peer::Local(_) | Peer::V1 { .. })) => other.send(message),
             None => {}
         }
     }

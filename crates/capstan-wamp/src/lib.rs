@@ -19,6 +19,7 @@
 //! `wamp.2.cbor`).
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod id;
 mod ids;
 pub mod message;

@@ -52,4 +52,4 @@ pub use role::Role;
 pub use wampcra::{Salt, derive_wampcra_key, wampcra_signature};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

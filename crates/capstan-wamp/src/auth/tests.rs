@@ -13,25 +13,25 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::cryptosign::tests::{DAVE, DAVE_SIGNS_07, OTHER, OTHER_SIGNS_07};
+pub(crate) use super::cryptosign::tests::{DAVE, DAVE_SIGNS_07, OTHER, OTHER_SIGNS_07};
 use super::entropy::FixedEntropy;
 use super::*;
 use crate::id::Id;
 use crate::value::{Dict, Value};
 
 /// The session ID the challenges name.
-const SESSION: u64 = 3_251_278_072_152_162;
+pub(crate) const SESSION: u64 = 3_251_278_072_152_162;
 
 /// `compute_wcs("bob-secret", <bob's challenge>)`.
-const BOB_SIGNS: &str = "sIt9iQX8vpUuHq5XAP8rh/0oZNwU+RpWi9x+IiF3YKI=";
+pub(crate) const BOB_SIGNS: &str = "sIt9iQX8vpUuHq5XAP8rh/0oZNwU+RpWi9x+IiF3YKI=";
 /// `compute_wcs("wrong-secret", <bob's challenge>)`.
-const BOB_WRONG: &str = "kPsA2h3cvUk9HQWVx98dhz+V9VoQJOBW/AkjNDX8IxM=";
+pub(crate) const BOB_WRONG: &str = "kPsA2h3cvUk9HQWVx98dhz+V9VoQJOBW/AkjNDX8IxM=";
 /// `compute_wcs(derive_key("carol-secret", "salt123", 1000, 32), <carol's challenge>)`.
-const CAROL_SIGNS: &str = "WwNwOWtl/tpmaNit0ut0HuaGEHoXKRPOa8ICFJ+lZAk=";
+pub(crate) const CAROL_SIGNS: &str = "WwNwOWtl/tpmaNit0ut0HuaGEHoXKRPOa8ICFJ+lZAk=";
 /// `compute_wcs(derive_key("wrong-secret", "salt123", 1000, 32), <carol's challenge>)`.
-const CAROL_WRONG: &str = "svtEjuBwRh7DrKWOks/FzY4sFUTt+ajuckb0giqOyXM=";
+pub(crate) const CAROL_WRONG: &str = "svtEjuBwRh7DrKWOks/FzY4sFUTt+ajuckb0giqOyXM=";
 
-fn entropy() -> FixedEntropy {
+pub(crate) fn entropy() -> FixedEntropy {
     let now = UNIX_EPOCH + Duration::from_millis(1_403_454_985_448);
     FixedEntropy { bytes: vec![7], now, broken: false }
 }
@@ -47,7 +47,7 @@ fn authrealm() -> Authenticator {
 }
 
 /// HELLO.Details offering `methods` as `authid` (if any), with `authextra`.
-fn hello(methods: &[&str], authid: Option<&str>, authextra: &[(&str, Value)]) -> Dict {
+pub(crate) fn hello(methods: &[&str], authid: Option<&str>, authextra: &[(&str, Value)]) -> Dict {
     let mut details = Dict::from([(
         "authmethods".to_owned(),
         Value::List(methods.iter().map(|m| Value::from(*m)).collect()),

@@ -19,6 +19,8 @@
 //! `wamp.2.cbor`).
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod config;
 pub mod id;
 mod ids;
 mod local;

@@ -25,6 +25,7 @@ pub mod id;
 mod ids;
 mod local;
 pub mod message;
+pub mod pattern;
 pub mod router;
 pub mod serializer;
 mod server;

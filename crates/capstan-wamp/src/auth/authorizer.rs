@@ -12,8 +12,8 @@ use std::fmt;
 
 use super::action::Action;
 use super::error::NOT_AUTHORIZED;
-use super::permission::MatchPolicy;
 use super::role::Role;
+use crate::pattern::MatchPolicy;
 
 /// The roles of a realm, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

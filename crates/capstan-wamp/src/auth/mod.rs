@@ -47,7 +47,7 @@ pub use error::{
 pub use identity::{Identity, STATIC_PROVIDER};
 pub use method::AuthMethod;
 pub use pending::PendingAuth;
-pub use permission::{InvalidPermission, MatchPolicy, Permission, Specificity};
+pub use permission::{InvalidPermission, Permission};
 pub use role::Role;
 pub use wampcra::{Salt, derive_wampcra_key, wampcra_signature};
 

@@ -3,43 +3,11 @@
 //! which actions it allows. How rules rank when several match is
 //! [`Specificity`]'s concern (see [`Role`](super::Role)).
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use super::action::Action;
+use crate::pattern::{MatchPolicy, Specificity};
 use crate::uri::{self, UriRule};
-
-/// How a permission's URI matches the URI of an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum MatchPolicy {
-    /// The same URI.
-    #[default]
-    Exact,
-    /// Any URI that starts with it, as text (`com.example.` matches
-    /// `com.example.a.b`; `com.ex` matches `com.example`); the empty prefix
-    /// matches every URI.
-    Prefix,
-    /// Any URI with as many components, equal to its own where those are
-    /// not empty (`com..update` matches `com.a.update`).
-    Wildcard,
-}
-
-impl MatchPolicy {
-    /// Its name, as in the config file and WAMP's `match` option.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Exact => "exact",
-            Self::Prefix => "prefix",
-            Self::Wildcard => "wildcard",
-        }
-    }
-}
-
-impl fmt::Display for MatchPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A permission URI its policy cannot match with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,80 +103,13 @@ impl Permission {
 
     /// Whether it matches `uri`.
     pub fn matches(&self, uri: &str) -> bool {
-        match self.policy {
-            MatchPolicy::Exact => uri == self.uri,
-            MatchPolicy::Prefix => uri.starts_with(&self.uri),
-            MatchPolicy::Wildcard => {
-                let (mut mine, mut theirs) = (self.uri.split('.'), uri.split('.'));
-                loop {
-                    match (mine.next(), theirs.next()) {
-                        (None, None) => return true,
-                        (Some(a), Some(b)) if a.is_empty() || a == b => continue,
-                        _ => return false,
-                    }
-                }
-            }
-        }
+        self.policy.matches(&self.uri, uri)
     }
 
     /// How specific it is, to rank it against other rules that match the
-    /// same URI.
+    /// same URI (the spec's order for registrations: see [`Specificity`]).
     pub fn specificity(&self) -> Specificity {
-        match self.policy {
-            MatchPolicy::Exact => Specificity::Exact,
-            MatchPolicy::Prefix => Specificity::Prefix(self.uri.len()),
-            MatchPolicy::Wildcard => Specificity::Wildcard(
-                self.uri
-                    .split('.')
-                    .collect::<Vec<_>>()
-                    .split(|c| c.is_empty())
-                    .map(<[_]>::len)
-                    .collect(),
-            ),
-        }
-    }
-}
-
-/// How specific a matching rule is; the greater wins. The WAMP spec's order
-/// for calls that match several registrations ("Pattern-based
-/// Registration"): any exact rule over any prefix rule over any wildcard
-/// rule; between prefixes, the longer; between wildcards, the one with the
-/// longer first run of non-wildcard components, then the longer second run,
-/// and so on (`a1.b2.c33..e5` over `a1.b2..d4.e5`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Specificity {
-    /// A wildcard rule: the lengths, in components, of its runs between
-    /// wildcards.
-    Wildcard(Vec<usize>),
-    /// A prefix rule: its length in bytes.
-    Prefix(usize),
-    /// An exact rule.
-    Exact,
-}
-
-impl Specificity {
-    fn class(&self) -> u8 {
-        match self {
-            Self::Wildcard(_) => 0,
-            Self::Prefix(_) => 1,
-            Self::Exact => 2,
-        }
-    }
-}
-
-impl PartialOrd for Specificity {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Specificity {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (Self::Wildcard(a), Self::Wildcard(b)) => a.cmp(b),
-            (Self::Prefix(a), Self::Prefix(b)) => a.cmp(b),
-            _ => self.class().cmp(&other.class()),
-        }
+        Specificity::of(self.policy, &self.uri)
     }
 }
 
@@ -280,6 +181,5 @@ mod tests {
         // runs, longer second).
         assert!(s("a1.b2.c33..e5", Wildcard) > s("a1.b2..d4.e5", Wildcard));
         assert!(s("a1.b2..d4.e5..g7", Wildcard) > s("a1.b2..d4..f6.g7", Wildcard));
-        assert_eq!(s("a1.b2..d4.e5", Wildcard), Specificity::Wildcard(vec![2, 2]));
     }
 }

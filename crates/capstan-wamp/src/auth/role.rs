@@ -22,7 +22,8 @@
 //! duplicates).
 
 use super::action::Action;
-use super::permission::{MatchPolicy, Permission, Specificity};
+use super::permission::Permission;
+use crate::pattern::{MatchPolicy, Specificity};
 
 /// A named set of permission rules.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::auth::{AuthMethod, InvalidPermission, MatchPolicy, PublicKeyError};
+use crate::auth::{AuthMethod, InvalidPermission, PublicKeyError};
+use crate::pattern::MatchPolicy;
 
 /// A config file the router cannot run with.
 #[derive(Debug)]

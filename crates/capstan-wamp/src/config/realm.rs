@@ -4,8 +4,9 @@
 use super::error::ConfigError;
 use super::file;
 use crate::auth::{
-    Action, AuthMethod, Authenticator, Authorizer, MatchPolicy, Permission, PublicKey, Role, Salt,
+    Action, AuthMethod, Authenticator, Authorizer, Permission, PublicKey, Role, Salt,
 };
+use crate::pattern::MatchPolicy;
 use crate::uri::{self, UriRule};
 
 /// The largest WAMP-CRA `keylen` taken (bytes).

@@ -138,7 +138,7 @@ fn the_valid_base_loads_with_defaults_filled_in() {
     let config = load(&valid()).unwrap();
     assert_eq!(config.transport.address(), "127.0.0.1:8080");
     let role = config.realms[0].authorizer.role("user").unwrap();
-    assert_eq!(role.permissions()[0].policy(), crate::auth::MatchPolicy::Prefix);
+    assert_eq!(role.permissions()[0].policy(), crate::pattern::MatchPolicy::Prefix);
     assert!(role.allows(Action::Call, "com.example.x"));
     assert!(!role.allows(Action::Publish, "com.example.x"), "actions default to false");
 }

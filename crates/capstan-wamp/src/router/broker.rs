@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::matching::MatchPolicy;
 use crate::id::Id;
 use crate::ids::IdSource;
+use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
 
 /// One subscription: a topic or pattern, its policy and its subscribers.
@@ -32,7 +32,7 @@ impl Subscription {
             ("id".to_owned(), Value::from(self.id)),
             ("created".to_owned(), Value::from(self.created.as_str())),
             ("uri".to_owned(), Value::from(self.uri.as_str())),
-            ("match".to_owned(), Value::from(self.policy.name())),
+            ("match".to_owned(), Value::from(self.policy.as_str())),
         ])
     }
 }

@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::matching::{MatchPolicy, Specificity};
 use crate::id::Id;
 use crate::ids::IdSource;
+use crate::pattern::{MatchPolicy, Specificity};
 use crate::value::{Dict, Value};
 
 /// Which of a registration's callees gets a call (`REGISTER.Options.invoke`).
@@ -107,7 +107,7 @@ impl Registration {
             ("id".to_owned(), Value::from(self.id)),
             ("created".to_owned(), Value::from(self.created.as_str())),
             ("uri".to_owned(), Value::from(self.uri.as_str())),
-            ("match".to_owned(), Value::from(self.policy.name())),
+            ("match".to_owned(), Value::from(self.policy.as_str())),
             ("invoke".to_owned(), Value::from(self.invoke.name())),
         ])
     }

@@ -8,12 +8,12 @@ use super::Out;
 use super::broker::Broker;
 use super::calls::Calls;
 use super::dealer::Dealer;
-use super::matching::MatchPolicy;
 use super::member::Member;
 use super::publish::PublishOptions;
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Message, Payload};
+use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
 
 /// A routing domain: sessions in one realm see only each other.

@@ -5,10 +5,10 @@
 //! them, not register or publish.
 
 use super::super::errors::*;
-use super::super::matching::MatchPolicy;
 use super::{InRealm, Out, pubsub, rpc};
 use crate::id::Id;
 use crate::message::{Code, Message, Payload};
+use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
 
 /// A session joined: `[details]`.
@@ -188,7 +188,7 @@ impl InRealm<'_> {
     /// `{exact: [...], prefix: [...], wildcard: [...]}`.
     fn listed(&self, list: impl Fn(MatchPolicy) -> Vec<Id>) -> Value {
         let policies = [MatchPolicy::Exact, MatchPolicy::Prefix, MatchPolicy::Wildcard];
-        Value::Dict(policies.iter().map(|p| (p.name().to_owned(), ids(list(*p)))).collect())
+        Value::Dict(policies.iter().map(|p| (p.as_str().to_owned(), ids(list(*p)))).collect())
     }
 
     fn subscription(

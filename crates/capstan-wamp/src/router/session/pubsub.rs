@@ -3,7 +3,6 @@
 
 use super::super::broker::Unsubscribed;
 use super::super::errors::*;
-use super::super::matching::MatchPolicy;
 use super::super::publication::Publication;
 use super::super::publish::{PublishOptions, publisher_details};
 use super::super::realm::Realm;
@@ -11,6 +10,7 @@ use super::{InRealm, Out, meta};
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Code, Message, Payload};
+use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
 
 impl InRealm<'_> {

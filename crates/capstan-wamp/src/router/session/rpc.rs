@@ -6,13 +6,13 @@
 use super::super::calls::Call;
 use super::super::dealer::{Callee, InvokePolicy, RegisterRefusal, Unregistered};
 use super::super::errors::*;
-use super::super::matching::MatchPolicy;
 use super::super::realm::Realm;
 use super::super::{Out, Router};
 use super::{InRealm, meta};
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Code, Message, Payload};
+use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
 
 /// How a CANCEL ends a call (`CANCEL.Options.mode`).

@@ -1,7 +1,7 @@
-//! How a subscription's topic or a registration's procedure matches a URI
-//! (Advanced Profile, "Pattern-based Subscriptions/Registrations"): exactly,
-//! as a prefix of it, or component by component with empty components as
-//! wildcards. And which of several matching registrations wins.
+//! How a pattern matches a URI (Advanced Profile, "Pattern-based
+//! Subscriptions/Registrations"; the same policies rank authorization
+//! rules): exactly, as a prefix of it, or component by component with empty
+//! components as wildcards. And which of several matching patterns wins.
 
 use std::cmp::Ordering;
 
@@ -9,9 +9,10 @@ use crate::uri::{self, InvalidUri, UriRule};
 use crate::value::{Dict, Value};
 
 /// A subscription's or registration's match policy (`Options.match`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum MatchPolicy {
     /// The URI itself (the default).
+    #[default]
     Exact,
     /// Every URI that starts with it (`com.app` matches `com.app.x`, `com.app2`).
     Prefix,
@@ -45,8 +46,8 @@ impl MatchPolicy {
         }
     }
 
-    /// Its name in the protocol and the meta API.
-    pub fn name(self) -> &'static str {
+    /// Its name in the protocol, the meta API and the config file.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Exact => "exact",
             Self::Prefix => "prefix",
@@ -76,6 +77,12 @@ impl MatchPolicy {
                 }
             }
         }
+    }
+}
+
+impl std::fmt::Display for MatchPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -6,7 +6,9 @@
 #   scripts/wamp-test.sh
 #
 # Makes (or reuses) a venv at ${WAMP_VENV:-~/.cache/capstan/wamp-venv},
-# builds capstan-router (release), starts it on a free port, waits for its
+# builds capstan-router (release), starts it on a free port with the test
+# realms and principals (crates/capstan-wamp/tests/clients/router-auth.json:
+# realm1 anonymous, authrealm with ticket/WAMP-CRA/cryptosign), waits for its
 # address line, runs crates/capstan-wamp/tests/clients/test_autobahn_python.py,
 # then test_router_shutdown.py (SIGTERM: every session must get GOODBYE
 # wamp.close.system_shutdown and the router must exit), and stops the router
@@ -47,7 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$router_bin" --port 0 >"$work/router.out" 2>"$work/router.err" &
+"$router_bin" --config crates/capstan-wamp/tests/clients/router-auth.json --port 0 >"$work/router.out" 2>"$work/router.err" &
 pid=$!
 port=
 for _ in $(seq 100); do

@@ -2,11 +2,15 @@
 //! features its client announced in HELLO, which decide what the router
 //! may send it (INTERRUPT, progressive results, revocations).
 
+use crate::auth::Identity;
 use crate::id::Id;
+
+/// The authrole and authmethod of the router's own sessions.
+const TRUSTED: &str = "trusted";
 use crate::value::{Dict, Value};
 
 /// A session of a realm.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// Its session ID.
     pub session: Id,
@@ -20,6 +24,8 @@ pub struct Member {
     pub authprovider: String,
     /// What its client announced.
     pub features: ClientFeatures,
+    /// What the authentication tells the client (cryptosign: its key).
+    pub authextra: Dict,
 }
 
 /// The optional features a client announced (HELLO.Details.roles.*.features).
@@ -61,6 +67,38 @@ impl ClientFeatures {
 }
 
 impl Member {
+    /// Session `session`, authenticated as `identity`, with `features`.
+    pub fn new(session: Id, identity: Identity, features: ClientFeatures) -> Self {
+        Self {
+            session,
+            authid: identity.authid,
+            authrole: identity.authrole,
+            authmethod: identity.authmethod.as_str().to_owned(),
+            authprovider: identity.authprovider,
+            features,
+            authextra: identity.authextra,
+        }
+    }
+
+    /// A session of the router's own process: authrole and authmethod
+    /// `trusted`, authorized for everything.
+    pub fn trusted(session: Id, features: ClientFeatures) -> Self {
+        Self {
+            session,
+            authid: session.to_string(),
+            authrole: TRUSTED.into(),
+            authmethod: TRUSTED.into(),
+            authprovider: "local".into(),
+            features,
+            authextra: Dict::new(),
+        }
+    }
+
+    /// Whether it is a session of the router's own process.
+    pub fn is_trusted(&self) -> bool {
+        self.authmethod == TRUSTED
+    }
+
     /// What the meta API says of it (`wamp.session.get`, `on_join`).
     pub fn details(&self) -> Dict {
         Dict::from([

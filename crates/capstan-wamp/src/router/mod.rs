@@ -24,6 +24,7 @@ pub use session::Session;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::config::RealmConfig;
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::Message;
@@ -70,10 +71,14 @@ pub struct Router {
 impl Router {
     /// A router serving the realms named in `realms` (open to anonymous).
     pub fn new<S: Into<String>>(realms: impl IntoIterator<Item = S>) -> Self {
-        let realms = realms.into_iter().map(|name| {
-            let name = name.into();
-            (name.clone(), Realm::new(name))
-        });
+        Self::from_configs(realms.into_iter().map(|name| RealmConfig::open(name.into())))
+    }
+
+    /// A router serving the realms `configs` describe (their
+    /// authentication and authorization; see [`crate::config`]).
+    pub fn from_configs(configs: impl IntoIterator<Item = RealmConfig>) -> Self {
+        let realms =
+            configs.into_iter().map(|config| (config.name.clone(), Realm::from_config(config)));
         Self { realms: realms.collect(), ids: IdSource::new(), goodbye_said: HashSet::new() }
     }
 

@@ -126,6 +126,7 @@ mod tests {
             authmethod: "anonymous".into(),
             authprovider: "static".into(),
             features: ClientFeatures::default(),
+            authextra: Dict::new(),
         }
     }
 

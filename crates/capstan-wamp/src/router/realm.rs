@@ -10,6 +10,8 @@ use super::calls::Calls;
 use super::dealer::Dealer;
 use super::member::Member;
 use super::publish::PublishOptions;
+use crate::auth::{Authenticator, Authorizer};
+use crate::config::RealmConfig;
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Message, Payload};
@@ -20,6 +22,8 @@ use crate::value::{Dict, Value};
 #[derive(Debug)]
 pub struct Realm {
     pub(super) name: String,
+    pub(super) authenticator: Authenticator,
+    pub(super) authorizer: Authorizer,
     pub(super) members: HashMap<Id, Member>,
     pub(super) broker: Broker,
     pub(super) dealer: Dealer,
@@ -27,10 +31,18 @@ pub struct Realm {
 }
 
 impl Realm {
-    /// An empty realm.
+    /// An empty realm open to anonymous clients, who may do anything.
     pub fn new(name: String) -> Self {
+        Self::from_config(RealmConfig::open(name))
+    }
+
+    /// An empty realm as `config` says: who may join, and what each role
+    /// may do.
+    pub fn from_config(config: RealmConfig) -> Self {
         Self {
-            name,
+            name: config.name,
+            authenticator: config.authenticator,
+            authorizer: config.authorizer,
             members: HashMap::new(),
             broker: Broker::default(),
             dealer: Dealer::default(),

@@ -12,6 +12,7 @@ use super::errors::*;
 use super::member::{ClientFeatures, Member};
 use super::realm::Realm;
 use super::{Out, Router};
+use crate::auth::{Action, AuthError, PendingAuth, Step};
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Code, DecodeError, Message, Payload};
@@ -21,10 +22,12 @@ use crate::value::{Dict, Value};
 pub(super) use rpc::timer_fired;
 
 /// Where a connection's session stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum Phase {
     /// Waiting for HELLO.
     Greeting,
+    /// CHALLENGE sent: waiting for AUTHENTICATE, to join `realm` as `id`.
+    Authenticating { realm: String, id: Id, pending: Box<PendingAuth>, features: ClientFeatures },
     /// Joined `realm` as `id`.
     Open { realm: String, id: Id },
     /// Over (ABORT or GOODBYE done): nothing more is read.
@@ -68,6 +71,19 @@ impl InRealm<'_> {
     /// This session, as the realm knows it.
     fn member(&self) -> &Member {
         &self.realm.members[&self.me]
+    }
+
+    /// Whether this session's role may do `action` on `uri` (the router's
+    /// own sessions may do anything); `Err`: the ERROR's URI and why.
+    fn authorize(&self, action: Action, uri: &str) -> Result<(), (&'static str, String)> {
+        let member = self.member();
+        if member.is_trusted() {
+            return Ok(());
+        }
+        self.realm
+            .authorizer
+            .check(&member.authrole, action, uri)
+            .map_err(|denied| (denied.uri(), denied.to_string()))
     }
 
     /// The router's current time for the meta API (ISO 8601, UTC).
@@ -128,6 +144,13 @@ impl Session {
                 let reason = format!("{} before HELLO", other.code().name());
                 self.violation(router, &reason)
             }
+            (Phase::Authenticating { .. }, Message::Authenticate { signature, extra }) => {
+                self.authenticate(router, &signature, &extra)
+            }
+            (Phase::Authenticating { .. }, other) => {
+                let reason = format!("{} while authenticating", other.code().name());
+                self.violation(router, &reason)
+            }
             // The client answers the router's GOODBYE: the session is over.
             (Phase::Open { id, .. }, Message::Goodbye { .. })
                 if router.goodbye_said.contains(id) =>
@@ -170,23 +193,54 @@ impl Session {
             return self.violation(router, "HELLO.Details.roles must name the client's roles");
         };
         let features = ClientFeatures::from_roles(roles);
+        let Some((realm_state, ids)) = router.realm_and_ids(&realm) else {
+            return self.abort(router, NO_SUCH_REALM, &format!("no realm {realm:?} here"));
+        };
+        // Drawn now: WAMP-CRA's challenge names the session.
+        let id = ids.random();
+        if self.trusted {
+            return self.join(router, realm, Member::trusted(id, features));
+        }
+        match realm_state.authenticator.hello(details, id) {
+            Ok(Step::Welcome(identity)) => {
+                self.join(router, realm, Member::new(id, identity, features))
+            }
+            Ok(Step::Challenge { authmethod, extra, pending }) => {
+                let pending = Box::new(pending);
+                self.phase = Phase::Authenticating { realm, id, pending, features };
+                let challenge =
+                    Message::Challenge { auth_method: authmethod.as_str().into(), extra };
+                vec![Out::Reply(challenge)]
+            }
+            Err(refused) => self.refuse(refused),
+        }
+    }
+
+    /// AUTHENTICATE: the pending challenge decides.
+    fn authenticate(&mut self, router: &mut Router, signature: &str, extra: &Dict) -> Vec<Out> {
+        let Phase::Authenticating { realm, id, pending, features } =
+            std::mem::replace(&mut self.phase, Phase::Closed)
+        else {
+            return Vec::new();
+        };
+        match pending.authenticate(signature, extra) {
+            Ok(identity) => self.join(router, realm, Member::new(id, identity, features)),
+            Err(refused) => self.refuse(refused),
+        }
+    }
+
+    /// Authentication failed: ABORT with its reason, and close.
+    fn refuse(&mut self, refused: AuthError) -> Vec<Out> {
+        self.phase = Phase::Closed;
+        vec![Out::Reply(refused.abort()), Out::Close]
+    }
+
+    /// `member` joins `realm`: WELCOME, and the others hear of it.
+    fn join(&mut self, router: &mut Router, realm: String, member: Member) -> Vec<Out> {
         let Some((joined, ids)) = router.realm_and_ids(&realm) else {
             return self.abort(router, NO_SUCH_REALM, &format!("no realm {realm:?} here"));
         };
-        let id = ids.random();
-        let (authrole, authmethod, authprovider) = if self.trusted {
-            ("trusted", "trusted", "local")
-        } else {
-            ("anonymous", "anonymous", "static")
-        };
-        let member = Member {
-            session: id,
-            authid: id.to_string(),
-            authrole: authrole.into(),
-            authmethod: authmethod.into(),
-            authprovider: authprovider.into(),
-            features,
-        };
+        let id = member.session;
         let welcome = welcome_details(&realm, &member);
         let joined_details = member.details();
         joined.members.insert(id, member);
@@ -298,14 +352,18 @@ fn welcome_details(realm: &str, member: &Member) -> Dict {
         "registration_meta_api",
     ]);
     let roles = Dict::from([("broker".to_owned(), broker), ("dealer".to_owned(), dealer)]);
-    Dict::from([
+    let mut details = Dict::from([
         ("roles".to_owned(), Value::Dict(roles)),
         ("realm".to_owned(), Value::from(realm)),
         ("authid".to_owned(), Value::from(member.authid.as_str())),
         ("authrole".to_owned(), Value::from(member.authrole.as_str())),
         ("authmethod".to_owned(), Value::from(member.authmethod.as_str())),
         ("authprovider".to_owned(), Value::from(member.authprovider.as_str())),
-    ])
+    ]);
+    if !member.authextra.is_empty() {
+        details.insert("authextra".to_owned(), Value::Dict(member.authextra.clone()));
+    }
+    details
 }
 
 #[cfg(test)]

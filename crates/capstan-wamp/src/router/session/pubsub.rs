@@ -7,6 +7,7 @@ use super::super::publication::Publication;
 use super::super::publish::{PublishOptions, publisher_details};
 use super::super::realm::Realm;
 use super::{InRealm, Out, meta};
+use crate::auth::Action;
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Code, Message, Payload};
@@ -28,6 +29,9 @@ impl InRealm<'_> {
         };
         if let Err(invalid) = policy.check(topic) {
             return Self::error(Code::Subscribe, request, INVALID_URI, invalid.to_string());
+        }
+        if let Err((uri, why)) = self.authorize(Action::Subscribe, topic) {
+            return Self::error(Code::Subscribe, request, uri, why);
         }
         let made = self.realm.broker.subscribe(self.ids, self.me, topic, policy, Self::now);
         let mut out = vec![Out::Reply(Message::Subscribed { request, subscription: made.id })];
@@ -81,6 +85,9 @@ impl InRealm<'_> {
         }
         if meta::is_reserved(topic) {
             return refuse(INVALID_URI, format!("{topic}: wamp.* topics are the router's own"));
+        }
+        if let Err((uri, why)) = self.authorize(Action::Publish, topic) {
+            return refuse(uri, why);
         }
         let details =
             if options.disclose_me { publisher_details(self.member()) } else { Dict::new() };

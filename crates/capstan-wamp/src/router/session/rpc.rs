@@ -9,6 +9,7 @@ use super::super::errors::*;
 use super::super::realm::Realm;
 use super::super::{Out, Router};
 use super::{InRealm, meta};
+use crate::auth::Action;
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::message::{Code, Message, Payload};
@@ -73,6 +74,9 @@ impl InRealm<'_> {
         if meta::is_reserved(procedure) {
             let why = format!("{procedure}: wamp.* procedures are the router's own");
             return Self::error(Code::Register, request, INVALID_URI, why);
+        }
+        if let Err((uri, why)) = self.authorize(Action::Register, procedure) {
+            return Self::error(Code::Register, request, uri, why);
         }
         let callee = Callee {
             session: self.me,
@@ -139,6 +143,9 @@ impl InRealm<'_> {
     ) -> Vec<Out> {
         if let Err(invalid) = MatchPolicy::Exact.check(procedure) {
             return Self::error(Code::Call, request, INVALID_URI, invalid.to_string());
+        }
+        if let Err((uri, why)) = self.authorize(Action::Call, procedure) {
+            return Self::error(Code::Call, request, uri, why);
         }
         if meta::is_reserved(procedure) {
             return self.meta_call(request, procedure, &payload);

@@ -15,6 +15,7 @@ fn roles() -> Dict {
     )])
 }
 
+mod auth;
 mod meta;
 mod pubsub;
 mod rpc;

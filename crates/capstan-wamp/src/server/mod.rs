@@ -15,7 +15,7 @@ mod peer;
 mod seam;
 mod v1_bridge;
 
-use capstan::pubsub::{Ack, Acknowledged, BrokerError};
+use capstan::pubsub::{Ack, Acknowledged, BrokerError, Fanout};
 use capstan::{
     CloseCode, CloseInfo, Conn, Listening, PreparedMessage, StatefulComponent, Topics, WsConfig,
 };
@@ -47,6 +47,8 @@ struct Inner {
     listening: Mutex<Vec<Listening>>,
     /// The realm WAMP v1 clients join, if they are served.
     v1_realm: std::sync::OnceLock<String>,
+    /// Events go out paced, as a capstan topic's publishes.
+    fanout: Fanout,
 }
 
 /// The WAMP v2 layer: a [`StatefulComponent`] for `WsServer`. Cheap to
@@ -86,6 +88,7 @@ impl WampServer {
             topics,
             listening: Mutex::default(),
             v1_realm: Default::default(),
+            fanout: Fanout::new(),
         });
         let listening = realms
             .iter()
@@ -258,7 +261,7 @@ impl WampServer {
                         peer.send(&message);
                     }
                 }
-                Out::Fanout(to, message) => fan_out(&shared.peers, &to, &message),
+                Out::Fanout(to, message) => fan_out(&self.0.fanout, &shared.peers, &to, &message),
                 Out::Close => {
                     if let Some(Peer::Remote { conn, .. }) = me {
                         conn.close(CloseCode::NORMAL, "");

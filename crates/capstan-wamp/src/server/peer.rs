@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use capstan::pubsub::Fanout;
 use capstan::{CloseCode, Conn, PreparedMessage};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -64,28 +65,32 @@ impl Peer {
 }
 
 /// Sends `message` to every session in `to`: one frame per serializer,
-/// shared by every connection that speaks it.
-pub(super) fn fan_out(peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
-    let mut value = None;
-    let mut frames: [Option<PreparedMessage>; 3] = [None, None, None];
+/// shared by every connection that speaks it, sent through `fanout`
+/// (paced as a capstan topic: written at once while events come far
+/// apart, batched per connection under a flood).
+pub(super) fn fan_out(fanout: &Fanout, peers: &HashMap<Id, Peer>, to: &[Id], message: &Message) {
+    let mut by_serializer: [Vec<&Conn>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for id in to {
         match peers.get(id) {
             Some(Peer::Remote { conn, serializer }) => {
                 let slot = Serializer::ALL.iter().position(|s| s == serializer).expect("listed");
-                if frames[slot].is_none() {
-                    let value = value.get_or_insert_with(|| message.to_value());
-                    match serializer.encode_value(value) {
-                        Ok(frame) => frames[slot] = Some(PreparedMessage::new(frame)),
-                        Err(error) => {
-                            report_unsendable(conn, &error);
-                            continue;
-                        }
-                    }
-                }
-                let _ = conn.send_prepared(frames[slot].as_ref().expect("made above"));
+                by_serializer[slot].push(conn);
             }
             Some(other @ (Peer::Local(_) | Peer::V1 { .. })) => other.send(message),
             None => {}
+        }
+    }
+    if by_serializer.iter().all(Vec::is_empty) {
+        return;
+    }
+    let value = message.to_value();
+    for (serializer, conns) in Serializer::ALL.iter().zip(&by_serializer) {
+        let Some(first) = conns.first() else { continue };
+        match serializer.encode_value(&value) {
+            Ok(frame) => {
+                let _ = fanout.send(&PreparedMessage::new(frame), conns.iter().copied());
+            }
+            Err(error) => report_unsendable(first, &error),
         }
     }
 }

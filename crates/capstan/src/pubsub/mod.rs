@@ -10,6 +10,7 @@
 
 mod ack;
 mod broker;
+mod fanout;
 mod history;
 mod local_broker;
 mod memory_history;
@@ -20,6 +21,7 @@ pub(crate) mod topics;
 
 pub use ack::{Ack, AckSender, Acknowledged, BrokerError};
 pub use broker::{Broker, LocalFanout, Publication, Published};
+pub use fanout::Fanout;
 pub use history::{BoxFuture, History, HistoryError, Recovery, Stored};
 pub use local_broker::LocalBroker;
 pub use memory_history::{HistoryLimits, MemoryHistory};

@@ -118,24 +118,11 @@ impl Topic {
     /// queued gets it written to its socket at once; under a flood it is
     /// queued, and each connection writes what piled up in one call.
     pub fn publish_prepared(&self, message: &PreparedMessage, exclude: &[ConnId]) -> Delivery {
-        let mut delivery = Delivery::default();
         let subscribers = self.read();
-        let fanout = self.0.pacing.begin(subscribers.len());
-        let mut written_at_once = 0;
         let excluded = Excluded::new(exclude);
-        for (id, conn) in subscribers.iter() {
-            if excluded.contains(id) {
-                continue;
-            }
-            match conn.send_prepared_paced(message, fanout.at_once) {
-                Ok(at_once) => {
-                    delivery.queued += 1;
-                    written_at_once += usize::from(at_once);
-                }
-                Err(_) => delivery.refused += 1,
-            }
-        }
-        self.0.pacing.end(fanout, written_at_once);
+        let conns = subscribers.iter().filter(|(id, _)| !excluded.contains(id)).map(|(_, c)| c);
+        let mut delivery =
+            super::fanout::deliver(&self.0.pacing, message, subscribers.len(), conns);
         drop(subscribers);
         // Listeners run outside the lock: they may subscribe or publish.
         let listeners: Vec<Listener> =

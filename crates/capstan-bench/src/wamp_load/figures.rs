@@ -52,7 +52,9 @@ impl CpuWindow {
         share(self.seconds(self.own_ticks), self.wall)
     }
 
-    /// Cores kept busy by everything else on the machine.
+    /// Cores kept busy by everything else: other processes, and the
+    /// kernel's softirq time (loopback TCP's receive path, largely), which
+    /// it charges to no process.
     pub fn other_cores(&self) -> f64 {
         let other = self.busy_ticks.saturating_sub(self.router_ticks + self.own_ticks);
         share(self.seconds(other), self.wall)

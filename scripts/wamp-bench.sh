@@ -21,9 +21,10 @@
 # Then `wamp-load table` prints the two side by side, with ratios, per-core
 # figures and the goals.
 #
-# crossbar comes from ~/.cache/capstan/crossbar-venv if a colleague's setup made
-# it (used, never changed), else from a venv of this script's own,
-# ${WAMP_BENCH_CROSSBAR_VENV:-~/.cache/capstan/crossbar-bench-venv}, with the
+# crossbar comes from ~/.cache/capstan/crossbar-venv if the client suites'
+# script (scripts/wamp-crossbar.sh) made it (used, never changed), else from a
+# venv of this script's own, ~/.cache/capstan/crossbar-bench-venv (or
+# $WAMP_BENCH_CROSSBAR_VENV, which also takes precedence), installed with the
 # pins of scripts/wamp-bench-crossbar-requirements.txt. If crossbar cannot be
 # installed or started, the run says so and reports capstan's figures alone.
 #
@@ -186,7 +187,7 @@ start_crossbar() {
     local pins=scripts/wamp-bench-crossbar-requirements.txt
     local wanted
     wanted=$(sed -n 's/^crossbar==//p' "$pins")
-    if [ -x "$venv/bin/crossbar" ]; then
+    if [ -z "${WAMP_BENCH_CROSSBAR_VENV:-}" ] && [ -x "$venv/bin/crossbar" ]; then
         crossbar_note="the venv at $venv (set up by the client suites' script; used as it is)"
     else
         venv=${WAMP_BENCH_CROSSBAR_VENV:-$HOME/.cache/capstan/crossbar-bench-venv}

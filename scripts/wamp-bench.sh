@@ -46,6 +46,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
+command_line="scripts/wamp-bench.sh${*:+ $*}"
 quick=
 out=
 while [ $# -gt 0 ]; do
@@ -265,7 +266,7 @@ fi
 {
     echo "| | |"
     echo "|:---|:---|"
-    echo "| command | scripts/wamp-bench.sh $([ -n "$quick" ] && echo --quick) |"
+    echo "| command | $command_line |"
     echo "| date (UTC) | $(date -u '+%Y-%m-%d %H:%M:%S') |"
     echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates scripts || echo ' (with local changes)') |"
     echo "| CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) logical CPUs |"

@@ -7,7 +7,9 @@
 //! - `bench-suite`: loadgen run against Capstan and peer servers, with
 //!   tables, ratios, targets and charts ([`suite`]);
 //! - `chat-load`: presence and flood load for the chat server
-//!   ([`chat_load`]).
+//!   ([`chat_load`]);
+//! - `wamp-load`: WAMP v2 load (events, calls, idle sessions) for
+//!   capstan-router and the reference router, crossbar ([`wamp_load`]).
 //!
 //! The modules at the top are the parts they share: a measured server run
 //! as a child process, connections that count frames (over the raw client,
@@ -33,3 +35,4 @@ pub mod progress;
 pub mod sources;
 pub mod stamp;
 pub mod suite;
+pub mod wamp_load;

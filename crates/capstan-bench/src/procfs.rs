@@ -11,11 +11,15 @@ fn read(path: &str) -> Result<String, String> {
 /// Resident memory (VmRSS) of process `pid`, in KiB.
 pub fn rss_kib(pid: u32) -> Result<u64, String> {
     let status = read(&format!("/proc/{pid}/status"))?;
+    parse_vm_rss(&status).ok_or_else(|| format!("no VmRSS for {pid}"))
+}
+
+/// The `VmRSS:` line of a /proc/PID/status text, in KiB.
+pub fn parse_vm_rss(status: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| format!("no VmRSS for {pid}"))
 }
 
 /// CPU time of process `pid` in ns: the sum over its threads of
@@ -39,15 +43,17 @@ pub fn cpu_ns(pid: u32) -> Result<u64, String> {
 /// too), in clock ticks (see [`clock_ticks_per_second`]).
 pub fn cpu_ticks(pid: u32) -> Result<UserSystem, String> {
     let stat = read(&format!("/proc/{pid}/stat"))?;
+    parse_stat_ticks(&stat).ok_or_else(|| format!("unexpected /proc/{pid}/stat"))
+}
+
+/// utime and stime (fields 14 and 15) of a /proc/PID/stat line.
+pub fn parse_stat_ticks(stat: &str) -> Option<UserSystem> {
     // Fields after the command name, which may hold spaces and parentheses.
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest)?;
     let fields: Vec<&str> = after.split_whitespace().collect();
     // Field 3 (state) is fields[0]; utime is field 14, stime field 15.
     let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
-    match (tick(11), tick(12)) {
-        (Some(user), Some(system)) => Ok(UserSystem { user, system }),
-        _ => Err(format!("unexpected /proc/{pid}/stat")),
-    }
+    Some(UserSystem { user: tick(11)?, system: tick(12)? })
 }
 
 /// CPU time split into user and system (kernel) time.
@@ -193,5 +199,20 @@ mod tests {
         let _ = sockstat().unwrap();
         let _ = system_busy_ticks().unwrap();
         assert!(slab_kib().unwrap() > 0);
+    }
+
+    #[test]
+    fn parses_stat_and_status_lines() {
+        // A command name with a space and a parenthesis, as crossbar's
+        // workers may set theirs.
+        let stat = "4242 (crossbar-worker [rou) ter]) S 1 4242 4242 0 -1 4194560 \
+                    5000 0 0 0 1234 567 0 0 20 0 3 0 100 1000000 2500 18446744073709551615";
+        assert_eq!(parse_stat_ticks(stat), Some(UserSystem { user: 1234, system: 567 }));
+        assert_eq!(parse_stat_ticks("4242 (x) S 1 2 3"), None);
+        assert_eq!(parse_stat_ticks("no parenthesis at all"), None);
+        let status =
+            "Name:\tcapstan-router\nVmPeak:\t  10000 kB\nVmRSS:\t    4321 kB\nThreads:\t2\n";
+        assert_eq!(parse_vm_rss(status), Some(4321));
+        assert_eq!(parse_vm_rss("Name:\tx\n"), None);
     }
 }

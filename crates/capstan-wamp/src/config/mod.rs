@@ -1,6 +1,6 @@
 //! The router's config file (`capstan-router --config FILE`): JSON, as
 //! crossbar's, read into [`RouterConfig`] and checked whole before the
-//! router starts. `docs/WAMP-auth.md` is the reference; in short:
+//! router starts. `docs/WAMP.md` ("Authentication, authorization and the config file") is the reference; in short:
 //!
 //! ```json
 //! { "transport": { "bind": "127.0.0.1", "port": 8080, "paths": ["/ws", "/"],

@@ -26,3 +26,7 @@ pub const TIMEOUT: &str = "wamp.error.timeout";
 pub const NO_SUCH_SESSION: &str = "wamp.error.no_such_session";
 /// The router is shutting down: its GOODBYE reason.
 pub const SYSTEM_SHUTDOWN: &str = "wamp.close.system_shutdown";
+/// REGISTER of a shared procedure under another invocation policy (the URI
+/// crossbar and autobahn use; the spec only says the REGISTER fails).
+pub const PROCEDURE_EXISTS_WITH_DIFFERENT_INVOCATION_POLICY: &str =
+    "wamp.error.procedure_exists_with_different_invocation_policy";

@@ -92,20 +92,24 @@ impl InRealm<'_> {
         ) {
             Ok(made) => made,
             Err(refusal) => {
-                let why = match refusal {
+                let (uri, why) = match refusal {
                     RegisterRefusal::AlreadyRegistered => {
-                        format!("{procedure} is registered already")
+                        (PROCEDURE_ALREADY_EXISTS, format!("{procedure} is registered already"))
                     }
-                    RegisterRefusal::InvokePolicyMismatch { registered } => format!(
-                        "{procedure} is registered with invocation policy {:?}, not {:?}",
-                        registered.name(),
-                        invoke.name()
+                    RegisterRefusal::InvokePolicyMismatch { registered } => (
+                        PROCEDURE_EXISTS_WITH_DIFFERENT_INVOCATION_POLICY,
+                        format!(
+                            "{procedure} is registered with invocation policy {:?}, not {:?}",
+                            registered.name(),
+                            invoke.name()
+                        ),
                     ),
-                    RegisterRefusal::SessionAlreadyRegistered => {
-                        format!("this session registered {procedure} already")
-                    }
+                    RegisterRefusal::SessionAlreadyRegistered => (
+                        PROCEDURE_ALREADY_EXISTS,
+                        format!("this session registered {procedure} already"),
+                    ),
                 };
-                return Self::error(Code::Register, request, PROCEDURE_ALREADY_EXISTS, why);
+                return Self::error(Code::Register, request, uri, why);
             }
         };
         let mut out = vec![Out::Reply(Message::Registered { request, registration: made.id })];

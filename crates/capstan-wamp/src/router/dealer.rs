@@ -133,7 +133,7 @@ impl Registration {
 /// Why a REGISTER is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegisterRefusal {
-    /// The procedure is registered with `single`, or asked for `single`.
+    /// The procedure is registered with `single`.
     AlreadyRegistered,
     /// The procedure is shared under another invocation policy.
     InvokePolicyMismatch {
@@ -185,9 +185,11 @@ impl Dealer {
         let registered = match self.lookup(uri, policy) {
             Some(id) => {
                 let existing = self.registrations.get_mut(&id).expect("indexed");
-                if existing.invoke == InvokePolicy::Single || invoke == InvokePolicy::Single {
+                if existing.invoke == InvokePolicy::Single {
                     return Err(RegisterRefusal::AlreadyRegistered);
                 }
+                // A shared one takes only its own policy (`single` included
+                // among the others, as crossbar has it).
                 if existing.invoke != invoke {
                     return Err(RegisterRefusal::InvokePolicyMismatch {
                         registered: existing.invoke,

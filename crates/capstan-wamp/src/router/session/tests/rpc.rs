@@ -75,7 +75,7 @@ fn a_shared_registration_takes_turns_and_refuses_other_policies() {
     );
     assert_eq!(
         error_uri(&register(&mut late, &mut router, "com.work", &[])),
-        PROCEDURE_ALREADY_EXISTS
+        PROCEDURE_EXISTS_WITH_DIFFERENT_INVOCATION_POLICY
     );
     assert_eq!(
         error_uri(&register(&mut late, &mut router, "com.work", &[("invoke", "sometimes")])),

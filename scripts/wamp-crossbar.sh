@@ -196,18 +196,24 @@ summary=()
 run_suite() {
     local name=$1
     shift
-    local out=$work/$name.out
+    local out=$work/$name.out err=$work/$name.err
     echo "== $name"
-    # a suite's own non-zero status means checks failed: data, not an error
-    "$@" 2>&1 | tee "$out" || true
+    # a suite's own non-zero status means checks failed: data, not an error;
+    # the clients' own logging goes to a file, shown only if a suite did not finish
+    "$@" 2>"$err" | tee "$out" || true
     local line
     line=$(grep -E '^[A-Za-z0-9.-]+: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -1 || true)
     if [ -z "$line" ]; then
         line="$name: did not finish (no summary line)"
+        tail -20 "$err" >&2
     fi
     local failed
-    failed=$(grep -E '^FAIL ' "$out" | sed 's/^FAIL \([^:]*\).*/\1/' | tr '\n' ';' || true)
-    summary+=("$line${failed:+  (failed: ${failed%;})}")
+    # "FAIL check [ser]: why" lines -> "check [json msgpack cbor], ..."
+    failed=$(grep -E '^FAIL ' "$out" | sed -n 's/^FAIL \([^ ]*\) \[\([a-z]*\)\].*/\1 \2/p' | awk '
+        !($1 in sers) { order[++n] = $1; sers[$1] = $2; next }
+        { sers[$1] = sers[$1] " " $2 }
+        END { for (i = 1; i <= n; i++) printf "%s%s [%s]", (i > 1 ? ", " : ""), order[i], sers[order[i]] }' || true)
+    summary+=("$line${failed:+ (failed: $failed)}")
 }
 
 run_suite autobahn-python "$venv/bin/python" "$clients/test_autobahn_python.py" "$port" json msgpack cbor

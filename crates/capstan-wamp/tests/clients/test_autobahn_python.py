@@ -10,57 +10,9 @@ Each check is bounded in time; the last line reads
 import asyncio
 import sys
 
-import txaio
-
-txaio.use_asyncio()
-
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.serializer import (  # noqa: E402
-    CBORSerializer,
-    JsonSerializer,
-    MsgPackSerializer,
-)
-from autobahn.wamp.types import ComponentConfig, PublishOptions  # noqa: E402
-
-WAIT = 10
-SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}
-
-
-async def connect(port, serializer, realm="realm1"):
-    """A session on `realm`: (session, None) once joined, or (None, close
-    details) if the router refused it."""
-    loop = asyncio.get_running_loop()
-    joined, left = loop.create_future(), loop.create_future()
-
-    class Session(ApplicationSession):
-        def onJoin(self, details):
-            if not joined.done():
-                joined.set_result(self)
-
-        def onLeave(self, details):
-            if not left.done():
-                left.set_result(details)
-            self.disconnect()
-
-    factory = WampWebSocketClientFactory(
-        lambda: Session(ComponentConfig(realm)),
-        url=f"ws://127.0.0.1:{port}/ws",
-        serializers=[serializer()],
-    )
-    await loop.create_connection(factory, "127.0.0.1", port)
-    done, _ = await asyncio.wait([joined, left], timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
-    if joined in done:
-        return joined.result(), left
-    if left in done:
-        return None, left.result()
-    raise TimeoutError("neither joined nor refused")
-
-
-async def leave(session, left):
-    session.leave()
-    await asyncio.wait_for(left, WAIT)
+from wamp_client_util import SERIALIZERS, WAIT, connect, leave
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import PublishOptions
 
 
 async def rpc(port, ser):

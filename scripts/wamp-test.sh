@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# WAMP v2 with a client nobody on this project wrote: autobahn-python
-# (PyPI, current release, with its msgpack and CBOR serializers) against
-# capstan-router, once per serializer.
+# WAMP v2 with clients nobody on this project wrote — autobahn-python (PyPI,
+# current release, with its msgpack and CBOR serializers) and autobahn-js
+# 22.x and 26.x (npm, pinned) — against capstan-router, once per serializer:
+# the Basic Profile, the Advanced Profile, authentication and authorization,
+# bad input over a raw WebSocket, and GOODBYE on shutdown.
 #
 #   scripts/wamp-test.sh
 #
@@ -10,6 +12,7 @@
 # realms and principals (crates/capstan-wamp/tests/clients/router-auth.json:
 # realm1 anonymous, authrealm with ticket/WAMP-CRA/cryptosign), waits for its
 # address line, runs crates/capstan-wamp/tests/clients/test_autobahn_python.py,
+# test_autobahn_python_advanced.py, js/test_autobahn_js.mjs (22 and 26),
 # then test_router_shutdown.py (SIGTERM: every session must get GOODBYE
 # wamp.close.system_shutdown and the router must exit), and stops the router
 # on exit. Each suite ends with "NAME: N passed, M failed"; non-zero status
@@ -24,9 +27,15 @@ if [ ! -x "$venv/bin/python" ]; then
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c 'import autobahn, msgpack, cbor2' 2>/dev/null; then
-    echo "== pip install autobahn[serialization]"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "autobahn[serialization]"
+if ! "$venv/bin/python" -c 'import autobahn, msgpack, cbor2, nacl, websockets' 2>/dev/null; then
+    echo "== pip install autobahn[serialization,encryption] websockets"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "autobahn[serialization,encryption]" websockets
+fi
+js=crates/capstan-wamp/tests/clients/js
+if [ ! -d "$js/node_modules/autobahn22" ] || [ ! -d "$js/node_modules/autobahn26" ]; then
+    echo "== npm ci (autobahn-js 22 and 26, pinned by $js/package-lock.json)"
+    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "== autobahn $("$venv/bin/python" -c 'import autobahn; print(autobahn.__version__)'), $("$venv/bin/python" --version)"
 
@@ -61,7 +70,18 @@ done
 [ -n "$port" ] || { echo "the router printed no address" >&2; exit 1; }
 echo "== capstan-router on port $port"
 
-"$venv/bin/python" crates/capstan-wamp/tests/clients/test_autobahn_python.py "$port" json msgpack cbor
+clients=crates/capstan-wamp/tests/clients
+failed=0
+run() {
+    echo "== $*"
+    "$@" || failed=1
+}
+run "$venv/bin/python" "$clients/test_autobahn_python.py" "$port" json msgpack cbor
+run "$venv/bin/python" "$clients/test_autobahn_python_advanced.py" "$port" json msgpack cbor
+run node "$js/test_autobahn_js.mjs" "$port" 22 json msgpack cbor
+run node "$js/test_autobahn_js.mjs" "$port" 26 json msgpack cbor
 
 # Last: the router's GOODBYE on SIGTERM (this stops the router).
-"$venv/bin/python" crates/capstan-wamp/tests/clients/test_router_shutdown.py "$port" "$pid"
+run "$venv/bin/python" "$clients/test_router_shutdown.py" "$port" "$pid"
+[ "$failed" = 0 ] || { echo "wamp-test: some suites failed" >&2; exit 1; }
+echo "wamp-test: every suite passed"

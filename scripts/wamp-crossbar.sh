@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The WAMP client suites against the reference router, crossbar, so that what
 # they expect of capstan-router is first shown to be what a real router does
-# (or, where crossbar differs from the spec, written down: docs/WAMP-crossbar.md).
+# (or, where crossbar differs from the spec, written down: docs/WAMP.md, "Compared with crossbar").
 #
 #   scripts/wamp-crossbar.sh           # start crossbar, run every suite, stop it
 #   scripts/wamp-crossbar.sh --serve   # start crossbar and keep it up (Ctrl-C

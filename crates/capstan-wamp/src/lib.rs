@@ -38,5 +38,5 @@ pub use local::{Event, Invocation, LocalSession, WampError};
 pub use message::{DecodeError, Message, Payload};
 pub use router::Router;
 pub use serializer::{SerializeError, Serializer};
-pub use server::{Connection, WampServer};
+pub use server::{Connection, JOIN_TIMEOUT, WampServer};
 pub use value::{Dict, Value};

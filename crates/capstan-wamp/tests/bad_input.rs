@@ -3,6 +3,7 @@
 //! reaches WAMP), and the router keeps serving the next client.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use capstan::ws::{CloseFrame, Event, OpCode};
 use capstan::{CloseCode, HttpServer, IoServer, Limits, WsConfig, WsServer};
@@ -13,10 +14,14 @@ use serde_json::{Value as Json, json};
 /// Messages above this are refused by the WebSocket layer (1009).
 const MAX_MESSAGE: usize = 64 << 10;
 
+/// How long a connection may stay without a session here.
+const JOIN_WITHIN: Duration = Duration::from_millis(300);
+
 async fn serve() -> SocketAddr {
     let limits = Limits { max_frame_size: MAX_MESSAGE, max_message_size: MAX_MESSAGE };
     let config = WampServer::ws_config(WsConfig { limits, ..WsConfig::default() });
-    let ws = WsServer::with_config(WampServer::new(Router::new(["realm1"])), config);
+    let wamp = WampServer::new(Router::new(["realm1"])).with_join_timeout(JOIN_WITHIN);
+    let ws = WsServer::with_config(wamp, config);
     let server = IoServer::bind("127.0.0.1:0", HttpServer::new(ws)).await.unwrap();
     let addr = server.local_addr().unwrap();
     tokio::spawn(server.run_until(std::future::pending()));
@@ -124,4 +129,20 @@ async fn a_client_without_a_wamp_subprotocol_is_closed_with_1002() {
     let close = closed(&mut client).await;
     assert_eq!(close.code, CloseCode::PROTOCOL_ERROR);
     assert!(close.reason.contains("wamp.2.json"), "{}", close.reason);
+}
+
+#[tokio::test]
+async fn a_connection_that_never_joins_is_closed_and_one_that_joined_is_not() {
+    let addr = serve().await;
+    let mut idle = connect(addr).await;
+    let mut member = connect(addr).await;
+    send_text(&mut member, &hello()).await;
+    assert_eq!(receive(&mut member).await[0], 2);
+    let close = closed(&mut idle).await;
+    assert_eq!(close.code, CloseCode::POLICY_VIOLATION);
+    assert!(close.reason.contains("no WAMP session"), "{}", close.reason);
+    // Past the timeout, the joined session is still served.
+    tokio::time::sleep(JOIN_WITHIN).await;
+    send_text(&mut member, &json!([48, 1, {}, "wamp.session.count", []]).to_string()).await;
+    assert_eq!(receive(&mut member).await, json!([50, 1, {}, [1]]));
 }

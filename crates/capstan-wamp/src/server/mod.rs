@@ -9,7 +9,9 @@
 //! reach every node.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 mod peer;
 mod seam;
@@ -49,7 +51,13 @@ struct Inner {
     v1_realm: std::sync::OnceLock<String>,
     /// Events go out paced, as a capstan topic's publishes.
     fanout: Fanout,
+    /// How long a connection may take to join a realm (HELLO, and the
+    /// authentication), if not the default.
+    join_timeout: std::sync::OnceLock<Duration>,
 }
+
+/// How long a connection may take to join a realm, by default.
+pub const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The WAMP v2 layer: a [`StatefulComponent`] for `WsServer`. Cheap to
 /// clone; clones serve the same router (mount one on several paths).
@@ -60,6 +68,8 @@ pub struct WampServer(Arc<Inner>);
 pub struct Connection {
     wire: Wire,
     session: Session,
+    /// Set once the session joined: the join timer then lets it be.
+    joined: Arc<AtomicBool>,
 }
 
 /// How a connection speaks.
@@ -89,6 +99,7 @@ impl WampServer {
             listening: Mutex::default(),
             v1_realm: Default::default(),
             fanout: Fanout::new(),
+            join_timeout: std::sync::OnceLock::new(),
         });
         let listening = realms
             .iter()
@@ -118,6 +129,14 @@ impl WampServer {
     /// Set once; later calls are ignored.
     pub fn with_v1(self, realm: &str) -> Self {
         let _ = self.0.v1_realm.set(realm.to_owned());
+        self
+    }
+
+    /// Closes (1008) a connection that has not joined a realm `timeout`
+    /// after it opened: HELLO and the authentication must be done by then
+    /// ([`JOIN_TIMEOUT`] unless set). Set once; later calls are ignored.
+    pub fn with_join_timeout(self, timeout: Duration) -> Self {
+        let _ = self.0.join_timeout.set(timeout);
         self
     }
 
@@ -288,7 +307,13 @@ impl StatefulComponent for WampServer {
     async fn on_open(&self, conn: &Conn) -> Option<Connection> {
         let protocol = conn.protocol();
         if let Some(serializer) = protocol.and_then(Serializer::from_subprotocol) {
-            return Some(Connection { wire: Wire::V2(serializer), session: Session::new() });
+            let joined = Arc::new(AtomicBool::new(false));
+            self.close_unless_joined(conn, joined.clone());
+            return Some(Connection {
+                wire: Wire::V2(serializer),
+                session: Session::new(),
+                joined,
+            });
         }
         if protocol == Some(v1::SUBPROTOCOL)
             && let Some(realm) = self.0.v1_realm.get()
@@ -340,7 +365,10 @@ impl StatefulComponent for WampServer {
         let me = state.peer(conn);
         // Reachable by the router from its WELCOME on, until it leaves.
         match (was, state.session.id()) {
-            (None, Some(joined)) => drop(shared.peers.insert(joined, state.peer(conn))),
+            (None, Some(joined)) => {
+                state.joined.store(true, Ordering::Relaxed);
+                shared.peers.insert(joined, state.peer(conn));
+            }
             (Some(left), None) => drop(shared.peers.remove(&left)),
             _ => {}
         }
@@ -390,7 +418,8 @@ impl WampServer {
         let v1_session = v1::Session::new(id.to_string());
         let welcome = v1_session.welcome(v1::SERVER_IDENT);
         let bridge = Arc::new(Mutex::new(V1Bridge::new(v1_session)));
-        let state = Connection { wire: Wire::V1(bridge), session };
+        let joined = Arc::new(AtomicBool::new(true));
+        let state = Connection { wire: Wire::V1(bridge), session, joined };
         let _ = conn.send(capstan::Message::text(welcome.to_text()));
         shared.peers.insert(id, state.peer(conn));
         let me = state.peer(conn);
@@ -398,6 +427,23 @@ impl WampServer {
         drop(shared);
         self.publish(publications);
         Some(state)
+    }
+}
+
+impl WampServer {
+    /// Closes `conn` with 1008 if it has not joined (`joined`) when the join
+    /// timeout runs out: a client may not hold a connection without a
+    /// session (never saying HELLO, or never answering a CHALLENGE).
+    fn close_unless_joined(&self, conn: &Conn, joined: Arc<AtomicBool>) {
+        let timeout = self.0.join_timeout.get().copied().unwrap_or(JOIN_TIMEOUT);
+        let conn = conn.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if !joined.load(Ordering::Relaxed) {
+                let why = format!("no WAMP session within {} ms of opening", timeout.as_millis());
+                conn.close(CloseCode::POLICY_VIOLATION, &why);
+            }
+        });
     }
 }
 

@@ -43,60 +43,20 @@ else
 fi
 [ -x "$echo_bin" ] || { echo "no echo binary at $echo_bin" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/capstan-interop.XXXXXX")
-pids=()
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        # Bounded: SIGKILL after ~5 s.
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if [ "$status" != 0 ]; then
-        for log in "$work"/*.log; do
-            [ -f "$log" ] || continue
-            echo "--- $(basename "$log") (last lines)"
-            tail -n 20 "$log"
-        done
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. scripts/lib/background.sh
+background_init capstan-interop
 
 # Starts an echo server on a free port (port 0: the kernel picks one) with
 # ECHO_DEFLATE=$2 (unset when empty) and sets $url to its ws:// URL, read
 # from what it prints.
 start_echo() {
-    local name=$1 mode=$2 log="$work/$1.log"
+    local name=$1 mode=$2
     if [ -n "$mode" ]; then
-        ECHO_DEFLATE=$mode "$echo_bin" 127.0.0.1:0 >"$log" 2>&1 &
+        background_start "$name" env ECHO_DEFLATE="$mode" "$echo_bin" 127.0.0.1:0
     else
-        env -u ECHO_DEFLATE "$echo_bin" 127.0.0.1:0 >"$log" 2>&1 &
+        background_start "$name" env -u ECHO_DEFLATE "$echo_bin" 127.0.0.1:0
     fi
-    local pid=$!
-    pids+=("$pid")
-    url=""
-    for _ in $(seq 300); do
-        url=$(grep -o 'ws://[0-9.:]*' "$log" 2>/dev/null | head -n1 || true)
-        [ -n "$url" ] && return 0
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "echo server ($name) exited:" >&2
-            cat "$log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "echo server ($name) did not start within 30 s" >&2
-    return 1
+    url=$(background_wait_for "$name" 'ws://[0-9.:]*')
 }
 
 start_echo as_offered ""

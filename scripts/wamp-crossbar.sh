@@ -65,20 +65,8 @@ fi
 echo "== crossbar $crossbar_version; clients: autobahn-python $("$venv/bin/python" -c 'import autobahn; print(autobahn.__version__)'), websockets $("$venv/bin/python" -c 'import websockets; print(websockets.__version__)'), autobahn-js $(cd "$clients/js" && node -p 'require("autobahn22/package.json").version') and $(cd "$clients/js" && node -p 'require("autobahn26/package.json").version') on node $(node --version)"
 
 # -- the node config ------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/capstan-crossbar.XXXXXX")
-pid=
-cleanup() {
-    local status=$?
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
+. scripts/lib/background.sh
+background_init capstan-crossbar
 
 port=$("$cb_venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/.crossbar"
@@ -167,23 +155,9 @@ PY
 
 # -- crossbar ---------------------------------------------------------------------
 echo "== crossbar start (port $port, node dir $work/.crossbar)"
-(cd "$work" && exec "$cb_venv/bin/crossbar" start --cbdir "$work/.crossbar" --loglevel warn --color false \
-    >"$work/crossbar.log" 2>&1) &
-pid=$!
-up=
-for _ in $(seq 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "crossbar exited before it accepted:" >&2
-        tail -40 "$work/crossbar.log" >&2
-        exit 1
-    fi
-    if "$cb_venv/bin/python" -c "import socket, sys; socket.create_connection(('127.0.0.1', $port), 0.5).close()" 2>/dev/null; then
-        up=1
-        break
-    fi
-    sleep 0.2
-done
-[ -n "$up" ] || { echo "crossbar did not accept on port $port within 60 s" >&2; tail -40 "$work/crossbar.log" >&2; exit 1; }
+background_start crossbar env -C "$work" "$cb_venv/bin/crossbar" start --cbdir "$work/.crossbar" \
+    --loglevel warn --color false
+background_wait_port crossbar 127.0.0.1 "$port" 60
 echo "== crossbar accepts on 127.0.0.1:$port"
 if [ "${1:-}" = "--serve" ]; then
     echo "ws://127.0.0.1:$port/ws (log: $work/crossbar.log)"

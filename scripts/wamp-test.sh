@@ -43,31 +43,12 @@ echo "== cargo build --release -p capstan-wamp --bin capstan-router"
 cargo build --release -p capstan-wamp --bin capstan-router
 router_bin=${CARGO_TARGET_DIR:-$root/target}/release/capstan-router
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/capstan-wamp.XXXXXX")
-pid=
-cleanup() {
-    local status=$?
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-
-"$router_bin" --config crates/capstan-wamp/tests/clients/router-auth.json --port 0 >"$work/router.out" 2>"$work/router.err" &
-pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's|.*ws://127\.0\.0\.1:\([0-9]*\)/ws.*|\1|p' "$work/router.out" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/router.err" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "the router printed no address" >&2; exit 1; }
+. scripts/lib/background.sh
+background_init capstan-wamp
+background_start router "$router_bin" --config crates/capstan-wamp/tests/clients/router-auth.json --port 0
+url=$(background_wait_for router 'ws://127\.0\.0\.1:[0-9]+/ws')
+port=${url##*:}
+port=${port%/ws}
 echo "== capstan-router on port $port"
 
 clients=crates/capstan-wamp/tests/clients

@@ -51,31 +51,11 @@ echo "== cargo build --release -p capstan-wamp --example ratchet_pubsub"
 cargo build --release -p capstan-wamp --example ratchet_pubsub
 server_bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/ratchet_pubsub
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/capstan-wamp1.XXXXXX")
-pid=
-cleanup() {
-    local status=$?
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-
-"$server_bin" --port 0 >"$work/server.out" 2>"$work/server.err" &
-pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's|.*ws://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/server.out" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "ratchet_pubsub printed no address" >&2; exit 1; }
+. scripts/lib/background.sh
+background_init capstan-wamp1
+background_start server "$server_bin" --port 0
+url=$(background_wait_for server 'ws://127\.0\.0\.1:[0-9]+')
+port=${url##*:}
 echo "== ratchet_pubsub on port $port"
 
 "$venv/bin/python" crates/capstan-wamp/tests/clients/test_autobahn_wamp1.py "$port"

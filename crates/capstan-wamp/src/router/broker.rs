@@ -3,12 +3,14 @@
 //! its subscribers (its ID is the same for all, as the spec has it); a
 //! publication reaches every subscription that matches its topic.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::pattern::MatchPolicy;
 use crate::value::{Dict, Value};
+
+use super::uri_index::{Indexed, UriIndex};
 
 /// One subscription: a topic or pattern, its policy and its subscribers.
 #[derive(Debug)]
@@ -58,14 +60,19 @@ pub struct Unsubscribed {
 /// The subscriptions of a realm.
 #[derive(Debug, Default)]
 pub struct Broker {
-    /// Exact subscriptions by topic (looked up by `&str` on every publish).
-    exact: HashMap<String, Id>,
-    /// Prefix and wildcard subscriptions by (policy, pattern).
-    by_pattern: HashMap<(MatchPolicy, String), Id>,
-    /// Prefix and wildcard subscriptions, tried against every topic.
-    patterns: BTreeSet<Id>,
-    subscriptions: HashMap<Id, Subscription>,
-    by_session: HashMap<Id, BTreeSet<Id>>,
+    index: UriIndex<Subscription>,
+}
+
+impl Indexed for Subscription {
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn uri(&self) -> &str {
+        &self.uri
+    }
+    fn policy(&self) -> MatchPolicy {
+        self.policy
+    }
 }
 
 impl Broker {
@@ -78,53 +85,35 @@ impl Broker {
         policy: MatchPolicy,
         now: impl FnOnce() -> String,
     ) -> Subscribed {
-        let (id, created) = match self.lookup(uri, policy) {
+        let (id, created) = match self.index.lookup(uri, policy) {
             Some(id) => (id, false),
             None => {
                 let id = ids.next();
-                if policy == MatchPolicy::Exact {
-                    self.exact.insert(uri.to_owned(), id);
-                } else {
-                    self.by_pattern.insert((policy, uri.to_owned()), id);
-                    self.patterns.insert(id);
-                }
-                let subscription = Subscription {
+                self.index.insert(Subscription {
                     id,
                     uri: uri.to_owned(),
                     policy,
                     created: now(),
                     subscribers: BTreeSet::new(),
-                };
-                self.subscriptions.insert(id, subscription);
+                });
                 (id, true)
             }
         };
-        self.subscriptions.get_mut(&id).expect("just found or made").subscribers.insert(session);
-        self.by_session.entry(session).or_default().insert(id);
+        self.index.get_mut(id).expect("just found or made").subscribers.insert(session);
+        self.index.join(session, id);
         Subscribed { id, created }
     }
 
     /// Takes `session` out of `subscription`; `None` if it was not in it.
     pub fn unsubscribe(&mut self, session: Id, subscription: Id) -> Option<Unsubscribed> {
-        let entry = self.subscriptions.get_mut(&subscription)?;
+        let entry = self.index.get_mut(subscription)?;
         if !entry.subscribers.remove(&session) {
             return None;
         }
-        if let Some(theirs) = self.by_session.get_mut(&session) {
-            theirs.remove(&subscription);
-            if theirs.is_empty() {
-                self.by_session.remove(&session);
-            }
-        }
         let deleted = entry.subscribers.is_empty();
+        self.index.leave(session, subscription);
         if deleted {
-            let gone = self.subscriptions.remove(&subscription).expect("just found");
-            if gone.policy == MatchPolicy::Exact {
-                self.exact.remove(&gone.uri);
-            } else {
-                self.by_pattern.remove(&(gone.policy, gone.uri));
-                self.patterns.remove(&subscription);
-            }
+            self.index.remove(subscription);
         }
         Some(Unsubscribed { id: subscription, deleted })
     }
@@ -132,39 +121,28 @@ impl Broker {
     /// Every subscription whose topic or pattern matches `topic`: the exact
     /// one first, then the patterns.
     pub fn matching<'a>(&'a self, topic: &'a str) -> impl Iterator<Item = &'a Subscription> + 'a {
-        let exact = self.exact.get(topic).map(|id| &self.subscriptions[id]);
-        let patterns = self
-            .patterns
-            .iter()
-            .map(|id| &self.subscriptions[id])
-            .filter(move |s| s.policy.matches(&s.uri, topic));
-        exact.into_iter().chain(patterns)
+        let patterns = self.index.patterns().filter(move |s| s.policy.matches(&s.uri, topic));
+        self.index.exact(topic).into_iter().chain(patterns)
     }
 
     /// The subscription to `uri` under `policy`, if any (`wamp.subscription.lookup`).
     pub fn lookup(&self, uri: &str, policy: MatchPolicy) -> Option<Id> {
-        match policy {
-            MatchPolicy::Exact => self.exact.get(uri).copied(),
-            _ => self.by_pattern.get(&(policy, uri.to_owned())).copied(),
-        }
+        self.index.lookup(uri, policy)
     }
 
     /// The subscription `id`, if it exists.
     pub fn get(&self, id: Id) -> Option<&Subscription> {
-        self.subscriptions.get(&id)
+        self.index.get(id)
     }
 
     /// The IDs of every subscription under `policy`, in order.
     pub fn list(&self, policy: MatchPolicy) -> Vec<Id> {
-        let mut ids: Vec<Id> =
-            self.subscriptions.values().filter(|s| s.policy == policy).map(|s| s.id).collect();
-        ids.sort();
-        ids
+        self.index.list(policy)
     }
 
     /// Takes `session` out of every subscription (it left).
     pub fn remove_session(&mut self, session: Id) -> Vec<Unsubscribed> {
-        let theirs = self.by_session.remove(&session).unwrap_or_default();
+        let theirs = self.index.take_session(session);
         theirs.into_iter().filter_map(|id| self.unsubscribe(session, id)).collect()
     }
 }

@@ -5,12 +5,12 @@
 //! goes to the most specific matching registration, then to one of its
 //! callees by that policy.
 
-use std::collections::{BTreeSet, HashMap};
-
 use crate::id::Id;
 use crate::ids::IdSource;
 use crate::pattern::{MatchPolicy, Specificity};
 use crate::value::{Dict, Value};
+
+use super::uri_index::{Indexed, UriIndex};
 
 /// Which of a registration's callees gets a call (`REGISTER.Options.invoke`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,11 +165,19 @@ pub struct Unregistered {
 /// The registrations of a realm.
 #[derive(Debug, Default)]
 pub struct Dealer {
-    exact: HashMap<String, Id>,
-    by_pattern: HashMap<(MatchPolicy, String), Id>,
-    patterns: BTreeSet<Id>,
-    registrations: HashMap<Id, Registration>,
-    by_session: HashMap<Id, BTreeSet<Id>>,
+    index: UriIndex<Registration>,
+}
+
+impl Indexed for Registration {
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn uri(&self) -> &str {
+        &self.uri
+    }
+    fn policy(&self) -> MatchPolicy {
+        self.policy
+    }
 }
 
 impl Dealer {
@@ -182,9 +190,9 @@ impl Dealer {
         (policy, invoke): (MatchPolicy, InvokePolicy),
         now: impl FnOnce() -> String,
     ) -> Result<Registered, RegisterRefusal> {
-        let registered = match self.lookup(uri, policy) {
+        let registered = match self.index.lookup(uri, policy) {
             Some(id) => {
-                let existing = self.registrations.get_mut(&id).expect("indexed");
+                let existing = self.index.get_mut(id).expect("indexed");
                 if existing.invoke == InvokePolicy::Single {
                     return Err(RegisterRefusal::AlreadyRegistered);
                 }
@@ -203,13 +211,7 @@ impl Dealer {
             }
             None => {
                 let id = ids.next();
-                if policy == MatchPolicy::Exact {
-                    self.exact.insert(uri.to_owned(), id);
-                } else {
-                    self.by_pattern.insert((policy, uri.to_owned()), id);
-                    self.patterns.insert(id);
-                }
-                let registration = Registration {
+                self.index.insert(Registration {
                     id,
                     uri: uri.to_owned(),
                     policy,
@@ -217,38 +219,26 @@ impl Dealer {
                     created: now(),
                     callees: vec![callee],
                     next: 0,
-                };
-                self.registrations.insert(id, registration);
+                });
                 Registered { id, created: true }
             }
         };
-        self.by_session.entry(callee.session).or_default().insert(registered.id);
+        self.index.join(callee.session, registered.id);
         Ok(registered)
     }
 
     /// Takes `session` off `registration`; `None` if it is not a callee of it.
     pub fn unregister(&mut self, session: Id, registration: Id) -> Option<Unregistered> {
-        let entry = self.registrations.get_mut(&registration)?;
+        let entry = self.index.get_mut(registration)?;
         let index = entry.callees.iter().position(|c| c.session == session)?;
         entry.callees.remove(index);
         if entry.next > index {
             entry.next -= 1;
         }
-        if let Some(theirs) = self.by_session.get_mut(&session) {
-            theirs.remove(&registration);
-            if theirs.is_empty() {
-                self.by_session.remove(&session);
-            }
-        }
         let deleted = entry.callees.is_empty();
+        self.index.leave(session, registration);
         if deleted {
-            let gone = self.registrations.remove(&registration).expect("just found");
-            if gone.policy == MatchPolicy::Exact {
-                self.exact.remove(&gone.uri);
-            } else {
-                self.by_pattern.remove(&(gone.policy, gone.uri));
-                self.patterns.remove(&registration);
-            }
+            self.index.remove(registration);
         }
         Some(Unregistered { id: registration, deleted })
     }
@@ -256,12 +246,11 @@ impl Dealer {
     /// The registration a call of `procedure` goes to: the exact one, else
     /// the most specific pattern (`wamp.registration.match`).
     pub fn best_match(&self, procedure: &str) -> Option<Id> {
-        if let Some(id) = self.exact.get(procedure) {
-            return Some(*id);
+        if let Some(exact) = self.index.exact(procedure) {
+            return Some(exact.id);
         }
-        self.patterns
-            .iter()
-            .map(|id| &self.registrations[id])
+        self.index
+            .patterns()
             .filter(|r| r.policy.matches(&r.uri, procedure))
             .max_by_key(|r| Specificity::of(r.policy, &r.uri))
             .map(|r| r.id)
@@ -275,35 +264,29 @@ impl Dealer {
         random: impl FnOnce(usize) -> usize,
     ) -> Option<(&Registration, Callee)> {
         let id = self.best_match(procedure)?;
-        let registration = self.registrations.get_mut(&id).expect("matched");
+        let registration = self.index.get_mut(id).expect("matched");
         let callee = registration.pick(random);
         Some((registration, callee))
     }
 
     /// The registration of `uri` under `policy`, if any (`wamp.registration.lookup`).
     pub fn lookup(&self, uri: &str, policy: MatchPolicy) -> Option<Id> {
-        match policy {
-            MatchPolicy::Exact => self.exact.get(uri).copied(),
-            _ => self.by_pattern.get(&(policy, uri.to_owned())).copied(),
-        }
+        self.index.lookup(uri, policy)
     }
 
     /// The registration `id`, if it exists.
     pub fn get(&self, id: Id) -> Option<&Registration> {
-        self.registrations.get(&id)
+        self.index.get(id)
     }
 
     /// The IDs of every registration under `policy`, in order.
     pub fn list(&self, policy: MatchPolicy) -> Vec<Id> {
-        let mut ids: Vec<Id> =
-            self.registrations.values().filter(|r| r.policy == policy).map(|r| r.id).collect();
-        ids.sort();
-        ids
+        self.index.list(policy)
     }
 
     /// Takes `session` off every registration (it left).
     pub fn remove_session(&mut self, session: Id) -> Vec<Unregistered> {
-        let theirs = self.by_session.remove(&session).unwrap_or_default();
+        let theirs = self.index.take_session(session);
         theirs.into_iter().filter_map(|id| self.unregister(session, id)).collect()
     }
 }

@@ -12,6 +12,7 @@ mod publication;
 mod publish;
 mod realm;
 mod session;
+mod uri_index;
 
 pub use broker::{Broker, Subscription};
 pub use calls::{Call, Calls};

@@ -15,6 +15,9 @@ use super::position::Position;
 pub struct Acknowledged {
     /// Its place in the topic's stream, if the broker keeps one.
     pub position: Option<Position>,
+    /// Kept already under the same idempotency key: `position` is the
+    /// first one's, and it was not delivered again.
+    pub duplicate: bool,
 }
 
 /// Why a broker did not take a publication.
@@ -113,8 +116,11 @@ mod tests {
     async fn a_later_answer_arrives_through_its_sender() {
         let (sender, mut ack) = Ack::later();
         assert_eq!(ack.now(), None);
-        sender.send(Ok(Acknowledged { position: Some(Position::new(7, "e")) }));
-        assert_eq!(ack.await, Ok(Acknowledged { position: Some(Position::new(7, "e")) }));
+        sender.send(Ok(Acknowledged { position: Some(Position::new(7, "e")), duplicate: false }));
+        assert_eq!(
+            ack.await,
+            Ok(Acknowledged { position: Some(Position::new(7, "e")), duplicate: false })
+        );
     }
 
     #[tokio::test]

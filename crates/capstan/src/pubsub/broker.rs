@@ -11,7 +11,8 @@
 
 use std::sync::Weak;
 
-use super::ack::Ack;
+use super::ack::{Ack, BrokerError};
+use super::history::{BoxFuture, Stored};
 use super::topic::Delivery;
 use super::topics::Registry;
 use crate::conn::ConnId;
@@ -37,8 +38,17 @@ pub trait Broker: Send + Sync + 'static {
 
     /// Publishes to every node that has subscribers on the topic, this one
     /// included. Says what was delivered on this node at once, if anything,
-    /// and gives the broker's answer (now or later).
+    /// and gives the broker's answer (now or later). A kept publication
+    /// ([`Publication::keep`]) is acknowledged only once the history has it,
+    /// with its position, and delivered with [`LocalFanout::deliver_kept`].
     fn publish(&self, publication: Publication<'_>) -> Published;
+
+    /// Resolves once this node receives `topic`'s publications (it was
+    /// told to [`subscribe`](Broker::subscribe)): a history read after
+    /// that misses nothing. The in-process default is ready at once.
+    fn ready(&self, _topic: &str) -> BoxFuture<'_, Result<(), BrokerError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// One publish, as a broker receives it.
@@ -50,6 +60,20 @@ pub struct Publication<'a> {
     pub message: &'a PreparedMessage,
     /// Connections of this node not to deliver to (the sender, say).
     pub exclude: &'a [ConnId],
+    /// Keep it in the topic's history, where it gets a [`Position`]
+    /// (`None`: fan-out only, nothing kept).
+    ///
+    /// [`Position`]: super::Position
+    pub keep: Option<Keep<'a>>,
+}
+
+/// How a publication is kept in its topic's history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep<'a> {
+    /// A publication whose key the topic's history holds already is not
+    /// kept or delivered again: its ack carries the first one's position,
+    /// marked [`duplicate`](super::Acknowledged::duplicate).
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What a publish did.
@@ -81,6 +105,26 @@ impl LocalFanout {
         match self.0.upgrade().and_then(|registry| registry.get(topic)) {
             Some(topic) => topic.publish_prepared(message, exclude),
             None => Delivery::default(),
+        }
+    }
+
+    /// Delivers a kept publication to this node's subscribers of `topic`
+    /// but those in `exclude`: once, in stream order. One that comes early
+    /// waits while the gap is read from the history; a gap the history
+    /// cannot fill is reported to the topic's subscribers (see
+    /// [`Framing::lost`](super::Framing::lost)).
+    pub fn deliver_kept(&self, topic: &str, stored: Stored, exclude: &[ConnId]) {
+        if let Some(registry) = self.0.upgrade() {
+            registry.deliver_kept(topic, stored, exclude);
+        }
+    }
+
+    /// The broker's connection was cut and is back: publications may have
+    /// been missed meanwhile, so each kept topic reads its history since
+    /// what it delivered last.
+    pub fn reconnected(&self) {
+        if let Some(registry) = self.0.upgrade() {
+            registry.reconnected();
         }
     }
 

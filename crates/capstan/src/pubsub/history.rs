@@ -17,12 +17,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Keeps each topic's recent publications, in order, with their positions.
 pub trait History: Send + Sync + 'static {
-    /// Appends `message` to `topic`'s stream: its position.
+    /// Appends `message` to `topic`'s stream: its position. With an
+    /// `idempotency_key` the stream still holds, nothing is appended: the
+    /// answer is the first one's position, marked duplicate.
     fn append(
         &self,
         topic: &str,
         message: Message,
-    ) -> BoxFuture<'_, Result<Position, HistoryError>>;
+        idempotency_key: Option<&str>,
+    ) -> BoxFuture<'_, Result<Appended, HistoryError>>;
 
     /// What `topic` got after `since`, in order: all of it, or
     /// [`Recovery::NotRecovered`] if some of it is gone.
@@ -30,6 +33,16 @@ pub trait History: Send + Sync + 'static {
 
     /// The position of `topic`'s latest publication (offset 0 if none).
     fn latest(&self, topic: &str) -> BoxFuture<'_, Result<Position, HistoryError>>;
+}
+
+/// The answer to [`History::append`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The publication's place in the stream.
+    pub position: Position,
+    /// Its idempotency key was kept already: nothing was appended, and
+    /// `position` is the first one's.
+    pub duplicate: bool,
 }
 
 /// A publication kept in a topic's history.

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::history::{BoxFuture, History, HistoryError, Recovery, Stored};
+use super::history::{Appended, BoxFuture, History, HistoryError, Recovery, Stored};
 use super::position::Position;
 use crate::ws::Message;
 
@@ -31,8 +31,19 @@ struct Stream {
     /// The offset of the latest publication (0: none yet). Kept when
     /// everything expired, so offsets never repeat within an epoch.
     latest: u64,
-    /// The kept publications, oldest first, with when they came.
-    kept: VecDeque<(Instant, Stored)>,
+    /// The kept publications, oldest first, with when they came and their
+    /// idempotency key.
+    kept: VecDeque<(Instant, Stored, Option<String>)>,
+    /// The idempotency keys of the kept publications: their offsets.
+    keys: HashMap<String, u64>,
+}
+
+impl Stream {
+    fn pop_oldest(&mut self) {
+        if let Some((_, _, Some(key))) = self.kept.pop_front() {
+            self.keys.remove(&key);
+        }
+    }
 }
 
 /// A [`History`] kept in memory, for one process.
@@ -65,22 +76,36 @@ impl MemoryHistory {
     /// Drops what is past the limits at `now`.
     fn trim(&self, stream: &mut Stream, now: Instant) {
         while stream.kept.len() > self.limits.max_len {
-            stream.kept.pop_front();
+            stream.pop_oldest();
         }
-        while stream.kept.front().is_some_and(|(at, _)| now.duration_since(*at) >= self.limits.ttl)
+        while stream.kept.front().is_some_and(|(at, ..)| now.duration_since(*at) >= self.limits.ttl)
         {
-            stream.kept.pop_front();
+            stream.pop_oldest();
         }
     }
 
-    fn append_now(&self, topic: &str, message: Message, now: Instant) -> Position {
+    fn append_now(
+        &self,
+        topic: &str,
+        message: Message,
+        key: Option<&str>,
+        now: Instant,
+    ) -> Appended {
         let mut streams = self.streams();
         let stream = streams.entry(topic.to_owned()).or_default();
+        self.trim(stream, now);
+        if let Some(&offset) = key.and_then(|key| stream.keys.get(key)) {
+            return Appended { position: self.position(offset), duplicate: true };
+        }
         stream.latest += 1;
         let position = self.position(stream.latest);
-        stream.kept.push_back((now, Stored { position: position.clone(), message }));
+        if let Some(key) = key {
+            stream.keys.insert(key.to_owned(), stream.latest);
+        }
+        let stored = Stored { position: position.clone(), message };
+        stream.kept.push_back((now, stored, key.map(str::to_owned)));
         self.trim(stream, now);
-        position
+        Appended { position, duplicate: false }
     }
 
     fn since_now(&self, topic: &str, since: &Position, now: Instant) -> Recovery {
@@ -100,12 +125,13 @@ impl MemoryHistory {
             return Recovery::NotRecovered { latest };
         }
         // The first offset still kept; everything before it is gone.
-        let first_kept = stream.kept.front().map_or(stream.latest + 1, |(_, s)| s.position.offset);
+        let first_kept =
+            stream.kept.front().map_or(stream.latest + 1, |(_, s, _)| s.position.offset);
         if since.offset + 1 < first_kept {
             return Recovery::NotRecovered { latest };
         }
-        let missed = stream.kept.iter().filter(|(_, s)| s.position.offset > since.offset);
-        Recovery::Recovered(missed.map(|(_, stored)| stored.clone()).collect())
+        let missed = stream.kept.iter().filter(|(_, s, _)| s.position.offset > since.offset);
+        Recovery::Recovered(missed.map(|(_, stored, _)| stored.clone()).collect())
     }
 
     fn latest_now(&self, topic: &str) -> Position {
@@ -118,9 +144,10 @@ impl History for MemoryHistory {
         &self,
         topic: &str,
         message: Message,
-    ) -> BoxFuture<'_, Result<Position, HistoryError>> {
-        let position = self.append_now(topic, message, Instant::now());
-        Box::pin(std::future::ready(Ok(position)))
+        idempotency_key: Option<&str>,
+    ) -> BoxFuture<'_, Result<Appended, HistoryError>> {
+        let appended = self.append_now(topic, message, idempotency_key, Instant::now());
+        Box::pin(std::future::ready(Ok(appended)))
     }
 
     fn since(&self, topic: &str, since: Position) -> BoxFuture<'_, Result<Recovery, HistoryError>> {

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
+use super::kept::{KeptGuard, KeptState};
 use super::pacing::Pacing;
 use super::topics::Registry;
 use crate::conn::{Conn, ConnId, Membership};
@@ -19,6 +20,8 @@ pub(crate) struct Inner {
     /// Whether a publish may write to sockets at once (see `pacing`).
     pacing: Pacing,
     next_listener: std::sync::atomic::AtomicU64,
+    /// Its kept publications on this node (see `kept`).
+    kept: std::sync::Mutex<KeptState>,
 }
 
 /// An in-process listener of a topic: called with every message delivered
@@ -54,6 +57,7 @@ impl Topic {
             registry,
             pacing: Pacing::new(),
             next_listener: std::sync::atomic::AtomicU64::new(0),
+            kept: std::sync::Mutex::default(),
         }))
     }
 
@@ -132,6 +136,12 @@ impl Topic {
             delivery.queued += 1;
         }
         delivery
+    }
+
+    /// Its kept publications on this node, locked: deliveries of kept
+    /// publications happen under this lock, in stream order.
+    pub(crate) fn kept(&self) -> KeptGuard<'_> {
+        KeptState::lock(&self.0.kept)
     }
 
     /// Adds an in-process listener: its number, to remove it.

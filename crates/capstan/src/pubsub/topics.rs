@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::broker::{Broker, LocalFanout, Publication, Published};
+use super::broker::{Broker, Keep, LocalFanout, Publication, Published};
+use super::engine::Engine;
+use super::framing::Framing;
+use super::history::History;
 use super::local_broker::LocalBroker;
 use super::topic::{Inner, Topic};
 use crate::conn::{Conn, ConnId};
@@ -15,6 +18,9 @@ use crate::ws::PreparedMessage;
 pub(crate) struct Registry {
     topics: RwLock<HashMap<Arc<str>, Topic>>,
     broker: Arc<dyn Broker>,
+    /// Where gaps in kept publications are read from, if anywhere.
+    history: Option<Arc<dyn History>>,
+    framing: Arc<dyn Framing>,
 }
 
 impl Registry {
@@ -34,6 +40,23 @@ impl Registry {
         self.topics.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
     }
 
+    /// Every topic that has subscribers.
+    pub(crate) fn all(&self) -> Vec<Topic> {
+        self.topics.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
+    }
+
+    pub(crate) fn broker(&self) -> &dyn Broker {
+        &*self.broker
+    }
+
+    pub(crate) fn history(&self) -> Option<&Arc<dyn History>> {
+        self.history.as_ref()
+    }
+
+    pub(crate) fn framing(&self) -> &dyn Framing {
+        &*self.framing
+    }
+
     /// The names of the topics that have subscribers.
     pub(crate) fn names(&self) -> Vec<String> {
         let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
@@ -47,6 +70,13 @@ impl Registry {
 pub struct Listening {
     topic: Topic,
     number: u64,
+}
+
+impl Listening {
+    /// The topic listened to.
+    pub(crate) fn topic(&self) -> &Topic {
+        &self.topic
+    }
 }
 
 impl Drop for Listening {
@@ -77,7 +107,14 @@ impl Topics {
 
     /// An empty registry whose topics reach other nodes through `broker`.
     pub fn with_broker(broker: Arc<dyn Broker>) -> Self {
-        let registry = Arc::new(Registry { topics: RwLock::default(), broker });
+        Self::with_engine(Engine::new(broker))
+    }
+
+    /// An empty registry on `engine`: its broker, the history its kept
+    /// publications are recovered from, and how they are framed.
+    pub fn with_engine(engine: Engine) -> Self {
+        let Engine { broker, history, framing } = engine;
+        let registry = Arc::new(Registry { topics: RwLock::default(), broker, history, framing });
         registry.broker.attach(LocalFanout::new(Arc::downgrade(&registry)));
         Self(registry)
     }
@@ -85,6 +122,10 @@ impl Topics {
     /// The topic called `name`, if anyone is subscribed to it.
     pub fn get(&self, name: &str) -> Option<Topic> {
         self.0.get(name)
+    }
+
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.0
     }
 
     /// Subscribes `conn` to `name`, creating the topic if needed (and
@@ -139,7 +180,26 @@ impl Topics {
         message: &PreparedMessage,
         exclude: &[ConnId],
     ) -> Published {
-        self.0.broker.publish(Publication { topic: name, message, exclude })
+        self.0.broker.publish(Publication { topic: name, message, exclude, keep: None })
+    }
+
+    /// Publishes to `name` on every node and keeps it in the topic's
+    /// history: the ack carries its position once the engine has it, and
+    /// every node delivers it in stream order (see [`Keep`]).
+    pub fn publish_kept(
+        &self,
+        name: &str,
+        message: impl Into<Message>,
+        exclude: &[ConnId],
+        keep: Keep<'_>,
+    ) -> Published {
+        let message = PreparedMessage::new(message);
+        self.0.broker.publish(Publication {
+            topic: name,
+            message: &message,
+            exclude,
+            keep: Some(keep),
+        })
     }
 
     /// The topic `name` in `topics` (the registry, locked), made and

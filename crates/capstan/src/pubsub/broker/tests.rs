@@ -49,7 +49,7 @@ impl Relay {
         for (n, (topic, message, exclude, ack)) in pending.into_iter().enumerate() {
             local.deliver(&topic, &PreparedMessage::new(message), &exclude);
             let position = Position::new(first_offset + n as u64, "e1");
-            ack.send(Ok(Acknowledged { position: Some(position) }));
+            ack.send(Ok(Acknowledged { position: Some(position), duplicate: false }));
         }
     }
 }
@@ -69,7 +69,7 @@ impl Broker for Relay {
 
     fn publish(&self, publication: Publication<'_>) -> Published {
         let (sender, ack) = Ack::later();
-        let Publication { topic, message, exclude } = publication;
+        let Publication { topic, message, exclude, .. } = publication;
         let kept = (topic.to_owned(), message.message(), exclude.to_vec(), sender);
         self.pending.lock().unwrap().push(kept);
         Published { local: Delivery::default(), ack }

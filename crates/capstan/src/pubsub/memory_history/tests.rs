@@ -27,7 +27,7 @@ fn texts(recovery: Recovery) -> Vec<(u64, String)> {
 fn a_client_gets_exactly_what_followed_its_position_in_order() {
     let (history, now) = (history(10), Instant::now());
     for n in 1..=5 {
-        let position = history.append_now("t", Message::text(format!("m{n}")), now);
+        let position = history.append_now("t", Message::text(format!("m{n}")), None, now).position;
         assert_eq!(position, Position::new(n, history.epoch()));
     }
     let since = Position::new(2, history.epoch());
@@ -41,7 +41,7 @@ fn a_client_gets_exactly_what_followed_its_position_in_order() {
 fn what_was_trimmed_is_not_recovered() {
     let (history, now) = (history(3), Instant::now());
     for n in 1..=5 {
-        history.append_now("t", Message::text(format!("m{n}")), now);
+        history.append_now("t", Message::text(format!("m{n}")), None, now);
     }
     // Kept: 3, 4, 5. From 2 on, nothing is missing; from 1, offset 2 is.
     let from_two = texts(history.since_now("t", &Position::new(2, history.epoch()), now));
@@ -56,7 +56,7 @@ fn what_was_trimmed_is_not_recovered() {
 #[test]
 fn what_expired_is_not_recovered_and_offsets_go_on() {
     let (history, t0) = (history(10), Instant::now());
-    history.append_now("t", Message::text("old"), t0);
+    history.append_now("t", Message::text("old"), None, t0);
     let later = t0 + Duration::from_secs(61);
     let latest = Position::new(1, history.epoch());
     assert_eq!(
@@ -66,13 +66,13 @@ fn what_expired_is_not_recovered_and_offsets_go_on() {
     // A client that saw the expired one misses nothing.
     assert_eq!(texts(history.since_now("t", &latest, later)), []);
     // Offsets never repeat within an epoch.
-    assert_eq!(history.append_now("t", Message::text("new"), later).offset, 2);
+    assert_eq!(history.append_now("t", Message::text("new"), None, later).position.offset, 2);
 }
 
 #[test]
 fn another_epoch_or_a_future_offset_is_not_recovered() {
     let (history, now) = (history(10), Instant::now());
-    history.append_now("t", Message::text("m1"), now);
+    history.append_now("t", Message::text("m1"), None, now);
     let before_restart = MemoryHistory::new(HistoryLimits::default());
     let latest = Position::new(1, history.epoch());
     for since in [Position::new(0, before_restart.epoch()), Position::new(9, history.epoch())] {
@@ -92,8 +92,8 @@ fn a_topic_never_published_to_is_empty_at_offset_zero() {
 #[tokio::test]
 async fn the_trait_answers_as_the_engine() {
     let history = history(10);
-    let first = history.append("t", Message::binary(vec![1, 2])).await.unwrap();
-    history.append("t", Message::binary(vec![3])).await.unwrap();
+    let first = history.append("t", Message::binary(vec![1, 2]), None).await.unwrap().position;
+    history.append("t", Message::binary(vec![3]), None).await.unwrap();
     assert_eq!(history.latest("t").await.unwrap().offset, 2);
     match history.since("t", first).await.unwrap() {
         Recovery::Recovered(stored) => {
@@ -102,4 +102,21 @@ async fn the_trait_answers_as_the_engine() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_publication_kept_under_a_key_is_kept_once_while_the_history_holds_it() {
+    let (history, now) = (history(2), Instant::now());
+    let first = history.append_now("t", Message::text("hi"), Some("k1"), now);
+    assert!(!first.duplicate);
+    let again = history.append_now("t", Message::text("hi again"), Some("k1"), now);
+    assert_eq!((again.position.offset, again.duplicate), (first.position.offset, true));
+    assert_eq!(history.latest_now("t").offset, 1, "nothing appended");
+    // Same key, other topic: its own stream.
+    assert!(!history.append_now("u", Message::text("hi"), Some("k1"), now).duplicate);
+    // Once trimmed out of the history, the key is forgotten.
+    history.append_now("t", Message::text("2"), None, now);
+    history.append_now("t", Message::text("3"), None, now);
+    let later = history.append_now("t", Message::text("hi"), Some("k1"), now);
+    assert_eq!((later.position.offset, later.duplicate), (4, false));
 }

@@ -5,6 +5,7 @@
 
 use super::history::Stored;
 use super::topic::Topic;
+use crate::conn::ConnId;
 use crate::ws::{CloseCode, PreparedMessage};
 
 /// Frames kept publications for a node's subscribers.
@@ -13,6 +14,13 @@ pub trait Framing: Send + Sync + 'static {
     /// per node). The default: its message as published.
     fn frame(&self, _topic: &str, stored: &Stored) -> PreparedMessage {
         PreparedMessage::new(stored.message.clone())
+    }
+
+    /// This node's connections that must not receive `stored` (on top of
+    /// the publisher's own exclusions): an application that filters per
+    /// recipient (blocked authors) says so here. The default: none.
+    fn skip(&self, _topic: &str, _stored: &Stored) -> Vec<ConnId> {
+        Vec::new()
     }
 
     /// Publications of `topic` were missed on this node and the history

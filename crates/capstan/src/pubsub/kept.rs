@@ -83,7 +83,8 @@ impl Registry {
             self.framing().lost(topic);
         }
         for stored in deliver {
-            let exclude = state.excludes.remove(&stored.position.offset).unwrap_or_default();
+            let mut exclude = state.excludes.remove(&stored.position.offset).unwrap_or_default();
+            exclude.extend(self.framing().skip(topic.name(), &stored));
             let framed = self.framing().frame(topic.name(), &stored);
             topic.publish_prepared(&framed, &exclude);
         }

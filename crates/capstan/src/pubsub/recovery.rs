@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::ack::BrokerError;
-use super::history::{HistoryError, Recovery};
+use super::history::{HistoryError, Recovery, Stored};
 use super::position::Position;
 use super::topics::Topics;
 use crate::conn::Conn;
@@ -69,16 +69,39 @@ const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
 
 impl Topics {
     /// Subscribes `conn` to `name`'s kept publications from `since` (the
-    /// last position it saw): sends it those that followed, in order, then
-    /// the live stream, with nothing missed or sent twice in between. If
-    /// the history no longer holds them, or `since` is of another epoch,
-    /// nothing is sent and the answer says so. Without `since`, the live
-    /// stream only.
+    /// last position it saw): sends it those that followed, in order
+    /// (framed as live ones are), then the live stream, with nothing
+    /// missed or sent twice in between. If the history no longer holds
+    /// them, or `since` is of another epoch, nothing is sent and the
+    /// answer says so. Without `since`, the live stream only.
     pub async fn subscribe_since(
         &self,
         name: &str,
         conn: &Conn,
         since: Option<Position>,
+    ) -> Result<Resumed, RecoveryError> {
+        let registry = self.registry().clone();
+        self.subscribe_since_with(name, conn, since, |missed, _| {
+            let framing = registry.framing();
+            for stored in missed.iter().filter(|s| !framing.skip(name, s).contains(&conn.id())) {
+                let _ = conn.send_prepared(&framing.frame(name, stored));
+            }
+        })
+        .await
+    }
+
+    /// As [`Topics::subscribe_since`], but what was missed goes to
+    /// `catch_up` (with the answer) instead of being sent frame by frame:
+    /// an application that answers with one message (a room's `joined`
+    /// with its messages) sends it there. `catch_up` runs once, at the
+    /// cut: nothing live reaches `conn` before it has run, nothing is
+    /// missed after.
+    pub async fn subscribe_since_with(
+        &self,
+        name: &str,
+        conn: &Conn,
+        since: Option<Position>,
+        catch_up: impl FnOnce(&[Stored], &Resumed),
     ) -> Result<Resumed, RecoveryError> {
         let registry = self.registry();
         let history = registry.history().cloned().ok_or(RecoveryError::NoHistory)?;
@@ -92,12 +115,13 @@ impl Topics {
         }
         let Some(mut since) = since else {
             let state = topic.kept();
-            let at = state.sequencer.at().cloned().expect("a baseline was set");
+            let resumed = Resumed::Fresh { at: state.sequencer.at().cloned().expect("a baseline") };
+            catch_up(&[], &resumed);
             topic.subscribe(conn);
-            return Ok(Resumed::Fresh { at });
+            return Ok(resumed);
         };
         self.catch_up_to(&topic, &since).await;
-        let mut count = 0;
+        let mut missed: Vec<Stored> = Vec::new();
         loop {
             let answer =
                 history.since(name, since.clone()).await.map_err(RecoveryError::History)?;
@@ -111,21 +135,22 @@ impl Topics {
                     stored
                 }
                 _ => {
+                    let resumed = Resumed::NotRecovered { at };
+                    catch_up(&[], &resumed);
                     topic.subscribe(conn);
-                    return Ok(Resumed::NotRecovered { at });
+                    return Ok(resumed);
                 }
             };
-            let mut reached = since.offset;
-            for one in stored.iter().take_while(|s| s.position.offset <= at.offset) {
-                let _ = conn.send_prepared(&registry.framing().frame(name, one));
-                count += 1;
-                reached = one.position.offset;
-            }
+            missed.extend(stored.into_iter().take_while(|s| s.position.offset <= at.offset));
+            let reached = missed.last().map_or(since.offset, |s| s.position.offset);
             if reached >= at.offset {
+                let resumed = Resumed::Recovered { count: missed.len(), at };
+                catch_up(&missed, &resumed);
                 topic.subscribe(conn);
-                return Ok(Resumed::Recovered { count, at });
+                return Ok(resumed);
             }
             // The node delivered more while the history was read: read on.
+            drop(state);
             since = Position::new(reached, since.epoch);
         }
     }

@@ -21,13 +21,17 @@ fn conn() -> Conn {
     Conn::new("127.0.0.1:1".parse().unwrap(), request, None, None, 1 << 20, Default::default())
 }
 
-/// The texts queued for `conn` (unmasked text frames, short ones).
+/// The texts queued for `conn` (short text frames; a prepared frame
+/// carries its 2-byte header in its payload).
 fn texts(conn: &Conn) -> Vec<String> {
     let mut batch = VecDeque::new();
     conn.outbound().take(&mut batch);
     batch
         .iter()
-        .map(|frame: &OutFrame| String::from_utf8(frame.payload()[2..].to_vec()).unwrap())
+        .map(|frame: &OutFrame| {
+            let skip = if frame.head().is_empty() { 2 } else { 0 };
+            String::from_utf8(frame.payload()[skip..].to_vec()).unwrap()
+        })
         .collect()
 }
 
@@ -213,4 +217,63 @@ async fn a_client_ahead_of_this_node_waits_for_it_and_gets_nothing_twice() {
     shuffler.hand_over(&[1, 2, 3]);
     assert_eq!(texts(&client), ["m3"]);
     assert_eq!(texts(&early), ["m1", "m2", "m3"]);
+}
+
+#[tokio::test]
+async fn an_application_gets_the_whole_catch_up_at_once_before_anything_live() {
+    let (topics, _) = memory(100);
+    let mut positions = Vec::new();
+    for n in 1..=4 {
+        positions.push(publish(&topics, &format!("m{n}")).await);
+    }
+    let client = conn();
+    let mut seen = Vec::new();
+    let resumed = topics
+        .subscribe_since_with("room", &client, Some(positions[0].clone()), |missed, resumed| {
+            let texts: Vec<String> =
+                missed.iter().map(|s| s.message.as_text().unwrap().to_owned()).collect();
+            let _ = client.send_text(format!("joined {}", texts.join(",")));
+            seen.push(resumed.clone());
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, [resumed]);
+    publish(&topics, "m5").await;
+    assert_eq!(texts(&client), ["joined m2,m3,m4", "m5"]);
+}
+
+/// Frames kept publications with their offset, and keeps those of
+/// "mallory" from one connection (as a chat hides a blocked author).
+struct Stamped(crate::conn::ConnId);
+
+impl crate::pubsub::Framing for Stamped {
+    fn frame(&self, _topic: &str, stored: &Stored) -> crate::ws::PreparedMessage {
+        let text = stored.message.as_text().unwrap();
+        crate::ws::PreparedMessage::new(format!("{}:{text}", stored.position.offset))
+    }
+
+    fn skip(&self, _topic: &str, stored: &Stored) -> Vec<crate::conn::ConnId> {
+        match stored.message.as_text() {
+            Some(text) if text.starts_with("mallory") => vec![self.0],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_framing_stamps_positions_and_skips_per_recipient_live_and_in_catch_ups() {
+    let history =
+        Arc::new(MemoryHistory::new(HistoryLimits { max_len: 100, ttl: Duration::from_secs(60) }));
+    let (blocker, other) = (conn(), conn());
+    let framing = Arc::new(Stamped(blocker.id()));
+    let topics = Topics::with_engine(Engine::local(history.clone()).with_framing(framing));
+    publish(&topics, "alice: hi").await;
+    publish(&topics, "mallory: spam").await;
+    let start = Position::new(0, history.epoch());
+    topics.subscribe_since("room", &blocker, Some(start.clone())).await.unwrap();
+    topics.subscribe_since("room", &other, Some(start)).await.unwrap();
+    publish(&topics, "mallory: more").await;
+    publish(&topics, "bob: ok").await;
+    assert_eq!(texts(&blocker), ["1:alice: hi", "4:bob: ok"]);
+    assert_eq!(texts(&other), ["1:alice: hi", "2:mallory: spam", "3:mallory: more", "4:bob: ok"]);
 }

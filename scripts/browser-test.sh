@@ -14,23 +14,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 test_dir=crates/capstan-chat/tests/browser
 
-apt_updated=0
-apt_install() {
-    if [ "$apt_updated" = 0 ]; then
-        apt-get update
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
-}
-
-if [ ! -x /usr/bin/chromium ]; then
-    echo "== installing chromium (Debian package)"
-    apt_install chromium
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "== installing node and npm (Debian packages)"
-    apt_install nodejs npm
-fi
+. scripts/lib/apt.sh
+apt_need /usr/bin/chromium chromium
+apt_need node nodejs
+apt_need npm npm
 
 # playwright-core only, from the lock file; browsers are never downloaded.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

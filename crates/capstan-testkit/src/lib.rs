@@ -12,7 +12,9 @@
 //! - [`frame`]: client frames built (masked), server frames split off;
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
-//! - [`process`]: a server binary started, signalled, awaited.
+//! - [`process`]: a server binary started, signalled, awaited;
+//! - [`engine_suite`]: the recovery semantics every pub/sub engine must
+//!   have, as scenarios each engine crate runs on its own backend.
 //!
 //! It is a development crate: everything panics on what a test must not
 //! see, except the few functions the benchmarks use, which return errors.
@@ -21,6 +23,7 @@
 
 pub mod client;
 pub mod counter;
+pub mod engine_suite;
 pub mod frame;
 pub mod handshake;
 pub mod http;

@@ -33,6 +33,28 @@ pub trait History: Send + Sync + 'static {
 
     /// The position of `topic`'s latest publication (offset 0 if none).
     fn latest(&self, topic: &str) -> BoxFuture<'_, Result<Position, HistoryError>>;
+
+    /// A page of what `topic` keeps, oldest first: at most `limit` of the
+    /// latest publications, or of those before or after an offset (of the
+    /// current epoch). For reading back, not for recovery: a page says
+    /// nothing of what is gone.
+    fn page(
+        &self,
+        topic: &str,
+        range: PageRange,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<Stored>, HistoryError>>;
+}
+
+/// Which publications a [`History::page`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRange {
+    /// The latest ones.
+    Latest,
+    /// The latest of those with an offset below this one.
+    Before(u64),
+    /// The first of those with an offset above this one.
+    After(u64),
 }
 
 /// The answer to [`History::append`].

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::history::{Appended, BoxFuture, History, HistoryError, Recovery, Stored};
+use super::history::{Appended, BoxFuture, History, HistoryError, PageRange, Recovery, Stored};
 use super::position::Position;
 use crate::ws::Message;
 
@@ -134,6 +134,28 @@ impl MemoryHistory {
         Recovery::Recovered(missed.map(|(_, stored, _)| stored.clone()).collect())
     }
 
+    fn page_now(&self, topic: &str, range: PageRange, limit: usize, now: Instant) -> Vec<Stored> {
+        let mut streams = self.streams();
+        let Some(stream) = streams.get_mut(topic) else { return Vec::new() };
+        self.trim(stream, now);
+        let kept = stream.kept.iter().map(|(_, stored, _)| stored);
+        match range {
+            PageRange::After(after) => {
+                kept.filter(|s| s.position.offset > after).take(limit).cloned().collect()
+            }
+            PageRange::Latest | PageRange::Before(_) => {
+                let below = match range {
+                    PageRange::Before(before) => before,
+                    _ => u64::MAX,
+                };
+                let mut page: Vec<Stored> =
+                    kept.rev().filter(|s| s.position.offset < below).take(limit).cloned().collect();
+                page.reverse();
+                page
+            }
+        }
+    }
+
     fn latest_now(&self, topic: &str) -> Position {
         self.position(self.streams().get(topic).map_or(0, |stream| stream.latest))
     }
@@ -157,6 +179,15 @@ impl History for MemoryHistory {
 
     fn latest(&self, topic: &str) -> BoxFuture<'_, Result<Position, HistoryError>> {
         Box::pin(std::future::ready(Ok(self.latest_now(topic))))
+    }
+
+    fn page(
+        &self,
+        topic: &str,
+        range: PageRange,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<Stored>, HistoryError>> {
+        Box::pin(std::future::ready(Ok(self.page_now(topic, range, limit, Instant::now()))))
     }
 }
 

@@ -33,7 +33,7 @@ pub use broker::{Broker, Keep, LocalFanout, Publication, Published};
 pub use engine::Engine;
 pub use fanout::Fanout;
 pub use framing::{AsPublished, Framing};
-pub use history::{Appended, BoxFuture, History, HistoryError, Recovery, Stored};
+pub use history::{Appended, BoxFuture, History, HistoryError, PageRange, Recovery, Stored};
 pub use local_broker::LocalBroker;
 pub use memory_history::{HistoryLimits, MemoryHistory};
 pub use memory_presence::MemoryPresence;

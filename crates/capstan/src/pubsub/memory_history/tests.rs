@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{HistoryLimits, MemoryHistory};
-use crate::pubsub::{History, Position, Recovery, Stored};
+use crate::pubsub::{History, PageRange, Position, Recovery, Stored};
 use crate::ws::Message;
 
 fn history(max_len: usize) -> MemoryHistory {
@@ -119,4 +119,23 @@ fn a_publication_kept_under_a_key_is_kept_once_while_the_history_holds_it() {
     history.append_now("t", Message::text("3"), None, now);
     let later = history.append_now("t", Message::text("hi"), Some("k1"), now);
     assert_eq!((later.position.offset, later.duplicate), (4, false));
+}
+
+#[test]
+fn pages_read_the_latest_before_or_after_an_offset_oldest_first() {
+    let (history, now) = (history(5), Instant::now());
+    for n in 1..=7 {
+        history.append_now("t", Message::text(format!("m{n}")), None, now);
+    }
+    let offsets = |page: Vec<Stored>| page.iter().map(|s| s.position.offset).collect::<Vec<_>>();
+    assert_eq!(offsets(history.page_now("t", PageRange::Latest, 2, now)), [6, 7]);
+    assert_eq!(offsets(history.page_now("t", PageRange::Before(6), 2, now)), [4, 5]);
+    assert_eq!(
+        offsets(history.page_now("t", PageRange::Before(4), 9, now)),
+        [3],
+        "1 and 2 are trimmed"
+    );
+    assert_eq!(offsets(history.page_now("t", PageRange::After(3), 2, now)), [4, 5]);
+    assert_eq!(offsets(history.page_now("t", PageRange::After(7), 2, now)), Vec::<u64>::new());
+    assert!(history.page_now("none", PageRange::Latest, 2, now).is_empty());
 }

@@ -244,3 +244,22 @@ async fn malformed_envelopes_on_the_subject_are_dropped_and_later_publications_s
     assert_eq!(next_texts(&mut on_b, 2).await, strings(&["ok", "kept"]));
     assert_eq!(heard_on_b.until("kept").await, strings(&["ok", "kept"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_resolves_once_the_subscription_is_in_effect_at_the_server() {
+    let nats = NatsServer::start();
+    let history = shared_history();
+    let a = Node::start(&nats, history.clone()).await;
+    let b = Node::start(&nats, history.clone()).await;
+    // Many subscriptions queued at once: the last one reaches the server last.
+    let mut listening = Vec::new();
+    for n in 0..500 {
+        listening.push(b.listen(&format!("topic {n}")));
+    }
+    let (_, heard) = listening.last().unwrap();
+    capstan::pubsub::Broker::ready(&*b.broker, "topic 499").await.expect("ready");
+    // A plain publication is at-most-once: had B not been subscribed at the
+    // server yet, it would be gone.
+    a.topics.publish("topic 499", "first", &[]).ack.await.unwrap();
+    assert_eq!(heard.until("first").await, ["first"]);
+}

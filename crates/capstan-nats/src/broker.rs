@@ -213,6 +213,12 @@ struct Kept {
 impl Kept {
     /// What the history said: delivered here (the excluded skipped) and
     /// sent to the other nodes unless a duplicate, and the answer.
+    ///
+    /// Delivered here at once, not when NATS hands it back (the client
+    /// connects with `no_echo`): this node's subscribers get it while NATS
+    /// is down too, and the exclude list reaches the topic's sequencer
+    /// before a history read for a gap could deliver it without one — no
+    /// map of the node's own publications to keep or bound.
     fn settle(
         self,
         message: Message,

@@ -13,6 +13,7 @@
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
 //! - [`process`]: a server binary started, signalled, awaited;
+//! - [`nats`]: a real `nats-server` started, restarted, killed;
 //! - [`engine_suite`]: the recovery semantics every pub/sub engine must
 //!   have, as scenarios each engine crate runs on its own backend.
 //!
@@ -27,5 +28,6 @@ pub mod engine_suite;
 pub mod frame;
 pub mod handshake;
 pub mod http;
+pub mod nats;
 pub mod process;
 pub mod wait;

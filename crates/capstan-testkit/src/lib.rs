@@ -12,7 +12,8 @@
 //! - [`frame`]: client frames built (masked), server frames split off;
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
-//! - [`process`]: a server binary started, signalled, awaited.
+//! - [`process`]: a server binary started, signalled, awaited;
+//! - [`redis`]: a real `redis-server` started, restarted, paused, killed.
 //!
 //! It is a development crate: everything panics on what a test must not
 //! see, except the few functions the benchmarks use, which return errors.
@@ -25,4 +26,5 @@ pub mod frame;
 pub mod handshake;
 pub mod http;
 pub mod process;
+pub mod redis;
 pub mod wait;

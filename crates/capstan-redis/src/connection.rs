@@ -59,7 +59,9 @@ pub(crate) async fn open(
     let opening = ConnectionManager::new_with_config(client, manager_config);
     match tokio::time::timeout(config.command_timeout, opening).await {
         Ok(Ok(manager)) => Ok(manager),
-        Ok(Err(e)) => Err(ConnectError::Unreachable(Unavailable::from_redis(&e))),
+        Ok(Err(e)) => {
+            Err(ConnectError::Unreachable(Unavailable::from_redis(&e, config.command_timeout)))
+        }
         Err(_) => {
             Err(ConnectError::Unreachable(Unavailable::TimedOut { after: config.command_timeout }))
         }
@@ -110,7 +112,7 @@ impl Redis {
         command: impl Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, Unavailable> {
         match tokio::time::timeout(self.timeout, command).await {
-            Ok(answer) => answer.map_err(|e| Unavailable::from_redis(&e)),
+            Ok(answer) => answer.map_err(|e| Unavailable::from_redis(&e, self.timeout)),
             Err(_) => Err(Unavailable::TimedOut { after: self.timeout }),
         }
     }

@@ -24,12 +24,13 @@ pub enum Unavailable {
 }
 
 impl Unavailable {
-    /// The kind of failure a redis-rs error is.
-    pub(crate) fn from_redis(error: &redis::RedisError) -> Self {
+    /// The kind of failure a redis-rs error is (a command that timed out
+    /// did so after `timeout`).
+    pub(crate) fn from_redis(error: &redis::RedisError, timeout: Duration) -> Self {
         if error.kind() == redis::ErrorKind::UnexpectedReturnType {
             Self::UnexpectedReply(error.to_string())
         } else if error.is_timeout() {
-            Self::Unreachable(format!("timed out: {error}"))
+            Self::TimedOut { after: timeout }
         } else if error.is_io_error()
             || error.is_connection_dropped()
             || error.is_connection_refusal()

@@ -1,0 +1,92 @@
+//! Redis going away: restarted (stopped, then started on the same port
+//! with its AOF) and paused (SIGSTOP). Publishes meanwhile fail with
+//! `Unavailable` within the command timeout instead of hanging; after, the
+//! nodes' subscriptions come back by themselves and what was acknowledged
+//! before is still in the history.
+
+mod common;
+
+use capstan::pubsub::{BrokerError, History, HistoryError, Keep, Position, Presence, Recovery};
+use common::*;
+
+/// A's command connection answers again (a read on another topic).
+async fn wait_until_answering(node: &Node) {
+    let history = node.engine.history();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while history.latest("probe").await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "redis never answered again");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn texts(recovery: Recovery) -> Vec<String> {
+    match recovery {
+        Recovery::Recovered(stored) => {
+            stored.iter().map(|s| s.message.as_text().unwrap().to_owned()).collect()
+        }
+        other => panic!("expected recovered, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_redis_restart_subscriptions_come_back_and_acknowledged_publications_are_kept() {
+    let mut redis = RedisServer::start(Persistence::AofAlways).await;
+    let a = Node::start(config(&redis)).await;
+    let b = Node::start(config(&redis)).await;
+    let heard_b = b.hear("room").await;
+    let before = a.publish_kept("room", "before").await;
+    assert_eq!(heard_b.at_least(1).await, ["before"]);
+
+    redis.stop().await;
+    let kept = a.topics.publish_kept("room", "during", &[], Keep::default()).ack;
+    let answer = within("a kept publish while redis is down", kept).await;
+    assert!(matches!(answer, Err(BrokerError::Unavailable(_))), "{answer:?}");
+    let plain = within("a plain one", a.topics.publish("room", "plain during", &[]).ack).await;
+    assert!(matches!(plain, Err(BrokerError::Unavailable(_))), "{plain:?}");
+
+    redis.restart().await;
+    wait_until_answering(&a).await;
+    // No call from the test subscribes B again: it does so by itself.
+    let after = a.publish_kept("room", "after").await;
+    assert_eq!(after, Position::new(2, before.epoch.clone()), "the same stream goes on");
+    assert_eq!(heard_b.at_least(2).await, ["before", "after"]);
+    let since = Position::new(0, before.epoch);
+    assert_eq!(texts(b.engine.history().since("room", since).await.unwrap()), ["before", "after"]);
+    // Plain publications flow again too.
+    a.topics.publish("room", "plain after", &[]).ack.await.unwrap();
+    assert_eq!(heard_b.at_least(3).await[2], "plain after");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_redis_fails_publishes_within_the_timeout_then_everything_works() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let a = Node::start(config(&redis)).await;
+    let b = Node::start(config(&redis)).await;
+    let heard_b = b.hear("room").await;
+    a.publish_kept("room", "m1").await;
+    assert_eq!(heard_b.at_least(1).await, ["m1"]);
+
+    redis.pause();
+    let kept = a.topics.publish_kept("room", "during", &[], Keep::default()).ack;
+    let answer = within("a kept publish while redis is paused", kept).await;
+    let timed_out = BrokerError::Unavailable("redis did not answer within 1000 ms".into());
+    assert_eq!(answer, Err(timed_out.clone()));
+    let plain = within("a plain one", a.topics.publish("room", "plain", &[]).ack).await;
+    assert_eq!(plain, Err(timed_out));
+    let read = within("a history read", a.engine.history().latest("room")).await;
+    assert!(matches!(read, Err(HistoryError::Unavailable(_))), "{read:?}");
+    let members = within("a presence read", a.engine.presence().list("room")).await;
+    assert!(members.is_err(), "{members:?}");
+
+    redis.resume();
+    let after = a.publish_kept("room", "after").await;
+    // The script that timed out was still in Redis's socket: it ran on
+    // resume, before "after" ("unavailable" means "not known").
+    let expected: &[&str] = match after.offset {
+        3 => &["m1", "during", "plain", "after"],
+        2 => &["m1", "plain", "after"],
+        other => panic!("unexpected offset {other}"),
+    };
+    let heard = heard_b.at_least(expected.len()).await;
+    assert_eq!(heard, expected, "each once, in order");
+}

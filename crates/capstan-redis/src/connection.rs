@@ -6,17 +6,20 @@
 //! cycle; bounded, it fails within the timeout instead.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{
-    Client, FromRedisValue, IntoConnectionInfo, Pipeline, ProtocolVersion, PushInfo,
-    ScriptInvocation,
+    Client, ErrorKind, FromRedisValue, IntoConnectionInfo, Pipeline, ProtocolVersion, PushInfo,
+    RedisResult, ServerErrorKind,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::RedisConfig;
 use crate::engine::ConnectError;
+use crate::scripts::{self, Call, SCRIPTS};
 use crate::unavailable::Unavailable;
 
 /// The first wait before a reconnect attempt; it doubles up to
@@ -32,12 +35,27 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_millis(500);
 /// one every second.
 const RECONNECT_ATTEMPTS: usize = 10;
 
-/// Opens a connection manager to `config.url` over RESP3; with `pushes`,
-/// its pushes (messages, subscription confirmations, disconnections) go
-/// there and its subscriptions are restored after each reconnect.
+/// Room for commands queued on a connection before its writer takes them
+/// (redis-rs's default is 50). A command that finds no room waits, and
+/// waiting commands may go out in another order than they were called
+/// (they resume in their own tasks): with this much room a command never
+/// waits, and a node's commands reach Redis in call order (see
+/// `dispatch`). Slots are allocated as they fill, 32 at a time.
+const QUEUE_ROOM: usize = 1 << 16;
+
+/// What a connection does with its pushes.
+pub(crate) enum Pushes {
+    /// Sends them (disconnections) to a channel.
+    To(UnboundedSender<PushInfo>),
+    /// Sends them (messages, subscription confirmations, disconnections)
+    /// to a channel, and subscribes again after each reconnect.
+    AndResubscribe(UnboundedSender<PushInfo>),
+}
+
+/// Opens a connection manager to `config.url` over RESP3.
 pub(crate) async fn open(
     config: &RedisConfig,
-    pushes: Option<UnboundedSender<PushInfo>>,
+    pushes: Pushes,
 ) -> Result<ConnectionManager, ConnectError> {
     let info = config
         .url
@@ -52,10 +70,14 @@ pub(crate) async fn open(
         .set_connection_timeout(Some(config.command_timeout))
         .set_min_delay(MIN_RECONNECT_DELAY)
         .set_max_delay(MAX_RECONNECT_DELAY)
-        .set_number_of_retries(RECONNECT_ATTEMPTS);
-    if let Some(pushes) = pushes {
-        manager_config = manager_config.set_push_sender(pushes).set_automatic_resubscription();
-    }
+        .set_number_of_retries(RECONNECT_ATTEMPTS)
+        .set_pipeline_buffer_size(QUEUE_ROOM);
+    manager_config = match pushes {
+        Pushes::To(pushes) => manager_config.set_push_sender(pushes),
+        Pushes::AndResubscribe(pushes) => {
+            manager_config.set_push_sender(pushes).set_automatic_resubscription()
+        }
+    };
     let opening = ConnectionManager::new_with_config(client, manager_config);
     match tokio::time::timeout(config.command_timeout, opening).await {
         Ok(Ok(manager)) => Ok(manager),
@@ -69,15 +91,72 @@ pub(crate) async fn open(
 }
 
 /// A connection whose every command is bounded by the command timeout.
+/// It knows which scripts Redis has: those it loaded since it last
+/// connected, sent by hash; the others, whole.
 #[derive(Clone)]
 pub(crate) struct Redis {
     manager: ConnectionManager,
     timeout: Duration,
+    loaded: Arc<[AtomicBool; SCRIPTS]>,
 }
 
 impl Redis {
     pub(crate) fn new(manager: ConnectionManager, timeout: Duration) -> Self {
-        Self { manager, timeout }
+        Self { manager, timeout, loaded: Arc::default() }
+    }
+
+    /// Loads every script (`SCRIPT LOAD`), so that they go by hash.
+    pub(crate) async fn load_scripts(&self) -> Result<(), Unavailable> {
+        for lua in scripts::all() {
+            let hash: String =
+                self.query(redis::cmd("SCRIPT").arg("LOAD").arg(&lua.source)).await?;
+            if hash != lua.hash {
+                return Err(Unavailable::UnexpectedReply(format!("SCRIPT LOAD gave {hash}")));
+            }
+            self.loaded[lua.id].store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// What to call when the connection is cut (Redis may have restarted
+    /// without the scripts): it does not hold the connection.
+    pub(crate) fn forget_scripts(&self) -> impl Fn() + Send + 'static {
+        let loaded = self.loaded.clone();
+        move || {
+            for one in loaded.iter() {
+                one.store(false, Ordering::Release);
+            }
+        }
+    }
+
+    /// Calls a script: by hash if Redis has it, else whole (which caches
+    /// it). Either is sent in this call's first step (see `dispatch`).
+    pub(crate) async fn script<T: FromRedisValue>(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<T, Unavailable> {
+        let loaded = &self.loaded[call.lua.id];
+        if loaded.load(Ordering::Acquire) {
+            match self.bounded_raw(self.send(call.command(true))).await? {
+                Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                    loaded.store(false, Ordering::Release);
+                }
+                answer => return answer.map_err(|e| Unavailable::from_redis(&e, self.timeout)),
+            }
+        }
+        let answer = self.bounded(self.send(call.command(false))).await;
+        if answer.is_ok() {
+            loaded.store(true, Ordering::Release);
+        }
+        answer
+    }
+
+    fn send<T: FromRedisValue>(
+        &self,
+        cmd: redis::Cmd,
+    ) -> impl Future<Output = RedisResult<T>> + use<T> {
+        let mut manager = self.manager.clone();
+        async move { cmd.query_async(&mut manager).await }
     }
 
     /// Runs `cmd`.
@@ -87,15 +166,6 @@ impl Redis {
     ) -> Result<T, Unavailable> {
         let mut manager = self.manager.clone();
         self.bounded(async move { cmd.query_async(&mut manager).await }).await
-    }
-
-    /// Runs a script by its hash (loading it first if Redis lost it).
-    pub(crate) async fn script<T: FromRedisValue>(
-        &self,
-        invocation: &ScriptInvocation<'_>,
-    ) -> Result<T, Unavailable> {
-        let mut manager = self.manager.clone();
-        self.bounded(async move { invocation.invoke_async(&mut manager).await }).await
     }
 
     /// Runs `pipeline`, answers in order.
@@ -109,11 +179,18 @@ impl Redis {
 
     async fn bounded<T>(
         &self,
-        command: impl Future<Output = redis::RedisResult<T>>,
+        command: impl Future<Output = RedisResult<T>>,
     ) -> Result<T, Unavailable> {
-        match tokio::time::timeout(self.timeout, command).await {
-            Ok(answer) => answer.map_err(|e| Unavailable::from_redis(&e, self.timeout)),
-            Err(_) => Err(Unavailable::TimedOut { after: self.timeout }),
-        }
+        self.bounded_raw(command).await?.map_err(|e| Unavailable::from_redis(&e, self.timeout))
+    }
+
+    /// `command`'s answer as redis-rs gives it, or a timeout.
+    async fn bounded_raw<T>(
+        &self,
+        command: impl Future<Output = RedisResult<T>>,
+    ) -> Result<RedisResult<T>, Unavailable> {
+        tokio::time::timeout(self.timeout, command)
+            .await
+            .map_err(|_| Unavailable::TimedOut { after: self.timeout })
     }
 }

@@ -2,7 +2,8 @@
 //! goes on in a task; spawned as is, two publishes from one caller could
 //! reach Redis in either order. Polled once first, in the caller, a
 //! command is queued on its connection before the call returns, so
-//! commands go out in the order they were called.
+//! commands go out in the order they were called (the connection's
+//! queue has room enough that this step never waits: see `connection`).
 
 use std::future::Future;
 use std::task::{Context, Waker};

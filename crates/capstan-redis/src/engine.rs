@@ -10,7 +10,7 @@ use tokio::sync::mpsc::unbounded_channel;
 
 use crate::broker::{Parts, RedisBroker};
 use crate::config::{ConfigError, RedisConfig};
-use crate::connection::{self, Redis};
+use crate::connection::{self, Pushes, Redis};
 use crate::history::RedisHistory;
 use crate::id::random_hex;
 use crate::keys::Keys;
@@ -36,13 +36,26 @@ impl RedisEngine {
     pub async fn connect(config: RedisConfig) -> Result<RedisEngine, ConnectError> {
         config.validate().map_err(ConnectError::Config)?;
         let runtime = Handle::current();
-        let redis = Redis::new(connection::open(&config, None).await?, config.command_timeout);
+        let (cuts, mut cut) = unbounded_channel();
+        let commands = connection::open(&config, Pushes::To(cuts)).await?;
+        let redis = Redis::new(commands, config.command_timeout);
         if config.sharded {
             check_sharded_pubsub(&redis).await?;
         }
+        redis.load_scripts().await?;
+        // After a cut Redis may have restarted without the scripts: they
+        // are sent whole until they are known again (see `scripts`).
+        let forget_scripts = redis.forget_scripts();
+        runtime.spawn(async move {
+            while let Some(push) = cut.recv().await {
+                if push.kind == redis::PushKind::Disconnection {
+                    forget_scripts();
+                }
+            }
+        });
         let (pushes, pushed) = unbounded_channel();
-        let subscriber =
-            Redis::new(connection::open(&config, Some(pushes)).await?, config.command_timeout);
+        let subscriber = connection::open(&config, Pushes::AndResubscribe(pushes)).await?;
+        let subscriber = Redis::new(subscriber, config.command_timeout);
         let keys = Keys::new(config.prefix.clone());
         let history = RedisHistory::new(redis.clone(), &config);
         let delivering = Arc::new(Delivering { node: random_hex(), ..Delivering::default() });

@@ -64,13 +64,12 @@ impl RedisHistory {
         idempotency_key: Option<&str>,
         announce: Option<Announce<'_>>,
     ) -> Result<Appended, Unavailable> {
-        let mut invocation = PUBLISH.prepare_invoke();
-        invocation.key(self.keys.stream(topic)).key(self.keys.meta(topic));
+        let mut call = PUBLISH.call();
+        call.key(self.keys.stream(topic)).key(self.keys.meta(topic));
         if let Some(key) = idempotency_key {
-            invocation.key(self.keys.idempotency(topic, key));
+            call.key(self.keys.idempotency(topic, key));
         }
-        invocation
-            .arg(random_hex())
+        call.arg(random_hex())
             .arg(millis(self.meta_ttl))
             .arg(self.max_len)
             .arg(millis(self.ttl))
@@ -78,18 +77,17 @@ impl RedisHistory {
             .arg(message.as_bytes());
         match announce {
             Some(Announce { command, channel, header }) => {
-                invocation.arg(command).arg(channel).arg(header)
+                call.arg(command).arg(channel).arg(header)
             }
-            None => invocation.arg("").arg("").arg(""),
+            None => call.arg("").arg("").arg(""),
         };
-        let (offset, epoch, duplicate): (u64, String, u8) = self.redis.script(&invocation).await?;
+        let (offset, epoch, duplicate): (u64, String, u8) = self.redis.script(&call).await?;
         Ok(Appended { position: Position::new(offset, epoch), duplicate: duplicate == 1 })
     }
 
     async fn recover(&self, topic: &str, since: Position) -> Result<Recovery, Unavailable> {
-        let mut invocation = SINCE.prepare_invoke();
-        invocation
-            .key(self.keys.stream(topic))
+        let mut call = SINCE.call();
+        call.key(self.keys.stream(topic))
             .key(self.keys.meta(topic))
             .arg(random_hex())
             .arg(millis(self.meta_ttl))
@@ -97,18 +95,17 @@ impl RedisHistory {
             .arg(&since.epoch)
             .arg(millis(self.ttl))
             .arg(self.max_len);
-        let answer: Vec<Value> = self.redis.script(&invocation).await?;
+        let answer: Vec<Value> = self.redis.script(&call).await?;
         read_recovery(answer)
     }
 
     async fn latest_position(&self, topic: &str) -> Result<Position, Unavailable> {
-        let mut invocation = LATEST.prepare_invoke();
-        invocation
-            .key(self.keys.stream(topic))
+        let mut call = LATEST.call();
+        call.key(self.keys.stream(topic))
             .key(self.keys.meta(topic))
             .arg(random_hex())
             .arg(millis(self.meta_ttl));
-        let (offset, epoch): (u64, String) = self.redis.script(&invocation).await?;
+        let (offset, epoch): (u64, String) = self.redis.script(&call).await?;
         Ok(Position::new(offset, epoch))
     }
 }

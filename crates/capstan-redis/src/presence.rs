@@ -44,14 +44,13 @@ impl RedisPresence {
     }
 
     async fn add_member(&self, topic: &str, member: &str, info: &str) -> Result<(), Unavailable> {
-        let mut invocation = PRESENCE_ADD.prepare_invoke();
-        invocation
-            .key(self.keys.presence(topic))
+        let mut call = PRESENCE_ADD.call();
+        call.key(self.keys.presence(topic))
             .key(self.keys.presence_info(topic))
             .arg(member)
             .arg(info)
             .arg(millis(self.ttl));
-        self.redis.script::<Value>(&invocation).await?;
+        self.redis.script::<Value>(&call).await?;
         self.own().insert((topic.to_owned(), member.to_owned()), info.to_owned());
         Ok(())
     }
@@ -84,9 +83,9 @@ impl RedisPresence {
         topic: &str,
         what: &str,
     ) -> Result<T, Unavailable> {
-        let mut invocation = PRESENCE_LIST.prepare_invoke();
-        invocation.key(self.keys.presence(topic)).key(self.keys.presence_info(topic)).arg(what);
-        self.redis.script(&invocation).await
+        let mut call = PRESENCE_LIST.call();
+        call.key(self.keys.presence(topic)).key(self.keys.presence_info(topic)).arg(what);
+        self.redis.script(&call).await
     }
 
     fn own(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), String>> {
@@ -112,14 +111,13 @@ async fn refresh(redis: Redis, keys: Keys, ttl: Duration, own: Own) {
         let mut pipeline = redis::pipe();
         pipeline.cmd("SCRIPT").arg("LOAD").arg(&PRESENCE_ADD.source).ignore();
         for (topic, member, info) in &entries {
-            let mut invocation = PRESENCE_ADD.prepare_invoke();
-            invocation
-                .key(keys.presence(topic))
+            let mut call = PRESENCE_ADD.call();
+            call.key(keys.presence(topic))
                 .key(keys.presence_info(topic))
                 .arg(member)
                 .arg(info)
                 .arg(millis(ttl));
-            pipeline.invoke_script(&invocation).ignore();
+            pipeline.add_command(call.command(true)).ignore();
         }
         if let Err(error) = redis.pipeline::<Value>(&pipeline).await {
             tracing::warn!(%error, members = entries.len(), "presence refresh failed");

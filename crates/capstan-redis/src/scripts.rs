@@ -1,31 +1,83 @@
 //! The Lua scripts: each does one step on one topic's keys (one hash tag,
 //! one Redis Cluster slot), atomically. Times are Redis's own (`TIME`),
-//! so the nodes' clocks do not matter. Scripts are sent by hash; redis-rs
-//! loads one again if Redis lost it (after a restart).
+//! so the nodes' clocks do not matter.
+//!
+//! A script is sent by its hash (`EVALSHA`) while the connection knows
+//! Redis has it, else whole (`EVAL`, which also caches it): see
+//! `connection`. Sent by hash to a Redis that lost it, a script would be
+//! refused (`NOSCRIPT`) and sent again, after the calls made meanwhile:
+//! publications would take positions out of their calls' order.
 
 use std::sync::LazyLock;
 
-use redis::Script;
+use redis::{Cmd, Script, ToRedisArgs};
 
-/// A script with its source (a pipeline loads it by its source first).
+/// How many scripts there are (each has an [`id`](Lua::id) below it).
+pub(crate) const SCRIPTS: usize = 5;
+
+/// A script: its source, its hash, its place among the scripts.
 pub(crate) struct Lua {
     /// The Lua text.
     pub source: String,
-    /// The script, called by hash.
-    pub script: Script,
+    /// Its SHA-1, as `EVALSHA` takes it.
+    pub hash: String,
+    /// Its index, below [`SCRIPTS`].
+    pub id: usize,
 }
 
 impl Lua {
-    fn new(source: String) -> Self {
-        Self { script: Script::new(&source), source }
+    fn new(id: usize, source: String) -> Self {
+        let hash = Script::new(&source).get_hash().to_owned();
+        Self { source, hash, id }
+    }
+
+    /// A call of this script, its keys and arguments to add.
+    pub(crate) fn call(&self) -> Call<'_> {
+        Call { lua: self, keys: Vec::new(), args: Vec::new() }
     }
 }
 
-impl std::ops::Deref for Lua {
-    type Target = Script;
+/// Every script, to load them all.
+pub(crate) fn all() -> [&'static Lua; SCRIPTS] {
+    [&PUBLISH, &LATEST, &SINCE, &PRESENCE_ADD, &PRESENCE_LIST]
+}
 
-    fn deref(&self) -> &Script {
-        &self.script
+/// One call of a script.
+pub(crate) struct Call<'a> {
+    /// The script called.
+    pub lua: &'a Lua,
+    keys: Vec<Vec<u8>>,
+    args: Vec<Vec<u8>>,
+}
+
+impl Call<'_> {
+    /// Adds a key (`KEYS[n]`).
+    pub(crate) fn key(&mut self, key: impl ToRedisArgs) -> &mut Self {
+        key.write_redis_args(&mut self.keys);
+        self
+    }
+
+    /// Adds an argument (`ARGV[n]`).
+    pub(crate) fn arg(&mut self, arg: impl ToRedisArgs) -> &mut Self {
+        arg.write_redis_args(&mut self.args);
+        self
+    }
+
+    /// `EVALSHA` (by hash) or `EVAL` (whole) of this call.
+    pub(crate) fn command(&self, by_hash: bool) -> Cmd {
+        let mut cmd = if by_hash {
+            redis::cmd("EVALSHA").arg(&self.lua.hash).to_owned()
+        } else {
+            redis::cmd("EVAL").arg(&self.lua.source).to_owned()
+        };
+        cmd.arg(self.keys.len());
+        for key in &self.keys {
+            cmd.arg(key.as_slice());
+        }
+        for arg in &self.args {
+            cmd.arg(arg.as_slice());
+        }
+        cmd
     }
 }
 
@@ -75,8 +127,10 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 /// a trim removes one entry per append. The meta outlives the stream
 /// (`meta_ttl >= history_ttl`), so offsets never repeat within an epoch.
 pub(crate) static PUBLISH: LazyLock<Lua> = LazyLock::new(|| {
-    Lua::new(format!(
-        r"{META}
+    Lua::new(
+        0,
+        format!(
+            r"{META}
 if KEYS[3] then
   local seen = redis.call('GET', KEYS[3])
   if seen then
@@ -100,7 +154,8 @@ if ARGV[7] ~= '' then
 end
 return {{offset, epoch, 0}}
 "
-    ))
+        ),
+    )
 });
 
 /// A topic's latest position: `{offset, epoch}`. A topic never published
@@ -108,7 +163,7 @@ return {{offset, epoch, 0}}
 /// client that starts from this answer later recovers everything that
 /// follows it. Keys and arguments as [`META`].
 pub(crate) static LATEST: LazyLock<Lua> =
-    LazyLock::new(|| Lua::new(format!("{META}\nreturn {{latest, epoch}}")));
+    LazyLock::new(|| Lua::new(1, format!("{META}\nreturn {{latest, epoch}}")));
 
 /// What a topic got after a position: `{epoch, latest, recovered, then
 /// offset, opcode, payload for each entry}` (`recovered` 0: not all of it
@@ -124,8 +179,10 @@ pub(crate) static LATEST: LazyLock<Lua> =
 /// expires as a key, so each entry's time is checked). Entries after it
 /// are newer: its age is enough.
 pub(crate) static SINCE: LazyLock<Lua> = LazyLock::new(|| {
-    Lua::new(format!(
-        r"{META}
+    Lua::new(
+        2,
+        format!(
+            r"{META}
 local since = tonumber(ARGV[3])
 if ARGV[4] ~= epoch or since > latest then
   return {{epoch, latest, 0}}
@@ -154,7 +211,8 @@ if #entries == 0 or answer[#answer - 2] ~= latest then
 end
 return answer
 "
-    ))
+        ),
+    )
 });
 
 /// A presence entry added or refreshed: it expires the time-to-live from
@@ -164,23 +222,28 @@ return answer
 /// `ARGV[1]` the member, `ARGV[2]` its information, `ARGV[3]` the
 /// time-to-live (ms).
 pub(crate) static PRESENCE_ADD: LazyLock<Lua> = LazyLock::new(|| {
-    Lua::new(format!(
-        r"{NOW}
+    Lua::new(
+        3,
+        format!(
+            r"{NOW}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
 "
-    ))
+        ),
+    )
 });
 
 /// A topic's live members: the expired ones are dropped first. With
 /// `ARGV[1]` = `count`, their number; else `{member, info, ...}`. Keys as
 /// [`PRESENCE_ADD`].
 pub(crate) static PRESENCE_LIST: LazyLock<Lua> = LazyLock::new(|| {
-    Lua::new(format!(
-        r"{NOW}
+    Lua::new(
+        4,
+        format!(
+            r"{NOW}
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #gone > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -199,5 +262,6 @@ for _, member in ipairs(members) do
 end
 return answer
 "
-    ))
+        ),
+    )
 });

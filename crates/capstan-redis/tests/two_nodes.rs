@@ -16,19 +16,25 @@ async fn a_kept_publication_reaches_both_nodes_once_in_offset_order() {
     let a = Node::start(config(&redis)).await;
     let b = Node::start(config(&redis)).await;
     let (heard_a, heard_b) = (a.hear("room").await, b.hear("room").await);
+    // A burst, not awaited one by one: positions follow the calls.
+    let expected: Vec<String> = (1..=20).map(|n| format!("m{n}")).collect();
+    let acks: Vec<_> = expected
+        .iter()
+        .map(|text| a.topics.publish_kept("room", text.clone(), &[], Keep::default()).ack)
+        .collect();
     let mut offsets = Vec::new();
-    for n in 1..=5 {
-        let position = a.publish_kept("room", &format!("m{n}")).await;
-        offsets.push(position.offset);
+    for ack in acks {
+        let ack = within("ack", ack).await.expect("acknowledged");
+        offsets.push(ack.position.expect("kept").offset);
     }
-    assert_eq!(offsets, [1, 2, 3, 4, 5]);
-    let expected = ["m1", "m2", "m3", "m4", "m5"];
-    assert_eq!(heard_a.at_least(5).await, expected);
-    assert_eq!(heard_b.at_least(5).await, expected);
+    assert_eq!(offsets, (1..=20).collect::<Vec<u64>>());
+    assert_eq!(heard_a.at_least(20).await, expected);
+    assert_eq!(heard_b.at_least(20).await, expected);
     // From B now: the same stream goes on, and nothing came twice.
-    assert_eq!(b.publish_kept("room", "m6").await.offset, 6);
-    assert_eq!(heard_a.at_least(6).await, [&expected[..], &["m6"]].concat());
-    assert_eq!(heard_b.at_least(6).await.len(), 6);
+    assert_eq!(b.publish_kept("room", "m21").await.offset, 21);
+    let all = [&expected[..], &["m21".to_owned()]].concat();
+    assert_eq!(heard_a.at_least(21).await, all);
+    assert_eq!(heard_b.at_least(21).await, all);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,19 +43,20 @@ async fn plain_publications_reach_both_nodes_once_in_order() {
     let a = Node::start(config(&redis)).await;
     let b = Node::start(config(&redis)).await;
     let (heard_a, heard_b) = (a.hear("room").await, b.hear("room").await);
-    for n in 1..=5 {
+    let expected: Vec<String> = (1..=100).map(|n| format!("p{n}")).collect();
+    let mut last = None;
+    for text in &expected {
         // Not awaited: the order is the order of the calls.
-        let published = a.topics.publish("room", format!("p{n}"), &[]);
+        let published = a.topics.publish("room", text.clone(), &[]);
         assert_eq!(published.local.queued, 1, "delivered to A's listener at once");
+        last = Some(published.ack);
     }
-    let last = a.topics.publish("room", "p6", &[]);
-    assert_eq!(within("ack", last.ack).await, Ok(Acknowledged::default()));
-    let expected = ["p1", "p2", "p3", "p4", "p5", "p6"];
-    assert_eq!(heard_b.at_least(6).await, expected);
+    assert_eq!(within("ack", last.unwrap()).await, Ok(Acknowledged::default()));
+    assert_eq!(heard_b.at_least(100).await, expected);
     // A's own came at once, and not again from Redis: B's next is next.
     b.topics.publish("room", "from b", &[]).ack.await.unwrap();
-    assert_eq!(heard_a.at_least(7).await, [&expected[..], &["from b"]].concat());
-    assert_eq!(heard_b.at_least(7).await.len(), 7);
+    assert_eq!(heard_a.at_least(101).await, [&expected[..], &["from b".to_owned()]].concat());
+    assert_eq!(heard_b.at_least(101).await.len(), 101);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,30 @@ async fn after_a_redis_restart_subscriptions_come_back_and_acknowledged_publicat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_a_burst_of_kept_publications_takes_positions_in_call_order() {
+    let mut redis = RedisServer::start(Persistence::AofAlways).await;
+    let a = Node::start(config(&redis)).await;
+    let first = a.publish_kept("room", "first").await;
+    redis.stop().await;
+    redis.restart().await;
+    // Redis lost its scripts; the node was told of the cut by its
+    // connection, and sends them whole until Redis has them again.
+    wait_until_answering(&a).await;
+    let acks: Vec<_> = (1..=20)
+        .map(|n| a.topics.publish_kept("room", format!("m{n}"), &[], Keep::default()).ack)
+        .collect();
+    let mut offsets = Vec::new();
+    for ack in acks {
+        let ack = within("ack", ack).await.expect("acknowledged");
+        offsets.push(ack.position.expect("kept").offset);
+    }
+    assert_eq!(offsets, (2..=21).collect::<Vec<u64>>());
+    let since = Position::new(first.offset, first.epoch);
+    let kept = texts(a.engine.history().since("room", since).await.unwrap());
+    assert_eq!(kept, (1..=20).map(|n| format!("m{n}")).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_redis_fails_publishes_within_the_timeout_then_everything_works() {
     let redis = RedisServer::start(Persistence::None).await;
     let a = Node::start(config(&redis)).await;

@@ -81,8 +81,16 @@ async fn a_lost_stream_begins_a_new_epoch_and_old_positions_are_not_recovered() 
     assert_ne!(at.epoch, seen.epoch);
     assert_eq!(at.offset, 0, "the new epoch begins empty: the old stream was dropped");
     let next = a.publish_kept("room", "new").await;
-    assert_eq!(next, Position::new(1, at.epoch));
+    assert_eq!(next, Position::new(1, at.epoch.clone()));
     assert_eq!(next_text(&mut client).await, "new");
+    // Once the new epoch is past the old position's offset, that position
+    // still means nothing in it.
+    for n in 2..=4 {
+        a.publish_kept("room", &format!("new {n}")).await;
+    }
+    let history = b.engine.history();
+    let answer = history.since("room", seen).await.unwrap();
+    assert_eq!(answer, Recovery::NotRecovered { latest: Position::new(4, at.epoch) });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,20 +125,41 @@ async fn positions_ahead_of_the_stream_or_expired_are_not_recovered() {
     assert_eq!(ahead, Recovery::NotRecovered { latest: first.clone() });
     let before = Position::new(0, first.epoch.clone());
     assert!(matches!(history.since("room", before.clone()).await, Ok(Recovery::Recovered(_))));
-    // Past the history's time-to-live the entry is gone; the epoch and
-    // offset are kept (the meta lives longer), so nothing is given twice.
+    // Past the history's time-to-live an entry is gone, even while the
+    // topic is published to (and so its stream key never expires).
     let deadline = tokio::time::Instant::now() + WAIT;
+    let mut latest = first.clone();
     loop {
+        latest = a.publish_kept("room", "still going").await;
         match history.since("room", before.clone()).await.unwrap() {
-            Recovery::NotRecovered { latest } => {
-                assert_eq!(latest, first);
+            Recovery::NotRecovered { latest: now } => {
+                assert_eq!(now, latest);
                 break;
             }
             Recovery::Recovered(_) => {
-                assert!(tokio::time::Instant::now() < deadline, "never expired");
+                assert!(tokio::time::Instant::now() < deadline, "m1 never expired");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
     }
-    assert_eq!(a.publish_kept("room", "m2").await, Position::new(2, first.epoch));
+    // The fresh ones are still there.
+    let recent = Position::new(latest.offset - 1, latest.epoch.clone());
+    assert!(
+        matches!(history.since("room", recent).await, Ok(Recovery::Recovered(s)) if s.len() == 1)
+    );
+    // Nobody publishes: the stream expires; the epoch and offset are kept
+    // (the meta lives longer), so no offset is given twice.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut cli = redis_cli(&redis).await;
+    let stream = a.engine.keys().stream("room");
+    loop {
+        let exists: i64 = redis::cmd("EXISTS").arg(&stream).query_async(&mut cli).await.unwrap();
+        if exists == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the stream never expired");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let next = a.publish_kept("room", "after").await;
+    assert_eq!(next, Position::new(latest.offset + 1, first.epoch));
 }

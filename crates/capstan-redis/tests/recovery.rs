@@ -128,20 +128,19 @@ async fn positions_ahead_of_the_stream_or_expired_are_not_recovered() {
     // Past the history's time-to-live an entry is gone, even while the
     // topic is published to (and so its stream key never expires).
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mut latest = first.clone();
-    loop {
-        latest = a.publish_kept("room", "still going").await;
+    let latest = loop {
+        let latest = a.publish_kept("room", "still going").await;
         match history.since("room", before.clone()).await.unwrap() {
             Recovery::NotRecovered { latest: now } => {
                 assert_eq!(now, latest);
-                break;
+                break latest;
             }
             Recovery::Recovered(_) => {
                 assert!(tokio::time::Instant::now() < deadline, "m1 never expired");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-    }
+    };
     // The fresh ones are still there.
     let recent = Position::new(latest.offset - 1, latest.epoch.clone());
     assert!(

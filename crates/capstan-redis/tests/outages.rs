@@ -58,6 +58,28 @@ async fn after_a_redis_restart_subscriptions_come_back_and_acknowledged_publicat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_outage_longer_than_the_reconnect_budget_the_subscription_still_comes_back() {
+    let mut redis = RedisServer::start(Persistence::None).await;
+    let a = Node::start(config(&redis)).await;
+    let b = Node::start(config(&redis)).await;
+    let heard_b = b.hear("room").await;
+    redis.stop().await;
+    // redis-rs gives up reconnecting after its attempts (at most 7.5 s
+    // here); an idle pub/sub connection would then stay down for good.
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    redis.restart().await;
+    wait_until_answering(&a).await;
+    // Plain publications are not recovered from history: B hears them
+    // only once it is subscribed again. Published until one arrives.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while heard_b.now().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "B never subscribed again");
+        let _ = a.topics.publish("room", "are you there", &[]).ack.await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_restart_a_burst_of_kept_publications_takes_positions_in_call_order() {
     let mut redis = RedisServer::start(Persistence::AofAlways).await;
     let a = Node::start(config(&redis)).await;

@@ -98,6 +98,7 @@
 //! publications sent during a cut are lost, as plain publications are.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod broker;
 mod config;

@@ -18,7 +18,7 @@ use redis::{
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::RedisConfig;
-use crate::engine::ConnectError;
+use crate::connect_error::ConnectError;
 use crate::scripts::{self, Call, SCRIPTS};
 use crate::unavailable::Unavailable;
 

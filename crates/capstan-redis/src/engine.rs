@@ -9,14 +9,14 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::broker::{Parts, RedisBroker};
-use crate::config::{ConfigError, RedisConfig};
+use crate::config::RedisConfig;
+use crate::connect_error::ConnectError;
 use crate::connection::{self, Pushes, Redis};
 use crate::history::RedisHistory;
 use crate::id::random_hex;
 use crate::keys::Keys;
 use crate::presence::RedisPresence;
 use crate::subscriber::{Delivering, Requests, Subscriber};
-use crate::unavailable::Unavailable;
 
 /// A node's Redis engine: two connections (commands; pub/sub) and the
 /// parts built on them. Cheap to keep; its parts are shared.
@@ -144,42 +144,3 @@ impl fmt::Debug for RedisEngine {
             .finish_non_exhaustive()
     }
 }
-
-/// Why [`RedisEngine::connect`] failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConnectError {
-    /// The configuration breaks a rule.
-    Config(ConfigError),
-    /// The URL is not a Redis URL.
-    InvalidUrl(String),
-    /// Redis could not be reached, or did not answer in time.
-    Unreachable(Unavailable),
-    /// `sharded` asks for SPUBLISH / SSUBSCRIBE, which need Redis 7.
-    ShardedPubSubNeedsRedis7 {
-        /// The version Redis gave.
-        version: String,
-    },
-}
-
-impl From<Unavailable> for ConnectError {
-    fn from(error: Unavailable) -> Self {
-        Self::Unreachable(error)
-    }
-}
-
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Config(error) => write!(f, "invalid redis engine config: {error}"),
-            Self::InvalidUrl(why) => write!(f, "invalid redis URL {why}"),
-            Self::Unreachable(error) => error.fmt(f),
-            Self::ShardedPubSubNeedsRedis7 { version } => write!(
-                f,
-                "sharded pub/sub needs Redis 7 or later, this one is {version:?} (set sharded to false)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ConnectError {}

@@ -20,7 +20,7 @@ use crate::connection::Redis;
 use crate::envelope;
 use crate::id::random_hex;
 use crate::keys::Keys;
-use crate::scripts::{LATEST, PUBLISH, SINCE};
+use crate::scripts::{LATEST, PUBLISH, SINCE, millis};
 use crate::unavailable::Unavailable;
 
 /// A [`History`] in Redis Streams.
@@ -153,11 +153,6 @@ fn bytes(value: Value) -> Option<Bytes> {
         Value::SimpleString(text) => Some(Bytes::from(text)),
         _ => None,
     }
-}
-
-/// A duration in whole milliseconds, at least 1 (Redis refuses 0).
-pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 impl History for RedisHistory {

@@ -102,6 +102,7 @@
 
 mod broker;
 mod config;
+mod connect_error;
 mod connection;
 mod dispatch;
 mod engine;
@@ -117,7 +118,8 @@ mod unavailable;
 
 pub use broker::RedisBroker;
 pub use config::{ConfigError, RedisConfig};
-pub use engine::{ConnectError, RedisEngine};
+pub use connect_error::ConnectError;
+pub use engine::RedisEngine;
 pub use envelope::EnvelopeError;
 pub use history::RedisHistory;
 pub use keys::Keys;

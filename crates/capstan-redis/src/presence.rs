@@ -13,9 +13,8 @@ use redis::Value;
 use tokio::task::JoinHandle;
 
 use crate::connection::Redis;
-use crate::history::millis;
 use crate::keys::Keys;
-use crate::scripts::{PRESENCE_ADD, PRESENCE_LIST};
+use crate::scripts::{PRESENCE_ADD, PRESENCE_LIST, millis};
 use crate::unavailable::Unavailable;
 
 /// This node's members: (topic, member) → info.

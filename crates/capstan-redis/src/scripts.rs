@@ -9,6 +9,7 @@
 //! publications would take positions out of their calls' order.
 
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use redis::{Cmd, Script, ToRedisArgs};
 
@@ -265,3 +266,9 @@ return answer
         ),
     )
 });
+
+/// A duration as the scripts take it: whole milliseconds, at least 1
+/// (Redis refuses an expiry of 0).
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+}

@@ -142,7 +142,9 @@ impl Subscriber {
             Request::Unsubscribe(topic) => {
                 let channel = self.keys.channel(&topic);
                 self.wanted.remove(&channel);
-                if self.confirmed.contains(&channel) {
+                // No longer confirmed from now: a subscribe that follows
+                // is sent after this unsubscribe, and `ready` waits for it.
+                if self.confirmed.remove(&channel) {
                     self.send(if self.sharded { "SUNSUBSCRIBE" } else { "UNSUBSCRIBE" }, channel);
                 }
             }
@@ -197,8 +199,23 @@ impl Subscriber {
         for channel in again {
             self.ask(&channel);
         }
-        if self.cut && self.wanted.is_empty() {
+        // `ready` calls that gave up.
+        self.waiters.retain(|_, waiting| {
+            waiting.retain(|waiter| !waiter.is_closed());
+            !waiting.is_empty()
+        });
+        self.caught_up();
+    }
+
+    /// After a cut, once every channel is confirmed again: the node's kept
+    /// topics read what they missed from the history.
+    fn caught_up(&mut self) {
+        if self.cut && self.wanted.keys().all(|c| self.confirmed.contains(c)) {
             self.cut = false;
+            tracing::info!("the redis pub/sub connection is back; reading what was missed");
+            if let Some(local) = self.delivering.local.get() {
+                local.reconnected();
+            }
         }
     }
 
@@ -217,6 +234,8 @@ impl Subscriber {
                 }
             }
             PushKind::Unsubscribe | PushKind::SUnsubscribe => {
+                // Asked for, or Redis's own (a Cluster slot moved): a
+                // channel still wanted is asked for again by the keepalive.
                 if let Some(channel) = data.first().and_then(text) {
                     self.confirmed.remove(&channel);
                 }
@@ -241,13 +260,7 @@ impl Subscriber {
             let _ = waiter.send(());
         }
         self.confirmed.insert(channel);
-        if self.cut && self.wanted.keys().all(|c| self.confirmed.contains(c)) {
-            self.cut = false;
-            tracing::info!("the redis pub/sub connection is back; reading what was missed");
-            if let Some(local) = self.delivering.local.get() {
-                local.reconnected();
-            }
-        }
+        self.caught_up();
     }
 
     /// A message on `channel`: an envelope to deliver.

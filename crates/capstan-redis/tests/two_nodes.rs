@@ -129,3 +129,19 @@ async fn a_malformed_envelope_is_dropped_and_later_publications_still_arrive() {
     a.topics.publish("room", "plain after", &[]).ack.await.unwrap();
     assert_eq!(heard_b.at_least(2).await, ["after", "plain after"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_left_and_joined_again_at_once_is_ready_only_once_subscribed_again() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let a = Node::start(config(&redis)).await;
+    let b = Node::start(config(&redis)).await;
+    for round in 0..5 {
+        let heard = b.hear("room").await;
+        heard.stop(); // B unsubscribes (its last listener left)...
+        let heard = b.hear("room").await; // ...and subscribes again at once
+        let text = format!("round {round}");
+        a.topics.publish("room", text.clone(), &[]).ack.await.unwrap();
+        assert_eq!(heard.at_least(1).await, [text], "ready meant subscribed");
+        heard.stop();
+    }
+}

@@ -39,8 +39,11 @@
 //! # Keys
 //!
 //! Every key of a topic shares the Redis Cluster hash tag `{<topic>}`, so
-//! each script touches one slot ([`Keys`]; `{`, `}` and `%` in a topic's
-//! name are escaped):
+//! each script touches one slot ([`Keys`]). Topic names are escaped, not
+//! refused: `{`, `}` and `%` become `%7B`, `%7D` and `%25` (so no name
+//! can close its hash tag early and share another topic's slot or keys),
+//! and the empty name becomes `%`. The prefix may not hold braces
+//! ([`ConfigError::PrefixHasBrace`]).
 //!
 //! ```text
 //! <prefix>:{<topic>}:stream          the history: a Redis Stream, entry id <offset>-0
@@ -65,6 +68,17 @@
 //! <number> <op> <offset> <epoch>\n<payload>`) on the topic's channel.
 //! [`RedisHistory`]'s `append` runs the same script without the publish.
 //!
+//! # History
+//!
+//! `since` reads the entries after a position (`XRANGE` from
+//! `<offset+1>-0`), at most `history_max_len` of them (the most a stream
+//! holds), and answers "not recovered" when the position is of another
+//! epoch, ahead of the stream, or when the entry after it is gone: trimmed,
+//! or older than `history_ttl` (each entry carries Redis's time: a topic
+//! published to all the time never expires as a key). `latest` of a topic
+//! never published to begins its epoch at offset 0, so a client that
+//! starts there, on any node, later recovers everything that followed.
+//!
 //! # What an ack means
 //!
 //! A kept publication is acknowledged, with its position, only once the
@@ -78,6 +92,18 @@
 //! kept: a script that timed out may still run once Redis answers again
 //! (publish with an idempotency key to retry safely). A plain
 //! publication is acknowledged once `PUBLISH` returned.
+//!
+//! # Order
+//!
+//! A node's commands reach Redis in the order `publish` was called: each
+//! command is queued on its connection before `publish` returns (its first
+//! step is taken in the caller, and the connection's queue has room enough
+//! never to make it wait), and scripts are sent whole (`EVAL`) after a cut
+//! until Redis has them again, so that none is refused (`NOSCRIPT`) and
+//! sent again after later ones. So a node's kept publications take
+//! positions in call order, and its plain ones arrive in call order. Every
+//! node delivers kept publications in position order (capstan's sequencer
+//! reads any gap from the history).
 //!
 //! # Pub/sub and reconnects
 //!
@@ -96,6 +122,9 @@
 //! ([`LocalFanout::reconnected`](capstan::pubsub::LocalFanout::reconnected)),
 //! and capstan's sequencer delivers it once, in order. Plain
 //! publications sent during a cut are lost, as plain publications are.
+//! The `exclude` list of a kept publication is held on its node until the
+//! publication comes back over pub/sub; one that is read from the history
+//! instead (after a cut) goes to every subscriber.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

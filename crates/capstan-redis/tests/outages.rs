@@ -1,5 +1,5 @@
-//! Redis going away: restarted (stopped, then started on the same port
-//! with its AOF) and paused (SIGSTOP). Publishes meanwhile fail with
+//! Redis going away: not there when a node connects, restarted (stopped,
+//! then started on the same port with its AOF) and paused (SIGSTOP). Publishes meanwhile fail with
 //! `Unavailable` within the command timeout instead of hanging; after, the
 //! nodes' subscriptions come back by themselves and what was acknowledged
 //! before is still in the history.
@@ -135,4 +135,18 @@ async fn a_paused_redis_fails_publishes_within_the_timeout_then_everything_works
     };
     let heard = heard_b.at_least(expected.len()).await;
     assert_eq!(heard, expected, "each once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_to_a_redis_that_is_not_there_fails_within_the_timeout() {
+    let mut redis = RedisServer::start(Persistence::None).await;
+    let url = redis.url();
+    redis.stop().await;
+    let answer =
+        within("connect", capstan_redis::RedisEngine::connect(RedisConfig::new(url))).await;
+    let error = answer.expect_err("nothing listens there");
+    assert!(matches!(error, capstan_redis::ConnectError::Unreachable(_)), "{error}");
+    let bad = RedisConfig { prefix: "a{b}".into(), ..RedisConfig::new(redis.url()) };
+    let error = RedisEngine::connect(bad).await.expect_err("the prefix breaks a rule");
+    assert!(matches!(error, capstan_redis::ConnectError::Config(_)), "{error}");
 }

@@ -145,3 +145,20 @@ async fn a_topic_left_and_joined_again_at_once_is_ready_only_once_subscribed_aga
         heard.stop();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_pub_sub_carries_the_same_publications() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let classic = RedisConfig { sharded: false, ..config(&redis) };
+    let a = Node::start(classic.clone()).await;
+    let b = Node::start(classic).await;
+    let heard_b = b.hear("room").await;
+    assert_eq!(a.publish_kept("room", "kept").await.offset, 1);
+    a.topics.publish("room", "plain", &[]).ack.await.unwrap();
+    assert_eq!(heard_b.at_least(2).await, ["kept", "plain"]);
+    // On the classic channel, not the sharded one.
+    let mut cli = redis_cli(&redis).await;
+    let channels: Vec<String> =
+        redis::cmd("PUBSUB").arg("CHANNELS").query_async(&mut cli).await.unwrap();
+    assert_eq!(channels, [b.engine.keys().channel("room")]);
+}

@@ -13,6 +13,7 @@
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
 //! - [`process`]: a server binary started, signalled, awaited;
+//! - [`redis`]: a real `redis-server` started, restarted, paused, killed;
 //! - [`nats`]: a real `nats-server` started, restarted, killed;
 //! - [`engine_suite`]: the recovery semantics every pub/sub engine must
 //!   have, as scenarios each engine crate runs on its own backend.
@@ -30,4 +31,5 @@ pub mod handshake;
 pub mod http;
 pub mod nats;
 pub mod process;
+pub mod redis;
 pub mod wait;

@@ -19,7 +19,8 @@ use crate::protocol::{self, Command, server as wire};
 use crate::rate::{RateLimiter, Verdict};
 use crate::room::{DEFAULT_ROOM, Room};
 use crate::rooms::{MEMBER_PAGE, Rooms};
-use crate::store::{Job, JoinAnswer, NewMessage, Shared, Store, StoreBusy};
+use crate::storage::Storage;
+use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreBusy};
 use crate::time::now_ms;
 use crate::user::{Session, new_token};
 
@@ -97,7 +98,7 @@ impl Authenticator for TokenAuth {
 
 /// The chat component.
 pub struct Chat {
-    store: Store,
+    store: Storage,
     topics: Topics,
     limits: ChatLimits,
     names: NameRegistry,
@@ -109,7 +110,7 @@ pub struct Chat {
 impl Chat {
     /// A chat storing through `store`, and sharing with it the topics it
     /// delivers to, the rooms and the block lists.
-    pub fn new(store: Store, shared: Shared, limits: ChatLimits) -> Self {
+    pub fn new(store: Storage, shared: Shared, limits: ChatLimits) -> Self {
         let directs = DirectBudget::new(limits.new_directs_per_minute);
         Self {
             store,

@@ -23,6 +23,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_DB", default_value = "capstan-chat.db")]
     pub db: PathBuf,
 
+    /// Run as one node of a cluster: messages, history and block lists in
+    /// the Redis at this URL (e.g. `redis://127.0.0.1:6379`), shared by
+    /// every node on it; `--db` is then not used.
+    #[arg(long, env = "CHAT_REDIS", value_name = "URL")]
+    pub redis: Option<String>,
+
     /// Messages kept per room; older ones are deleted (0: keep all).
     #[arg(long, env = "CHAT_RETAIN_MESSAGES", default_value_t = 10_000)]
     pub retain_messages: u64,

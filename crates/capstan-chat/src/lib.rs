@@ -12,6 +12,7 @@
 
 pub mod blocks;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod content;
 pub mod direct_budget;
@@ -24,6 +25,7 @@ pub mod protocol;
 pub mod rate;
 pub mod room;
 pub mod rooms;
+pub mod storage;
 pub mod store;
 pub mod time;
 pub mod user;
@@ -39,14 +41,16 @@ use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConf
 
 use blocks::Blocks;
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
+use cluster::Cluster;
 pub use config::Config;
 use rooms::Rooms;
+use storage::Storage;
 use store::{Shared, Store, StoreConfig};
 
 /// A chat server bound to its port, ready to run.
 pub struct ChatServer {
     server: IoServer<HttpServer<OriginCheck<PerIpLimit<Endpoint>>>>,
-    store: Store,
+    store: Storage,
 }
 
 impl ChatServer {
@@ -57,11 +61,6 @@ impl ChatServer {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
         }
         let tokens = token_auth(config)?;
-        let shared = Shared {
-            topics: Topics::new(),
-            rooms: Arc::new(Rooms::new(config.max_rooms)),
-            blocks: Arc::new(Blocks::new()),
-        };
         let store_config = StoreConfig {
             retain_messages: config.retain_messages,
             retain_days: config.retain_days,
@@ -72,8 +71,23 @@ impl ChatServer {
             max_batch: config.store_batch,
             ..StoreConfig::default()
         };
-        let store = Store::open(&config.db, store_config, shared.clone())
-            .map_err(|e| io::Error::other(format!("database {}: {e}", config.db.display())))?;
+        let rooms = Arc::new(Rooms::new(config.max_rooms));
+        let blocks = Arc::new(Blocks::new());
+        let (shared, store) = match &config.redis {
+            None => {
+                let shared = Shared { topics: Topics::new(), rooms, blocks };
+                let store = Store::open(&config.db, store_config, shared.clone()).map_err(|e| {
+                    io::Error::other(format!("database {}: {e}", config.db.display()))
+                })?;
+                (shared, Storage::Local(store))
+            }
+            Some(url) => {
+                let cluster = Cluster::connect(url, &store_config).await?;
+                let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
+                let store = cluster.start(store_config, shared.clone());
+                (shared, Storage::Cluster(store))
+            }
+        };
         let limits = ChatLimits {
             max_message_bytes: config.max_message_bytes,
             rate: config.rate,
@@ -145,8 +159,7 @@ impl ChatServer {
             }
         };
         let result = self.server.run_until(signals).await;
-        let store = self.store;
-        tokio::task::spawn_blocking(move || store.stop()).await.map_err(io::Error::other)?;
+        self.store.stop().await?;
         result
     }
 }

@@ -17,6 +17,10 @@ async fn main() -> std::io::Result<()> {
         if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
     let (http, ws) = if config.tls_cert.is_some() { ("https", "wss") } else { ("http", "ws") };
     println!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port());
-    println!("  WebSocket {ws}://{host}:{}/ws, history in {}", addr.port(), config.db.display());
+    let history = match &config.redis {
+        Some(url) => format!("{url} (cluster node)"),
+        None => config.db.display().to_string(),
+    };
+    println!("  WebSocket {ws}://{host}:{}/ws, history in {history}", addr.port());
     server.run().await
 }

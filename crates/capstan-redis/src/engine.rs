@@ -17,6 +17,7 @@ use crate::id::random_hex;
 use crate::keys::Keys;
 use crate::presence::RedisPresence;
 use crate::subscriber::{Delivering, Requests, Subscriber};
+use crate::unavailable::Unavailable;
 
 /// A node's Redis engine: two connections (commands; pub/sub) and the
 /// parts built on them. Cheap to keep; its parts are shared.
@@ -25,6 +26,7 @@ pub struct RedisEngine {
     broker: Arc<RedisBroker>,
     history: Arc<RedisHistory>,
     presence: Arc<RedisPresence>,
+    commands: Redis,
     keys: Keys,
     config: RedisConfig,
 }
@@ -79,11 +81,13 @@ impl RedisEngine {
             requests: Requests(requests),
             runtime: runtime.clone(),
         });
-        let presence = RedisPresence::new(redis, keys.clone(), config.presence_ttl, &runtime);
+        let presence =
+            RedisPresence::new(redis.clone(), keys.clone(), config.presence_ttl, &runtime);
         Ok(RedisEngine {
             broker: Arc::new(broker),
             history: Arc::new(history),
             presence: Arc::new(presence),
+            commands: redis,
             keys,
             config,
         })
@@ -108,6 +112,16 @@ impl RedisEngine {
     /// recovering from this history.
     pub fn engine(&self) -> Engine {
         Engine::new(self.broker()).with_history(self.history())
+    }
+
+    /// Runs a command of the application's own (its keys beside the
+    /// engine's) on the engine's command connection, bounded by the
+    /// command timeout like the engine's own.
+    pub async fn query<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, Unavailable> {
+        self.commands.query(cmd).await
     }
 
     /// The names of the topics' keys and channels.

@@ -153,4 +153,6 @@ pub use envelope::EnvelopeError;
 pub use history::RedisHistory;
 pub use keys::Keys;
 pub use presence::RedisPresence;
+/// The Redis client the engine is built on, for [`RedisEngine::query`].
+pub use redis;
 pub use unavailable::Unavailable;

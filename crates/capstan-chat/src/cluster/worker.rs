@@ -1,0 +1,356 @@
+//! The store's jobs in cluster mode: messages kept in the room's Redis
+//! stream (their id is the stream's offset), joins and resumes cut at one
+//! point against the live stream by capstan's `subscribe_since_with`,
+//! history pages read back from the stream, block lists in Redis. Jobs are
+//! taken in queue order, as the SQLite store takes them; an append does not
+//! wait for Redis before the next job (its ack is sent when Redis has it).
+
+use std::collections::HashMap;
+
+use capstan::pubsub::{History, Keep, PageRange, Position, Resumed, Stored};
+use capstan::{Conn, ConnId, Topics};
+use capstan_redis::RedisEngine;
+use capstan_redis::redis;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::payload;
+use crate::blocks::{BlockFilter, Blocked};
+use crate::errors::{ErrorCode, Refusal};
+use crate::message::StoredMessage;
+use crate::names::name_key;
+use crate::protocol::server as wire;
+use crate::room::Room;
+use crate::rooms::MEMBER_PAGE;
+use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
+
+/// What the jobs run on.
+pub(super) struct Worker {
+    pub engine: RedisEngine,
+    pub topics: Topics,
+    pub config: StoreConfig,
+    pub shared: Shared,
+    /// Connections of this node by user name, for direct messages.
+    pub online: HashMap<String, Vec<Conn>>,
+}
+
+impl Worker {
+    /// Runs jobs until `Stop` or the queue closes.
+    pub async fn run(mut self, mut queue: mpsc::Receiver<Job>) {
+        while let Some(job) = queue.recv().await {
+            match job {
+                Job::Stop => return,
+                job => self.handle(job).await,
+            }
+        }
+    }
+
+    async fn handle(&mut self, job: Job) {
+        match job {
+            Job::Append { message, sender, direct_to } => self.append(message, sender, direct_to),
+            Job::Join { conn, room, after, answer } => self.join(&conn, &room, after, answer).await,
+            Job::Leave { conn, room } => {
+                self.topics.unsubscribe(&room, &conn);
+                let _ = conn.send_text(wire::envelope("left", json!({ "room": room })));
+            }
+            Job::History { conn, room, before, after, limit } => {
+                self.history(&conn, &room, before, after, limit).await
+            }
+            Job::Rooms { conn, after, limit } => {
+                self.list_rooms(&conn, after.as_deref(), limit).await
+            }
+            Job::Online { name, conn } => self.online.entry(name).or_default().push(conn),
+            Job::Offline { name, conn } => self.offline(&name, conn),
+            Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked).await,
+            Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name).await,
+            Job::Closed { conn } => self.shared.blocks.forget(conn),
+            Job::Stop => {}
+        }
+    }
+
+    /// Publishes the message kept in its room's stream; its sender gets the
+    /// ack once Redis has it (or the error), every member the message,
+    /// from whichever node.
+    fn append(&self, message: NewMessage, sender: Conn, direct_to: Option<String>) {
+        if direct_to.is_some() {
+            // Both users' connections on this node read the conversation.
+            let room = message.room.clone();
+            let mut names = vec![message.author.clone()];
+            names.extend(direct_to.clone());
+            for name in names {
+                for conn in self.online.get(&name).into_iter().flatten() {
+                    self.topics.subscribe(&room, conn);
+                }
+            }
+        }
+        let key = payload::idempotency_key(&message);
+        let keep = Keep { idempotency_key: key.as_deref() };
+        let published =
+            self.topics.publish_kept(&message.room, payload::encode(&message), &[], keep);
+        let rooms = self.shared.rooms.clone();
+        tokio::spawn(async move {
+            let public = direct_to.is_none();
+            let kind = if public { "message" } else { "direct" };
+            match published.ack.await {
+                Ok(ack) => {
+                    if public {
+                        rooms.append_finished(&message.room, true);
+                    }
+                    let id = ack.position.map_or(0, |p| p.offset);
+                    let stored = payload::stored(message, id);
+                    let _ = sender.send_text(wire::ack(&stored, ack.duplicate));
+                }
+                Err(error) => {
+                    if public {
+                        rooms.append_finished(&message.room, false);
+                    }
+                    failed(&sender, kind, message.client_id.as_deref(), &error.to_string());
+                }
+            }
+        });
+    }
+
+    /// Subscribes `conn` to `room` and answers with what it missed after
+    /// `after`, or the latest messages: the catch-up and the live stream
+    /// are cut at one point, across nodes.
+    async fn join(&self, conn: &Conn, room: &Room, after: Option<u64>, answer: JoinAnswer) {
+        let name = room.name();
+        let kind = match answer {
+            JoinAnswer::AddUser { .. } => "add_user",
+            JoinAnswer::Joined => "join",
+        };
+        if let JoinAnswer::AddUser { owner, .. } = &answer {
+            match self.blocks_of(owner).await {
+                Ok(list) => self.shared.blocks.set(conn.id(), list),
+                Err(error) => return failed(conn, kind, None, &error),
+            }
+        }
+        let history = self.engine.history();
+        let latest = match history.latest(&name).await {
+            Ok(latest) => latest,
+            Err(error) => return failed(conn, kind, None, &error.to_string()),
+        };
+        // Where the catch-up starts: the client's last id, or far enough
+        // back for the latest messages.
+        let since = match after {
+            Some(id) => Position::new(id, latest.epoch.clone()),
+            None => {
+                let page =
+                    history.page(&name, PageRange::Latest, self.config.history_on_join).await;
+                match page {
+                    Ok(page) => match page.first() {
+                        Some(first) => {
+                            Position::new(first.position.offset - 1, latest.epoch.clone())
+                        }
+                        None => latest.clone(),
+                    },
+                    Err(error) => return failed(conn, kind, None, &error.to_string()),
+                }
+            }
+        };
+        let members = match room {
+            Room::Direct(a, b) => {
+                json!({ "members": [a, b], "member_count": 2, "members_more": false })
+            }
+            Room::Public(_) => {
+                let page = self.shared.rooms.members(&name, None, MEMBER_PAGE);
+                json!({ "members": page.names, "member_count": page.total, "members_more": page.more })
+            }
+        };
+        let filter = self.shared.blocks.filter_for(conn.id());
+        let (limit, resuming) = match after {
+            Some(_) => (self.config.max_catch_up, true),
+            None => (self.config.history_on_join, false),
+        };
+        let blocks = self.shared.blocks.clone();
+        let mut sent = true;
+        let subscribed = self
+            .topics
+            .subscribe_since_with(&name, conn, Some(since), |missed, resumed| {
+                let (messages, has_more, resumed) = match resumed {
+                    Resumed::Recovered { .. } => {
+                        let shown = missed.len().min(limit);
+                        let messages = stored_messages(&missed[missed.len() - shown..]);
+                        let older = messages.first().is_some_and(|m| m.id > 1);
+                        (messages, missed.len() > shown || (!resuming && older), resuming)
+                    }
+                    // Gone from the history (trimmed, expired, another
+                    // epoch): nothing can be resumed; the client reloads.
+                    Resumed::NotRecovered { .. } | Resumed::Fresh { .. } => {
+                        (Vec::new(), false, false)
+                    }
+                };
+                let mut data = json!({
+                    "room": name,
+                    "messages": visible(&messages, &filter),
+                    "has_more": has_more,
+                    "resumed": resumed,
+                });
+                merge(&mut data, members);
+                let text = match &answer {
+                    JoinAnswer::AddUser { username, session, rooms, .. } => {
+                        merge(
+                            &mut data,
+                            json!({
+                                "username": username,
+                                "session": session,
+                                "rooms": rooms,
+                                "blocked": blocks.list(conn.id()),
+                            }),
+                        );
+                        wire::envelope("add_user", data)
+                    }
+                    JoinAnswer::Joined => wire::envelope("joined", data),
+                };
+                sent = conn.send_text(text).is_ok();
+            })
+            .await;
+        match subscribed {
+            Ok(_) if !sent => {
+                // Closed while its join waited: not subscribed any longer.
+                self.topics.unsubscribe(&name, conn);
+            }
+            Ok(_) => {}
+            Err(error) => failed(conn, kind, None, &error.to_string()),
+        }
+    }
+
+    /// A page of `room`'s history.
+    async fn history(
+        &self,
+        conn: &Conn,
+        room: &str,
+        before: Option<u64>,
+        after: Option<u64>,
+        limit: usize,
+    ) {
+        let range = match (before, after) {
+            (Some(id), _) => PageRange::Before(id),
+            (None, Some(id)) => PageRange::After(id),
+            (None, None) => PageRange::Latest,
+        };
+        let page = match self.engine.history().page(room, range, limit + 1).await {
+            Ok(page) => page,
+            Err(error) => return failed(conn, "history", None, &error.to_string()),
+        };
+        let has_more = page.len() > limit;
+        let page = match range {
+            PageRange::After(_) => &page[..page.len().min(limit)],
+            _ => &page[page.len().saturating_sub(limit)..],
+        };
+        let filter = self.shared.blocks.filter_for(conn.id());
+        let data = json!({
+            "room": room,
+            "messages": visible(&stored_messages(page), &filter),
+            "has_more": has_more,
+        });
+        let _ = conn.send_text(wire::envelope("history", data));
+    }
+
+    async fn list_rooms(&self, conn: &Conn, after: Option<&str>, limit: usize) {
+        let (page, more) = self.shared.rooms.list(after, limit);
+        let history = self.engine.history();
+        let mut rooms = Vec::with_capacity(page.len());
+        for summary in page {
+            let last_id = match history.latest(&summary.name).await {
+                Ok(latest) => latest.offset,
+                Err(error) => return failed(conn, "rooms", None, &error.to_string()),
+            };
+            let joined = self.topics.get(&summary.name).is_some_and(|t| t.contains(conn));
+            rooms.push(json!({
+                "name": summary.name,
+                "last_id": last_id,
+                "members": summary.members,
+                "joined": joined,
+            }));
+        }
+        let data = json!({ "rooms": rooms, "has_more": more });
+        let _ = conn.send_text(wire::envelope("rooms", data));
+    }
+
+    fn offline(&mut self, name: &str, id: ConnId) {
+        if let Some(conns) = self.online.get_mut(name) {
+            conns.retain(|c| c.id() != id);
+            if conns.is_empty() {
+                self.online.remove(name);
+            }
+        }
+    }
+
+    /// The Redis hash of `owner`'s block list: case key → name as blocked.
+    fn blocks_key(&self, owner: &str) -> String {
+        format!("{}:chat:blocks:{owner}", self.engine.config().prefix)
+    }
+
+    async fn blocks_of(&self, owner: &str) -> Result<Vec<Blocked>, String> {
+        let names: Vec<String> = self
+            .engine
+            .query(redis::cmd("HVALS").arg(self.blocks_key(owner)))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(names.iter().map(|name| Blocked::new(name)).collect())
+    }
+
+    async fn block(&self, conn: &Conn, owner: &str, blocked: Blocked) {
+        let blocks = &self.shared.blocks;
+        let name = blocked.name.clone();
+        if blocks.has(conn.id(), &blocked) {
+            let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
+            return;
+        }
+        if blocks.count(conn.id()) >= self.config.max_blocks {
+            let message = format!("you block {} users, the most allowed", self.config.max_blocks);
+            let refusal = Refusal::new(ErrorCode::BlockLimit, message).for_type("block");
+            let _ = conn.send_text(wire::error(&refusal));
+            return;
+        }
+        let mut set = redis::cmd("HSET");
+        set.arg(self.blocks_key(owner)).arg(&blocked.key.case).arg(&name);
+        if let Err(error) = self.engine.query::<i64>(&set).await {
+            return failed(conn, "block", None, &error.to_string());
+        }
+        blocks.add(conn.id(), blocked);
+        let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
+    }
+
+    async fn unblock(&self, conn: &Conn, owner: &str, name: &str) {
+        let mut delete = redis::cmd("HDEL");
+        delete.arg(self.blocks_key(owner)).arg(name_key(name));
+        if let Err(error) = self.engine.query::<i64>(&delete).await {
+            return failed(conn, "unblock", None, &error.to_string());
+        }
+        self.shared.blocks.remove(conn.id(), name);
+        let _ = conn.send_text(wire::envelope("unblocked", json!({ "user": name })));
+    }
+}
+
+/// Kept publications as chat messages (anything else is left out).
+fn stored_messages(stored: &[Stored]) -> Vec<StoredMessage> {
+    stored.iter().filter_map(|s| payload::decode(s.message.as_text()?, s.position.offset)).collect()
+}
+
+/// The messages a connection may see, as clients see them.
+fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
+    let shown: Vec<StoredMessage> =
+        messages.iter().filter(|m| !filter.blocks(&m.author)).cloned().collect();
+    wire::messages_value(&shown)
+}
+
+/// Adds `more`'s fields to the object `data`.
+fn merge(data: &mut Value, more: Value) {
+    if let (Some(data), Value::Object(more)) = (data.as_object_mut(), more) {
+        data.extend(more);
+    }
+}
+
+/// Tells `conn` its request failed because Redis did not answer.
+fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &str) {
+    tracing::error!(%error, kind, "cluster store failed");
+    let refusal = Refusal::new(
+        ErrorCode::StorageFailed,
+        "the server could not store or read messages (its Redis did not answer)",
+    )
+    .for_type(kind)
+    .for_client_id(client_id);
+    let _ = conn.send_text(wire::error(&refusal));
+}

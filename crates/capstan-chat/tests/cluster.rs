@@ -1,0 +1,148 @@
+//! The chat in cluster mode (`--redis`): two nodes on one real
+//! redis-server are one chat. Messages reach members on the other node
+//! with one gap-free id sequence per room; a client that comes back on the
+//! other node resumes exactly; a retried `client_id` is stored once across
+//! nodes; history pages and block lists are shared.
+
+mod common;
+
+use capstan_chat::Config;
+use capstan_testkit::redis::{Persistence, RedisServer};
+use common::{Client, Server, TestDb, contents, ids};
+use serde_json::json;
+
+/// A node of the cluster on `redis` (its own, unused, database file).
+fn node(db: &TestDb, redis: &RedisServer) -> Config {
+    Config { redis: Some(redis.url()), ..db.config() }
+}
+
+async fn two_nodes(redis: &RedisServer) -> (Server, Server, TestDb, TestDb) {
+    let (db_a, db_b) = (TestDb::new(), TestDb::new());
+    let a = Server::start(&node(&db_a, redis)).await;
+    let b = Server::start(&node(&db_b, redis)).await;
+    (a, b, db_a, db_b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_reach_members_on_every_node_with_one_id_sequence_per_room() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    let (mut bob, _) = b.named("bob").await;
+    // Readers that only read (a writer's client skips messages while it
+    // waits for its acks).
+    let (mut on_a, _) = a.named("carol").await;
+    let (mut on_b, _) = b.named("dave").await;
+    let mut acked = Vec::new();
+    for n in 0..6 {
+        let (writer, text) = if n % 2 == 0 { (&mut alice, "from a") } else { (&mut bob, "from b") };
+        let ack = writer.post("general", &format!("{text} {n}"), &format!("c{n}")).await;
+        acked.push(ack["id"].as_u64().unwrap());
+    }
+    assert_eq!(acked, [1, 2, 3, 4, 5, 6], "one gap-free sequence across both nodes");
+    for client in [&mut on_a, &mut on_b] {
+        let mut seen = Vec::new();
+        while seen.len() < 6 {
+            let message = client.expect("message").await;
+            seen.push((message["id"].as_u64().unwrap(), message["content"].clone()));
+        }
+        let expected: Vec<_> = (0..6)
+            .map(|n| {
+                let text = if n % 2 == 0 { "from a" } else { "from b" };
+                (n as u64 + 1, json!(format!("{text} {n}")))
+            })
+            .collect();
+        assert_eq!(seen, expected, "each once, in id order, on both nodes");
+    }
+    drop((alice, bob, on_a, on_b));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_back_on_the_other_node_gets_exactly_what_it_missed() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    let (mut bob, answer) = a.named("bob").await;
+    let session = answer["session"].as_str().unwrap().to_owned();
+    alice.post("general", "one", "c1").await;
+    let last = bob.expect("message").await["id"].as_u64().unwrap();
+    bob.abort();
+    alice.post("general", "two", "c2").await;
+    alice.post("general", "three", "c3").await;
+
+    let mut back = b.client().await;
+    let answer = back
+        .add_user(json!({ "username": "bob", "session": session, "rooms": { "general": last } }))
+        .await;
+    assert_eq!(answer["resumed"], true, "{answer}");
+    assert_eq!(contents(&answer["messages"]), ["two", "three"]);
+    assert_eq!(ids(&answer["messages"]), [2, 3]);
+    alice.post("general", "four", "c4").await;
+    let live = back.expect("message").await;
+    assert_eq!((live["id"].clone(), live["content"].clone()), (json!(4), json!("four")));
+    drop((alice, back));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_retried_on_the_other_node_is_stored_and_delivered_once() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut reader, _) = b.named("carol").await;
+    let (mut alice, answer) = a.named("alice").await;
+    let session = answer["session"].as_str().unwrap().to_owned();
+    let first = alice.post("general", "hello", "same-id").await;
+    alice.abort();
+    let mut again: Client = b.client().await;
+    again.add_user(json!({ "username": "alice", "session": session })).await;
+    let retry = again.post("general", "hello", "same-id").await;
+    assert_eq!((retry["id"].clone(), retry["duplicate"].clone()), (first["id"].clone(), json!(true)));
+    again.post("general", "next", "other-id").await;
+    let seen = [reader.expect("message").await, reader.expect("message").await];
+    assert_eq!(seen.map(|m| m["content"].clone()), [json!("hello"), json!("next")]);
+    drop((reader, again));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_and_block_lists_are_the_same_on_every_node() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    for n in 1..=5 {
+        alice.post("general", &format!("m{n}"), &format!("c{n}")).await;
+    }
+    let (mut bob, answer) = b.named("bob").await;
+    let session = answer["session"].as_str().unwrap().to_owned();
+    let page = bob.ask("history", json!({ "room": "general", "before": 4, "limit": 2 })).await;
+    assert_eq!(contents(&page["messages"]), ["m2", "m3"]);
+    assert_eq!(page["has_more"], true);
+    let page = bob.ask("history", json!({ "room": "general", "after": 3, "limit": 5 })).await;
+    assert_eq!(contents(&page["messages"]), ["m4", "m5"]);
+    assert_eq!(page["has_more"], false);
+
+    // Bob blocks alice on B; his session comes back on A with the block.
+    bob.ask("block", json!({ "user": "alice" })).await;
+    alice.post("general", "hidden from bob", "c6").await;
+    let (mut carol, _) = b.named("carol").await;
+    alice.post("general", "also hidden", "c7").await;
+    assert_eq!(carol.expect("message").await["content"], "also hidden");
+    bob.abort();
+    let mut back = a.client().await;
+    let answer = back.add_user(json!({ "username": "bob", "session": session })).await;
+    assert_eq!(answer["blocked"], json!(["alice"]));
+    let shown = contents(&answer["messages"]);
+    assert!(shown.iter().all(|m| !m.contains("hidden")), "{shown:?}");
+    alice.post("general", "still hidden", "c8").await;
+    let (mut dave, _) = a.named("dave").await;
+    dave.post("general", "from dave", "d1").await;
+    let next = back.expect("message").await;
+    assert_eq!(next["content"], "from dave", "bob got nothing of alice's: {next}");
+    drop((alice, back, carol, dave));
+    a.stop().await;
+    b.stop().await;
+}

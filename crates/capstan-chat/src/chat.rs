@@ -10,6 +10,7 @@ use capstan::{CloseCode, CloseInfo, Conn, Message, Request, StatefulComponent, T
 use serde_json::json;
 
 use crate::blocks::{Blocked, Blocks};
+use crate::cluster::{ClusterNames, RemoteHolder};
 use crate::content;
 use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
@@ -24,9 +25,7 @@ use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreBusy};
 use crate::time::now_ms;
 use crate::user::{Session, new_token};
 
-/// Close code for a connection whose name was taken over by its own
-/// reconnecting client.
-pub const REPLACED: CloseCode = CloseCode(4001);
+pub use crate::name_registry::REPLACED;
 /// Rooms listed per `rooms` answer unless the request asks otherwise.
 pub const ROOMS_PAGE: usize = 100;
 /// Most rooms listed per `rooms` answer.
@@ -105,6 +104,8 @@ pub struct Chat {
     rooms: Arc<Rooms>,
     blocks: Arc<Blocks>,
     directs: DirectBudget,
+    /// Names across the cluster's nodes (`--redis`), if in one.
+    cluster: Option<ClusterNames>,
 }
 
 impl Chat {
@@ -120,7 +121,15 @@ impl Chat {
             rooms: shared.rooms,
             blocks: shared.blocks,
             directs,
+            cluster: None,
         }
+    }
+
+    /// A chat that is one node of a cluster: names are unique across its
+    /// nodes, direct messages reach users on any of them.
+    pub fn in_cluster(mut self, names: ClusterNames) -> Self {
+        self.cluster = Some(names);
+        self
     }
 
     fn submit(&self, job: Job) -> Result<(), Refusal> {
@@ -133,12 +142,12 @@ impl Chat {
         })
     }
 
-    fn handle(&self, conn: &Conn, me: &mut Session, command: Command) -> Result<(), Refusal> {
+    async fn handle(&self, conn: &Conn, me: &mut Session, command: Command) -> Result<(), Refusal> {
         match command {
             Command::AddUser { username, session, rooms } => {
-                self.add_user(conn, me, &username, session, rooms)
+                self.add_user(conn, me, &username, session, rooms).await
             }
-            Command::RenameUser { username } => self.rename(conn, me, &username),
+            Command::RenameUser { username } => self.rename(conn, me, &username).await,
             Command::Message { content, room, client_id } => {
                 let name = named(me)?;
                 let room = Room::parse(room.as_deref().unwrap_or(DEFAULT_ROOM))?;
@@ -160,7 +169,7 @@ impl Chat {
                     .inspect_err(|_| self.rooms.append_finished(&room, false))
             }
             Command::Direct { to, content, client_id } => {
-                self.direct(conn, me, &to, content, client_id)
+                self.direct(conn, me, &to, content, client_id).await
             }
             Command::Join { room, after } => self.join(conn, me, &room, after),
             Command::Leave { room } => {
@@ -258,7 +267,7 @@ impl Chat {
         }
     }
 
-    fn direct(
+    async fn direct(
         &self,
         conn: &Conn,
         me: &mut Session,
@@ -268,7 +277,16 @@ impl Chat {
     ) -> Result<(), Refusal> {
         let name = named(me)?;
         let to = names::user_name(to)?;
-        let recipient = self.names.holder(&to).filter(|h| h.conn.id() != conn.id());
+        let local = self.names.holder(&to).filter(|h| h.conn.id() != conn.id());
+        let recipient = match (local, &self.cluster) {
+            (Some(holder), _) => Some(RemoteHolder { name: holder.name, owner: holder.owner }),
+            // Not on this node: on another one of the cluster, perhaps.
+            (None, Some(cluster)) => cluster
+                .holder(&to)
+                .await?
+                .filter(|h| names::name_key(&h.name) != names::name_key(&name)),
+            (None, None) => None,
+        };
         let Some(recipient) = recipient else {
             return Err(Refusal::new(ErrorCode::UserOffline, format!("{to} is not connected")));
         };
@@ -334,7 +352,7 @@ impl Chat {
         self.rooms.leave(room, conn.id());
     }
 
-    fn add_user(
+    async fn add_user(
         &self,
         conn: &Conn,
         me: &mut Session,
@@ -343,7 +361,7 @@ impl Chat {
         resume: BTreeMap<String, u64>,
     ) -> Result<(), Refusal> {
         if me.name.is_some() {
-            return self.rename(conn, me, username);
+            return self.rename(conn, me, username).await;
         }
         let token_user = conn.identity::<TokenUser>();
         let name = match token_user {
@@ -362,7 +380,14 @@ impl Chat {
             Some(user) => format!("token:{}", user.name),
             None => token.clone(),
         };
-        for replaced in self.names.claim(conn, &name, &owner)? {
+        let replaced = self.names.claim(conn, &name, &owner)?;
+        if let Some(cluster) = &self.cluster
+            && let Err(refusal) = cluster.claim(conn, &name, &owner).await
+        {
+            self.names.release(conn.id(), &name);
+            return Err(refusal);
+        }
+        for replaced in replaced {
             replaced.close(REPLACED, "replaced by a new connection");
         }
         me.name = Some(name.clone());
@@ -427,6 +452,9 @@ impl Chat {
     /// Undoes a name taken by `conn` and the rooms it entered.
     fn release(&self, conn: &Conn, me: &mut Session, name: &str) {
         self.names.release(conn.id(), name);
+        if let Some(cluster) = &self.cluster {
+            cluster.release(conn, name);
+        }
         me.name = None;
         me.owner = None;
         let rooms = std::mem::take(&mut me.rooms);
@@ -434,7 +462,7 @@ impl Chat {
         let _ = self.store.submit(Job::Offline { name: name.to_owned(), conn: conn.id() });
     }
 
-    fn rename(&self, conn: &Conn, me: &mut Session, username: &str) -> Result<(), Refusal> {
+    async fn rename(&self, conn: &Conn, me: &mut Session, username: &str) -> Result<(), Refusal> {
         let old = named(me)?;
         let new = match conn.identity::<TokenUser>() {
             // The token decides: a rename keeps the token's name.
@@ -445,7 +473,16 @@ impl Chat {
             let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));
             return Ok(());
         }
-        self.names.rename(conn, &old, &new, &owner(me)?)?;
+        let owner = owner(me)?;
+        self.names.rename(conn, &old, &new, &owner)?;
+        if let Some(cluster) = &self.cluster {
+            if let Err(refusal) = cluster.claim(conn, &new, &owner).await {
+                // Back to the old name here too.
+                let _ = self.names.rename(conn, &new, &old, &owner);
+                return Err(refusal);
+            }
+            cluster.release(conn, &old);
+        }
         me.name = Some(new.clone());
         let rooms = me.rooms.clone();
         self.submit(Job::Offline { name: old.clone(), conn: conn.id() })?;
@@ -495,19 +532,22 @@ impl StatefulComponent for Chat {
             }
             Verdict::Disconnect => return conn.close(CloseCode::POLICY_VIOLATION, "flooding"),
         }
-        let result = command.and_then(|command| {
-            let kind = command.type_name();
-            self.handle(conn, me, command).map_err(|mut refusal| {
-                refusal.request_type.get_or_insert_with(|| kind.to_owned());
-                if refusal.client_id.is_none() {
-                    refusal.client_id = client_id.clone();
-                }
-                if refusal.room.is_none() {
-                    refusal.room = room.clone();
-                }
-                refusal
-            })
-        });
+        let result = match command {
+            Ok(command) => {
+                let kind = command.type_name();
+                self.handle(conn, me, command).await.map_err(|mut refusal| {
+                    refusal.request_type.get_or_insert_with(|| kind.to_owned());
+                    if refusal.client_id.is_none() {
+                        refusal.client_id = client_id.clone();
+                    }
+                    if refusal.room.is_none() {
+                        refusal.room = room.clone();
+                    }
+                    refusal
+                })
+            }
+            Err(refusal) => Err(refusal),
+        };
         if let Err(refusal) = result {
             send_refusal(conn, &refusal);
         }
@@ -516,6 +556,9 @@ impl StatefulComponent for Chat {
     async fn on_close(&self, conn: &Conn, mut me: Session, _close: CloseInfo) {
         let Some(name) = me.name.clone() else { return };
         self.names.release(conn.id(), &name);
+        if let Some(cluster) = &self.cluster {
+            cluster.release(conn, &name);
+        }
         let rooms = std::mem::take(&mut me.rooms);
         self.rooms.leave_all(&rooms, conn.id());
         let _ = self.store.submit(Job::Offline { name, conn: conn.id() });

@@ -73,6 +73,7 @@ impl ChatServer {
         };
         let rooms = Arc::new(Rooms::new(config.max_rooms));
         let blocks = Arc::new(Blocks::new());
+        let mut names = None;
         let (shared, store) = match &config.redis {
             None => {
                 let shared = Shared { topics: Topics::new(), rooms, blocks };
@@ -85,6 +86,7 @@ impl ChatServer {
                 let cluster = Cluster::connect(url, &store_config).await?;
                 let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
                 let store = cluster.start(store_config, shared.clone());
+                names = Some(cluster.names(shared.topics.clone()));
                 (shared, Storage::Cluster(store))
             }
         };
@@ -97,6 +99,10 @@ impl ChatServer {
         };
         presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room);
         let chat = Chat::new(store.clone(), shared, limits);
+        let chat = match names {
+            Some(names) => chat.in_cluster(names),
+            None => chat,
+        };
         // Room for a maximal message in its JSON envelope; beyond, 1009.
         let frame = (config.max_message_bytes * 6 + 4096).max(64 * 1024);
         let ws_config = WsConfig {

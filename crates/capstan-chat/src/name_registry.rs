@@ -10,6 +10,10 @@ use capstan::{Conn, ConnId};
 use crate::errors::{ErrorCode, Refusal};
 use crate::names::{NameKey, name_key};
 
+/// Close code for a connection whose name was taken over by its own
+/// reconnecting client (on this node or another).
+pub const REPLACED: capstan::CloseCode = capstan::CloseCode(4001);
+
 /// What holds a name: a connection (a stand-in in tests).
 pub trait Connection: Clone {
     /// Its id.

@@ -99,7 +99,10 @@ async fn a_message_retried_on_the_other_node_is_stored_and_delivered_once() {
     let mut again: Client = b.client().await;
     again.add_user(json!({ "username": "alice", "session": session })).await;
     let retry = again.post("general", "hello", "same-id").await;
-    assert_eq!((retry["id"].clone(), retry["duplicate"].clone()), (first["id"].clone(), json!(true)));
+    assert_eq!(
+        (retry["id"].clone(), retry["duplicate"].clone()),
+        (first["id"].clone(), json!(true))
+    );
     again.post("general", "next", "other-id").await;
     let seen = [reader.expect("message").await, reader.expect("message").await];
     assert_eq!(seen.map(|m| m["content"].clone()), [json!("hello"), json!("next")]);
@@ -143,6 +146,65 @@ async fn history_pages_and_block_lists_are_the_same_on_every_node() {
     let next = back.expect("message").await;
     assert_eq!(next["content"], "from dave", "bob got nothing of alice's: {next}");
     drop((alice, back, carol, dave));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_unique_across_nodes_and_taken_over_by_their_own_session() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, answer) = a.named("alice").await;
+    let session = answer["session"].as_str().unwrap().to_owned();
+    for taken in ["alice", "ALICE", "\u{430}lice"] {
+        let mut other = b.client().await;
+        other.send("add_user", json!({ "username": taken })).await;
+        let error = other.expect_error().await;
+        assert_eq!(error["code"], "name_taken", "{taken}: {error}");
+    }
+    // Alice's own session takes her name over from the other node.
+    let mut back = b.client().await;
+    let answer = back.add_user(json!({ "username": "alice", "session": session })).await;
+    assert_eq!(answer["username"], "alice");
+    assert_eq!(alice.expect_close().await, Some(4001));
+    // Once she leaves, the name is free on every node.
+    back.send_frame(tokio_tungstenite::tungstenite::Message::Close(None)).await;
+    let _ = back.expect_close().await;
+    let mut later = a.client().await;
+    let mut taken_again = None;
+    for _ in 0..50 {
+        later.send("add_user", json!({ "username": "alice" })).await;
+        let answer = later.expect_any(&["add_user", "error"]).await;
+        if answer["type"] == "add_user" {
+            taken_again = Some(answer);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(taken_again.is_some(), "the name was given back");
+    drop(later);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_messages_reach_both_users_on_their_nodes() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    let (mut bob, _) = b.named("bob").await;
+
+    alice.send("direct", json!({ "to": "bob", "content": "hi bob", "client_id": "d1" })).await;
+    let got = bob.expect("direct").await;
+    let seen = (got["id"].clone(), got["to"].clone(), got["author"].clone());
+    assert_eq!(seen, (json!(1), json!("bob"), json!("alice")));
+    assert_eq!(alice.expect("direct").await["content"], "hi bob", "the sender's copy");
+    bob.send("direct", json!({ "to": "alice", "content": "hi alice", "client_id": "d2" })).await;
+    let reply = alice.expect_where("direct", |d| d["content"] == "hi alice").await;
+    assert_eq!(reply["id"], 2, "{reply}");
+    alice.send("direct", json!({ "to": "nobody", "content": "?" })).await;
+    assert_eq!(alice.expect_error().await["code"], "user_offline");
+    drop((alice, bob));
     a.stop().await;
     b.stop().await;
 }

@@ -11,14 +11,18 @@
 //!   resumes get exactly what was missed, cut at one point against the live
 //!   stream, from whichever node they reach.
 //! - History pages are read from the stream; block lists live in Redis.
+//! - Names are unique across nodes ([`ClusterNames`]: leases in Redis); a
+//!   direct message reaches its users' connections on every node through
+//!   their inboxes.
 //!
 //! See docs/CLUSTER.md for what is shared across nodes and what is not yet.
 
 mod framing;
+mod inbox;
+mod names;
 mod payload;
 mod worker;
 
-use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +33,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 pub use framing::ChatFraming;
+pub use names::{ClusterNames, LEASE, RemoteHolder};
 
 use crate::blocks::Blocks;
 use crate::store::{Job, Shared, StoreBusy, StoreConfig};
@@ -67,6 +72,12 @@ impl Cluster {
         Topics::with_engine(self.engine.engine().with_framing(framing))
     }
 
+    /// The names this node holds across the cluster, on `topics` (from
+    /// [`Cluster::topics`]).
+    pub fn names(&self, topics: Topics) -> ClusterNames {
+        ClusterNames::new(self.engine.clone(), topics, self.engine.broker().node_id().to_owned())
+    }
+
     /// Starts the job runner over `shared` (its topics from [`Cluster::topics`]).
     pub fn start(&self, config: StoreConfig, shared: Shared) -> ClusterStore {
         let (jobs, queue) = mpsc::channel(QUEUE);
@@ -74,8 +85,8 @@ impl Cluster {
             engine: self.engine.clone(),
             topics: shared.topics.clone(),
             config,
+            inboxes: inbox::Inboxes::new(shared.topics.clone()),
             shared,
-            online: HashMap::new(),
         };
         let task = tokio::spawn(worker.run(queue));
         ClusterStore { jobs, task: Arc::new(Mutex::new(Some(task))) }

@@ -5,15 +5,14 @@
 //! taken in queue order, as the SQLite store takes them; an append does not
 //! wait for Redis before the next job (its ack is sent when Redis has it).
 
-use std::collections::HashMap;
-
 use capstan::pubsub::{History, Keep, PageRange, Position, Resumed, Stored};
-use capstan::{Conn, ConnId, Topics};
+use capstan::{Conn, Topics};
 use capstan_redis::RedisEngine;
 use capstan_redis::redis;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::inbox::Inboxes;
 use super::payload;
 use crate::blocks::{BlockFilter, Blocked};
 use crate::errors::{ErrorCode, Refusal};
@@ -30,8 +29,9 @@ pub(super) struct Worker {
     pub topics: Topics,
     pub config: StoreConfig,
     pub shared: Shared,
-    /// Connections of this node by user name, for direct messages.
-    pub online: HashMap<String, Vec<Conn>>,
+    /// Connections of this node by user name, and their inboxes, for
+    /// direct messages.
+    pub inboxes: Inboxes,
 }
 
 impl Worker {
@@ -59,8 +59,8 @@ impl Worker {
             Job::Rooms { conn, after, limit } => {
                 self.list_rooms(&conn, after.as_deref(), limit).await
             }
-            Job::Online { name, conn } => self.online.entry(name).or_default().push(conn),
-            Job::Offline { name, conn } => self.offline(&name, conn),
+            Job::Online { name, conn } => self.inboxes.online(&name, conn),
+            Job::Offline { name, conn } => self.inboxes.offline(&name, conn),
             Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked).await,
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name).await,
             Job::Closed { conn } => self.shared.blocks.forget(conn),
@@ -78,8 +78,8 @@ impl Worker {
             let mut names = vec![message.author.clone()];
             names.extend(direct_to.clone());
             for name in names {
-                for conn in self.online.get(&name).into_iter().flatten() {
-                    self.topics.subscribe(&room, conn);
+                for conn in self.inboxes.conns(&name) {
+                    self.topics.subscribe(&room, &conn);
                 }
             }
         }
@@ -88,6 +88,7 @@ impl Worker {
         let published =
             self.topics.publish_kept(&message.room, payload::encode(&message), &[], keep);
         let rooms = self.shared.rooms.clone();
+        let inboxes = self.inboxes.clone();
         tokio::spawn(async move {
             let public = direct_to.is_none();
             let kind = if public { "message" } else { "direct" };
@@ -95,6 +96,13 @@ impl Worker {
                 Ok(ack) => {
                     if public {
                         rooms.append_finished(&message.room, true);
+                    }
+                    if let (Some(to), Some(position), false) =
+                        (&direct_to, &ack.position, ack.duplicate)
+                    {
+                        // Both users' connections on other nodes open it.
+                        inboxes.tell(&message.author, &message.room, position);
+                        inboxes.tell(to, &message.room, position);
                     }
                     let id = ack.position.map_or(0, |p| p.offset);
                     let stored = payload::stored(message, id);
@@ -266,15 +274,6 @@ impl Worker {
         }
         let data = json!({ "rooms": rooms, "has_more": more });
         let _ = conn.send_text(wire::envelope("rooms", data));
-    }
-
-    fn offline(&mut self, name: &str, id: ConnId) {
-        if let Some(conns) = self.online.get_mut(name) {
-            conns.retain(|c| c.id() != id);
-            if conns.is_empty() {
-                self.online.remove(name);
-            }
-        }
     }
 
     /// The Redis hash of `owner`'s block list: case key → name as blocked.

@@ -1,0 +1,105 @@
+//! Direct messages across nodes: each user named on this node listens on
+//! the user's inbox topic; a node that stored a direct message tells both
+//! users' inboxes, and every node subscribes its connections of those users
+//! to the conversation from just before that message — which then arrives
+//! through the catch-up, once, with whatever followed it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use capstan::pubsub::Position;
+use capstan::{Conn, ConnId, Listening, Topics};
+use serde_json::{Value, json};
+
+use crate::names::name_key;
+
+/// This node's named connections, by user name, and their inboxes.
+#[derive(Clone)]
+pub struct Inboxes {
+    topics: Topics,
+    users: Arc<Mutex<HashMap<String, User>>>,
+}
+
+struct User {
+    conns: Vec<Conn>,
+    _inbox: Listening,
+}
+
+impl Inboxes {
+    /// No user yet, on `topics`.
+    pub fn new(topics: Topics) -> Self {
+        Self { topics, users: Arc::default() }
+    }
+
+    fn users(&self) -> MutexGuard<'_, HashMap<String, User>> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn topic(name: &str) -> String {
+        format!("chat-user:{}", name_key(name))
+    }
+
+    /// `conn` goes by `name` on this node.
+    pub fn online(&self, name: &str, conn: Conn) {
+        let mut users = self.users();
+        match users.get_mut(name) {
+            Some(user) => user.conns.push(conn),
+            None => {
+                let inbox = self.listen(name);
+                users.insert(name.to_owned(), User { conns: vec![conn], _inbox: inbox });
+            }
+        }
+    }
+
+    /// `conn` no longer goes by `name`.
+    pub fn offline(&self, name: &str, conn: ConnId) {
+        let mut users = self.users();
+        if let Some(user) = users.get_mut(name) {
+            user.conns.retain(|c| c.id() != conn);
+            if user.conns.is_empty() {
+                users.remove(name);
+            }
+        }
+    }
+
+    /// The connections of `name` on this node.
+    pub fn conns(&self, name: &str) -> Vec<Conn> {
+        self.users().get(name).map(|user| user.conns.clone()).unwrap_or_default()
+    }
+
+    /// Tells `name`'s inbox, on every node, of the direct message at
+    /// `position` in `room`.
+    pub fn tell(&self, name: &str, room: &str, position: &Position) {
+        let notice = json!({ "room": room, "id": position.offset, "epoch": position.epoch });
+        let _ = self.topics.publish(&Self::topic(name), notice.to_string(), &[]);
+    }
+
+    fn listen(&self, name: &str) -> Listening {
+        let (inboxes, name_owned) = (self.clone(), name.to_owned());
+        self.topics.listen(&Self::topic(name), move |message| {
+            let message = message.message();
+            let Some(notice) = message.as_text().and_then(|t| serde_json::from_str::<Value>(t).ok())
+            else {
+                return;
+            };
+            let (Some(room), Some(id), Some(epoch)) =
+                (notice["room"].as_str(), notice["id"].as_u64(), notice["epoch"].as_str())
+            else {
+                return;
+            };
+            let since = Position::new(id.saturating_sub(1), epoch);
+            let reading = inboxes.topics.get(room);
+            for conn in inboxes.conns(&name_owned) {
+                if reading.as_ref().is_some_and(|topic| topic.contains(&conn)) {
+                    continue;
+                }
+                let (topics, room, since) = (inboxes.topics.clone(), room.to_owned(), since.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = topics.subscribe_since(&room, &conn, Some(since)).await {
+                        tracing::warn!(%error, room, "a direct message's conversation was not opened");
+                    }
+                });
+            }
+        })
+    }
+}

@@ -39,15 +39,22 @@ impl Inboxes {
         format!("chat-user:{}", name_key(name))
     }
 
-    /// `conn` goes by `name` on this node.
-    pub fn online(&self, name: &str, conn: Conn) {
-        let mut users = self.users();
-        match users.get_mut(name) {
-            Some(user) => user.conns.push(conn),
-            None => {
-                let inbox = self.listen(name);
-                users.insert(name.to_owned(), User { conns: vec![conn], _inbox: inbox });
+    /// `conn` goes by `name` on this node: resolves once its inbox hears
+    /// the other nodes (so that a direct message sent after the user's name
+    /// was answered reaches it).
+    pub async fn online(&self, name: &str, conn: Conn) {
+        {
+            let mut users = self.users();
+            match users.get_mut(name) {
+                Some(user) => user.conns.push(conn),
+                None => {
+                    let inbox = self.listen(name);
+                    users.insert(name.to_owned(), User { conns: vec![conn], _inbox: inbox });
+                }
             }
+        }
+        if let Err(error) = self.topics.ready(&Self::topic(name)).await {
+            tracing::warn!(%error, name, "a user's inbox is not heard from other nodes");
         }
     }
 

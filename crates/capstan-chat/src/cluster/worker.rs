@@ -59,7 +59,7 @@ impl Worker {
             Job::Rooms { conn, after, limit } => {
                 self.list_rooms(&conn, after.as_deref(), limit).await
             }
-            Job::Online { name, conn } => self.inboxes.online(&name, conn),
+            Job::Online { name, conn } => self.inboxes.online(&name, conn).await,
             Job::Offline { name, conn } => self.inboxes.offline(&name, conn),
             Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked).await,
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name).await,

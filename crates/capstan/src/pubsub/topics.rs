@@ -157,6 +157,13 @@ impl Topics {
         Listening { topic, number }
     }
 
+    /// Resolves once this node receives `name`'s publications from other
+    /// nodes (it has a subscriber or listener there): at once in one
+    /// process; after the engine confirmed the subscription across nodes.
+    pub async fn ready(&self, name: &str) -> Result<(), super::BrokerError> {
+        self.0.broker.ready(name).await
+    }
+
     /// Unsubscribes `conn` from `name`; true if it was subscribed.
     pub fn unsubscribe(&self, name: &str, conn: &Conn) -> bool {
         self.get(name).is_some_and(|topic| topic.unsubscribe(conn))

@@ -10,7 +10,7 @@ use capstan::{CloseCode, CloseInfo, Conn, Message, Request, StatefulComponent, T
 use serde_json::json;
 
 use crate::blocks::{Blocked, Blocks};
-use crate::cluster::{ClusterNames, RemoteHolder};
+use crate::cluster::{ClusterMembers, ClusterNames, RemoteHolder};
 use crate::content;
 use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
@@ -104,8 +104,9 @@ pub struct Chat {
     rooms: Arc<Rooms>,
     blocks: Arc<Blocks>,
     directs: DirectBudget,
-    /// Names across the cluster's nodes (`--redis`), if in one.
+    /// Names and members across the cluster's nodes (`--redis`), if in one.
     cluster: Option<ClusterNames>,
+    members: Option<ClusterMembers>,
 }
 
 impl Chat {
@@ -122,13 +123,15 @@ impl Chat {
             blocks: shared.blocks,
             directs,
             cluster: None,
+            members: None,
         }
     }
 
     /// A chat that is one node of a cluster: names are unique across its
     /// nodes, direct messages reach users on any of them.
-    pub fn in_cluster(mut self, names: ClusterNames) -> Self {
+    pub fn in_cluster(mut self, names: ClusterNames, members: ClusterMembers) -> Self {
         self.cluster = Some(names);
+        self.members = Some(members);
         self
     }
 
@@ -204,11 +207,13 @@ impl Chat {
                 if !in_room(me, &room) {
                     return Err(not_in_room(&room));
                 }
-                let page = self.rooms.members(
-                    &room,
-                    after.as_deref(),
-                    page_size(limit, MEMBER_PAGE, MEMBER_PAGE),
-                );
+                let limit = page_size(limit, MEMBER_PAGE, MEMBER_PAGE);
+                let page = match &self.members {
+                    Some(members) => {
+                        members.page(&room, &self.rooms, after.as_deref(), limit).await?
+                    }
+                    None => self.rooms.members(&room, after.as_deref(), limit),
+                };
                 let data = json!({
                     "room": room,
                     "members": page.names,

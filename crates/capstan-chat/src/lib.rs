@@ -84,9 +84,11 @@ impl ChatServer {
             }
             Some(url) => {
                 let cluster = Cluster::connect(url, &store_config).await?;
+                let members = cluster.members();
+                rooms.mirror_to(Arc::new(members.clone()));
                 let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
-                let store = cluster.start(store_config, shared.clone());
-                names = Some(cluster.names(shared.topics.clone()));
+                let store = cluster.start(store_config, shared.clone(), members.clone());
+                names = Some((cluster.names(shared.topics.clone()), members));
                 (shared, Storage::Cluster(store))
             }
         };
@@ -100,7 +102,7 @@ impl ChatServer {
         presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room);
         let chat = Chat::new(store.clone(), shared, limits);
         let chat = match names {
-            Some(names) => chat.in_cluster(names),
+            Some((names, members)) => chat.in_cluster(names, members),
             None => chat,
         };
         // Room for a maximal message in its JSON envelope; beyond, 1009.

@@ -200,13 +200,34 @@ pub struct Rooms {
     state: Mutex<State>,
     max_rooms: usize,
     wake: Arc<Notify>,
+    mirror: std::sync::OnceLock<Arc<dyn RoomMirror>>,
+}
+
+/// Told of every connection that joins or leaves a room, or takes another
+/// name in it, in that order: the cluster keeps the rooms' members of
+/// every node with it.
+pub trait RoomMirror: Send + Sync + std::fmt::Debug {
+    /// `conn`, going by `name`, is in `room` now (again, after a rename).
+    fn joined(&self, room: &str, conn: ConnId, name: &str);
+    /// `conn` left `room`.
+    fn left(&self, room: &str, conn: ConnId);
 }
 
 impl Rooms {
     /// No rooms yet; at most `max_rooms` at once (`general` is always
     /// allowed).
     pub fn new(max_rooms: usize) -> Self {
-        Self { state: Mutex::default(), max_rooms, wake: Arc::new(Notify::new()) }
+        Self {
+            state: Mutex::default(),
+            max_rooms,
+            wake: Arc::new(Notify::new()),
+            mirror: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Tells `mirror` of every change from now on (set once).
+    pub fn mirror_to(&self, mirror: Arc<dyn RoomMirror>) {
+        let _ = self.mirror.set(mirror);
     }
 
     /// Notified when a room has presence to announce (and when the rooms
@@ -242,6 +263,9 @@ impl Rooms {
             let change = Change { user: name.to_owned(), event: PresenceEvent::Join, conn };
             state.record(room, change, &self.wake);
         }
+        if let Some(mirror) = self.mirror.get() {
+            mirror.joined(room, conn, name);
+        }
         Ok(())
     }
 
@@ -255,6 +279,9 @@ impl Rooms {
             state.record(room, change, &self.wake);
         }
         state.forget_if_unused(room);
+        if let Some(mirror) = self.mirror.get() {
+            mirror.left(room, conn);
+        }
         true
     }
 
@@ -276,6 +303,9 @@ impl Rooms {
             };
             if old == new {
                 continue;
+            }
+            if let Some(mirror) = self.mirror.get() {
+                mirror.joined(room, conn, new);
             }
             let gone = entry.remove_name(&old);
             let came = entry.add_name(new);

@@ -208,3 +208,43 @@ async fn direct_messages_reach_both_users_on_their_nodes() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Asks `client` for `room`'s members until `check` holds (a member on
+/// another node is mirrored through Redis a moment after it joined).
+async fn members_until(
+    client: &mut Client,
+    room: &str,
+    check: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    for _ in 0..100 {
+        let page = client.ask("members", json!({ "room": room })).await;
+        names = page["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect();
+        if check(&names) {
+            return names;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{room}'s members never matched: {names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_lists_its_members_on_every_node() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (alice, _) = a.named("alice").await;
+    let (mut bob, _) = b.named("bob").await;
+    let both = members_until(&mut bob, "general", |n| n.len() == 2).await;
+    assert_eq!(both, ["alice", "bob"]);
+    alice.abort();
+    let left = members_until(&mut bob, "general", |n| n.len() == 1).await;
+    assert_eq!(left, ["bob"]);
+    drop(bob);
+    a.stop().await;
+    b.stop().await;
+}

@@ -13,12 +13,14 @@
 //! - History pages are read from the stream; block lists live in Redis.
 //! - Names are unique across nodes ([`ClusterNames`]: leases in Redis); a
 //!   direct message reaches its users' connections on every node through
-//!   their inboxes.
+//!   their inboxes; the rooms' member lists are every node's members
+//!   ([`ClusterMembers`], on Redis presence).
 //!
 //! See docs/CLUSTER.md for what is shared across nodes and what is not yet.
 
 mod framing;
 mod inbox;
+mod members;
 mod names;
 mod payload;
 mod worker;
@@ -33,6 +35,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 pub use framing::ChatFraming;
+pub use members::ClusterMembers;
 pub use names::{ClusterNames, LEASE, RemoteHolder};
 
 use crate::blocks::Blocks;
@@ -78,14 +81,25 @@ impl Cluster {
         ClusterNames::new(self.engine.clone(), topics, self.engine.broker().node_id().to_owned())
     }
 
+    /// This node's side of the rooms' member lists across the cluster.
+    pub fn members(&self) -> ClusterMembers {
+        ClusterMembers::new(self.engine.presence(), self.engine.broker().node_id().to_owned())
+    }
+
     /// Starts the job runner over `shared` (its topics from [`Cluster::topics`]).
-    pub fn start(&self, config: StoreConfig, shared: Shared) -> ClusterStore {
+    pub fn start(
+        &self,
+        config: StoreConfig,
+        shared: Shared,
+        members: ClusterMembers,
+    ) -> ClusterStore {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let worker = worker::Worker {
             engine: self.engine.clone(),
             topics: shared.topics.clone(),
             config,
             inboxes: inbox::Inboxes::new(shared.topics.clone()),
+            members,
             shared,
         };
         let task = tokio::spawn(worker.run(queue));

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::inbox::Inboxes;
+use super::members::ClusterMembers;
 use super::payload;
 use crate::blocks::{BlockFilter, Blocked};
 use crate::errors::{ErrorCode, Refusal};
@@ -32,6 +33,8 @@ pub(super) struct Worker {
     /// Connections of this node by user name, and their inboxes, for
     /// direct messages.
     pub inboxes: Inboxes,
+    /// The rooms' members on every node.
+    pub members: ClusterMembers,
 }
 
 impl Worker {
@@ -47,7 +50,9 @@ impl Worker {
 
     async fn handle(&mut self, job: Job) {
         match job {
-            Job::Append { message, sender, direct_to } => self.append(message, sender, direct_to),
+            Job::Append { message, sender, direct_to } => {
+                self.append(message, sender, direct_to).await
+            }
             Job::Join { conn, room, after, answer } => self.join(&conn, &room, after, answer).await,
             Job::Leave { conn, room } => {
                 self.topics.unsubscribe(&room, &conn);
@@ -71,9 +76,11 @@ impl Worker {
     /// Publishes the message kept in its room's stream; its sender gets the
     /// ack once Redis has it (or the error), every member the message,
     /// from whichever node.
-    fn append(&self, message: NewMessage, sender: Conn, direct_to: Option<String>) {
+    async fn append(&self, message: NewMessage, sender: Conn, direct_to: Option<String>) {
         if direct_to.is_some() {
-            // Both users' connections on this node read the conversation.
+            // Both users' connections on this node read the conversation,
+            // from before this message: the node must hear the topic before
+            // the message is published.
             let room = message.room.clone();
             let mut names = vec![message.author.clone()];
             names.extend(direct_to.clone());
@@ -81,6 +88,10 @@ impl Worker {
                 for conn in self.inboxes.conns(&name) {
                     self.topics.subscribe(&room, &conn);
                 }
+            }
+            if let Err(error) = self.topics.ready(&room).await {
+                let kind = "direct";
+                return failed(&sender, kind, message.client_id.as_deref(), &error.to_string());
             }
         }
         let key = payload::idempotency_key(&message);
@@ -161,7 +172,14 @@ impl Worker {
                 json!({ "members": [a, b], "member_count": 2, "members_more": false })
             }
             Room::Public(_) => {
-                let page = self.shared.rooms.members(&name, None, MEMBER_PAGE);
+                let page = self.members.page(&name, &self.shared.rooms, None, MEMBER_PAGE).await;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(refusal) => {
+                        let _ = conn.send_text(wire::error(&refusal.for_type(kind)));
+                        return;
+                    }
+                };
                 json!({ "members": page.names, "member_count": page.total, "members_more": page.more })
             }
         };

@@ -127,7 +127,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (options, RouterConfig { transport, realms }) = config;
+    let (options, RouterConfig { transport, realms, .. }) = config;
     let names: Vec<String> = realms.iter().map(|r| r.name.clone()).collect();
     let v1_realm = options.v1_realm.unwrap_or_else(|| names[0].clone());
     let wamp = WampServer::new(Router::from_configs(realms)).with_v1(&v1_realm);

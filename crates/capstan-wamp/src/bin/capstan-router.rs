@@ -165,7 +165,7 @@ async fn main() -> ExitCode {
     let (options, RouterConfig { transport, realms, broker }) = config;
     let names: Vec<String> = realms.iter().map(|r| r.name.clone()).collect();
     let v1_realm = options.v1_realm.unwrap_or_else(|| names[0].clone());
-    let (topics, engine) = match connect(broker.as_ref()).await {
+    let (topics, shared) = match connect(broker.as_ref()).await {
         Ok(connected) => connected,
         Err(message) => {
             eprintln!("capstan-router: {message}");
@@ -173,10 +173,10 @@ async fn main() -> ExitCode {
         }
     };
     let wamp = WampServer::with_topics(Router::from_configs(realms), topics).with_v1(&v1_realm);
-    // Listening before serving: a client's publication on another router
+    // Subscribed before serving: a client's publication on another router
     // reaches this one's subscribers from the first.
-    if let Some(engine) = &engine
-        && let Err(message) = listening(engine, &names).await
+    if let Some(shared) = &shared
+        && let Err(message) = subscribed(shared, &names).await
     {
         eprintln!("capstan-router: {message}");
         return ExitCode::from(1);
@@ -259,11 +259,12 @@ async fn engine(_: &BrokerConfig) -> Result<(Engine, Arc<dyn Broker>), String> {
     Err("capstan-router was built without its \"brokers\" feature".into())
 }
 
-/// Waits until `broker` delivers every realm's publications to this node.
-async fn listening(broker: &Arc<dyn Broker>, realms: &[String]) -> Result<(), String> {
+/// Waits until `broker` delivers every realm's publications to this node
+/// (each wait bounded by the engine).
+async fn subscribed(broker: &Arc<dyn Broker>, realms: &[String]) -> Result<(), String> {
     for realm in realms {
         let topic = WampServer::realm_topic(realm);
-        broker.ready(&topic).await.map_err(|e| format!("{topic}: {e}"))?;
+        broker.ready(&topic).await.map_err(|e| format!("the broker, for {topic}: {e}"))?;
     }
     Ok(())
 }

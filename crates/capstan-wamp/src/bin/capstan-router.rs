@@ -3,21 +3,28 @@
 //! serves WebSocket at `/ws` and `/`, realm `realm1` open to anonymous
 //! clients (as crossbar's default node); `--config FILE` for realms, roles,
 //! authentication and TLS. WAMP v1 clients (subprotocol `wamp`) join the
-//! first realm. Prints its address on its first line; on SIGINT or SIGTERM
-//! says GOODBYE to every session and stops.
+//! first realm. `--redis URL` or `--nats URL` (or the config's `broker`)
+//! puts its publications on the deployment's broker, so that routers in
+//! several processes are one network for pub/sub. Prints its address and
+//! broker on its first line; on SIGINT or SIGTERM says GOODBYE to every
+//! session and stops.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use capstan::{HttpServer, IoServer, Router as Paths, WsConfig, WsServer};
-use capstan_wamp::config::{RealmConfig, RouterConfig};
+use capstan::pubsub::{Broker, Engine};
+
+use capstan::{HttpServer, IoServer, Router as Paths, Topics, WsConfig, WsServer};
+use capstan_wamp::config::{BrokerConfig, RealmConfig, RouterConfig};
 use capstan_wamp::{Router, WampServer};
 
 const HELP: &str = "\
 capstan-router: a WAMP router (v2 Basic and Advanced Profile, and v1) on Capstan
 
 Usage: capstan-router [--config FILE] [--port N] [--bind ADDR] [--realm NAME]...
+                      [--redis URL | --nats URL]
 
   --config FILE     realms, roles, authentication and TLS (JSON; see
                     docs/WAMP.md; env CAPSTAN_ROUTER_CONFIG)
@@ -29,6 +36,11 @@ Usage: capstan-router [--config FILE] [--port N] [--bind ADDR] [--realm NAME]...
                     with --config, whose realms are its own
   --v1-realm NAME   the realm WAMP v1 clients join (default: the first realm;
                     env CAPSTAN_ROUTER_V1_REALM)
+  --redis URL       publish through Redis (redis://host:6379), shared with the
+                    deployment's other routers and apps; env CAPSTAN_ROUTER_REDIS
+  --nats URL        publish through NATS (nats://host:4222) instead; env
+                    CAPSTAN_ROUTER_NATS. Neither: this process only (or the
+                    config's broker). RPC and sessions stay per router
   --help            this text
 
 WebSocket at /ws and / (or the config's paths), subprotocols wamp.2.json,
@@ -43,6 +55,7 @@ struct Options {
     port: Option<u16>,
     realms: Vec<String>,
     v1_realm: Option<String>,
+    broker: Option<BrokerConfig>,
 }
 
 /// Reads the flags, each defaulting to its environment variable.
@@ -59,7 +72,9 @@ fn options(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Opti
             })
             .unwrap_or_default(),
         v1_realm: env("CAPSTAN_ROUTER_V1_REALM"),
+        broker: None,
     };
+    let (mut redis, mut nats) = (env("CAPSTAN_ROUTER_REDIS"), env("CAPSTAN_ROUTER_NATS"));
     let mut from_flags = Vec::new();
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -70,6 +85,8 @@ fn options(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Opti
             "--port" => options.port = Some(port(value()?)?),
             "--realm" => from_flags.push(value()?),
             "--v1-realm" => options.v1_realm = Some(value()?),
+            "--redis" => redis = Some(value()?),
+            "--nats" => nats = Some(value()?),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
@@ -83,11 +100,26 @@ fn options(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Opti
     if options.config.is_some() && !options.realms.is_empty() {
         return Err("--realm and --config: the config file names the realms".into());
     }
+    options.broker = match (redis, nats) {
+        (Some(_), Some(_)) => {
+            return Err("--redis and --nats (or CAPSTAN_ROUTER_REDIS and CAPSTAN_ROUTER_NATS): \
+                        a router publishes through one broker"
+                .into());
+        }
+        (Some(url), None) => Some(BrokerConfig::Redis(url)),
+        (None, Some(url)) => Some(BrokerConfig::Nats(url)),
+        (None, None) => None,
+    };
+    if let Some(broker) = &options.broker
+        && broker.url().trim().is_empty()
+    {
+        return Err(format!("--{}: the URL is empty", broker.kind()));
+    }
     Ok(options)
 }
 
 /// The router's config: the file's, or crossbar's default node with the
-/// realms asked for; the flags' address over either.
+/// realms asked for; the flags' address and broker over either.
 fn router_config(options: &Options) -> Result<RouterConfig, String> {
     let mut config = match &options.config {
         Some(path) => RouterConfig::from_file(path).map_err(|e| format!("--config: {e}"))?,
@@ -101,6 +133,9 @@ fn router_config(options: &Options) -> Result<RouterConfig, String> {
     }
     if let Some(port) = options.port {
         config.transport.port = port;
+    }
+    if let Some(broker) = &options.broker {
+        config.broker = Some(broker.clone());
     }
     if let Some(v1) = &options.v1_realm
         && config.realm(v1).is_none()
@@ -127,10 +162,25 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (options, RouterConfig { transport, realms }) = config;
+    let (options, RouterConfig { transport, realms, broker }) = config;
     let names: Vec<String> = realms.iter().map(|r| r.name.clone()).collect();
     let v1_realm = options.v1_realm.unwrap_or_else(|| names[0].clone());
-    let wamp = WampServer::new(Router::from_configs(realms)).with_v1(&v1_realm);
+    let (topics, shared) = match connect(broker.as_ref()).await {
+        Ok(connected) => connected,
+        Err(message) => {
+            eprintln!("capstan-router: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let wamp = WampServer::with_topics(Router::from_configs(realms), topics).with_v1(&v1_realm);
+    // Subscribed before serving: a client's publication on another router
+    // reaches this one's subscribers from the first.
+    if let Some(shared) = &shared
+        && let Err(message) = subscribed(shared, &names).await
+    {
+        eprintln!("capstan-router: {message}");
+        return ExitCode::from(1);
+    }
     let ws = |wamp: WampServer| {
         WsServer::with_config(wamp, WampServer::ws_config_with_v1(WsConfig::default()))
     };
@@ -152,8 +202,9 @@ async fn main() -> ExitCode {
         }
     };
     let local: SocketAddr = server.local_addr().expect("a bound listener has an address");
+    let through = broker.map_or_else(|| "in-process".to_owned(), |broker| broker.to_string());
     println!(
-        "capstan-router on {scheme}://{local}{}, realms {} (v1: {v1_realm})",
+        "capstan-router on {scheme}://{local}{}, realms {} (v1: {v1_realm}), broker {through}",
         transport.paths[0],
         names.join(", ")
     );
@@ -165,6 +216,57 @@ async fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The topics the router publishes through: this process's own, or on the
+/// broker `broker` names, connected now (each engine bounds its connect:
+/// one that cannot be reached is an error, not a wait). With a broker,
+/// the broker too, to wait for its subscriptions.
+async fn connect(
+    broker: Option<&BrokerConfig>,
+) -> Result<(Topics, Option<Arc<dyn Broker>>), String> {
+    let Some(broker) = broker else { return Ok((Topics::new(), None)) };
+    let (engine, broker) =
+        engine(broker).await.map_err(|error| format!("cannot use {broker}: {error}"))?;
+    Ok((Topics::with_engine(engine), Some(broker)))
+}
+
+#[cfg(feature = "brokers")]
+async fn engine(broker: &BrokerConfig) -> Result<(Engine, Arc<dyn Broker>), String> {
+    use capstan_nats::{NatsBroker, NatsConfig};
+    use capstan_redis::{RedisConfig, RedisEngine};
+    match broker {
+        BrokerConfig::Redis(url) => {
+            let redis = RedisEngine::connect(RedisConfig::new(url.clone()))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((redis.engine(), redis.broker()))
+        }
+        BrokerConfig::Nats(url) => {
+            // WAMP publications are plain: nothing kept, no history.
+            let nats: Arc<dyn Broker> = Arc::new(
+                NatsBroker::connect(NatsConfig::new(url.clone()), None)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            Ok((Engine::new(nats.clone()), nats))
+        }
+    }
+}
+
+#[cfg(not(feature = "brokers"))]
+async fn engine(_: &BrokerConfig) -> Result<(Engine, Arc<dyn Broker>), String> {
+    Err("capstan-router was built without its \"brokers\" feature".into())
+}
+
+/// Waits until `broker` delivers every realm's publications to this node
+/// (each wait bounded by the engine).
+async fn subscribed(broker: &Arc<dyn Broker>, realms: &[String]) -> Result<(), String> {
+    for realm in realms {
+        let topic = WampServer::realm_topic(realm);
+        broker.ready(&topic).await.map_err(|e| format!("the broker, for {topic}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Resolves once SIGINT or SIGTERM came and every session was told GOODBYE
@@ -243,5 +345,37 @@ mod tests {
         assert!(router_config(&missing).unwrap_err().contains("--config"));
         let v1 = options(&args(&["--v1-realm", "elsewhere"]), none).unwrap();
         assert!(router_config(&v1).unwrap_err().contains("--v1-realm"));
+        assert_eq!(options(&args(&["--nats", ""]), none).unwrap_err(), "--nats: the URL is empty");
+    }
+
+    #[test]
+    fn one_broker_from_a_flag_or_the_environment_over_the_configs() {
+        let none = |_: &str| None;
+        assert_eq!(router_config(&options(&[], none).unwrap()).unwrap().broker, None);
+        let redis = options(&args(&["--redis", "redis://r:6379"]), none).unwrap();
+        let redis = router_config(&redis).unwrap().broker;
+        assert_eq!(redis, Some(BrokerConfig::Redis("redis://r:6379".into())));
+        let env = |name: &str| (name == "CAPSTAN_ROUTER_NATS").then(|| "nats://n:4222".to_owned());
+        let nats = router_config(&options(&[], env).unwrap()).unwrap().broker;
+        assert_eq!(nats, Some(BrokerConfig::Nats("nats://n:4222".into())));
+        let flag = options(&args(&["--nats", "nats://flag:4222"]), env).unwrap().broker;
+        assert_eq!(flag, Some(BrokerConfig::Nats("nats://flag:4222".into())), "the flag wins");
+
+        let both = options(&args(&["--redis", "redis://r:6379", "--nats", "nats://n:4222"]), none);
+        assert!(both.unwrap_err().contains("--redis and --nats"));
+        let mixed = options(&args(&["--redis", "redis://r:6379"]), env);
+        assert!(mixed.unwrap_err().contains("one broker"), "a flag and the other's variable");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("router.json");
+        let config = r#"{"realms": [{"name": "r", "roles": [{"name": "anonymous"}],
+            "auth": {"anonymous": {"role": "anonymous"}}}], "broker": {"nats": "nats://file:4222"}}"#;
+        std::fs::write(&file, config).unwrap();
+        let path = file.to_str().unwrap();
+        let from_file = router_config(&options(&args(&["--config", path]), none).unwrap());
+        assert_eq!(from_file.unwrap().broker, Some(BrokerConfig::Nats("nats://file:4222".into())));
+        let over = options(&args(&["--config", path, "--redis", "redis://r:6379"]), none).unwrap();
+        let over = router_config(&over).unwrap().broker;
+        assert_eq!(over, Some(BrokerConfig::Redis("redis://r:6379".into())), "flags over the file");
     }
 }

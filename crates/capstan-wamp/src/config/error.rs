@@ -173,6 +173,17 @@ pub enum ConfigError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// `broker` names both `redis` and `nats`: a router publishes through
+    /// one broker.
+    TwoBrokers,
+    /// `broker` names neither `redis` nor `nats` (leave it out for this
+    /// process only).
+    NoBroker,
+    /// `broker`'s URL is empty.
+    EmptyBrokerUrl {
+        /// `redis` or `nats`.
+        broker: &'static str,
+    },
     /// `transport.tls`'s certificate and key could not be loaded.
     Tls {
         /// The certificate chain file.
@@ -251,6 +262,14 @@ impl fmt::Display for ConfigError {
             }
             Self::NoPaths => f.write_str("transport.paths: no path to serve WebSocket at"),
             Self::InvalidPath { path, reason } => write!(f, "transport.paths: {path:?} {reason}"),
+            Self::TwoBrokers => f.write_str(
+                "broker: redis and nats are both given; a router publishes through one broker",
+            ),
+            Self::NoBroker => f.write_str(
+                "broker: name redis or nats with its URL (leave broker out to publish in this \
+                 process only)",
+            ),
+            Self::EmptyBrokerUrl { broker } => write!(f, "broker.{broker}: the URL is empty"),
             Self::Tls { cert, key, source } => write!(
                 f,
                 "transport.tls: cannot load {} and {}: {source}",

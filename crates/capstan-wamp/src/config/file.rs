@@ -15,6 +15,16 @@ pub(crate) struct File {
     #[serde(default)]
     pub transport: Transport,
     pub realms: Vec<Realm>,
+    #[serde(default)]
+    pub broker: Option<Broker>,
+}
+
+/// `broker`: one of its keys, the engine's URL.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Broker {
+    pub redis: Option<String>,
+    pub nats: Option<String>,
 }
 
 /// `transport`: where the router listens.

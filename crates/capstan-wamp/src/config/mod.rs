@@ -15,7 +15,8 @@
 //!                 "carol": { "secret": "…", "role": "user",
 //!                            "salt": "salt123", "iterations": 1000, "keylen": 32 } } },
 //!               "cryptosign": { "principals": {
-//!                 "dave": { "authorized_keys": ["<64 hex digits>"], "role": "user" } } } } } ] }
+//!                 "dave": { "authorized_keys": ["<64 hex digits>"], "role": "user" } } } } } ],
+//!   "broker": { "redis": "redis://127.0.0.1:6379" } }
 //! ```
 //!
 //! - `transport` may be left out, and each of its fields: `127.0.0.1`,
@@ -24,6 +25,8 @@
 //! - A permission's `match` defaults to `exact`; each action to `false`.
 //! - A method left out of `auth` is not served; a realm must serve one.
 //! - Every role `auth` gives must be one of the realm's `roles`.
+//! - `broker` may be left out (this process only); otherwise it names
+//!   exactly one of `redis` and `nats`, with the engine's URL.
 //!
 //! Refused, with the line or the path of the value: unknown fields, a key
 //! given twice, missing fields, a realm name that is not a URI, duplicate
@@ -31,8 +34,10 @@
 //! `iterations` and `keylen` not given together (or out of range), a
 //! cryptosign key that is not 32 bytes of hex on the curve or that two
 //! principals share, a bind address or path that cannot be served, TLS
-//! files that do not load.
+//! files that do not load, a `broker` naming both engines, neither, or an
+//! empty URL.
 
+mod broker;
 mod error;
 mod file;
 mod realm;
@@ -40,6 +45,7 @@ mod router_config;
 mod transport;
 mod unique_map;
 
+pub use broker::BrokerConfig;
 pub use error::ConfigError;
 pub use realm::{MAX_KEYLEN, RealmConfig};
 pub use router_config::RouterConfig;

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::broker::BrokerConfig;
 use super::error::ConfigError;
 use super::file;
 use super::realm::RealmConfig;
@@ -15,14 +16,21 @@ pub struct RouterConfig {
     pub transport: TransportConfig,
     /// Its realms, in the file's order (names unique).
     pub realms: Vec<RealmConfig>,
+    /// The broker its publications go through, shared with other routers
+    /// (`None`: this process only).
+    pub broker: Option<BrokerConfig>,
 }
 
 impl Default for RouterConfig {
     /// Crossbar's default node: `127.0.0.1:8080`, WebSocket at `/ws` and
     /// `/`, realm `realm1` open to anonymous clients, which may do
-    /// everything.
+    /// everything; the in-process broker.
     fn default() -> Self {
-        Self { transport: TransportConfig::default(), realms: vec![RealmConfig::open("realm1")] }
+        Self {
+            transport: TransportConfig::default(),
+            realms: vec![RealmConfig::open("realm1")],
+            broker: None,
+        }
     }
 }
 
@@ -57,7 +65,8 @@ impl RouterConfig {
             }
             realms.push(realm);
         }
-        Ok(Self { transport, realms })
+        let broker = file.broker.map(BrokerConfig::from_file).transpose()?;
+        Ok(Self { transport, realms, broker })
     }
 
     /// The realm called `name`.

@@ -305,3 +305,47 @@ fn a_missing_file_is_named() {
     assert!(matches!(error, ConfigError::Read { .. }), "{error:?}");
     assert!(error.to_string().contains("/nonexistent/router.json"), "{error}");
 }
+
+#[test]
+fn a_broker_names_one_engine_and_its_url() {
+    assert_eq!(load(&valid()).unwrap().broker, None, "left out: this process only");
+    assert_eq!(RouterConfig::default().broker, None);
+    for (key, expected) in [
+        ("redis", BrokerConfig::Redis("redis://db:6379".into())),
+        ("nats", BrokerConfig::Nats("nats://db:6379".into())),
+    ] {
+        let mut config = valid();
+        config["broker"] = json!({ key: format!("{key}://db:6379") });
+        assert_eq!(load(&config).unwrap().broker, Some(expected));
+    }
+    let mut config = valid();
+    config["broker"] = Json::Null;
+    assert_eq!(load(&config).unwrap().broker, None);
+}
+
+#[test]
+fn a_broker_with_both_engines_none_an_empty_url_or_an_unknown_key_is_refused() {
+    let with = |broker: Json| {
+        let mut config = valid();
+        config["broker"] = broker;
+        refused(&config)
+    };
+    let both = with(json!({ "redis": "redis://a:6379", "nats": "nats://b:4222" }));
+    assert!(matches!(both, ConfigError::TwoBrokers), "{both:?}");
+    assert!(both.to_string().starts_with("broker: redis and nats"), "{both}");
+    let none = with(json!({}));
+    assert!(matches!(none, ConfigError::NoBroker), "{none:?}");
+    let empty = with(json!({ "nats": " " }));
+    assert_eq!(empty.to_string(), "broker.nats: the URL is empty");
+    let ConfigError::UnknownField { path, field, expected, .. } =
+        with(json!({ "kafka": "kafka://k:9092" }))
+    else {
+        panic!()
+    };
+    assert_eq!((path.as_str(), field.as_str()), ("broker.kafka", "kafka"));
+    assert_eq!(expected, "`redis` or `nats`");
+    let ConfigError::Syntax { path, .. } = with(json!({ "redis": 6379 })) else { panic!() };
+    assert_eq!(path, "broker.redis");
+    let ConfigError::Syntax { path, .. } = with(json!("redis://a:6379")) else { panic!() };
+    assert_eq!(path, "broker");
+}

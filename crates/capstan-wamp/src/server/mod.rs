@@ -116,6 +116,13 @@ impl WampServer {
         Self(inner)
     }
 
+    /// The capstan topic `realm`'s publications travel on through the
+    /// broker, `wamp:<realm>`: await the broker's `ready` for it to know
+    /// this node receives other nodes' publications.
+    pub fn realm_topic(realm: &str) -> String {
+        seam::channel(realm)
+    }
+
     /// The WebSocket settings WAMP needs: its subprotocols (JSON preferred,
     /// then MessagePack, then CBOR), on top of `config`.
     pub fn ws_config(config: WsConfig) -> WsConfig {

@@ -59,25 +59,25 @@ async fn run(rooms: Weak<Rooms>, wake: Arc<Notify>, topics: Topics, large_room: 
 /// members), then the classic `info` notices. A lone join or leave is not
 /// sent to the connection that made it, as before; a rename is (its client
 /// learns its new name in the room's list from it).
+///
+/// Sent through the registry, so that in a cluster the members on every
+/// node hear of this node's changes (each node announces its own).
 pub fn announce(topics: &Topics, flush: &Flush, large_room: usize) {
-    let Some(topic) = topics.get(&flush.room) else { return };
+    let room = flush.room.as_str();
     let exclude: Vec<ConnId> = match flush.changes.as_slice() {
         [one] if !is_rename(one) => vec![one.conn],
         _ => Vec::new(),
     };
     if flush.member_count > large_room {
         let counts = Counts::of(&flush.changes);
-        topic.publish_except(
-            wire::presence_counts(&flush.room, &counts, flush.member_count),
-            &exclude,
-        );
+        topics.publish(room, wire::presence_counts(room, &counts, flush.member_count), &exclude);
     } else {
         for chunk in flush.changes.chunks(MAX_CHANGES_PER_MESSAGE) {
-            topic.publish_except(wire::presence(&flush.room, chunk, flush.member_count), &exclude);
+            topics.publish(room, wire::presence(room, chunk, flush.member_count), &exclude);
         }
     }
     for notice in notices(&flush.room, &flush.changes) {
-        topic.publish_except(wire::info(&notice), &exclude);
+        topics.publish(room, wire::info(&notice), &exclude);
     }
 }
 

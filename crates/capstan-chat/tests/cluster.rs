@@ -248,3 +248,23 @@ async fn a_room_lists_its_members_on_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_and_typing_reach_members_on_the_other_node() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut bob, _) = b.named("bob").await;
+    let (mut alice, _) = a.named("alice").await;
+    let presence = bob
+        .expect_where("presence", |d| {
+            d["changes"].as_array().is_some_and(|c| c.iter().any(|c| c["user"] == "alice"))
+        })
+        .await;
+    assert_eq!(presence["room"], "general");
+    alice.send("typing", json!({ "room": "general", "active": true })).await;
+    let typing = bob.expect("typing").await;
+    assert_eq!((typing["user"].clone(), typing["active"].clone()), (json!("alice"), json!(true)));
+    drop((alice, bob));
+    a.stop().await;
+    b.stop().await;
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use capstan_testkit::redis::{Persistence, RedisServer};
 use capstan_wamp::Serializer;
-use routers::{Peer, WAIT, refused_to_start, router};
+use routers::{Peer, WAIT, publications_cross_the_routers, refused_to_start, router};
 use serde_json::json;
 
 #[tokio::test]
@@ -23,23 +23,7 @@ async fn a_publication_on_one_router_reaches_subscribers_on_the_other_through_re
     for first_line in [a.first_line(), b.first_line()] {
         assert!(first_line.contains(&format!("broker redis at {}", redis.url())), "{first_line}");
     }
-    let mut on_a = Peer::join(&a, Serializer::Json, "realm1").await;
-    let mut on_b = Peer::join(&b, Serializer::MsgPack, "realm1").await;
-    let sub_a = on_a.subscribe(1, "com.news").await;
-    let sub_b = on_b.subscribe(1, "com.news").await;
-
-    let published = on_a.publish_acknowledged(2, "com.news", json!(["from a", 1])).await;
-    assert_eq!((published[0].clone(), published[1].clone()), (json!(17), json!(2)), "{published}");
-    let event = on_b.receive().await;
-    assert_eq!(event, json!([36, sub_b, published[2], {}, ["from a", 1]]), "B's msgpack client");
-
-    let published = on_b.publish_acknowledged(3, "com.news", json!(["from b"])).await;
-    assert_eq!(published[0], 17, "{published}");
-    // A's publisher was excluded from its own publication (exclude_me by
-    // default): the next thing it hears is B's.
-    let event = on_a.receive().await;
-    assert_eq!(event, json!([36, sub_a, published[2], {}, ["from b"]]), "A's json client");
-    assert_eq!(on_b.receive_within(Duration::from_millis(300)).await, None, "B excluded too");
+    publications_cross_the_routers(&a, &b).await;
 }
 
 #[tokio::test]

@@ -9,19 +9,19 @@ use capstan::pubsub::{History, Keep, PageRange, Position, Resumed, Stored};
 use capstan::{Conn, Topics};
 use capstan_redis::RedisEngine;
 use capstan_redis::redis;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::inbox::Inboxes;
 use super::members::ClusterMembers;
 use super::payload;
-use crate::blocks::{BlockFilter, Blocked};
-use crate::errors::{ErrorCode, Refusal};
+use crate::blocks::Blocked;
 use crate::message::StoredMessage;
 use crate::names::name_key;
 use crate::protocol::server as wire;
 use crate::room::Room;
 use crate::rooms::MEMBER_PAGE;
+use crate::store::answers::{self, merge, visible};
 use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
 
 /// What the jobs run on.
@@ -311,14 +311,7 @@ impl Worker {
     async fn block(&self, conn: &Conn, owner: &str, blocked: Blocked) {
         let blocks = &self.shared.blocks;
         let name = blocked.name.clone();
-        if blocks.has(conn.id(), &blocked) {
-            let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
-            return;
-        }
-        if blocks.count(conn.id()) >= self.config.max_blocks {
-            let message = format!("you block {} users, the most allowed", self.config.max_blocks);
-            let refusal = Refusal::new(ErrorCode::BlockLimit, message).for_type("block");
-            let _ = conn.send_text(wire::error(&refusal));
+        if !answers::block_to_store(conn, blocks, &blocked, self.config.max_blocks) {
             return;
         }
         let mut set = redis::cmd("HSET");
@@ -346,28 +339,8 @@ fn stored_messages(stored: &[Stored]) -> Vec<StoredMessage> {
     stored.iter().filter_map(|s| payload::decode(s.message.as_text()?, s.position.offset)).collect()
 }
 
-/// The messages a connection may see, as clients see them.
-fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
-    let shown: Vec<StoredMessage> =
-        messages.iter().filter(|m| !filter.blocks(&m.author)).cloned().collect();
-    wire::messages_value(&shown)
-}
-
-/// Adds `more`'s fields to the object `data`.
-fn merge(data: &mut Value, more: Value) {
-    if let (Some(data), Value::Object(more)) = (data.as_object_mut(), more) {
-        data.extend(more);
-    }
-}
-
 /// Tells `conn` its request failed because Redis did not answer.
 fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &str) {
-    tracing::error!(%error, kind, "cluster store failed");
-    let refusal = Refusal::new(
-        ErrorCode::StorageFailed,
-        "the server could not store or read messages (its Redis did not answer)",
-    )
-    .for_type(kind)
-    .for_client_id(client_id);
-    let _ = conn.send_text(wire::error(&refusal));
+    let message = "the server could not store or read messages (its Redis did not answer)";
+    answers::failed(conn, kind, client_id, error, message);
 }

@@ -3,6 +3,7 @@
 //! thread, between batches, so a room's history and its live stream are cut
 //! at the same point: nothing is missed, nothing is sent twice.
 
+pub mod answers;
 mod block_table;
 mod db;
 mod schema;

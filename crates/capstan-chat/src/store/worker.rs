@@ -7,12 +7,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use capstan::{Conn, ConnId, PreparedMessage};
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::answers::{self, merge, visible};
 use super::db::{Appended, Db, Page};
-use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig, StoredMessage};
-use crate::blocks::{BlockFilter, Blocked};
-use crate::errors::{ErrorCode, Refusal};
+use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
+use crate::blocks::Blocked;
 use crate::names::name_key;
 use crate::protocol::server as wire;
 use crate::room::Room;
@@ -164,14 +164,7 @@ impl Worker {
     fn block(&self, conn: &Conn, owner: &str, blocked: Blocked) {
         let blocks = &self.shared.blocks;
         let name = blocked.name.clone();
-        if blocks.has(conn.id(), &blocked) {
-            let _ = conn.send_text(wire::envelope("blocked", json!({ "user": name })));
-            return;
-        }
-        if blocks.count(conn.id()) >= self.config.max_blocks {
-            let message = format!("you block {} users, the most allowed", self.config.max_blocks);
-            let refusal = Refusal::new(ErrorCode::BlockLimit, message).for_type("block");
-            let _ = conn.send_text(wire::error(&refusal));
+        if !answers::block_to_store(conn, blocks, &blocked, self.config.max_blocks) {
             return;
         }
         if let Err(error) = self.db.add_block(owner, &blocked.key.case, &name, now_ms()) {
@@ -382,28 +375,7 @@ fn days_ago(days: u64) -> Option<i64> {
     (days > 0).then(|| now_ms() - (days as i64) * DAY_MS)
 }
 
-/// The messages a connection may see, as clients see them.
-fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
-    if filter.is_empty() {
-        return wire::messages_value(messages);
-    }
-    let shown: Vec<StoredMessage> =
-        messages.iter().filter(|m| !filter.blocks(&m.author)).cloned().collect();
-    wire::messages_value(&shown)
-}
-
-/// Adds `more`'s fields to the object `data`.
-fn merge(data: &mut Value, more: Value) {
-    if let (Some(data), Value::Object(more)) = (data.as_object_mut(), more) {
-        data.extend(more);
-    }
-}
-
 fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &rusqlite::Error) {
-    tracing::error!(%error, kind, "store failed");
-    let refusal =
-        Refusal::new(ErrorCode::StorageFailed, "the server could not store or read messages")
-            .for_type(kind)
-            .for_client_id(client_id);
-    let _ = conn.send_text(wire::error(&refusal));
+    let message = "the server could not store or read messages";
+    answers::failed(conn, kind, client_id, &error.to_string(), message);
 }

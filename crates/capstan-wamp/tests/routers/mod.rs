@@ -131,3 +131,26 @@ impl Peer {
         }
     }
 }
+
+/// A publication on either router reaches the other's subscriber (a json
+/// client on `a`, a msgpack one on `b`), acknowledged with PUBLISHED, each
+/// publisher excluded from its own (exclude_me by default).
+pub async fn publications_cross_the_routers(a: &Process, b: &Process) {
+    let mut on_a = Peer::join(a, Serializer::Json, "realm1").await;
+    let mut on_b = Peer::join(b, Serializer::MsgPack, "realm1").await;
+    let sub_a = on_a.subscribe(1, "com.news").await;
+    let sub_b = on_b.subscribe(1, "com.news").await;
+
+    let published = on_a.publish_acknowledged(2, "com.news", json!(["from a", 1])).await;
+    assert_eq!((published[0].clone(), published[1].clone()), (json!(17), json!(2)), "{published}");
+    let event = on_b.receive().await;
+    assert_eq!(event, json!([36, sub_b, published[2], {}, ["from a", 1]]), "B's msgpack client");
+
+    let published = on_b.publish_acknowledged(3, "com.news", json!(["from b"])).await;
+    assert_eq!(published[0], 17, "{published}");
+    // A's publisher was excluded from its own publication (exclude_me by
+    // default): the next thing it hears is B's.
+    let event = on_a.receive().await;
+    assert_eq!(event, json!([36, sub_a, published[2], {}, ["from b"]]), "A's json client");
+    assert_eq!(on_b.receive_within(Duration::from_millis(300)).await, None, "B excluded too");
+}

@@ -129,7 +129,10 @@ impl Topics {
     }
 
     /// Subscribes `conn` to `name`, creating the topic if needed (and
-    /// subscribing this node to it at the broker).
+    /// subscribing this node to it at the broker). On an engine across the
+    /// network the node hears other nodes' publications only once the
+    /// broker confirmed: await [`Topics::ready`] before publishing what the
+    /// connection must see, or subscribe with [`Topics::subscribe_since`].
     pub fn subscribe(&self, name: &str, conn: &Conn) -> Topic {
         let mut topics = self.0.topics.write().unwrap_or_else(|p| p.into_inner());
         let topic = self.topic_in(&mut topics, name);

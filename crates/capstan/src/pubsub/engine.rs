@@ -10,7 +10,7 @@ use super::framing::{AsPublished, Framing};
 use super::history::History;
 use super::local_broker::LocalBroker;
 
-/// The parts a [`Topics`](super::Topics) registry runs on.
+/// The parts a [`Topics`](crate::Topics) registry runs on.
 #[derive(Clone)]
 pub struct Engine {
     /// Carries publications between nodes.

@@ -175,7 +175,8 @@ Options:
   --warmup S         echo: load before the window, seconds (1)
   --timeout S        limit for the whole run, seconds (600)
   --procs K          worker processes (default: enough for 18,000 connections each)
-  --sources N        source addresses 127.0.0.1..N (default: one per 25,000 connections)
+  --sources N        source addresses 127.0.0.1..N (default: 1 up to 25,000 connections,
+                     else one per 12,000: bound sockets, see src/sources.rs)
   --connect-concurrency C  handshakes in flight per worker (128)
   --json FILE        also write the results as JSON to FILE
   --note TEXT        a remark printed with the results (e.g. what else ran)

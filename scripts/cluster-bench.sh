@@ -32,6 +32,8 @@
 # Sizes (environment; --quick has its own):
 #   CLUSTER_BENCH_SUBSCRIBERS=10000 CLUSTER_BENCH_NODES=3
 #   CLUSTER_BENCH_RATES=20000,50000,100000,200000   (cluster-load, all three systems)
+#   CLUSTER_BENCH_CAPSTAN_EXTRA_RATES=500000 (cluster-load, capstan only: past
+#       Socket.IO's capacity, which 100,000 already is on this machine)
 #   CLUSTER_BENCH_LOADGEN_RATES=100000,300000,1000000 (loadgen, capstan)
 #   CLUSTER_BENCH_SECONDS=10 (publishing per rate)  CLUSTER_BENCH_DRIVER_PROCS=4
 #   CLUSTER_BENCH_IDLE=95000 CLUSTER_BENCH_IDLE_NODES=5 CLUSTER_BENCH_IDLE_SECONDS=15
@@ -60,12 +62,13 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -n "$quick" ]; then
-    subscribers=300 nodes=3 rates=3000 loadgen_rates=3000,30000 seconds=1 driver_procs=2
+    subscribers=300 nodes=3 rates=3000 capstan_extra= loadgen_rates=3000,30000 seconds=1 driver_procs=2
     idle=1000 idle_nodes=5 idle_seconds=1
 else
     subscribers=${CLUSTER_BENCH_SUBSCRIBERS:-10000}
     nodes=${CLUSTER_BENCH_NODES:-3}
     rates=${CLUSTER_BENCH_RATES:-20000,50000,100000,200000}
+    capstan_extra=${CLUSTER_BENCH_CAPSTAN_EXTRA_RATES-500000}
     loadgen_rates=${CLUSTER_BENCH_LOADGEN_RATES:-100000,300000,1000000}
     seconds=${CLUSTER_BENCH_SECONDS:-10}
     driver_procs=${CLUSTER_BENCH_DRIVER_PROCS:-4}
@@ -144,10 +147,10 @@ stop_nodes() {
 
 failed=()
 
-# cluster-load against the running nodes: NAME SYSTEM PATH [--redis-pid PID]
+# cluster-load against the running nodes: NAME SYSTEM PATH RATES [--redis-pid PID]
 drive() {
-    local name=$1 system=$2 suffix=$3
-    shift 3
+    local name=$1 system=$2 suffix=$3 rates=$4
+    shift 4
     local args=(--system "$system" --connections "$subscribers" --rate "$rates" --duration "$seconds"
         --procs "$driver_procs" --label "$name" --json "$out/broadcast-$name.json" --timeout 900)
     local i
@@ -185,17 +188,17 @@ drive_loadgen() {
 
 if [[ ,$parts, == *,broadcast,* ]]; then
     start_nodes capstan "$nodes"
-    drive capstan-3 capstan /broadcast --redis-pid "$redis_pid"
+    drive capstan-3 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}" --redis-pid "$redis_pid"
     drive_loadgen capstan-3 --watch-pid "redis=$redis_pid"
     stop_nodes
 
     start_nodes capstan-alone 1
-    drive capstan-1 capstan /broadcast
+    drive capstan-1 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}"
     drive_loadgen capstan-1
     stop_nodes
 
     start_nodes socketio "$nodes"
-    drive socketio-3 socketio '' --redis-pid "$redis_pid"
+    drive socketio-3 socketio '' "$rates" --redis-pid "$redis_pid"
     stop_nodes
 fi
 
@@ -235,7 +238,7 @@ console.log(`socket.io ${v("socket.io")}, @socket.io/redis-adapter ${v("@socket.
     echo "| Redis | $(redis-server --version | sed 's/ sha=.*//') |"
     echo "| Node.js packages | $versions |"
     echo "| pinning | $pinning |"
-    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates, loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
+    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates (capstan also at ${capstan_extra:-–}), loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
 } >"$out/machine.md"
 node "$cluster/table.mjs" "$out" >"$out/table.md"
 echo

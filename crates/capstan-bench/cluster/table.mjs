@@ -191,29 +191,32 @@ function best(runs, keys) {
 /** The goals' lines: MET / MISSED with the figures, or not evaluated. */
 export function goals(runs) {
   const out = [];
-  // 1. Cross-node fan-out ≥ 5× Socket.IO's at equal CPU.
-  const capstan = best(runs, ['capstan-3', 'capstan-3-loadgen']);
+  // 1. Cross-node fan-out ≥ 5× Socket.IO's at equal CPU: each system's
+  // best deliveries per server-side CPU-second, with the one driver.
+  const capstan = best(runs, ['capstan-3']);
   const socketio = best(runs, ['socketio-3']);
   if (capstan && socketio) {
     const ratio = capstan.f.perCpuSecond / socketio.f.perCpuSecond;
     const verdict = ratio >= GOALS.fanoutVsSocketIo ? 'MET' : 'MISSED';
-    const driver = (key) => (key.endsWith('loadgen') ? 'loadgen' : 'cluster-load');
     out.push(
       `- **${verdict}** cross-node fan-out ≥ ${GOALS.fanoutVsSocketIo}× Socket.IO's deliveries/s at equal CPU ` +
-        `(deliveries per CPU-second of all server-side processes, nodes + Redis; each system's best window): ` +
-        `capstan 3 nodes ${thousands(capstan.f.perCpuSecond)} (at ${thousands(capstan.f.offered)}/s offered, ${driver(capstan.key)}) ` +
+        `(deliveries per CPU-second of all server-side processes, nodes + Redis; each system's best window, one driver for both): ` +
+        `capstan 3 nodes ${thousands(capstan.f.perCpuSecond)} (at ${thousands(capstan.f.offered)}/s offered) ` +
         `vs Socket.IO 3 nodes ${thousands(socketio.f.perCpuSecond)} (at ${thousands(socketio.f.offered)}/s offered): ${times(ratio)}`,
     );
+    const lg = best(runs, ['capstan-3-loadgen']);
+    if (lg) {
+      out.push(
+        `  - through the Rust load generator, past the Node.js driver's limit: capstan 3 nodes ${thousands(lg.f.perCpuSecond)} ` +
+          `(at ${thousands(lg.f.offered)}/s offered): ${times(lg.f.perCpuSecond / socketio.f.perCpuSecond)} Socket.IO's best`,
+      );
+    }
     const same = (runs['capstan-3']?.windows ?? [])
       .map((c) => [c, runs['socketio-3'].windows.find((s) => s.offered === c.offered)])
       .filter(([, s]) => s);
     if (same.length > 0) {
       const parts = same.map(([c, s]) => `${thousands(c.offered)}/s ${times(c.perCpuSecond / s.perCpuSecond)}`);
-      const all = same.every(([c, s]) => c.perCpuSecond / s.perCpuSecond >= GOALS.fanoutVsSocketIo);
-      out.push(
-        `  - at the same offered rates with the same driver (cluster-load), capstan ÷ Socket.IO per server CPU-second: ` +
-          `${parts.join(', ')} (${all ? `≥ ${GOALS.fanoutVsSocketIo}× at every rate` : `below ${GOALS.fanoutVsSocketIo}× at some rates`})`,
-      );
+      out.push(`  - at the same offered rates, capstan ÷ Socket.IO per server CPU-second: ${parts.join(', ')}`);
     }
   } else {
     out.push(`- **not evaluated** cross-node fan-out ≥ ${GOALS.fanoutVsSocketIo}× Socket.IO's: a run is missing`);

@@ -8,7 +8,9 @@
 #   background_start NAME CMD [ARG...]        # starts it; sets $pid
 #   url=$(background_wait_for NAME 'ws://[0-9.:]*')   # waits for its line
 #   background_wait_port NAME HOST PORT       # or waits until it accepts
-#   background_stop PID                       # stops one before the end
+#   background_stop PID                       # stops one before the end (and
+#                                             # forgets it: a number reused later
+#                                             # by another process is never signalled)
 
 work=
 background_pids=()
@@ -83,6 +85,11 @@ background_stop() {
     done
     kill -9 "$target" 2>/dev/null || true
     wait "$target" 2>/dev/null || true
+    local kept=() p
+    for p in "${background_pids[@]}"; do
+        [ "$p" = "$target" ] || kept+=("$p")
+    done
+    background_pids=("${kept[@]}")
 }
 
 background_cleanup() {

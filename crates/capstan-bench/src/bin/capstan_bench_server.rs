@@ -10,6 +10,13 @@
 //! No compression, no keepalive pings, generous limits. It listens on ADDR
 //! (default 127.0.0.1:0, loopback only) and prints one line on stdout,
 //! `LISTENING port=P pid=PID url=ws://HOST:P`; it stops on SIGINT/SIGTERM.
+//!
+//! With `--redis URL` it is one node of several: `/broadcast` joins the
+//! topic of a [`Topics`] registry on a [`RedisEngine`] (capstan-redis), so
+//! a `pub:` text reaches the topic's subscribers on every node started
+//! with the same Redis. Publications are plain (`Topics::publish_prepared`:
+//! delivered on this node at once, then one `SPUBLISH`; nothing kept),
+//! as a chat's typing notices or a WAMP event would be.
 
 #![forbid(unsafe_code)]
 
@@ -20,8 +27,9 @@ use std::process::ExitCode;
 use capstan::DeflateConfig;
 use capstan::Limits;
 use capstan::{
-    App, Component, Conn, IoServer, Message, PreparedMessage, ServerConfig, Topic, WsConfig,
+    App, Component, Conn, IoServer, Message, PreparedMessage, ServerConfig, Topic, Topics, WsConfig,
 };
+use capstan_redis::{RedisConfig, RedisEngine};
 
 /// Sends every message back.
 struct Echo;
@@ -51,6 +59,31 @@ impl Component for Broadcast {
     }
 }
 
+/// The topic every `/broadcast` connection joins.
+const TOPIC: &str = "broadcast";
+
+/// `/broadcast` on one node of several: the topic of a registry whose
+/// broker is Redis, so publications reach the subscribers of every node.
+struct ClusterBroadcast {
+    topics: Topics,
+}
+
+impl Component for ClusterBroadcast {
+    async fn on_open(&self, conn: &Conn) {
+        self.topics.subscribe(TOPIC, conn);
+    }
+
+    async fn on_message(&self, _conn: &Conn, message: Message) {
+        if message.as_text().is_some_and(|text| text.starts_with("pub:")) {
+            // Framed once here; delivered to this node's subscribers at
+            // once, and published plain through Redis to the others (the
+            // ack, PUBLISH's answer, is not waited for).
+            let prepared = PreparedMessage::new(message);
+            let _ = self.topics.publish_prepared(TOPIC, &prepared, &[]);
+        }
+    }
+}
+
 /// The WebSocket settings: nothing that would add work or end connections
 /// on its own during a run.
 fn ws_config() -> WsConfig {
@@ -65,22 +98,67 @@ fn ws_config() -> WsConfig {
 }
 
 const USAGE: &str = "\
-capstan-bench-server [ADDR]: Capstan serving /echo and /broadcast for loadgen
+capstan-bench-server [--redis URL] [ADDR]: Capstan serving /echo and /broadcast for loadgen
 
-  ADDR  where to listen, a loopback address (default 127.0.0.1:0: any free port)
+  ADDR         where to listen, a loopback address (default 127.0.0.1:0: any free port)
+  --redis URL  one node of several: /broadcast's topic runs on the Redis engine at URL
+               (redis://127.x.y.z:PORT, loopback only), so publications reach the
+               subscribers of every node started with the same URL (plain, not kept)
 
-Prints `LISTENING port=P pid=PID url=ws://ADDR` on stdout once listening.";
+Prints `LISTENING port=P pid=PID url=ws://ADDR` on stdout once listening
+(in --redis mode, once connected to Redis).";
+
+/// The command line: where to listen, and the Redis of a cluster if any.
+#[derive(Debug, PartialEq)]
+struct Args {
+    addr: SocketAddr,
+    redis: Option<String>,
+}
+
+/// Parses the arguments after the program name; `Ok(None)` for --help.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let (mut addr, mut redis) = (None, None);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--help" | "-h" => return Ok(None),
+            "--redis" => {
+                let url = args.next().ok_or("--redis needs a URL")?;
+                check_redis_url(&url)?;
+                redis = Some(url);
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option {other:?}")),
+            other if addr.is_some() => return Err(format!("a second ADDR {other:?}")),
+            other => match other.parse::<SocketAddr>() {
+                Ok(parsed) if parsed.ip().is_loopback() => addr = Some(parsed),
+                _ => return Err(format!("{other:?} is not a loopback IP:PORT")),
+            },
+        }
+    }
+    let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    Ok(Some(Args { addr, redis }))
+}
+
+/// Accepts `redis://IP:PORT[/DB]` with IP a loopback address: the
+/// benchmarks' load stays on this machine.
+fn check_redis_url(url: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("redis://").ok_or_else(|| format!("{url:?}: not redis://"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    match authority.parse::<SocketAddr>() {
+        Ok(addr) if addr.ip().is_loopback() => Ok(()),
+        _ => Err(format!("{url:?}: the Redis must be at a loopback IP:PORT")),
+    }
+}
 
 fn main() -> ExitCode {
-    let arg = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".into());
-    if arg == "--help" || arg == "-h" {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let addr: SocketAddr = match arg.parse() {
-        Ok(addr) if SocketAddr::ip(&addr).is_loopback() => addr,
-        _ => {
-            eprintln!("capstan-bench-server: {arg:?} is not a loopback IP:PORT\n\n{USAGE}");
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("capstan-bench-server: {e}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -93,7 +171,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(addr)) {
+    match runtime.block_on(serve(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("capstan-bench-server: {e}");
@@ -102,11 +180,18 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: SocketAddr) -> std::io::Result<()> {
-    let app = App::new()
-        .ws_config(ws_config())
-        .route("/echo", Echo)
-        .route("/broadcast", Broadcast { topic: Topic::new("broadcast") });
+async fn serve(Args { addr, redis }: Args) -> std::io::Result<()> {
+    let app = App::new().ws_config(ws_config()).route("/echo", Echo);
+    let app = match redis {
+        None => app.route("/broadcast", Broadcast { topic: Topic::new(TOPIC) }),
+        Some(url) => {
+            let engine = RedisEngine::connect(RedisConfig::new(url.as_str()))
+                .await
+                .map_err(|e| std::io::Error::other(format!("redis at {url}: {e}")))?;
+            let topics = Topics::with_engine(engine.engine());
+            app.route("/broadcast", ClusterBroadcast { topics })
+        }
+    };
     let limits = ServerConfig { max_connections: 1_000_000, ..ServerConfig::default() };
     let server = IoServer::bind(addr, app.into_http()).await?.with_config(limits);
     let local = server.local_addr()?;
@@ -120,4 +205,35 @@ async fn serve(addr: SocketAddr) -> std::io::Result<()> {
     stdout.flush()?;
     drop(stdout);
     server.run().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Option<Args>, String> {
+        parse_args(line.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn arguments() {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(parse(""), Ok(Some(Args { addr: any, redis: None })));
+        assert_eq!(parse("--help"), Ok(None));
+        let both = parse("127.0.0.2:9000 --redis redis://127.0.0.1:6379").unwrap().unwrap();
+        assert_eq!(both.addr, SocketAddr::from(([127, 0, 0, 2], 9000)));
+        assert_eq!(both.redis.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert!(parse("--redis redis://127.0.0.1:6379/2").is_ok());
+        for bad in [
+            "10.0.0.1:80",
+            "127.0.0.1:1 127.0.0.1:2",
+            "--redis",
+            "--redis redis://10.0.0.1:6379",
+            "--redis redis://localhost:6379",
+            "--redis http://127.0.0.1:6379",
+            "--bogus",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -21,8 +21,9 @@ pub enum Command {
 /// Where the server is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Server {
-    /// Already running at this URL, maybe with its process id known.
-    Url { url: LoopbackUrl, pid: Option<u32> },
+    /// Already running at these URLs (one, or the nodes of a cluster, each
+    /// its own process), maybe with their process ids known (one per URL).
+    Url { urls: Vec<LoopbackUrl>, pids: Vec<u32> },
     /// Started by the load generator: program and arguments.
     Spawn(Vec<String>),
 }
@@ -77,6 +78,9 @@ pub struct Options {
     pub json: Option<PathBuf>,
     /// Remarks to print with the results (the conditions of the run).
     pub notes: Vec<String>,
+    /// Other processes to read alongside the server, by name (a cluster's
+    /// Redis).
+    pub watched: Vec<(String, u32)>,
 }
 
 impl Options {
@@ -105,13 +109,14 @@ impl Options {
             connect_concurrency: 128,
             json: None,
             notes: Vec::new(),
+            watched: Vec::new(),
         }
     }
 
     /// The request path: `--path`, else the URL's, else the scenario's.
     pub fn path(&self) -> String {
         let from_url = match &self.server {
-            Server::Url { url, .. } => url.path.clone(),
+            Server::Url { urls, .. } => urls[0].path.clone(),
             Server::Spawn(_) => None,
         };
         self.path.clone().or(from_url).unwrap_or_else(|| self.scenario.default_path().into())
@@ -127,7 +132,7 @@ impl Options {
 pub const USAGE: &str = "\
 loadgen: a load generator for WebSocket servers on this machine (loopback only)
 
-Usage: loadgen SCENARIO (--url ws://127.0.0.1:PORT[/PATH] [--server-pid PID] | --spawn \"CMD ARGS\") [options]
+Usage: loadgen SCENARIO (--url ws://127.0.0.1:PORT[/PATH]… [--server-pid PID…] | --spawn \"CMD ARGS\") [options]
 
 Scenarios:
   echo       N connections, each keeping F messages of S bytes in flight to /echo;
@@ -141,8 +146,12 @@ Scenarios:
              time); server RSS and open descriptors before and after
 
 Server:
-  --url URL          a running server: ws:// to 127.0.0.0/8, [::1] or localhost only
-  --server-pid PID   read that server's CPU time and memory from /proc (with --url)
+  --url URL          a running server: ws:// to 127.0.0.0/8, [::1] or localhost only;
+                     repeated for the nodes of a cluster: connection i goes to the
+                     (i mod nodes)-th, the broadcast publisher to the first
+  --server-pid PID   read that server's CPU time and memory from /proc (with --url);
+                     one per --url, in the same order: the figures are added up
+  --watch-pid NAME=PID  read that process too (a cluster's Redis), reported apart
   --spawn \"CMD\"      start the server (split on spaces, no quoting); it must print
                      `port=P` (and `pid=PID` if it is not the spawned process) in its
                      first stdout line and listen on 127.0.0.1. It is pinned to CPU 1
@@ -166,7 +175,8 @@ Options:
   --warmup S         echo: load before the window, seconds (1)
   --timeout S        limit for the whole run, seconds (600)
   --procs K          worker processes (default: enough for 18,000 connections each)
-  --sources N        source addresses 127.0.0.1..N (default: one per 25,000 connections)
+  --sources N        source addresses 127.0.0.1..N (default: 1 up to 25,000 connections,
+                     else one per 12,000: bound sockets, see src/sources.rs)
   --connect-concurrency C  handshakes in flight per worker (128)
   --json FILE        also write the results as JSON to FILE
   --note TEXT        a remark printed with the results (e.g. what else ran)
@@ -182,15 +192,26 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         Some(name) => Scenario::parse(name)
             .ok_or_else(|| format!("unknown scenario {name:?} (echo, broadcast, idle, churn)"))?,
     };
-    let (mut url, mut pid, mut spawn) = (None, None, None);
+    let (mut urls, mut pids, mut spawn) = (Vec::new(), Vec::new(), None);
     let mut o = Options::new(scenario, Server::Spawn(Vec::new()));
     let mut size = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--help" | "-h" => return Ok(Command::Help),
-            "--url" => url = Some(LoopbackUrl::parse(&value()?)?),
-            "--server-pid" => pid = Some(number(&flag, &value()?)? as u32),
+            "--url" => urls.push(LoopbackUrl::parse(&value()?)?),
+            "--server-pid" => pids.push(number(&flag, &value()?)? as u32),
+            "--watch-pid" => {
+                let text = value()?;
+                let parsed = text.split_once('=').and_then(|(name, pid)| {
+                    let pid = pid.parse::<u32>().ok().filter(|&p| p > 0)?;
+                    (!name.is_empty() && !name.contains(char::is_whitespace))
+                        .then(|| (name.to_owned(), pid))
+                });
+                o.watched.push(
+                    parsed.ok_or_else(|| format!("--watch-pid takes NAME=PID, not {text:?}"))?,
+                );
+            }
             "--spawn" => {
                 let words: Vec<String> = value()?.split_whitespace().map(String::from).collect();
                 if words.is_empty() {
@@ -235,12 +256,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
-    o.server = match (url, spawn, pid) {
-        (Some(url), None, pid) => Server::Url { url, pid },
-        (None, Some(command), None) => Server::Spawn(command),
-        (None, Some(_), Some(_)) => return Err("--server-pid goes with --url, not --spawn".into()),
-        (Some(_), Some(_), _) => return Err("give --url or --spawn, not both".into()),
-        (None, None, _) => return Err("give the server: --url URL or --spawn \"CMD\"".into()),
+    o.server = match (urls.is_empty(), spawn) {
+        (false, None) if pids.is_empty() || pids.len() == urls.len() => Server::Url { urls, pids },
+        (false, None) => return Err("give one --server-pid per --url, in order (or none)".into()),
+        (true, Some(command)) if pids.is_empty() => Server::Spawn(command),
+        (true, Some(_)) => return Err("--server-pid goes with --url, not --spawn".into()),
+        (false, Some(_)) => return Err("give --url or --spawn, not both".into()),
+        (true, None) => return Err("give the server: --url URL or --spawn \"CMD\"".into()),
     };
     if let Some(size) = size {
         o.size = size;
@@ -293,7 +315,13 @@ mod tests {
             run("echo --url ws://127.0.0.1:9/e --server-pid 7 --size 16384 --in-flight 4").unwrap();
         assert_eq!((o.size, o.in_flight, o.connections), (16384, 4, 100));
         assert_eq!(o.path(), "/e");
-        assert!(matches!(o.server, Server::Url { pid: Some(7), .. }));
+        assert!(matches!(&o.server, Server::Url { pids, .. } if pids == &[7]));
+        let o = run("idle --url ws://127.0.0.1:9/a --url ws://127.0.0.2:10 --server-pid 7 \
+                     --server-pid 8 --watch-pid redis=9")
+        .unwrap();
+        let Server::Url { urls, pids } = &o.server else { panic!("{:?}", o.server) };
+        assert_eq!((urls.len(), pids.as_slice(), o.path()), (2, &[7, 8][..], "/a".into()));
+        assert_eq!(o.watched, [("redis".to_string(), 9)]);
         let o = run("broadcast --spawn target/release/x --rate 1e5,200000 --duration 0.5").unwrap();
         assert_eq!(o.rates, [100_000.0, 200_000.0]);
         assert_eq!(o.duration, Duration::from_millis(500));
@@ -317,6 +345,9 @@ mod tests {
             "echo --url wss://127.0.0.1:9",
             "echo --url ws://127.0.0.1:9 --spawn x",
             "echo --spawn x --server-pid 3",
+            "echo --url ws://127.0.0.1:9 --url ws://127.0.0.1:10 --server-pid 3",
+            "echo --spawn x --watch-pid redis",
+            "echo --spawn x --watch-pid =3",
             "echo --spawn x --size 10",
             "echo --spawn x --connections 0",
             "broadcast --spawn x --rate 0",

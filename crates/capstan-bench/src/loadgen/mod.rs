@@ -79,9 +79,11 @@ fn unpinned(why: &str) -> Pinning {
 async fn run(options: Options, pinning: Pinning) -> Result<(), String> {
     let deadline = Deadline::new(options.timeout);
     let at_once = options.connections_at_once();
-    let target = Target::open(&options.server, pinning.server_cpu)?;
+    let target = Target::open(&options.server, pinning.server_cpu, &options.watched)?;
     let sources = sources_for(&options, at_once);
-    sources::check(sources, target.addr.ip())?;
+    for addr in &target.addrs {
+        sources::check(sources, addr.ip())?;
+    }
     if options.scenario.holds_connections() {
         target.check_fd_limit(at_once)?;
     }

@@ -23,8 +23,8 @@ pub struct WorkerPlan {
     pub first: usize,
     /// Its connections (echo, broadcast, idle) or cycles (churn).
     pub count: usize,
-    /// The server.
-    pub addr: SocketAddr,
+    /// The servers: run-wide connection `i` goes to `addrs[i % len]`.
+    pub addrs: Vec<SocketAddr>,
     /// The request path.
     pub path: String,
     /// Source addresses, run-wide (127.0.0.1 to 127.0.0.N).
@@ -54,7 +54,7 @@ impl WorkerPlan {
             .with("index", self.index)
             .with("first", self.first)
             .with("count", self.count)
-            .with("addr", self.addr)
+            .with("addrs", self.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
             .with("path", &self.path)
             .with("sources", self.sources)
             .with("size", self.size)
@@ -78,7 +78,11 @@ impl WorkerPlan {
             index: line.parse_field("index")?,
             first: line.parse_field("first")?,
             count: line.parse_field("count")?,
-            addr: line.parse_field("addr")?,
+            addrs: line
+                .parse_field::<String>("addrs")?
+                .split(',')
+                .map(|a| a.parse().map_err(|_| format!("bad address {a:?}")))
+                .collect::<Result<_, String>>()?,
             path: line.parse_field("path")?,
             sources: line.parse_field("sources")?,
             size: line.parse_field("size")?,
@@ -121,7 +125,7 @@ mod tests {
             index: 1,
             first: 9000,
             count: 9000,
-            addr: "127.0.0.1:4000".parse().unwrap(),
+            addrs: vec!["127.0.0.1:4000".parse().unwrap(), "127.0.0.1:4001".parse().unwrap()],
             path: "/broad cast?x=1%".into(),
             sources: 2,
             size: 64,

@@ -40,13 +40,13 @@ impl Context {
     /// Reads the server and the kernel now.
     pub fn snapshot(&mut self) -> Result<Snapshot, String> {
         self.target.check_running()?;
-        Snapshot::take(self.target.pid)
+        Snapshot::take(&self.target.pids, &self.target.watched)
     }
 
     /// Reads the server (its descriptors too) and the kernel now.
     pub fn snapshot_with_fds(&mut self) -> Result<Snapshot, String> {
         self.target.check_running()?;
-        Snapshot::take_with_fds(self.target.pid)
+        Snapshot::take_with_fds(&self.target.pids, &self.target.watched)
     }
 
     /// One plan per worker: `total` connections (or cycles) split evenly
@@ -61,7 +61,7 @@ impl Context {
                 index,
                 first,
                 count,
-                addr: self.target.addr,
+                addrs: self.target.addrs.clone(),
                 path: o.path(),
                 sources: self.sources,
                 size: o.size,
@@ -102,7 +102,7 @@ impl Sample {
         self.loadgen_cpu_ns.saturating_sub(earlier.loadgen_cpu_ns) as f64 / wall.max(1.0)
     }
 
-    /// CPU use of everything but the server and the load generator from
+    /// CPU use of everything but the server, the watched processes and the load generator from
     /// `earlier` to this one (other processes, interrupts), as a share of
     /// one CPU; `None` when the server is not known. Tick resolution (10
     /// ms), so only meaningful over seconds.
@@ -110,7 +110,9 @@ impl Sample {
         let (now, then) = (&self.snapshot, &earlier.snapshot);
         let busy_ns = now.system_busy_ticks.saturating_sub(then.system_busy_ticks) as f64 * 1e9
             / ticks_per_second.max(1) as f64;
-        let server_ns = now.cpu_ns_since(then)? as f64;
+        let watched_ns: u64 =
+            (0..now.watched.len()).filter_map(|i| now.watched_cpu_ns_since(then, i)).sum();
+        let server_ns = (now.cpu_ns_since(then)? + watched_ns) as f64;
         let loadgen_ns = self.loadgen_cpu_ns.saturating_sub(earlier.loadgen_cpu_ns) as f64;
         let wall = self.at.duration_since(earlier.at).as_nanos() as f64;
         Some(((busy_ns - server_ns - loadgen_ns) / wall.max(1.0)).max(0.0))

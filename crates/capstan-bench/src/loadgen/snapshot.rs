@@ -21,13 +21,58 @@ pub struct ServerReading {
     pub threads: usize,
 }
 
+impl ServerReading {
+    /// Reads process `pid` now (its descriptors too if `count_fds`).
+    fn read(pid: u32, count_fds: bool) -> Result<Self, String> {
+        Ok(Self {
+            rss_kib: procfs::rss_kib(pid)?,
+            cpu_ns: procfs::cpu_ns(pid)?,
+            cpu_ticks: procfs::cpu_ticks(pid)?,
+            fds: if count_fds { Some(procfs::open_fds(pid)?) } else { None },
+            threads: procfs::threads(pid)?,
+        })
+    }
+
+    /// Several processes read as one: every figure added up.
+    fn sum(readings: &[ServerReading]) -> Option<ServerReading> {
+        let (first, rest) = readings.split_first()?;
+        Some(rest.iter().fold(*first, |a, b| ServerReading {
+            rss_kib: a.rss_kib + b.rss_kib,
+            cpu_ns: a.cpu_ns + b.cpu_ns,
+            cpu_ticks: UserSystem {
+                user: a.cpu_ticks.user + b.cpu_ticks.user,
+                system: a.cpu_ticks.system + b.cpu_ticks.system,
+            },
+            fds: a.fds.zip(b.fds).map(|(a, b)| a + b),
+            threads: a.threads + b.threads,
+        }))
+    }
+
+    fn json(&self) -> Value {
+        object([
+            ("rss_kib", self.rss_kib.into()),
+            ("cpu_ns", self.cpu_ns.into()),
+            ("cpu_user_ticks", self.cpu_ticks.user.into()),
+            ("cpu_system_ticks", self.cpu_ticks.system.into()),
+            ("open_fds", self.fds.into()),
+            ("threads", self.threads.into()),
+        ])
+    }
+}
+
 /// Everything read at one moment.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     /// When.
     pub at: Instant,
-    /// The server, if its process id is known.
+    /// The server, if its process id is known; with several server
+    /// processes (the nodes of a cluster), their figures added up.
     pub server: Option<ServerReading>,
+    /// Each server process, in the order their pids were given.
+    pub servers: Vec<ServerReading>,
+    /// Other processes watched (`--watch-pid NAME=PID`: a cluster's Redis),
+    /// read alike and reported apart, never counted as the server.
+    pub watched: Vec<(String, ServerReading)>,
     /// The kernel's TCP sockets (system-wide: both ends of each loopback
     /// connection count).
     pub sockstat: Sockstat,
@@ -38,31 +83,31 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Reads the server `pid` (if known) and the kernel now, without
-    /// counting the server's descriptors.
-    pub fn take(pid: Option<u32>) -> Result<Self, String> {
-        Self::read(pid, false)
+    /// Reads the server processes `pids` (none if unknown), the
+    /// `watched` ones and the kernel now, without counting descriptors.
+    pub fn take(pids: &[u32], watched: &[(String, u32)]) -> Result<Self, String> {
+        Self::read(pids, watched, false)
     }
 
-    /// Reads as [`take`](Self::take) does, and counts the server's descriptors.
-    pub fn take_with_fds(pid: Option<u32>) -> Result<Self, String> {
-        Self::read(pid, true)
+    /// Reads as [`take`](Self::take) does, and counts the servers' descriptors.
+    pub fn take_with_fds(pids: &[u32], watched: &[(String, u32)]) -> Result<Self, String> {
+        Self::read(pids, watched, true)
     }
 
-    fn read(pid: Option<u32>, count_fds: bool) -> Result<Self, String> {
-        let server = match pid {
-            None => None,
-            Some(pid) => Some(ServerReading {
-                rss_kib: procfs::rss_kib(pid)?,
-                cpu_ns: procfs::cpu_ns(pid)?,
-                cpu_ticks: procfs::cpu_ticks(pid)?,
-                fds: if count_fds { Some(procfs::open_fds(pid)?) } else { None },
-                threads: procfs::threads(pid)?,
-            }),
-        };
+    fn read(pids: &[u32], watched: &[(String, u32)], count_fds: bool) -> Result<Self, String> {
+        let servers: Vec<ServerReading> = pids
+            .iter()
+            .map(|&pid| ServerReading::read(pid, count_fds))
+            .collect::<Result<_, _>>()?;
+        let watched = watched
+            .iter()
+            .map(|(name, pid)| Ok((name.clone(), ServerReading::read(*pid, count_fds)?)))
+            .collect::<Result<_, String>>()?;
         Ok(Self {
             at: Instant::now(),
-            server,
+            server: ServerReading::sum(&servers),
+            servers,
+            watched,
             sockstat: procfs::sockstat()?,
             slab_kib: procfs::slab_kib()?,
             system_busy_ticks: procfs::system_busy_ticks()?,
@@ -85,20 +130,23 @@ impl Snapshot {
         Some(self.cpu_ns_since(earlier)? as f64 / wall.max(1.0))
     }
 
+    /// CPU time of watched process `index` from `earlier` to this one, ns.
+    pub fn watched_cpu_ns_since(&self, earlier: &Snapshot, index: usize) -> Option<u64> {
+        let (now, then) = (self.watched.get(index)?, earlier.watched.get(index)?);
+        Some(now.1.cpu_ns.saturating_sub(then.1.cpu_ns))
+    }
+
     /// As JSON.
     pub fn json(&self) -> Value {
-        let server = self.server.map(|s| {
-            object([
-                ("rss_kib", s.rss_kib.into()),
-                ("cpu_ns", s.cpu_ns.into()),
-                ("cpu_user_ticks", s.cpu_ticks.user.into()),
-                ("cpu_system_ticks", s.cpu_ticks.system.into()),
-                ("open_fds", s.fds.into()),
-                ("threads", s.threads.into()),
-            ])
-        });
+        let server = self.server.map(|s| s.json());
+        let servers = Value::Array(self.servers.iter().map(ServerReading::json).collect());
+        let watched = Value::Object(
+            self.watched.iter().map(|(name, reading)| (name.clone(), reading.json())).collect(),
+        );
         object([
             ("server", server.into()),
+            ("servers", servers),
+            ("watched", watched),
             ("tcp_sockets_inuse", self.sockstat.inuse.into()),
             ("tcp_sockets_time_wait", self.sockstat.tw.into()),
             ("tcp_mem_pages", self.sockstat.mem_pages.into()),

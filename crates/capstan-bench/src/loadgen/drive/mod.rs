@@ -47,10 +47,11 @@ pub fn mask_for(index: usize) -> [u8; 4] {
 }
 
 /// Connects run-wide connection `global` as `plan` says (its source
-/// address, the server's address and path).
+/// address, its server's address — the servers in turn — and the path).
 pub async fn connect(plan: &WorkerPlan, global: usize) -> Result<Connected, String> {
     let source = sources::source_for(global, plan.sources);
-    client::connect_from(source, plan.addr, &plan.path, global as u64, None).await
+    let addr = plan.addrs[global % plan.addrs.len()];
+    client::connect_from(source, addr, &plan.path, global as u64, None).await
 }
 
 /// Opens the plan's connections, `plan.concurrency` handshakes at a time,

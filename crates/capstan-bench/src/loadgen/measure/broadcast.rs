@@ -29,7 +29,7 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
     let workers = plan::workers_needed(n, o.procs);
     let mut session = Session::start(&ctx.plans(n, workers, o.connect_concurrency))?;
     session.wait_ready(ctx, n).await?;
-    let mut publisher = Publisher::connect(ctx.target.addr, &o.path(), o.size).await?;
+    let mut publisher = Publisher::connect(ctx.target.addr(), &o.path(), o.size).await?;
     subscribe_all(&mut session, ctx, &mut publisher, n).await?;
     tokio::time::sleep(SETTLE).await;
 
@@ -57,7 +57,25 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         let missing = (published.messages * n as u64).saturating_sub(delivered);
         let l = &end.totals.latency;
         let other = end.other_cpu_share_since(&start, ctx.ticks_per_second);
-        rows.push(vec![
+        // Watched processes (a cluster's Redis): their CPU apart.
+        let watched_ns: Vec<Option<u64>> = (0..ctx.target.watched.len())
+            .map(|i| end.snapshot.watched_cpu_ns_since(&start.snapshot, i))
+            .collect();
+        let watched_per_delivery: Vec<Option<f64>> =
+            watched_ns.iter().map(|ns| ns.map(|ns| ns as f64 / delivered.max(1) as f64)).collect();
+        let watched_json = |values: &[Option<f64>]| {
+            Value::Object(
+                ctx.target
+                    .watched
+                    .iter()
+                    .zip(values)
+                    .map(|((n, _), v)| (n.clone(), (*v).into()))
+                    .collect(),
+            )
+        };
+        let watched_ns_f: Vec<Option<f64>> =
+            watched_ns.iter().map(|v| v.map(|v| v as f64)).collect();
+        let mut row = vec![
             rate(offered),
             thousands(published.messages),
             format!("{:.0} ms", published.max_lag.as_secs_f64() * 1e3),
@@ -68,12 +86,16 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             latency(l.quantile(0.999)),
             latency(l.max()),
             maybe(cpu_ns_per_delivery, 0),
+        ];
+        row.extend(watched_per_delivery.iter().map(|v| maybe(*v, 0)));
+        row.extend([
             percent(end.snapshot.cpu_share_since(&start.snapshot)),
             percent(Some(end.loadgen_cpu_share_since(&start))),
             percent(other),
             thousands(missing),
             lost(end.totals.ended, &end.totals.error),
         ]);
+        rows.push(row);
         windows.push(object([
             ("offered_deliveries_per_second", offered.into()),
             ("publish_rate_per_second", per_second.into()),
@@ -88,6 +110,8 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             ("server_cpu_ns", cpu_ns.into()),
             ("server_cpu_ns_per_delivery", cpu_ns_per_delivery.into()),
             ("server_cpu_share", end.snapshot.cpu_share_since(&start.snapshot).into()),
+            ("watched_cpu_ns", watched_json(&watched_ns_f)),
+            ("watched_cpu_ns_per_delivery", watched_json(&watched_per_delivery)),
             ("loadgen_cpu_share", end.loadgen_cpu_share_since(&start).into()),
             ("other_cpu_share", other.into()),
             ("connections_lost", end.totals.ended.into()),
@@ -147,14 +171,15 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             "p99.9",
             "max",
             "server CPU ns/delivery",
-            "server CPU",
-            "loadgen CPU",
-            "other load",
-            "missing",
-            "connections lost",
         ]
         .iter()
         .map(|c| c.to_string())
+        .chain(ctx.target.watched.iter().map(|(name, _)| format!("{name} CPU ns/delivery")))
+        .chain(
+            ["server CPU", "loadgen CPU", "other load", "missing", "connections lost"]
+                .iter()
+                .map(|c| c.to_string()),
+        )
         .collect(),
         rows,
         json,

@@ -2,7 +2,7 @@
 //! memory per connection, and the kernel's socket memory apart.
 
 use super::{SETTLE, common_json, common_notes, document, lost};
-use crate::json::object;
+use crate::json::{Value, object};
 use crate::loadgen::plan;
 use crate::loadgen::report::{Report, mib, rate, thousands};
 use crate::loadgen::session::{Context, Session};
@@ -59,7 +59,50 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         format!("{} / {}", thousands(held.totals.sent), thousands(held.totals.control)),
         lost(held.totals.ended, &held.totals.error),
     ];
+    // Several server processes (a cluster's nodes): each one's growth ÷
+    // its share of the connections (connection i went to node i mod k);
+    // watched processes (its Redis): their RSS before and held.
+    let nodes = ctx.target.addrs.len();
+    let share = |node: usize| n / nodes + usize::from(node < n % nodes);
+    let node_kib: Vec<Option<f64>> = (0..before.servers.len())
+        .map(|i| {
+            let (b, h) = (before.servers.get(i)?, h.servers.get(i)?);
+            Some((h.rss_kib as f64 - b.rss_kib as f64) / share(i).max(1) as f64)
+        })
+        .collect();
+    let watched_rss: Vec<(String, Option<u64>, Option<u64>)> = ctx
+        .target
+        .watched
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let rss = |s: &Snapshot| s.watched.get(i).map(|w| w.1.rss_kib);
+            (name.clone(), rss(&before), rss(h))
+        })
+        .collect();
     let mut notes = common_notes(ctx, workers);
+    if before.servers.len() > 1 {
+        let each: Vec<String> = (0..before.servers.len())
+            .map(|i| {
+                format!(
+                    "node {} ({} connections): {} → {}, {}/conn",
+                    i + 1,
+                    thousands(share(i) as u64),
+                    mib(before.servers.get(i).map(|s| s.rss_kib)),
+                    mib(h.servers.get(i).map(|s| s.rss_kib)),
+                    kib(node_kib[i])
+                )
+            })
+            .collect();
+        notes.push(format!("Server RSS per node, before → held: {}.", each.join("; ")));
+    }
+    for (name, was, held) in &watched_rss {
+        notes.push(format!(
+            "{name} RSS (watched, apart): {} before, {} held.",
+            mib(*was),
+            mib(*held)
+        ));
+    }
     notes.insert(
         0,
         format!(
@@ -87,6 +130,23 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             ("closed", closed.json()),
             ("server_rss_kib_per_conn_open", per_conn_kib(&open.snapshot).into()),
             ("server_rss_kib_per_conn_held", per_conn_kib(h).into()),
+            (
+                "servers_rss_kib_per_conn_held",
+                Value::Array(node_kib.iter().map(|&v| v.into()).collect()),
+            ),
+            ("servers_connections", Value::Array((0..nodes).map(|i| share(i).into()).collect())),
+            (
+                "watched_rss_kib",
+                Value::Object(
+                    watched_rss
+                        .iter()
+                        .map(|(name, was, held)| {
+                            let v = object([("before", (*was).into()), ("held", (*held).into())]);
+                            (name.clone(), v)
+                        })
+                        .collect(),
+                ),
+            ),
             ("kernel_tcp_mem_kib_per_conn", tcp_mem_kib_per_conn(h).into()),
             ("kernel_slab_kib_per_conn", slab_kib_per_conn(h).into()),
             (

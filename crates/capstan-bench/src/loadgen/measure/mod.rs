@@ -13,7 +13,7 @@ use super::session::Context;
 use crate::json::Value;
 
 /// What the "other load" column means.
-pub const OTHER_LOAD: &str = "Other load: CPU the rest of the machine used over the window (/proc/stat busy time − server − load generator), in % of one CPU: noise from other processes.";
+pub const OTHER_LOAD: &str = "Other load: CPU the rest of the machine used over the window (/proc/stat busy time − server − watched processes − load generator), in % of one CPU: noise from other processes.";
 
 /// Pause for the server to settle before reading its memory.
 pub const SETTLE: Duration = Duration::from_secs(2);
@@ -38,8 +38,22 @@ pub fn common_json(ctx: &Context, workers: usize) -> Vec<(String, Value)> {
     [
         ("scenario", o.scenario.name().into()),
         ("server", ctx.target.description.clone().into()),
-        ("server_pid", ctx.target.pid.map(u64::from).into()),
-        ("server_addr", ctx.target.addr.to_string().into()),
+        ("server_pid", ctx.target.pids.first().map(|&p| u64::from(p)).into()),
+        ("server_addr", ctx.target.addr().to_string().into()),
+        (
+            "server_pids",
+            Value::Array(ctx.target.pids.iter().map(|&p| u64::from(p).into()).collect()),
+        ),
+        (
+            "server_addrs",
+            Value::Array(ctx.target.addrs.iter().map(|a| a.to_string().into()).collect()),
+        ),
+        (
+            "watched_pids",
+            Value::Object(
+                ctx.target.watched.iter().map(|(n, p)| (n.clone(), u64::from(*p).into())).collect(),
+            ),
+        ),
         ("path", o.path().into()),
         ("pinning", ctx.pinning.description.clone().into()),
         ("worker_processes", workers.into()),

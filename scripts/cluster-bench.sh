@@ -9,7 +9,8 @@
 #      (crates/capstan-bench/cluster/cluster-load.mjs: `ws` for capstan,
 #      `socket.io-client` for Socket.IO), then capstan's two again through
 #      the Rust load generator (loadgen broadcast), which goes past the Node.js
-#      driver's limit;
+#      driver's limit, and once more with 30 subscribers and thousands of
+#      publications a second (what Redis spends per publication);
 #   2. 95,000 idle connections over 5 capstan nodes (19,000 each: a process
 #      here may hold 20,000 descriptors) on one Redis, from loadgen's worker
 #      processes on 8 source addresses: RSS per connection per node, Redis's RSS.
@@ -35,6 +36,9 @@
 #   CLUSTER_BENCH_CAPSTAN_EXTRA_RATES=500000 (cluster-load, capstan only: past
 #       Socket.IO's capacity, which 100,000 already is on this machine)
 #   CLUSTER_BENCH_LOADGEN_RATES=100000,300000,1000000 (loadgen, capstan)
+#   CLUSTER_BENCH_ROOMS_SUBSCRIBERS=30 CLUSTER_BENCH_ROOMS_RATES=30000,150000
+#       (loadgen, capstan on 3 nodes: 1,000 and 5,000 small publications/s,
+#       what Redis spends per publication, for the estimate)
 #   CLUSTER_BENCH_SECONDS=10 (publishing per rate)  CLUSTER_BENCH_DRIVER_PROCS=4
 #   CLUSTER_BENCH_IDLE=95000 CLUSTER_BENCH_IDLE_NODES=5 CLUSTER_BENCH_IDLE_SECONDS=15
 #   CLUSTER_BENCH_PARTS=broadcast,idle
@@ -63,6 +67,7 @@ done
 
 if [ -n "$quick" ]; then
     subscribers=300 nodes=3 rates=3000 capstan_extra= loadgen_rates=3000,30000 seconds=1 driver_procs=2
+    rooms_subscribers=30 rooms_rates=3000,30000
     idle=1000 idle_nodes=5 idle_seconds=1
 else
     subscribers=${CLUSTER_BENCH_SUBSCRIBERS:-10000}
@@ -70,6 +75,8 @@ else
     rates=${CLUSTER_BENCH_RATES:-20000,50000,100000,200000}
     capstan_extra=${CLUSTER_BENCH_CAPSTAN_EXTRA_RATES-500000}
     loadgen_rates=${CLUSTER_BENCH_LOADGEN_RATES:-100000,300000,1000000}
+    rooms_subscribers=${CLUSTER_BENCH_ROOMS_SUBSCRIBERS:-30}
+    rooms_rates=${CLUSTER_BENCH_ROOMS_RATES:-30000,150000}
     seconds=${CLUSTER_BENCH_SECONDS:-10}
     driver_procs=${CLUSTER_BENCH_DRIVER_PROCS:-4}
     idle=${CLUSTER_BENCH_IDLE:-95000}
@@ -166,10 +173,10 @@ drive() {
     cat "$out/broadcast-$name.md" 2>/dev/null || true
 }
 
-# loadgen broadcast against the running nodes: NAME [--watch-pid redis=PID]
+# loadgen broadcast against the running nodes: NAME SUBSCRIBERS RATES [--watch-pid redis=PID]
 drive_loadgen() {
-    local name=$1
-    shift
+    local name=$1 subscribers=$2 loadgen_rates=$3
+    shift 3
     local args=(broadcast --connections "$subscribers" --rate "$loadgen_rates" --duration "$seconds"
         --json "$out/capacity-$name.json" --timeout 900
         --note "pinning by scripts/cluster-bench.sh: $pinning")
@@ -189,12 +196,14 @@ drive_loadgen() {
 if [[ ,$parts, == *,broadcast,* ]]; then
     start_nodes capstan "$nodes"
     drive capstan-3 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}" --redis-pid "$redis_pid"
-    drive_loadgen capstan-3 --watch-pid "redis=$redis_pid"
+    drive_loadgen capstan-3 "$subscribers" "$loadgen_rates" --watch-pid "redis=$redis_pid"
+    # Many small publications: what Redis (and a node) spends per publication.
+    drive_loadgen capstan-3-rooms "$rooms_subscribers" "$rooms_rates" --watch-pid "redis=$redis_pid"
     stop_nodes
 
     start_nodes capstan-alone 1
     drive capstan-1 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}"
-    drive_loadgen capstan-1
+    drive_loadgen capstan-1 "$subscribers" "$loadgen_rates"
     stop_nodes
 
     start_nodes socketio "$nodes"
@@ -238,7 +247,7 @@ console.log(`socket.io ${v("socket.io")}, @socket.io/redis-adapter ${v("@socket.
     echo "| Redis | $(redis-server --version | sed 's/ sha=.*//') |"
     echo "| Node.js packages | $versions |"
     echo "| pinning | $pinning |"
-    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates (capstan also at ${capstan_extra:-–}), loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
+    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates (capstan also at ${capstan_extra:-–}), loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; small publications: $rooms_subscribers subscribers at $rooms_rates deliveries/s; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
 } >"$out/machine.md"
 node "$cluster/table.mjs" "$out" >"$out/table.md"
 echo

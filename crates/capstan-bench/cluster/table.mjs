@@ -56,6 +56,8 @@ export function figures(window, tool) {
       missing: window.missing,
       lost: window.connections_lost,
       published: window.published,
+      delivered: window.delivered,
+      seconds: window.window_seconds,
     };
   }
   // loadgen: schedstat CPU time of the nodes (added up) and of the watched Redis.
@@ -80,6 +82,8 @@ export function figures(window, tool) {
     missing: window.missing,
     lost: window.connections_lost,
     published: window.published,
+    delivered: window.delivered,
+    seconds: window.window_seconds,
   };
 }
 
@@ -95,6 +99,7 @@ export function load(dir) {
   add('socketio-3', 'broadcast-socketio-3.json', 'cluster-load', 'Socket.IO, 3 nodes + Redis');
   add('capstan-3-loadgen', 'capacity-capstan-3.json', 'loadgen', 'capstan, 3 nodes + Redis');
   add('capstan-1-loadgen', 'capacity-capstan-1.json', 'loadgen', 'capstan, 1 node');
+  add('capstan-3-rooms', 'capacity-capstan-3-rooms.json', 'loadgen', 'capstan, 3 nodes + Redis');
   return { runs, idle: read(dir, 'idle.json') };
 }
 
@@ -174,6 +179,37 @@ function loadgenTable(runs) {
       );
     }
   }
+  return lines;
+}
+
+function roomsTable(run) {
+  if (!run) return [];
+  const subscribers = run.data.subscribers;
+  const lines = [
+    '| offered deliveries/s | publications/s | deliveries/s | p50 | p99 | nodes CPU µs per publication | Redis CPU µs per publication | Redis, cores | nodes, cores | missing | connections lost |',
+    '|' + '---:|'.repeat(11),
+  ];
+  for (const f of run.windows) {
+    const perPublication = (ns) => (ns === null ? '–' : fixed((ns * f.delivered) / Math.max(1, f.published) / 1e3, 1));
+    lines.push(
+      '| ' +
+        [
+          thousands(f.offered),
+          thousands(f.published / f.seconds),
+          thousands(f.deliveriesPerSecond),
+          ms(f.p50),
+          ms(f.p99),
+          perPublication(f.nodesNs),
+          perPublication(f.redisNs),
+          fixed(f.redisNs === null ? null : (f.redisNs * f.delivered) / 1e9 / f.seconds),
+          fixed((f.nodesNs * f.delivered) / 1e9 / f.seconds),
+          thousands(f.missing),
+          lostCell(f),
+        ].join(' | ') +
+        ' |',
+    );
+  }
+  lines.push('', `${subscribers} subscribers over the 3 nodes (${subscribers / 3} on each), every publication sent through Redis to all 3.`);
   return lines;
 }
 
@@ -352,13 +388,26 @@ export function estimate(runs, idle) {
         `up to ${thousands(N)} × ${thousands(low.nodesNs)} ns = **${fixed(coresLow, 1)} cores** when they are sparse ` +
         `(at ${thousands(low.offered)}/s: about one write(2) per delivery, most of it the kernel's loopback TCP).`,
     );
+    const rooms = runs['capstan-3-rooms'];
+    if (rooms) {
+      const top = [...rooms.windows].sort((a, b) => b.offered - a.offered)[0];
+      const cores = (N * top.nodesNs) / 1e9;
+      coresLow = Math.max(coresLow, cores);
+      lines.push(
+        `  In small rooms (${thousands(rooms.data.subscribers / 3)} subscribers per node and publication, measured at ` +
+          `${thousands(top.published / top.seconds)} publications/s): ${thousands(N)} × ${thousands(top.nodesNs)} ns = **${fixed(cores, 1)} cores**.`,
+      );
+    }
   }
   // Redis.
-  const cost = c3 ? redisCost(c3.windows.map((w, i) => ({ ...w, seconds: c3.data.windows[i].window_seconds, delivered: c3.data.windows[i].delivered }))) : null;
+  // Redis's cost per publication: from the many small publications if run,
+  // else from the 10,000-subscriber windows (few publications: rougher).
+  const costRun = runs['capstan-3-rooms'] ?? c3;
+  const cost = costRun ? redisCost(costRun.windows) : null;
   let shardsA = null;
   let shardsB = null;
   if (cost) {
-    const nodes = c3.tool === 'loadgen' ? c3.data.server_pids.length : c3.data.nodes;
+    const nodes = costRun.tool === 'loadgen' ? costRun.data.server_pids.length : costRun.data.nodes;
     const perNode = cost.perPublication / nodes;
     const pubsA = N / 1000;
     const nodesA = 10;
@@ -368,7 +417,8 @@ export function estimate(runs, idle) {
     shardsA = Math.max(1, Math.ceil(coresA / 0.5));
     shardsB = Math.max(1, Math.ceil(coresB / 0.5));
     lines.push(
-      `- **Redis CPU**: from the ${nodes}-node run's windows of ${thousands(cost.a.published)} and ${thousands(cost.b.published)} publications ` +
+      `- **Redis CPU**: from the ${nodes}-node windows of ${thousands(cost.a.published)} and ${thousands(cost.b.published)} publications ` +
+        `(${thousands(costRun.data.subscribers)} subscribers) ` +
         `(${fixed(cost.cpuA / 1e6, 1)} ms of Redis CPU in ${fixed(cost.a.seconds, 1)} s; ${fixed(cost.cpuB / 1e6, 1)} ms in ${fixed(cost.b.seconds, 1)} s), ` +
         `Redis costs ${thousands(cost.baseline / 1e3)} µs per second at rest and ${thousands(cost.perPublication)} ns per publication sent to ${nodes} nodes, ` +
         `about ${thousands(perNode)} ns per publication and subscribed node. ` +
@@ -418,6 +468,10 @@ export function render(dir) {
   const lg = loadgenTable(runs);
   if (lg.length > 0) {
     out.push('#### capstan through the Rust load generator (loadgen broadcast), past the Node.js driver\'s limit', '', ...lg, '');
+  }
+  const rooms = roomsTable(runs['capstan-3-rooms']);
+  if (rooms.length > 0) {
+    out.push('#### Many small publications through Redis (loadgen, capstan on 3 nodes): what a publication costs', '', ...rooms, '');
   }
   out.push('#### Goals', '', ...goals(runs), '');
   if (idle) {

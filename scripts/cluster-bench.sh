@@ -43,8 +43,13 @@
 #   CLUSTER_BENCH_IDLE=95000 CLUSTER_BENCH_IDLE_NODES=5 CLUSTER_BENCH_IDLE_SECONDS=15
 #   CLUSTER_BENCH_PARTS=broadcast,idle
 #
-# Exits non-zero if a run failed: a driver's error, a node that died,
-# connections lost or deliveries missing in --quick.
+# Writes into DIR each run's JSON (every reading), its table (.md) and its
+# progress (.log), each node's output (nodes/: its LISTENING line, then any
+# warning, e.g. capstan-redis's "pub/sub connection was cut"), Redis's count
+# of connections accepted before and after each set of nodes
+# (redis-connections.log: a reconnection shows there), machine.md and
+# table.md. Exits non-zero if a run failed: a driver's error, a node that
+# died, connections lost or deliveries missing in --quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -125,19 +130,28 @@ background_wait_for redis 'Ready to accept connections' >/dev/null
 redis_url=redis://127.0.0.1:$redis_port
 echo "== $(redis-server --version | cut -d' ' -f1-3) at $redis_url (pid $redis_pid)"
 
+# Redis's count of connections accepted, into DIR/redis-connections.log
+# with LABEL: more than the nodes opened means one reconnected.
+redis_connections() {
+    echo "$1: $(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep total_connections_received)" \
+        >>"$out/redis-connections.log"
+}
+
 # Starts COUNT nodes of KIND (capstan, capstan-alone, socketio); sets the
-# arrays node_urls, node_pids and node_bg (the processes to stop).
+# arrays node_urls, node_pids, node_bg (the processes to stop) and node_logs.
 start_nodes() {
     local kind=$1 count=$2 i line
-    node_urls=() node_pids=() node_bg=()
+    node_urls=() node_pids=() node_bg=() node_logs=()
+    redis_connections "before $count $kind node(s)"
     for i in $(seq "$count"); do
+        node_logs+=("$kind-$count-$i")
         case $kind in
-            capstan) background_start "$kind-$i" "${server_pin[@]}" "$server_bin" --redis "$redis_url" ;;
-            capstan-alone) background_start "$kind-$i" "${server_pin[@]}" "$server_bin" ;;
-            socketio) background_start "$kind-$i" "${server_pin[@]}" node "$cluster/socketio-server.mjs" --redis "$redis_url" ;;
+            capstan) background_start "$kind-$count-$i" "${server_pin[@]}" "$server_bin" --redis "$redis_url" ;;
+            capstan-alone) background_start "$kind-$count-$i" "${server_pin[@]}" "$server_bin" ;;
+            socketio) background_start "$kind-$count-$i" "${server_pin[@]}" node "$cluster/socketio-server.mjs" --redis "$redis_url" ;;
         esac
         node_bg+=("$pid")
-        line=$(background_wait_for "$kind-$i" 'LISTENING port=[0-9]+ pid=[0-9]+ url=ws://[0-9.:]+')
+        line=$(background_wait_for "$kind-$count-$i" 'LISTENING port=[0-9]+ pid=[0-9]+ url=ws://[0-9.:]+')
         node_pids+=("$(sed 's/.*pid=\([0-9]*\).*/\1/' <<<"$line")")
         node_urls+=("$(sed 's/.*url=//' <<<"$line")")
     done
@@ -145,10 +159,20 @@ start_nodes() {
 }
 
 stop_nodes() {
-    local p
+    local p name
+    redis_connections "after the run"
     for p in "${node_bg[@]}"; do
         kill -0 "$p" 2>/dev/null || { echo "cluster-bench: a node (pid $p) died during the run" >&2; failed+=("node $p died"); }
         background_stop "$p"
+    done
+    # Each node's output (its LISTENING line, then any warning) is kept.
+    mkdir -p "$out/nodes"
+    for name in "${node_logs[@]}"; do
+        cp "$work/$name.log" "$out/nodes/$name.log"
+        if [ "$(grep -vc '^LISTENING' "$out/nodes/$name.log")" -gt 0 ]; then
+            echo "== $name printed warnings (nodes/$name.log):" >&2
+            grep -v '^LISTENING' "$out/nodes/$name.log" | head -5 >&2
+        fi
     done
 }
 

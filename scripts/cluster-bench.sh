@@ -18,7 +18,7 @@
 # Then crates/capstan-bench/cluster/table.mjs writes the tables, the goals
 # and the estimate for 1,000,000 connections (DIR/table.md).
 #
-#   scripts/cluster-bench.sh                # ~10 min on 2 cores (build apart)
+#   scripts/cluster-bench.sh                # 6–10 min on 2 cores (build apart)
 #   scripts/cluster-bench.sh --quick        # tiny sizes, no speed asserted (CI smoke)
 #   scripts/cluster-bench.sh --out DIR      # results there (default bench-results/cluster-DATE)
 #

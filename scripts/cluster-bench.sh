@@ -9,7 +9,8 @@
 #      (crates/capstan-bench/cluster/cluster-load.mjs: `ws` for capstan,
 #      `socket.io-client` for Socket.IO), then capstan's two again through
 #      the Rust load generator (loadgen broadcast), which goes past the Node.js
-#      driver's limit;
+#      driver's limit, and once more with 30 subscribers and thousands of
+#      publications a second (what Redis spends per publication);
 #   2. 95,000 idle connections over 5 capstan nodes (19,000 each: a process
 #      here may hold 20,000 descriptors) on one Redis, from loadgen's worker
 #      processes on 8 source addresses: RSS per connection per node, Redis's RSS.
@@ -17,7 +18,7 @@
 # Then crates/capstan-bench/cluster/table.mjs writes the tables, the goals
 # and the estimate for 1,000,000 connections (DIR/table.md).
 #
-#   scripts/cluster-bench.sh                # ~10 min on 2 cores (build apart)
+#   scripts/cluster-bench.sh                # 6–10 min on 2 cores (build apart)
 #   scripts/cluster-bench.sh --quick        # tiny sizes, no speed asserted (CI smoke)
 #   scripts/cluster-bench.sh --out DIR      # results there (default bench-results/cluster-DATE)
 #
@@ -35,12 +36,20 @@
 #   CLUSTER_BENCH_CAPSTAN_EXTRA_RATES=500000 (cluster-load, capstan only: past
 #       Socket.IO's capacity, which 100,000 already is on this machine)
 #   CLUSTER_BENCH_LOADGEN_RATES=100000,300000,1000000 (loadgen, capstan)
+#   CLUSTER_BENCH_ROOMS_SUBSCRIBERS=30 CLUSTER_BENCH_ROOMS_RATES=30000,150000
+#       (loadgen, capstan on 3 nodes: 1,000 and 5,000 small publications/s,
+#       what Redis spends per publication, for the estimate)
 #   CLUSTER_BENCH_SECONDS=10 (publishing per rate)  CLUSTER_BENCH_DRIVER_PROCS=4
 #   CLUSTER_BENCH_IDLE=95000 CLUSTER_BENCH_IDLE_NODES=5 CLUSTER_BENCH_IDLE_SECONDS=15
 #   CLUSTER_BENCH_PARTS=broadcast,idle
 #
-# Exits non-zero if a run failed: a driver's error, a node that died,
-# connections lost or deliveries missing in --quick.
+# Writes into DIR each run's JSON (every reading), its table (.md) and its
+# progress (.log), each node's output (nodes/: its LISTENING line, then any
+# warning, e.g. capstan-redis's "pub/sub connection was cut"), Redis's count
+# of connections accepted before and after each set of nodes
+# (redis-connections.log: a reconnection shows there), machine.md and
+# table.md. Exits non-zero if a run failed: a driver's error, a node that
+# died, connections lost or deliveries missing in --quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -63,6 +72,7 @@ done
 
 if [ -n "$quick" ]; then
     subscribers=300 nodes=3 rates=3000 capstan_extra= loadgen_rates=3000,30000 seconds=1 driver_procs=2
+    rooms_subscribers=30 rooms_rates=3000,30000
     idle=1000 idle_nodes=5 idle_seconds=1
 else
     subscribers=${CLUSTER_BENCH_SUBSCRIBERS:-10000}
@@ -70,6 +80,8 @@ else
     rates=${CLUSTER_BENCH_RATES:-20000,50000,100000,200000}
     capstan_extra=${CLUSTER_BENCH_CAPSTAN_EXTRA_RATES-500000}
     loadgen_rates=${CLUSTER_BENCH_LOADGEN_RATES:-100000,300000,1000000}
+    rooms_subscribers=${CLUSTER_BENCH_ROOMS_SUBSCRIBERS:-30}
+    rooms_rates=${CLUSTER_BENCH_ROOMS_RATES:-30000,150000}
     seconds=${CLUSTER_BENCH_SECONDS:-10}
     driver_procs=${CLUSTER_BENCH_DRIVER_PROCS:-4}
     idle=${CLUSTER_BENCH_IDLE:-95000}
@@ -118,19 +130,28 @@ background_wait_for redis 'Ready to accept connections' >/dev/null
 redis_url=redis://127.0.0.1:$redis_port
 echo "== $(redis-server --version | cut -d' ' -f1-3) at $redis_url (pid $redis_pid)"
 
+# Redis's count of connections accepted, into DIR/redis-connections.log
+# with LABEL: more than the nodes opened means one reconnected.
+redis_connections() {
+    echo "$1: $(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep total_connections_received)" \
+        >>"$out/redis-connections.log"
+}
+
 # Starts COUNT nodes of KIND (capstan, capstan-alone, socketio); sets the
-# arrays node_urls, node_pids and node_bg (the processes to stop).
+# arrays node_urls, node_pids, node_bg (the processes to stop) and node_logs.
 start_nodes() {
     local kind=$1 count=$2 i line
-    node_urls=() node_pids=() node_bg=()
+    node_urls=() node_pids=() node_bg=() node_logs=()
+    redis_connections "before $count $kind node(s)"
     for i in $(seq "$count"); do
+        node_logs+=("$kind-$count-$i")
         case $kind in
-            capstan) background_start "$kind-$i" "${server_pin[@]}" "$server_bin" --redis "$redis_url" ;;
-            capstan-alone) background_start "$kind-$i" "${server_pin[@]}" "$server_bin" ;;
-            socketio) background_start "$kind-$i" "${server_pin[@]}" node "$cluster/socketio-server.mjs" --redis "$redis_url" ;;
+            capstan) background_start "$kind-$count-$i" "${server_pin[@]}" "$server_bin" --redis "$redis_url" ;;
+            capstan-alone) background_start "$kind-$count-$i" "${server_pin[@]}" "$server_bin" ;;
+            socketio) background_start "$kind-$count-$i" "${server_pin[@]}" node "$cluster/socketio-server.mjs" --redis "$redis_url" ;;
         esac
         node_bg+=("$pid")
-        line=$(background_wait_for "$kind-$i" 'LISTENING port=[0-9]+ pid=[0-9]+ url=ws://[0-9.:]+')
+        line=$(background_wait_for "$kind-$count-$i" 'LISTENING port=[0-9]+ pid=[0-9]+ url=ws://[0-9.:]+')
         node_pids+=("$(sed 's/.*pid=\([0-9]*\).*/\1/' <<<"$line")")
         node_urls+=("$(sed 's/.*url=//' <<<"$line")")
     done
@@ -138,10 +159,20 @@ start_nodes() {
 }
 
 stop_nodes() {
-    local p
+    local p name
+    redis_connections "after the run"
     for p in "${node_bg[@]}"; do
         kill -0 "$p" 2>/dev/null || { echo "cluster-bench: a node (pid $p) died during the run" >&2; failed+=("node $p died"); }
         background_stop "$p"
+    done
+    # Each node's output (its LISTENING line, then any warning) is kept.
+    mkdir -p "$out/nodes"
+    for name in "${node_logs[@]}"; do
+        cp "$work/$name.log" "$out/nodes/$name.log"
+        if [ "$(grep -vc '^LISTENING' "$out/nodes/$name.log")" -gt 0 ]; then
+            echo "== $name printed warnings (nodes/$name.log):" >&2
+            grep -v '^LISTENING' "$out/nodes/$name.log" | head -5 >&2
+        fi
     done
 }
 
@@ -166,10 +197,10 @@ drive() {
     cat "$out/broadcast-$name.md" 2>/dev/null || true
 }
 
-# loadgen broadcast against the running nodes: NAME [--watch-pid redis=PID]
+# loadgen broadcast against the running nodes: NAME SUBSCRIBERS RATES [--watch-pid redis=PID]
 drive_loadgen() {
-    local name=$1
-    shift
+    local name=$1 subscribers=$2 loadgen_rates=$3
+    shift 3
     local args=(broadcast --connections "$subscribers" --rate "$loadgen_rates" --duration "$seconds"
         --json "$out/capacity-$name.json" --timeout 900
         --note "pinning by scripts/cluster-bench.sh: $pinning")
@@ -189,12 +220,14 @@ drive_loadgen() {
 if [[ ,$parts, == *,broadcast,* ]]; then
     start_nodes capstan "$nodes"
     drive capstan-3 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}" --redis-pid "$redis_pid"
-    drive_loadgen capstan-3 --watch-pid "redis=$redis_pid"
+    drive_loadgen capstan-3 "$subscribers" "$loadgen_rates" --watch-pid "redis=$redis_pid"
+    # Many small publications: what Redis (and a node) spends per publication.
+    drive_loadgen capstan-3-rooms "$rooms_subscribers" "$rooms_rates" --watch-pid "redis=$redis_pid"
     stop_nodes
 
     start_nodes capstan-alone 1
     drive capstan-1 capstan /broadcast "$rates${capstan_extra:+,$capstan_extra}"
-    drive_loadgen capstan-1
+    drive_loadgen capstan-1 "$subscribers" "$loadgen_rates"
     stop_nodes
 
     start_nodes socketio "$nodes"
@@ -238,7 +271,7 @@ console.log(`socket.io ${v("socket.io")}, @socket.io/redis-adapter ${v("@socket.
     echo "| Redis | $(redis-server --version | sed 's/ sha=.*//') |"
     echo "| Node.js packages | $versions |"
     echo "| pinning | $pinning |"
-    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates (capstan also at ${capstan_extra:-–}), loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
+    echo "| sizes | broadcast: $subscribers subscribers over $nodes nodes, publisher on the first; cluster-load at $rates (capstan also at ${capstan_extra:-–}), loadgen at $loadgen_rates deliveries/s offered, $seconds s each, $driver_procs driver workers; small publications: $rooms_subscribers subscribers at $rooms_rates deliveries/s; idle: $idle connections over $idle_nodes nodes, held $idle_seconds s |"
 } >"$out/machine.md"
 node "$cluster/table.mjs" "$out" >"$out/table.md"
 echo

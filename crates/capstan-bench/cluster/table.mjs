@@ -56,6 +56,8 @@ export function figures(window, tool) {
       missing: window.missing,
       lost: window.connections_lost,
       published: window.published,
+      delivered: window.delivered,
+      seconds: window.window_seconds,
     };
   }
   // loadgen: schedstat CPU time of the nodes (added up) and of the watched Redis.
@@ -80,6 +82,8 @@ export function figures(window, tool) {
     missing: window.missing,
     lost: window.connections_lost,
     published: window.published,
+    delivered: window.delivered,
+    seconds: window.window_seconds,
   };
 }
 
@@ -95,6 +99,7 @@ export function load(dir) {
   add('socketio-3', 'broadcast-socketio-3.json', 'cluster-load', 'Socket.IO, 3 nodes + Redis');
   add('capstan-3-loadgen', 'capacity-capstan-3.json', 'loadgen', 'capstan, 3 nodes + Redis');
   add('capstan-1-loadgen', 'capacity-capstan-1.json', 'loadgen', 'capstan, 1 node');
+  add('capstan-3-rooms', 'capacity-capstan-3-rooms.json', 'loadgen', 'capstan, 3 nodes + Redis');
   return { runs, idle: read(dir, 'idle.json') };
 }
 
@@ -174,6 +179,37 @@ function loadgenTable(runs) {
       );
     }
   }
+  return lines;
+}
+
+function roomsTable(run) {
+  if (!run) return [];
+  const subscribers = run.data.subscribers;
+  const lines = [
+    '| offered deliveries/s | publications/s | deliveries/s | p50 | p99 | nodes CPU µs per publication | Redis CPU µs per publication | Redis, cores | nodes, cores | missing | connections lost |',
+    '|' + '---:|'.repeat(11),
+  ];
+  for (const f of run.windows) {
+    const perPublication = (ns) => (ns === null ? '–' : fixed((ns * f.delivered) / Math.max(1, f.published) / 1e3, 1));
+    lines.push(
+      '| ' +
+        [
+          thousands(f.offered),
+          thousands(f.published / f.seconds),
+          thousands(f.deliveriesPerSecond),
+          ms(f.p50),
+          ms(f.p99),
+          perPublication(f.nodesNs),
+          perPublication(f.redisNs),
+          fixed(f.redisNs === null ? null : (f.redisNs * f.delivered) / 1e9 / f.seconds),
+          fixed((f.nodesNs * f.delivered) / 1e9 / f.seconds),
+          thousands(f.missing),
+          lostCell(f),
+        ].join(' | ') +
+        ' |',
+    );
+  }
+  lines.push('', `${subscribers} subscribers over the 3 nodes (${subscribers / 3} on each), every publication sent through Redis to all 3.`);
   return lines;
 }
 
@@ -297,22 +333,6 @@ function idleTable(idle) {
 }
 
 /**
- * Redis's CPU as a baseline per second plus a cost per publication, from
- * two windows of the 3-node run (the least and the most publications):
- * cpu = baseline × seconds + cost × publications, solved for both.
- */
-export function redisCost(windows) {
-  const usable = windows.filter((w) => w.redisNs !== null && w.published > 0 && w.seconds > 0);
-  if (usable.length < 2) return null;
-  const sorted = [...usable].sort((a, b) => a.published - b.published);
-  const [a, b] = [sorted[0], sorted[sorted.length - 1]];
-  const cpu = (w) => w.redisNs * w.delivered; // ns
-  const perPublication = (cpu(b) * a.seconds - cpu(a) * b.seconds) / (b.published * a.seconds - a.published * b.seconds);
-  const baseline = (cpu(a) - perPublication * a.published) / a.seconds;
-  return { a, b, cpuA: cpu(a), cpuB: cpu(b), perPublication, baseline };
-}
-
-/**
  * The paper estimate for 1,000,000 connections, from the idle run's
  * memory and the broadcast runs' CPU per delivery; the arithmetic shown.
  */
@@ -352,31 +372,50 @@ export function estimate(runs, idle) {
         `up to ${thousands(N)} × ${thousands(low.nodesNs)} ns = **${fixed(coresLow, 1)} cores** when they are sparse ` +
         `(at ${thousands(low.offered)}/s: about one write(2) per delivery, most of it the kernel's loopback TCP).`,
     );
+    const rooms = runs['capstan-3-rooms'];
+    if (rooms) {
+      const top = [...rooms.windows].sort((a, b) => b.offered - a.offered)[0];
+      const cores = (N * top.nodesNs) / 1e9;
+      coresLow = Math.max(coresLow, cores);
+      lines.push(
+        `  In small rooms (${thousands(rooms.data.subscribers / 3)} subscribers per node and publication, measured at ` +
+          `${thousands(top.published / top.seconds)} publications/s): ${thousands(N)} × ${thousands(top.nodesNs)} ns = **${fixed(cores, 1)} cores**.`,
+      );
+    }
   }
-  // Redis.
-  const cost = c3 ? redisCost(c3.windows.map((w, i) => ({ ...w, seconds: c3.data.windows[i].window_seconds, delivered: c3.data.windows[i].delivered }))) : null;
+  // Redis: its CPU per publication, as measured with many small ones (at
+  // the lowest and the highest rate: Redis too reads and writes in bigger
+  // batches as publications come closer), else from the 10,000-subscriber
+  // windows (few publications: rougher).
   let shardsA = null;
   let shardsB = null;
-  if (cost) {
-    const nodes = c3.tool === 'loadgen' ? c3.data.server_pids.length : c3.data.nodes;
-    const perNode = cost.perPublication / nodes;
+  const costRun = runs['capstan-3-rooms'] ?? c3;
+  const costWindows = (costRun?.windows ?? []).filter((w) => w.redisNs !== null && w.published > 0);
+  if (costWindows.length > 0) {
+    const nodes = costRun.tool === 'loadgen' ? costRun.data.server_pids.length : costRun.data.nodes;
+    const perPublication = (w) => (w.redisNs * w.delivered) / w.published;
+    const sorted = [...costWindows].sort((x, y) => x.published / x.seconds - y.published / y.seconds);
+    const [slow, fast] = [sorted[0], sorted[sorted.length - 1]];
+    const rate = (w) => thousands(w.published / w.seconds);
+    const perNodeSlow = perPublication(slow) / nodes;
+    const perNodeFast = perPublication(fast) / nodes;
     const pubsA = N / 1000;
     const nodesA = 10;
-    const coresA = (pubsA * nodesA * perNode) / 1e9;
+    const coresA = (pubsA * nodesA * perNodeSlow) / 1e9;
     const pubsB = N / 10;
-    const coresB = (pubsB * 2 * perNode) / 1e9;
+    const coresB = (pubsB * 2 * perNodeFast) / 1e9;
     shardsA = Math.max(1, Math.ceil(coresA / 0.5));
     shardsB = Math.max(1, Math.ceil(coresB / 0.5));
     lines.push(
-      `- **Redis CPU**: from the ${nodes}-node run's windows of ${thousands(cost.a.published)} and ${thousands(cost.b.published)} publications ` +
-        `(${fixed(cost.cpuA / 1e6, 1)} ms of Redis CPU in ${fixed(cost.a.seconds, 1)} s; ${fixed(cost.cpuB / 1e6, 1)} ms in ${fixed(cost.b.seconds, 1)} s), ` +
-        `Redis costs ${thousands(cost.baseline / 1e3)} µs per second at rest and ${thousands(cost.perPublication)} ns per publication sent to ${nodes} nodes, ` +
-        `about ${thousands(perNode)} ns per publication and subscribed node. ` +
+      `- **Redis CPU** per publication sent to ${nodes} nodes (${thousands(costRun.data.subscribers)} subscribers): ` +
+        `${fixed(perPublication(slow) / 1e3, 1)} µs at ${rate(slow)} publications/s, ${fixed(perPublication(fast) / 1e3, 1)} µs at ${rate(fast)}/s ` +
+        `(Redis batches its reads and writes as publications come closer); charged to the subscribed nodes, ` +
+        `${fixed(perNodeSlow / 1e3, 1)} and ${fixed(perNodeFast / 1e3, 1)} µs per publication and node. ` +
         `Topics of 1,000 subscribers, each on ${nodesA} nodes and published to once a second (${thousands(pubsA)} publications/s): ` +
-        `${thousands(pubsA)} × ${nodesA} × ${thousands(perNode)} ns = ${fixed(coresA, 2)} of a core. ` +
+        `${thousands(pubsA)} × ${nodesA} × ${fixed(perNodeSlow / 1e3, 1)} µs = ${fixed(coresA, 2)} of a core. ` +
         `Rooms of 10, each on about 2 nodes, one delivery per connection per second (${thousands(pubsB)} publications/s): ` +
-        `${thousands(pubsB)} × 2 × ${thousands(perNode)} ns = ${fixed(coresB, 2)} cores.`,
-      `- **Redis shards**: Redis runs commands on one core; at most half a core each, **${shardsA}** shard(s) for the large topics ` +
+        `${thousands(pubsB)} × 2 × ${fixed(perNodeFast / 1e3, 1)} µs = ${fixed(coresB, 2)} cores (measured at ${rate(fast)}/s; at ${thousands(pubsB)}/s Redis batches more, so this is high).`,
+      `- **Redis shards**: Redis runs commands on one core; at most half a core each, **${shardsA}** for the large topics ` +
         `and **${shardsB}** for the small rooms (a Redis Cluster; sharded pub/sub sends a topic's publications to its slot's shard only). ` +
         `Memory is not what bounds Redis: it held ${f.redisHeld === null ? '–' : `${(f.redisHeld / 1024).toFixed(1)} MiB`} with ` +
         `${thousands(f.connections)} connections on ${f.nodes} nodes (a subscription per node and topic, none per connection).`,
@@ -395,7 +434,9 @@ export function estimate(runs, idle) {
       `memory ${gib(totalKib)} ÷ ${fixed(machineGiB * 0.75, 1)} GiB = ${byMemory}; ` +
       (byCpu === null ? '' : `CPU at worst ${fixed(coresLow, 1)} ÷ ${fixed(machineCores * 0.75, 1)} cores = ${byCpu}; `) +
       `so **${nodes} nodes** (at least 3, to lose one), ${thousands(Math.ceil(N / nodes))} connections each` +
-      (shardsA === null ? '.' : `, and ${shardsA}–${shardsB} Redis shard(s) (each with a replica).`),
+      (shardsA === null
+        ? '.'
+        : `, and ${shardsA === shardsB ? shardsA : `${shardsA}–${shardsB}`} Redis shard(s), each with a replica.`),
   );
   return lines;
 }
@@ -418,6 +459,10 @@ export function render(dir) {
   const lg = loadgenTable(runs);
   if (lg.length > 0) {
     out.push('#### capstan through the Rust load generator (loadgen broadcast), past the Node.js driver\'s limit', '', ...lg, '');
+  }
+  const rooms = roomsTable(runs['capstan-3-rooms']);
+  if (rooms.length > 0) {
+    out.push('#### Many small publications through Redis (loadgen, capstan on 3 nodes): what a publication costs', '', ...rooms, '');
   }
   out.push('#### Goals', '', ...goals(runs), '');
   if (idle) {

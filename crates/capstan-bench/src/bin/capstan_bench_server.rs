@@ -7,7 +7,8 @@
 //!   starts with `pub:` is published, unchanged, to every connection of
 //!   the topic, its sender included. Other messages are ignored.
 //!
-//! No compression, no keepalive pings, generous limits. It listens on ADDR
+//! No compression, no keepalive pings, generous limits; warnings on stderr
+//! (`RUST_LOG` to choose, `warn` by default). It listens on ADDR
 //! (default 127.0.0.1:0, loopback only) and prints one line on stdout,
 //! `LISTENING port=P pid=PID url=ws://HOST:P`; it stops on SIGINT/SIGTERM.
 //!
@@ -162,6 +163,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Warnings (the Redis engine's cuts and timeouts) on stderr.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     // Worker threads: as many as the CPUs this process may use (one when
     // pinned with taskset).
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

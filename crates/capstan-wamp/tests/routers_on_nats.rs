@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use capstan_testkit::nats::NatsServer;
 use capstan_wamp::Serializer;
-use routers::{Peer, WAIT, publications_cross_the_routers, refused_to_start, router};
+use routers::{
+    Peer, WAIT, an_unreachable_broker_stops_the_router, publications_cross_the_routers,
+    publishing_comes_back, router,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -52,25 +55,17 @@ async fn a_router_cut_off_from_nats_answers_unavailable_and_publishes_again_once
     }
 
     nats.start_again();
-    let deadline = Instant::now() + WAIT;
-    for request in 100.. {
-        assert!(Instant::now() < deadline, "publishing did not come back with NATS");
-        let args = json!(["after", request]);
-        let answer = on_a.publish_acknowledged(request, "com.news", args.clone()).await;
-        if answer[0] == 17 && on_b.event_with(sub_b, &args, Duration::from_secs(1)).await.is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    publishing_comes_back(
+        &mut on_a,
+        &mut on_b,
+        sub_b,
+        100,
+        "publishing did not come back with NATS",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_router_whose_nats_cannot_be_reached_exits_with_a_message() {
-    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("nats://{}", nobody.local_addr().unwrap());
-    drop(nobody);
-    let (code, stderr) = refused_to_start(&["--nats", &url], Duration::from_secs(5));
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("cannot use nats at {url}")), "{stderr}");
+    an_unreachable_broker_stops_the_router("nats");
 }

@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use capstan_testkit::redis::{Persistence, RedisServer};
 use capstan_wamp::Serializer;
-use routers::{Peer, WAIT, publications_cross_the_routers, refused_to_start, router};
+use routers::{
+    Peer, WAIT, an_unreachable_broker_stops_the_router, publications_cross_the_routers,
+    publishing_comes_back, router,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -57,25 +60,17 @@ async fn a_paused_redis_is_an_unavailable_error_not_a_hang_and_publishing_comes_
     // moment. A publication PUBLISHED from then on reaches B. ("paused"
     // may reach B too, late: Redis runs the PUBLISH it had queued. An
     // ERROR says it is not known to be published, not that it is not.)
-    let deadline = Instant::now() + WAIT;
-    for request in 3.. {
-        assert!(Instant::now() < deadline, "publishing did not come back after SIGCONT");
-        let args = json!(["after", request]);
-        let answer = on_a.publish_acknowledged(request, "com.news", args.clone()).await;
-        if answer[0] == 17 && on_b.event_with(sub_b, &args, Duration::from_secs(1)).await.is_some()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    publishing_comes_back(
+        &mut on_a,
+        &mut on_b,
+        sub_b,
+        3,
+        "publishing did not come back after SIGCONT",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_router_whose_redis_cannot_be_reached_exits_with_a_message() {
-    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("redis://{}", nobody.local_addr().unwrap());
-    drop(nobody);
-    let (code, stderr) = refused_to_start(&["--redis", &url], Duration::from_secs(5));
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("cannot use redis at {url}")), "{stderr}");
+    an_unreachable_broker_stops_the_router("redis");
 }

@@ -9,6 +9,7 @@ use crate::blocks::{BlockFilter, Blocked, Blocks};
 use crate::errors::{ErrorCode, Refusal};
 use crate::message::StoredMessage;
 use crate::protocol::server as wire;
+use crate::rooms::RoomSummary;
 
 /// The messages a connection may see, as clients see them.
 pub fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
@@ -49,4 +50,14 @@ pub fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, why: &str, messa
     let refusal =
         Refusal::new(ErrorCode::StorageFailed, message).for_type(kind).for_client_id(client_id);
     let _ = conn.send_text(wire::error(&refusal));
+}
+
+/// A room as the `rooms` answer lists it.
+pub fn room_listed(summary: &RoomSummary, last_id: u64, joined: bool) -> Value {
+    json!({
+        "name": summary.name,
+        "last_id": last_id,
+        "members": summary.members,
+        "joined": joined,
+    })
 }

@@ -150,12 +150,7 @@ impl Worker {
                 0
             };
             let joined = self.shared.topics.get(&summary.name).is_some_and(|t| t.contains(conn));
-            rooms.push(json!({
-                "name": summary.name,
-                "last_id": last_id,
-                "members": summary.members,
-                "joined": joined,
-            }));
+            rooms.push(answers::room_listed(&summary, last_id, joined));
         }
         let data = json!({ "rooms": rooms, "has_more": more });
         let _ = conn.send_text(wire::envelope("rooms", data));

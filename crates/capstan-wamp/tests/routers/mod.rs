@@ -154,3 +154,37 @@ pub async fn publications_cross_the_routers(a: &Process, b: &Process) {
     assert_eq!(event, json!([36, sub_a, published[2], {}, ["from b"]]), "A's json client");
     assert_eq!(on_b.receive_within(Duration::from_millis(300)).await, None, "B excluded too");
 }
+
+/// Publishes from `on_a` (request IDs from `first_request` on) until one is
+/// PUBLISHED and reaches `sub_b` on `on_b`, within [`WAIT`]: the broker is
+/// back (`what` says which wait failed).
+pub async fn publishing_comes_back(
+    on_a: &mut Peer,
+    on_b: &mut Peer,
+    sub_b: u64,
+    first_request: u64,
+    what: &str,
+) {
+    let deadline = Instant::now() + WAIT;
+    for request in first_request.. {
+        assert!(Instant::now() < deadline, "{what}");
+        let args = json!(["after", request]);
+        let answer = on_a.publish_acknowledged(request, "com.news", args.clone()).await;
+        if answer[0] == 17 && on_b.event_with(sub_b, &args, Duration::from_secs(1)).await.is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A router told to use a `scheme` broker (`redis`, `nats`) that nobody
+/// serves exits 1 and says so.
+pub fn an_unreachable_broker_stops_the_router(scheme: &str) {
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("{scheme}://{}", nobody.local_addr().unwrap());
+    drop(nobody);
+    let (code, stderr) = refused_to_start(&[&format!("--{scheme}"), &url], Duration::from_secs(5));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("cannot use {scheme} at {url}")), "{stderr}");
+}

@@ -99,37 +99,34 @@ impl Registry {
     /// from a task.
     fn fill(self: &Arc<Self>, topic: Topic, after: Position) {
         let Some(history) = self.history().cloned() else {
-            let mut state = topic.kept();
-            let steps = state.sequencer.filled(None);
-            self.carry_out(&topic, state, steps);
-            return;
+            return self.filled(&topic, None);
         };
         {
             let mut read = history.since(topic.name(), after.clone());
             if let Poll::Ready(answer) = read.as_mut().poll(&mut Context::from_waker(Waker::noop()))
             {
                 drop(read);
-                let mut state = topic.kept();
-                let steps = state.sequencer.filled(answer.ok());
-                self.carry_out(&topic, state, steps);
-                return;
+                return self.filled(&topic, answer.ok());
             }
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime to wait in: the gap cannot be read.
-            let mut state = topic.kept();
-            let steps = state.sequencer.filled(None::<Recovery>);
-            self.carry_out(&topic, state, steps);
-            return;
+            return self.filled(&topic, None);
         };
         let registry = Arc::downgrade(self);
         runtime.spawn(async move {
             let answer = history.since(topic.name(), after).await.ok();
             if let Some(registry) = registry.upgrade() {
-                let mut state = topic.kept();
-                let steps = state.sequencer.filled(answer);
-                registry.carry_out(&topic, state, steps);
+                registry.filled(&topic, answer);
             }
         });
+    }
+
+    /// Hands the history's answer for a gap of `topic` (`None`: none) to
+    /// its sequencer, and does what it says.
+    fn filled(self: &Arc<Self>, topic: &Topic, answer: Option<Recovery>) {
+        let mut state = topic.kept();
+        let steps = state.sequencer.filled(answer);
+        self.carry_out(topic, state, steps);
     }
 }

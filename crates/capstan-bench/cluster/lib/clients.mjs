@@ -22,6 +22,25 @@ export function open(system, url, { localAddress, timeoutMs = 30000 } = {}) {
   return Promise.reject(new Error(`unknown system ${system}`));
 }
 
+// A connection's end, told once: `end(why)` records the first reason and
+// tells the handler given to `onEnd` (at once if it ended already).
+function endOnce() {
+  let ended = null;
+  let handler = () => {};
+  return {
+    end: (why) => {
+      if (ended === null) {
+        ended = why;
+        handler(why);
+      }
+    },
+    onEnd: (fn) => {
+      handler = fn;
+      if (ended !== null) fn(ended);
+    },
+  };
+}
+
 function openWs(url, localAddress, timeoutMs) {
   return new Promise((resolve, reject) => {
     // No permessage-deflate offered (the benchmarks' protocol); ws's
@@ -31,22 +50,12 @@ function openWs(url, localAddress, timeoutMs) {
       handshakeTimeout: timeoutMs,
       ...(localAddress ? { localAddress } : {}),
     });
-    let ended = null;
-    let onEnd = () => {};
-    const end = (why) => {
-      if (ended === null) {
-        ended = why;
-        onEnd(why);
-      }
-    };
+    const { end, onEnd } = endOnce();
     ws.once('open', () =>
       resolve({
         send: (text) => ws.send(text),
         onMessage: (fn) => ws.on('message', (data) => fn(data)),
-        onEnd: (fn) => {
-          onEnd = fn;
-          if (ended !== null) fn(ended);
-        },
+        onEnd,
         close: () => ws.terminate(),
       }),
     );
@@ -71,22 +80,12 @@ function openSocketIo(url, localAddress, timeoutMs) {
       perMessageDeflate: false,
       ...(localAddress ? { localAddress } : {}),
     });
-    let ended = null;
-    let onEnd = () => {};
-    const end = (why) => {
-      if (ended === null) {
-        ended = why;
-        onEnd(why);
-      }
-    };
+    const { end, onEnd } = endOnce();
     socket.once('connect', () =>
       resolve({
         send: (text) => socket.emit('pub', text),
         onMessage: (fn) => socket.on('m', fn),
-        onEnd: (fn) => {
-          onEnd = fn;
-          if (ended !== null) fn(ended);
-        },
+        onEnd,
         close: () => socket.disconnect(),
       }),
     );

@@ -12,9 +12,11 @@
 //! - [`frame`]: client frames built (masked), server frames split off;
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
+//! - [`scratch`]: a free loopback port, a fresh directory;
 //! - [`process`]: a server binary started, signalled, awaited;
 //! - [`redis`]: a real `redis-server` started, restarted, paused, killed;
 //! - [`nats`]: a real `nats-server` started, restarted, killed;
+//! - [`nginx`]: a real nginx balancing over server processes;
 //! - [`engine_suite`]: the recovery semantics every pub/sub engine must
 //!   have, as scenarios each engine crate runs on its own backend.
 //!
@@ -30,6 +32,8 @@ pub mod frame;
 pub mod handshake;
 pub mod http;
 pub mod nats;
+pub mod nginx;
 pub mod process;
 pub mod redis;
+pub mod scratch;
 pub mod wait;

@@ -7,10 +7,11 @@
 //! nats-server`), or the one `NATS_SERVER` names.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::scratch::free_port;
 use crate::wait::WAIT;
 
 /// A `nats-server` child process on 127.0.0.1; killed when dropped.
@@ -98,12 +99,6 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A port of 127.0.0.1 nobody listens on now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("its address").port()
 }
 
 /// Waits until the server at `addr` sends its `INFO` greeting, or exits,

@@ -9,11 +9,12 @@
 //! redis-server`); `scripts/test` installs it if missing.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::scratch::{free_port, fresh_dir};
 use crate::wait::WAIT;
 
 /// How a [`RedisServer`] keeps its data.
@@ -42,7 +43,7 @@ impl RedisServer {
     pub async fn start(persistence: Persistence) -> RedisServer {
         let mut last = String::new();
         for _ in 0..3 {
-            let (port, dir) = (free_port(), fresh_dir());
+            let (port, dir) = (free_port(), fresh_dir("redis"));
             let mut server = RedisServer { child: None, port, dir, persistence };
             match server.launch().await {
                 Ok(()) => return server,
@@ -170,29 +171,6 @@ fn pong(port: u16) -> bool {
     }
     let mut answer = [0u8; 7];
     stream.read_exact(&mut answer).is_ok() && &answer == b"+PONG\r\n"
-}
-
-/// A port nobody listens on now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("its address").port()
-}
-
-/// A new empty directory under the system's temporary one.
-fn fresh_dir() -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static MADE: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let name = format!(
-        "capstan-redis-{}-{}-{nanos}",
-        std::process::id(),
-        MADE.fetch_add(1, Ordering::Relaxed)
-    );
-    let dir = std::env::temp_dir().join(name);
-    std::fs::create_dir_all(&dir).expect("make redis-server's directory");
-    dir
 }
 
 /// Sends `kill -<name> <pid>`; panics if that fails.

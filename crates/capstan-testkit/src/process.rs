@@ -16,6 +16,8 @@ pub enum Signal {
     Term,
     /// SIGINT, as Ctrl-C in a terminal does.
     Int,
+    /// SIGKILL: the process dies at once, as in a crash or an OOM kill.
+    Kill,
 }
 
 impl Signal {
@@ -24,6 +26,7 @@ impl Signal {
         match self {
             Signal::Term => "TERM",
             Signal::Int => "INT",
+            Signal::Kill => "KILL",
         }
     }
 }

@@ -282,9 +282,12 @@ async fn a_restart_under_load_loses_plain_publications_only_in_the_gap_and_no_ke
     };
     eprintln!(
         "{last} rounds; plain: stop after B heard p{last_before_stop}, back at p{back}; \
-         {} heard in the gap; {} missed ({} refused, {} unsure, {} Ok); Up {} Ok / Down {} Ok {} refused {} unsure / \
+         heard in the gap {:?}; {} missed ({} refused, {} unsure, {} Ok); Up {} Ok / Down {} Ok {} refused {} unsure / \
          Restarted {} Ok {} refused {} unsure; kept: {} acknowledged, {} refused",
-        gap.clone().filter(|&n| heard(n)).count(),
+        gap.clone()
+            .filter(|&n| heard(n))
+            .map(|n| (n, answer(n).phase, &answer(n).plain))
+            .collect::<Vec<_>>(),
         missed.len(),
         missed.iter().filter(|&&n| matches!(answer(n).plain, Answer::NotSent(_))).count(),
         missed.iter().filter(|&&n| matches!(answer(n).plain, Answer::Unsure(_))).count(),

@@ -16,7 +16,7 @@ use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
 use crate::name_registry::NameRegistry;
 use crate::names;
-use crate::protocol::{self, Command, server as wire};
+use crate::protocol::{self, Command, Since, server as wire};
 use crate::rate::{RateLimiter, Verdict};
 use crate::room::{DEFAULT_ROOM, Room};
 use crate::rooms::{MEMBER_PAGE, Rooms};
@@ -318,7 +318,7 @@ impl Chat {
         conn: &Conn,
         me: &mut Session,
         room: &str,
-        after: Option<u64>,
+        after: Option<Since>,
     ) -> Result<(), Refusal> {
         let name = named(me)?;
         let room = Room::parse(room)?;
@@ -363,7 +363,7 @@ impl Chat {
         me: &mut Session,
         username: &str,
         session: Option<String>,
-        resume: BTreeMap<String, u64>,
+        resume: BTreeMap<String, Since>,
     ) -> Result<(), Refusal> {
         if me.name.is_some() {
             return self.rename(conn, me, username).await;
@@ -400,7 +400,7 @@ impl Chat {
 
         // `general` first (always allowed), then the rooms to resume, each
         // within the caps; a room refused is answered on its own.
-        let mut rooms = vec![(Room::general(), resume.get(DEFAULT_ROOM).copied())];
+        let mut rooms = vec![(Room::general(), resume.get(DEFAULT_ROOM).cloned())];
         let refuse = |refusal: Refusal, room: &str| {
             send_refusal(conn, &refusal.for_type("add_user").for_room(room));
         };
@@ -410,7 +410,7 @@ impl Chat {
                 Ok(room) if !room.readable_by(&name) => {
                     refuse(not_in_room(&room.name()), room_name)
                 }
-                Ok(room) => rooms.push((room, Some(*last))),
+                Ok(room) => rooms.push((room, Some(last.clone()))),
                 Err(refusal) => refuse(refusal, room_name),
             }
         }

@@ -268,3 +268,63 @@ async fn presence_and_typing_reach_members_on_the_other_node() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Posts `content` to `general` from a new connection to `server`, again
+/// until acknowledged (Redis may still be coming back); the ack's id.
+async fn post_when_back(server: &Server, name: &str, content: &str) -> u64 {
+    for _ in 0..100 {
+        let mut client = server.client().await;
+        client.send("add_user", json!({ "username": name })).await;
+        if client.expect_any(&["add_user", "error"]).await["type"] == "add_user" {
+            let id = json!({ "room": "general", "content": content, "client_id": content });
+            client.send("message", id).await;
+            let answer = client.expect_any(&["ack", "error"]).await;
+            if answer["type"] == "ack" {
+                return answer["data"]["id"].as_u64().unwrap();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{content} was never acknowledged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_into_a_stream_that_started_over_is_not_recovered() {
+    let mut redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut bob, answer) = b.named("bob").await;
+    let session = answer["session"].as_str().unwrap().to_owned();
+    let first_epoch = answer["epoch"].as_str().expect("the stream's epoch").to_owned();
+    for n in 1..=3 {
+        assert_eq!(post_when_back(&a, "alice", &format!("m{n}")).await, n);
+    }
+    for _ in 1..=3 {
+        bob.expect("message").await;
+    }
+    bob.abort();
+    // Redis without persistence loses everything: `general` starts over
+    // at id 1 under a new epoch.
+    redis.stop().await;
+    redis.restart().await;
+    assert_eq!(post_when_back(&a, "carol", "new 1").await, 1);
+    assert_eq!(post_when_back(&a, "carol2", "new 2").await, 2);
+
+    // Bob's last id, 1, names another message now: with its epoch the
+    // resume is refused ("not recovered", nothing sent), not silently
+    // answered with "new 2".
+    let mut back = b.client().await;
+    let rooms = json!({ "general": { "after": 1, "epoch": first_epoch } });
+    let answer =
+        back.add_user(json!({ "username": "bob", "session": session, "rooms": rooms })).await;
+    assert_eq!((answer["resumed"].clone(), answer["messages"].clone()), (json!(false), json!([])));
+    let new_epoch = answer["epoch"].as_str().unwrap().to_owned();
+    assert_ne!(new_epoch, first_epoch, "{answer}");
+    // In the new epoch, the same id resumes.
+    let joined =
+        back.ask("join", json!({ "room": "general", "after": 1, "epoch": new_epoch })).await;
+    assert_eq!(joined["resumed"], true, "{joined}");
+    assert_eq!(contents(&joined["messages"]), ["new 2"]);
+    drop(back);
+    a.stop().await;
+    b.stop().await;
+}

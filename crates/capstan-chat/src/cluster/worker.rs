@@ -18,7 +18,7 @@ use super::payload;
 use crate::blocks::Blocked;
 use crate::message::StoredMessage;
 use crate::names::name_key;
-use crate::protocol::server as wire;
+use crate::protocol::{Since, server as wire};
 use crate::room::Room;
 use crate::rooms::MEMBER_PAGE;
 use crate::store::answers::{self, merge, visible};
@@ -131,8 +131,10 @@ impl Worker {
 
     /// Subscribes `conn` to `room` and answers with what it missed after
     /// `after`, or the latest messages: the catch-up and the live stream
-    /// are cut at one point, across nodes.
-    async fn join(&self, conn: &Conn, room: &Room, after: Option<u64>, answer: JoinAnswer) {
+    /// are cut at one point, across nodes. The answer names the stream's
+    /// epoch; a resume from another epoch (the client's, when it gives
+    /// one) is not recovered.
+    async fn join(&self, conn: &Conn, room: &Room, after: Option<Since>, answer: JoinAnswer) {
         let name = room.name();
         let kind = match answer {
             JoinAnswer::AddUser { .. } => "add_user",
@@ -151,8 +153,10 @@ impl Worker {
         };
         // Where the catch-up starts: the client's last id, or far enough
         // back for the latest messages.
-        let since = match after {
-            Some(id) => Position::new(id, latest.epoch.clone()),
+        let since = match &after {
+            Some(Since { after, epoch }) => {
+                Position::new(*after, epoch.clone().unwrap_or_else(|| latest.epoch.clone()))
+            }
             None => {
                 let page =
                     history.page(&name, PageRange::Latest, self.config.history_on_join).await;
@@ -193,17 +197,17 @@ impl Worker {
         let subscribed = self
             .topics
             .subscribe_since_with(&name, conn, Some(since), |missed, resumed| {
-                let (messages, has_more, resumed) = match resumed {
-                    Resumed::Recovered { .. } => {
+                let (messages, has_more, resumed, at) = match resumed {
+                    Resumed::Recovered { at, .. } => {
                         let shown = missed.len().min(limit);
                         let messages = stored_messages(&missed[missed.len() - shown..]);
                         let older = messages.first().is_some_and(|m| m.id > 1);
-                        (messages, missed.len() > shown || (!resuming && older), resuming)
+                        (messages, missed.len() > shown || (!resuming && older), resuming, at)
                     }
                     // Gone from the history (trimmed, expired, another
                     // epoch): nothing can be resumed; the client reloads.
-                    Resumed::NotRecovered { .. } | Resumed::Fresh { .. } => {
-                        (Vec::new(), false, false)
+                    Resumed::NotRecovered { at } | Resumed::Fresh { at } => {
+                        (Vec::new(), false, false, at)
                     }
                 };
                 let mut data = json!({
@@ -211,6 +215,7 @@ impl Worker {
                     "messages": visible(&messages, &filter),
                     "has_more": has_more,
                     "resumed": resumed,
+                    "epoch": at.epoch,
                 });
                 merge(&mut data, members);
                 let text = match &answer {

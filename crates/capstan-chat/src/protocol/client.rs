@@ -7,19 +7,20 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::since::{RoomSince, Since};
 use crate::errors::{ErrorCode, Refusal};
 
 /// A request from a client, checked for shape (not yet for meaning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Take a name (or rename), join `general`, resume `rooms`.
-    AddUser { username: String, session: Option<String>, rooms: BTreeMap<String, u64> },
+    AddUser { username: String, session: Option<String>, rooms: BTreeMap<String, Since> },
     /// Change the name.
     RenameUser { username: String },
     /// Post to a room.
     Message { content: String, room: Option<String>, client_id: Option<String> },
-    /// Join a room, catching up after an id.
-    Join { room: String, after: Option<u64> },
+    /// Join a room, catching up after an id (of an epoch).
+    Join { room: String, after: Option<Since> },
     /// Leave a room.
     Leave { room: String },
     /// List the rooms, a page at a time.
@@ -63,7 +64,7 @@ struct AddUser {
     username: String,
     session: Option<String>,
     #[serde(default)]
-    rooms: BTreeMap<String, u64>,
+    rooms: BTreeMap<String, RoomSince>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,7 @@ struct Message {
 struct Join {
     room: String,
     after: Option<u64>,
+    epoch: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,7 +152,7 @@ pub fn parse(text: &str) -> Result<Command, Refusal> {
         "add_user" => fields(data, &kind).map(|d: AddUser| Command::AddUser {
             username: d.username,
             session: d.session,
-            rooms: d.rooms,
+            rooms: d.rooms.into_iter().map(|(room, since)| (room, since.into())).collect(),
         }),
         "rename_user" => {
             fields(data, &kind).map(|d: Username| Command::RenameUser { username: d.username })
@@ -160,7 +162,15 @@ pub fn parse(text: &str) -> Result<Command, Refusal> {
             room: d.room,
             client_id: d.client_id,
         }),
-        "join" => fields(data, &kind).map(|d: Join| Command::Join { room: d.room, after: d.after }),
+        "join" => fields(data, &kind).and_then(|d: Join| match (d.after, d.epoch) {
+            (None, Some(_)) => {
+                let message = "\"epoch\" goes with \"after\": the last id seen in it";
+                Err(Refusal::new(ErrorCode::InvalidField, message).for_type(&kind))
+            }
+            (after, epoch) => {
+                Ok(Command::Join { room: d.room, after: after.map(|after| Since { after, epoch }) })
+            }
+        }),
         "leave" => fields(data, &kind).map(|d: Room| Command::Leave { room: d.room }),
         "rooms" => {
             fields(data, &kind).map(|d: Page| Command::Rooms { after: d.after, limit: d.limit })
@@ -214,7 +224,7 @@ impl Fields for Message {
 }
 
 impl Fields for Join {
-    const NAMES: &'static [&'static str] = &["room", "after"];
+    const NAMES: &'static [&'static str] = &["room", "after", "epoch"];
 }
 
 impl Fields for Room {
@@ -301,7 +311,28 @@ mod tests {
             r#"{"type":"add_user","data":{"username":"a","session":"s","rooms":{"general":4}}}"#;
         let Command::AddUser { rooms, session, .. } = parse(resume).unwrap() else { panic!() };
         assert_eq!(session.as_deref(), Some("s"));
-        assert_eq!(rooms.get("general"), Some(&4));
+        assert_eq!(rooms.get("general"), Some(&Since::id(4)));
+        let with_epoch =
+            r#"{"type":"add_user","data":{"username":"a","rooms":{"r":{"after":4,"epoch":"e1"}}}}"#;
+        let Command::AddUser { rooms, .. } = parse(with_epoch).unwrap() else { panic!() };
+        assert_eq!(rooms.get("r"), Some(&Since { after: 4, epoch: Some("e1".into()) }));
+        let bad = r#"{"type":"add_user","data":{"username":"a","rooms":{"r":{"epoch":"e1"}}}}"#;
+        assert_eq!(code(bad), ErrorCode::InvalidField);
+        assert_eq!(
+            parse(r#"{"type":"join","data":{"room":"r","after":3,"epoch":"e2"}}"#).unwrap(),
+            Command::Join {
+                room: "r".into(),
+                after: Some(Since { after: 3, epoch: Some("e2".into()) })
+            }
+        );
+        assert_eq!(
+            parse(r#"{"type":"join","data":{"room":"r","after":3}}"#).unwrap(),
+            Command::Join { room: "r".into(), after: Some(Since::id(3)) }
+        );
+        assert_eq!(
+            code(r#"{"type":"join","data":{"room":"r","epoch":"e2"}}"#),
+            ErrorCode::InvalidField
+        );
         assert_eq!(
             parse(r#"{"type":"rooms"}"#).unwrap(),
             Command::Rooms { after: None, limit: None }

@@ -3,5 +3,7 @@
 
 pub mod client;
 pub mod server;
+pub mod since;
 
 pub use client::{Command, parse};
+pub use since::Since;

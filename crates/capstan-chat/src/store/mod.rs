@@ -21,6 +21,7 @@ pub use db::{Appended, Db, Page};
 pub use crate::message::{NewMessage, StoredMessage};
 
 use crate::blocks::{Blocked, Blocks};
+use crate::protocol::Since;
 use crate::room::Room;
 use crate::rooms::Rooms;
 
@@ -60,8 +61,8 @@ pub enum Job {
         conn: Conn,
         /// The room.
         room: Room,
-        /// The last id seen, if resuming.
-        after: Option<u64>,
+        /// The last id seen (and its epoch), if resuming.
+        after: Option<Since>,
         /// How to answer.
         answer: JoinAnswer,
     },

@@ -14,7 +14,7 @@ use super::db::{Appended, Db, Page};
 use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
 use crate::blocks::Blocked;
 use crate::names::name_key;
-use crate::protocol::server as wire;
+use crate::protocol::{Since, server as wire};
 use crate::room::Room;
 use crate::rooms::MEMBER_PAGE;
 use crate::time::now_ms;
@@ -237,8 +237,10 @@ impl Worker {
 
     /// Subscribes `conn` to a public room and sends the room's latest
     /// messages, or what it missed after `after`. Messages stored later are
-    /// delivered live: the cut is exact.
-    fn join(&mut self, conn: &Conn, room: &Room, after: Option<u64>, answer: JoinAnswer) {
+    /// delivered live: the cut is exact. One database has one id sequence
+    /// per room: no epoch is given or checked.
+    fn join(&mut self, conn: &Conn, room: &Room, after: Option<Since>, answer: JoinAnswer) {
+        let after = after.map(|since| since.after);
         let name = room.name();
         let kind = match answer {
             JoinAnswer::AddUser { .. } => "add_user",

@@ -4,7 +4,9 @@
 //! keeps each until its `ack`, and when its connection goes it connects
 //! again (through the balancer, to whichever node is alive), resumes with
 //! its session and its room's last id, and sends again what was not
-//! acknowledged. A message refused (`storage_failed`) is sent again a
+//! acknowledged. It keeps the epoch of the room's stream with its last
+//! id, so a stream that started over is "not recovered", never a silent
+//! gap. A message refused (`storage_failed`) is sent again a
 //! moment later, with the same `client_id`.
 //!
 //! It logs everything it was told; [`super::ledger`] checks the logs.
@@ -125,6 +127,8 @@ struct Member {
     /// Whether this connection's `add_user` was refused the room.
     room_refused: bool,
     last_id: u64,
+    /// The epoch of the room's stream, as the last `joined` named it.
+    epoch: Option<String>,
     next_seq: usize,
     pending: BTreeMap<usize, Pending>,
 }
@@ -141,6 +145,7 @@ pub async fn run(plan: Plan, links: Links) -> Log {
         was_in_room: false,
         room_refused: false,
         last_id: 0,
+        epoch: None,
         next_seq: 0,
         pending: BTreeMap::new(),
     };
@@ -365,7 +370,8 @@ impl Member {
             add_user["session"] = json!(session);
         }
         if resume {
-            add_user["rooms"] = json!({ self.plan.room.clone(): self.last_id });
+            let since = json!({ "after": self.last_id, "epoch": self.epoch });
+            add_user["rooms"] = json!({ self.plan.room.clone(): since });
         }
         self.room_refused = false;
         send(&mut ws, "add_user", add_user).await?;
@@ -389,6 +395,7 @@ impl Member {
             let mut join = json!({ "room": self.plan.room });
             if resume {
                 join["after"] = json!(self.last_id);
+                join["epoch"] = json!(self.epoch);
             }
             send(&mut ws, "join", join).await?;
             joined = self.answer(&mut ws, "joined").await?;
@@ -441,6 +448,7 @@ impl Member {
         if resume && joined["has_more"] == true {
             self.log.cut_short += 1;
         }
+        self.epoch = joined["epoch"].as_str().map(str::to_owned);
         for message in joined["messages"].as_array().expect("joined's messages") {
             self.receive(message);
         }

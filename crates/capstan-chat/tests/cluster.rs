@@ -328,3 +328,54 @@ async fn a_resume_into_a_stream_that_started_over_is_not_recovered() {
     a.stop().await;
     b.stop().await;
 }
+
+/// The names, last ids and member counts of a `rooms` answer's rooms.
+fn listed(answer: &serde_json::Value) -> Vec<(String, u64, u64)> {
+    answer["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap().to_owned();
+            (name, r["last_id"].as_u64().unwrap(), r["members"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_lists_the_rooms_of_every_node() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    alice.ask("join", json!({ "room": "kitchen" })).await;
+    alice.post("kitchen", "tea?", "k1").await;
+    alice.ask("join", json!({ "room": "porch" })).await;
+    alice.post("porch", "sun", "p1").await;
+    alice.ask("join", json!({ "room": "attic" })).await;
+    let (mut bob, _) = b.named("bob").await;
+    let all = bob.ask("rooms", json!({})).await;
+    let expected = [("attic", 0, 1), ("general", 0, 2), ("kitchen", 1, 1), ("porch", 1, 1)];
+    let expected: Vec<_> = expected.iter().map(|(n, id, m)| ((*n).to_owned(), *id, *m)).collect();
+    assert_eq!(listed(&all), expected, "{all}");
+    assert_eq!(all["has_more"], false);
+    // Pages by name, across nodes.
+    let first = bob.ask("rooms", json!({ "limit": 2 })).await;
+    assert_eq!((listed(&first), first["has_more"].clone()), (expected[..2].to_vec(), json!(true)));
+    let next = bob.ask("rooms", json!({ "after": "general", "limit": 2 })).await;
+    assert_eq!((listed(&next), next["has_more"].clone()), (expected[2..].to_vec(), json!(false)));
+    // A room left empty and never written goes from every node's list.
+    alice.ask("leave", json!({ "room": "attic" })).await;
+    let mut names = Vec::new();
+    for _ in 0..100 {
+        let answer = bob.ask("rooms", json!({})).await;
+        names = listed(&answer).into_iter().map(|(name, _, _)| name).collect();
+        if !names.contains(&"attic".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(names, ["general", "kitchen", "porch"]);
+    drop((alice, bob));
+    a.stop().await;
+    b.stop().await;
+}

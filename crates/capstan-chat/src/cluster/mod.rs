@@ -23,6 +23,7 @@ mod inbox;
 mod members;
 mod names;
 mod payload;
+mod room_list;
 mod worker;
 
 use std::io;
@@ -99,6 +100,7 @@ impl Cluster {
             topics: shared.topics.clone(),
             config,
             inboxes: inbox::Inboxes::new(shared.topics.clone()),
+            room_list: room_list::ClusterRooms::new(self.engine.clone()),
             members,
             shared,
         };

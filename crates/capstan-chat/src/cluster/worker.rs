@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::inbox::Inboxes;
 use super::members::ClusterMembers;
 use super::payload;
+use super::room_list::ClusterRooms;
 use crate::blocks::Blocked;
 use crate::message::StoredMessage;
 use crate::names::name_key;
@@ -35,6 +36,8 @@ pub(super) struct Worker {
     pub inboxes: Inboxes,
     /// The rooms' members on every node.
     pub members: ClusterMembers,
+    /// The public rooms of every node.
+    pub room_list: ClusterRooms,
 }
 
 impl Worker {
@@ -176,6 +179,9 @@ impl Worker {
                 json!({ "members": [a, b], "member_count": 2, "members_more": false })
             }
             Room::Public(_) => {
+                if let Err(error) = self.room_list.register(&name).await {
+                    return failed(conn, kind, None, &error);
+                }
                 let page = self.members.page(&name, &self.shared.rooms, None, MEMBER_PAGE).await;
                 let page = match page {
                     Ok(page) => page,
@@ -279,17 +285,18 @@ impl Worker {
     }
 
     async fn list_rooms(&self, conn: &Conn, after: Option<&str>, limit: usize) {
-        let (page, more) = self.shared.rooms.list(after, limit);
-        let history = self.engine.history();
-        let mut rooms = Vec::with_capacity(page.len());
-        for summary in page {
-            let last_id = match history.latest(&summary.name).await {
-                Ok(latest) => latest.offset,
-                Err(error) => return failed(conn, "rooms", None, &error.to_string()),
-            };
-            let joined = self.topics.get(&summary.name).is_some_and(|t| t.contains(conn));
-            rooms.push(answers::room_listed(&summary, last_id, joined));
-        }
+        let page = self.room_list.page(after, limit, &self.members, &self.shared.rooms).await;
+        let (page, more) = match page {
+            Ok(page) => page,
+            Err(error) => return failed(conn, "rooms", None, &error),
+        };
+        let rooms: Vec<_> = page
+            .iter()
+            .map(|room| {
+                let joined = self.topics.get(&room.summary.name).is_some_and(|t| t.contains(conn));
+                answers::room_listed(&room.summary, room.last_id, joined)
+            })
+            .collect();
         let data = json!({ "rooms": rooms, "has_more": more });
         let _ = conn.send_text(wire::envelope("rooms", data));
     }

@@ -379,3 +379,47 @@ async fn every_node_lists_the_rooms_of_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+/// How many names the cluster's rooms list holds in `redis`.
+async fn rooms_held(redis: &RedisServer) -> u64 {
+    use capstan_redis::redis;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("ZCARD").arg("capstan-chat:chat:rooms").query_async(&mut connection).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_made_and_left_empty_do_not_pile_up_in_the_list() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    for n in 0..30 {
+        alice.ask("join", json!({ "room": format!("empty-{n:02}") })).await;
+        alice.ask("leave", json!({ "room": format!("empty-{n:02}") })).await;
+    }
+    alice.ask("join", json!({ "room": "kitchen" })).await;
+    alice.post("kitchen", "tea?", "k1").await;
+    // Each join sweeps a few names in turn: the empty ones go.
+    let mut held = rooms_held(&redis).await;
+    for _ in 0..100 {
+        if held == 2 {
+            break;
+        }
+        alice.ask("join", json!({ "room": "kitchen" })).await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        held = rooms_held(&redis).await;
+    }
+    assert_eq!(held, 2, "general and kitchen are left");
+    // A page skips a run of empty rooms longer than itself (made while
+    // nobody joins, so no sweep runs).
+    for n in 0..30 {
+        alice.ask("join", json!({ "room": format!("again-{n:02}") })).await;
+        alice.ask("leave", json!({ "room": format!("again-{n:02}") })).await;
+    }
+    let (mut bob, _) = b.named("bob").await;
+    let page = bob.ask("rooms", json!({ "limit": 1 })).await;
+    assert_eq!(listed(&page), [("general".to_owned(), 0, 2)], "{page}");
+    drop((alice, bob));
+    a.stop().await;
+    b.stop().await;
+}

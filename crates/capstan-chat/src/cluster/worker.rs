@@ -182,6 +182,13 @@ impl Worker {
                 if let Err(error) = self.room_list.register(&name).await {
                     return failed(conn, kind, None, &error);
                 }
+                let (room_list, members, local) =
+                    (self.room_list.clone(), self.members.clone(), self.shared.rooms.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = room_list.sweep(&members, &local).await {
+                        tracing::debug!(%error, "the rooms list was not swept (next time)");
+                    }
+                });
                 let page = self.members.page(&name, &self.shared.rooms, None, MEMBER_PAGE).await;
                 let page = match page {
                     Ok(page) => page,

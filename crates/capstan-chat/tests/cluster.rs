@@ -423,3 +423,25 @@ async fn rooms_made_and_left_empty_do_not_pile_up_in_the_list() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_skips_whoever_blocks_the_author_on_every_node() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut alice, _) = a.named("alice").await;
+    let (mut dave, _) = a.named("dave").await;
+    let (mut bob, _) = b.named("bob").await;
+    let (mut carol, _) = b.named("carol").await;
+    bob.ask("block", json!({ "user": "alice" })).await;
+    alice.send("typing", json!({ "room": "general", "active": true })).await;
+    let seen = carol.expect("typing").await;
+    assert_eq!(seen["user"], "alice", "carol, on the other node, sees alice typing");
+    // Dave types after alice, from the same node: bob's first typing
+    // notice is dave's, so he never got alice's.
+    dave.send("typing", json!({ "room": "general", "active": true })).await;
+    assert_eq!(carol.expect("typing").await["user"], "dave");
+    assert_eq!(bob.expect("typing").await["user"], "dave", "bob blocks alice");
+    drop((alice, dave, bob, carol));
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,12 +1,13 @@
 //! How a node frames the chat's kept publications for its connections: a
 //! room message with its id (the stream offset), a direct message with
 //! the name of the user it went to; and, on every node, the connections
-//! that block the author are skipped.
+//! that block the author are skipped — of typing notices too.
 
 use std::sync::Arc;
 
 use capstan::pubsub::{Framing, Stored};
-use capstan::{ConnId, PreparedMessage};
+use capstan::{ConnId, Message, PreparedMessage};
+use serde_json::Value;
 
 use super::payload;
 use crate::blocks::Blocks;
@@ -44,6 +45,20 @@ impl Framing for ChatFraming {
         match payload::decode(text, stored.position.offset) {
             Some(message) => self.blocks.blockers_of(&message.author),
             None => Vec::new(),
+        }
+    }
+
+    /// A typing notice skips whoever blocks its author on this node (the
+    /// sender's node skips its own when it publishes).
+    fn skip_plain(&self, _topic: &str, message: &Message) -> Vec<ConnId> {
+        let Some(text) = message.as_text() else { return Vec::new() };
+        if !text.contains(r#""type":"typing""#) {
+            return Vec::new();
+        }
+        let Ok(notice) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+        match (notice["type"].as_str(), notice["data"]["user"].as_str()) {
+            (Some("typing"), Some(user)) => self.blocks.blockers_of(user),
+            _ => Vec::new(),
         }
     }
 }

@@ -100,12 +100,19 @@ impl LocalFanout {
     }
 
     /// Delivers `message` to this node's subscribers of `topic`, but those
-    /// in `exclude`: encoded once, written at once to waiting sockets.
+    /// in `exclude` and those the framing skips
+    /// ([`Framing::skip_plain`](super::Framing::skip_plain)): encoded once,
+    /// written at once to waiting sockets.
     pub fn deliver(&self, topic: &str, message: &PreparedMessage, exclude: &[ConnId]) -> Delivery {
-        match self.0.upgrade().and_then(|registry| registry.get(topic)) {
-            Some(topic) => topic.publish_prepared(message, exclude),
-            None => Delivery::default(),
+        let Some(registry) = self.0.upgrade() else { return Delivery::default() };
+        let Some(topic) = registry.get(topic) else { return Delivery::default() };
+        let skipped = registry.framing().skip_plain(topic.name(), &message.message());
+        if skipped.is_empty() {
+            return topic.publish_prepared(message, exclude);
         }
+        let mut all = exclude.to_vec();
+        all.extend(skipped);
+        topic.publish_prepared(message, &all)
     }
 
     /// Delivers a kept publication to this node's subscribers of `topic`

@@ -1,12 +1,13 @@
 //! How a node turns kept publications into what its subscribers receive,
-//! and what it tells them when some were lost. An application that shows
+//! whom it skips (for plain publications too), and what it tells them when
+//! some were lost. An application that shows
 //! positions to its clients (the chat's message ids) frames them here; the
 //! default sends each message as it was published.
 
 use super::history::Stored;
 use super::topic::Topic;
 use crate::conn::ConnId;
-use crate::ws::{CloseCode, PreparedMessage};
+use crate::ws::{CloseCode, Message, PreparedMessage};
 
 /// Frames kept publications for a node's subscribers.
 pub trait Framing: Send + Sync + 'static {
@@ -20,6 +21,14 @@ pub trait Framing: Send + Sync + 'static {
     /// the publisher's own exclusions): an application that filters per
     /// recipient (blocked authors) says so here. The default: none.
     fn skip(&self, _topic: &str, _stored: &Stored) -> Vec<ConnId> {
+        Vec::new()
+    }
+
+    /// This node's connections that must not receive the plain (not kept)
+    /// publication `message` of `topic`, from this node or another: as
+    /// [`Framing::skip`], for what is not kept (the chat's typing notices
+    /// skip whoever blocks their author). The default: none.
+    fn skip_plain(&self, _topic: &str, _message: &Message) -> Vec<ConnId> {
         Vec::new()
     }
 

@@ -180,3 +180,31 @@ fn the_local_broker_hands_a_publication_to_its_listeners_at_once() {
     assert_eq!(published.local, Delivery { queued: 1, refused: 0 });
     assert_eq!(*heard.lock().unwrap(), 1);
 }
+
+/// Skips the connection `.0` for plain publications whose text is "hush".
+struct Hush(ConnId);
+
+impl crate::pubsub::Framing for Hush {
+    fn skip_plain(&self, _topic: &str, message: &Message) -> Vec<ConnId> {
+        if message.as_text() == Some("hush") { vec![self.0] } else { Vec::new() }
+    }
+}
+
+#[test]
+fn a_plain_publication_from_another_node_skips_whom_the_framing_says() {
+    let relay = Arc::new(Relay::default());
+    let (a, b) = (conn(), conn());
+    let engine = crate::pubsub::Engine::new(relay.clone()).with_framing(Arc::new(Hush(a.id())));
+    let topics = Topics::with_engine(engine);
+    topics.subscribe("room", &a);
+    topics.subscribe("room", &b);
+    let local = relay.local.get().unwrap();
+    assert_eq!(local.deliver("room", &PreparedMessage::new("hush"), &[]).queued, 1);
+    assert_eq!(local.deliver("room", &PreparedMessage::new("hello"), &[]).queued, 2);
+    // Frames as sent: a text frame's two header bytes, then the text.
+    let texts = |frames: Vec<Vec<u8>>| -> Vec<String> {
+        frames.iter().map(|f| String::from_utf8_lossy(&f[2..]).into_owned()).collect()
+    };
+    assert_eq!(texts(queued(&a)), ["hello"]);
+    assert_eq!(texts(queued(&b)), ["hush", "hello"]);
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The browser tests: the chat web client, and permessage-deflate with
-# Chromium against the echo example. Headless Chromium (Debian's package) driven by
-# playwright-core, against the real server binary.
+# The browser tests: the chat web client (also in cluster mode, on a
+# redis-server), and permessage-deflate with Chromium against the echo
+# example. Headless Chromium (Debian's package) driven by playwright-core,
+# against the real server binary.
 #
 #   scripts/browser-test.sh
 #
-# Installs what is missing (chromium with apt, node/npm with apt if absent,
-# playwright-core with `npm ci`; no browser download), builds capstan-chat,
+# Installs what is missing (chromium and redis-server with apt, node/npm with
+# apt if absent, playwright-core with `npm ci`; no browser download), builds capstan-chat,
 # then runs `node --test`. Exits non-zero when anything fails.
 # CAPSTAN_CHAT_BIN=path runs the test against another server binary (no build).
 set -euo pipefail
@@ -18,6 +19,7 @@ test_dir=crates/capstan-chat/tests/browser
 apt_need /usr/bin/chromium chromium
 apt_need node nodejs
 apt_need npm npm
+apt_need redis-server redis-server
 
 # playwright-core only, from the lock file; browsers are never downloaded.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -40,4 +42,4 @@ fi
 
 echo "== browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
 cd "$test_dir"
-exec node --test --test-reporter=spec chat.test.mjs large-room.test.mjs deflate.test.mjs
+exec node --test --test-reporter=spec chat.test.mjs large-room.test.mjs cluster.test.mjs deflate.test.mjs

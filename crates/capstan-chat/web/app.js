@@ -22,7 +22,7 @@
   const KEY = {
     name: 'capstan.chat.name',
     session: 'capstan.chat.session',
-    rooms: 'capstan.chat.rooms', // { room: { last, read } }
+    rooms: 'capstan.chat.rooms', // { room: { last, read, epoch? } }
     outbox: 'capstan.chat.outbox', // [{ client_id, author, room, content, to?, ts }]
     current: 'capstan.chat.current',
   };
@@ -56,6 +56,7 @@
     awaitingAddUser: false,
     addUserRetriedBare: false,
     resumeRooms: [], // the rooms named in the last add_user
+    resuming: new Set(), // of those, the rooms whose answer has not come yet
     rooms: new Map(), // name -> room (see makeRoom)
     current: typeof load(KEY.current, GENERAL) === 'string' ? load(KEY.current, GENERAL) : GENERAL,
     outbox: [], // waiting for their ack, in the order typed
@@ -74,6 +75,7 @@
       byId: new Map(),
       lastSeen: 0, // highest id seen (for resume)
       lastRead: 0, // highest id looked at (for unread counts)
+      epoch: null, // cluster mode: the id sequence those ids belong to (from the last join or resume answer)
       members: new Set(), // names; the first page from joining, then kept from presence changes
       memberCount: 0, // members in the room (the list may hold only the first page)
       membersMore: false, // names beyond those held: fetched a page at a time with `members`
@@ -100,7 +102,7 @@
 
   function saveRooms() {
     const out = {};
-    for (const room of state.rooms.values()) out[room.name] = { last: room.lastSeen, read: room.lastRead };
+    for (const room of state.rooms.values()) out[room.name] = { last: room.lastSeen, read: room.lastRead, epoch: room.epoch || undefined };
     store(KEY.rooms, out);
   }
 
@@ -116,6 +118,7 @@
         const room = ensureRoom(name);
         room.lastSeen = Number.isSafeInteger(v && v.last) && v.last > 0 ? v.last : 0;
         room.lastRead = Number.isSafeInteger(v && v.read) && v.read > 0 ? v.read : room.lastSeen;
+        room.epoch = v && typeof v.epoch === 'string' && v.epoch ? v.epoch : null;
       }
     }
     const outbox = load(KEY.outbox, []);
@@ -296,6 +299,7 @@
     state.named = false;
     state.awaitingAddUser = false;
     state.historyQueue = [];
+    state.resuming.clear();
     typingSent.room = null;
     for (const room of state.rooms.values()) {
       room.loadingOlder = false;
@@ -346,15 +350,22 @@
       for (const room of state.rooms.values()) {
         if (!validRoomName(room.name) || (room.direct && !isMyDirect(room.name))) continue;
         if (room.name === GENERAL && !room.lastSeen) continue; // joined anyway, with its latest
-        rooms[room.name] = room.lastSeen;
+        rooms[room.name] = resumePoint(room);
       }
     }
     state.resumeRooms = Object.keys(rooms);
+    state.resuming = new Set(state.resumeRooms);
     const data = { username: state.name, rooms };
     if (state.session && !opts.noSession) data.session = state.session;
     state.awaitingAddUser = true;
     send('add_user', data);
     renderConn();
+  }
+
+  // Where a room resumes: its last id, with the epoch it belongs to where
+  // the server named one (a single node names none: a bare id, as ever).
+  function resumePoint(room) {
+    return room.epoch ? { after: room.lastSeen, epoch: room.epoch } : room.lastSeen;
   }
 
   window.addEventListener('online', () => {
@@ -428,6 +439,18 @@
   function dropBelow(room, fromId) {
     room.messages = room.messages.filter((m) => m.id >= fromId);
     room.byId = new Map(room.messages.map((m) => [m.id, m]));
+    room.noMoreOlder = false;
+  }
+
+  // Let go of every message of a room and of the ids that named them (they
+  // belong to an id sequence the server no longer has).
+  function forgetMessages(room) {
+    for (const m of room.messages) elCache.delete(msgKey(room.name, m.id));
+    room.messages = [];
+    room.byId = new Map();
+    room.lastSeen = 0;
+    room.lastRead = 0;
+    room.loadingOlder = false;
     room.noMoreOlder = false;
   }
 
@@ -717,15 +740,24 @@
   // `resumed`: exactly those after our last id (only the newest ones when
   // `has_more`); without: the latest ones. Where they do not reach back to
   // what we hold, the older ones are let go: scrolling back fetches them.
+  // The answer names the epoch of the room's ids in cluster mode: another
+  // one than ours (the sequence started over at 1), or a resume that was
+  // not recovered, means our ids name other messages or nothing now: what
+  // we hold is let go and the room shown fresh.
   function applyCatchUp(room, d) {
     setMembers(room, d);
+    const resuming = state.resuming.delete(room.name);
+    const epoch = typeof d.epoch === 'string' && d.epoch ? d.epoch : null;
+    const startedOver = (epoch && room.epoch && epoch !== room.epoch) || (resuming && d.resumed === false);
+    if (startedOver) forgetMessages(room);
+    room.epoch = epoch;
     const msgs = Array.isArray(d.messages) ? d.messages.filter((m) => m && Number.isSafeInteger(m.id)) : [];
     if (msgs.length && room.messages.length) {
       const first = msgs[0].id;
       if ((d.resumed && d.has_more) || (!d.resumed && first > room.lastSeen + 1)) dropBelow(room, first);
     }
     addMessages(room, msgs);
-    if (!room.messages.length && room.lastSeen > 0) requestHistory(room, 'latest', {});
+    if (!room.messages.length && (room.lastSeen > 0 || startedOver)) requestHistory(room, 'latest', {});
   }
 
   function isMyDirect(roomName) {
@@ -930,7 +962,10 @@
     if (type === 'add_user' || (state.awaitingAddUser && code.startsWith('name_'))) {
       if (['room_invalid', 'not_in_room', 'too_many_rooms', 'room_limit'].includes(code)) {
         // One of the rooms to resume was refused; the rest goes on.
-        if (typeof d.room === 'string' && !d.room.startsWith('@')) state.rooms.delete(d.room);
+        if (typeof d.room === 'string' && !d.room.startsWith('@')) {
+          state.rooms.delete(d.room);
+          state.resuming.delete(d.room);
+        }
         if (code === 'too_many_rooms' || code === 'room_limit') showBanner(message);
         return;
       }

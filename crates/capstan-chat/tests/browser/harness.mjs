@@ -1,6 +1,9 @@
 // Processes and sockets for the browser test: the chat server, a TCP proxy
-// that can cut a user's connection for real, free ports.
+// that can cut a user's connection for real, free ports, a redis-server that
+// keeps nothing (cluster mode), a plain WebSocket client in node.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -202,4 +205,208 @@ export async function startProxy(targetPort) {
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/**
+ * A redis-server (Debian's binary) on `port`, keeping nothing on disk
+ * (`--save '' --appendonly no`, in its own directory `dir`): `kill()` and
+ * `start()` again is a Redis that lost its data.
+ */
+export class RedisServer {
+  constructor({ port, dir }) {
+    this.port = port;
+    this.dir = dir;
+    this.proc = null;
+    this.output = [];
+  }
+
+  url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  log() {
+    return this.output.join('').slice(-2000);
+  }
+
+  async start(timeoutMs = 10000) {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const proc = spawn(process.env.REDIS_SERVER || 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let exited = null;
+    proc.once('exit', (code, signal) => {
+      exited = { code, signal };
+    });
+    proc.once('error', (err) => {
+      exited = { error: err };
+      this.output.push(`[redis-server failed to start: ${err.message}]\n`);
+    });
+    proc.stdout.on('data', (b) => this.output.push(b.toString()));
+    proc.stderr.on('data', (b) => this.output.push(b.toString()));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`redis-server exited before listening:\n${this.log()}`);
+      if (await canConnect(this.port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not listen on ${this.port} within ${timeoutMs} ms:\n${this.log()}`);
+  }
+
+  /** SIGKILL, and waits (bounded) until it is gone: its data goes with it. */
+  async kill(timeoutMs = 5000) {
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    if ((await within(exited, timeoutMs)) === 'timeout') throw new Error('redis-server did not exit after SIGKILL');
+  }
+
+  killNow() {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      try {
+        this.proc.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+/**
+ * A plain WebSocket client in node (no extensions, text frames), for a
+ * second user that is not a browser: `send(type, data)`, `next(types)` for
+ * the next envelope of one of those types (the others before it are
+ * skipped), `close()`.
+ */
+export function openSocket(port, urlPath = '/ws', timeoutMs = WAIT) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: urlPath,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+      },
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('no WebSocket handshake answer')));
+    req.once('upgrade', (res, socket, head) => resolve(new ChatSocket(socket, head)));
+    req.once('response', (res) => {
+      res.resume();
+      reject(new Error(`WebSocket handshake refused: HTTP ${res.statusCode}`));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+class ChatSocket {
+  constructor(socket, head) {
+    this.socket = socket;
+    this.buf = Buffer.alloc(0);
+    this.parts = [];
+    this.queue = []; // envelopes not taken yet
+    this.wake = null;
+    this.closed = false;
+    socket.setNoDelay(true);
+    socket.on('data', (b) => this.onData(b));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => this.onClose());
+    if (head && head.length) this.onData(head);
+  }
+
+  onClose() {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  onData(bytes) {
+    this.buf = Buffer.concat([this.buf, bytes]);
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const fin = (this.buf[0] & 0x80) !== 0;
+      const opcode = this.buf[0] & 0x0f;
+      let len = this.buf[1] & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        len = Number(this.buf.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (this.buf.length < at + len) return;
+      const payload = this.buf.subarray(at, at + len);
+      this.buf = this.buf.subarray(at + len);
+      if (opcode === 0x9) this.write(0xa, payload);
+      else if (opcode === 0x8) {
+        this.write(0x8, payload.subarray(0, 2));
+        this.socket.end();
+      } else if (opcode === 0x1 || opcode === 0x0) {
+        this.parts.push(Buffer.from(payload));
+        if (fin) {
+          const text = Buffer.concat(this.parts).toString('utf8');
+          this.parts = [];
+          try {
+            this.queue.push(JSON.parse(text));
+          } catch {
+            // not an envelope
+          }
+          this.wake?.();
+        }
+      }
+    }
+  }
+
+  write(opcode, payload) {
+    if (this.closed) return;
+    const len = payload.length;
+    let header;
+    if (len < 126) header = Buffer.from([0x80 | opcode, 0x80 | len]);
+    else if (len < 65536) {
+      header = Buffer.from([0x80 | opcode, 0x80 | 126, 0, 0]);
+      header.writeUInt16BE(len, 2);
+    } else {
+      header = Buffer.alloc(10);
+      header[0] = 0x80 | opcode;
+      header[1] = 0x80 | 127;
+      header.writeBigUInt64BE(BigInt(len), 2);
+    }
+    const mask = crypto.randomBytes(4);
+    const masked = Buffer.from(payload);
+    for (let i = 0; i < masked.length; i++) masked[i] ^= mask[i & 3];
+    this.socket.write(Buffer.concat([header, mask, masked]));
+  }
+
+  send(type, data) {
+    this.write(0x1, Buffer.from(JSON.stringify(data === undefined ? { type } : { type, data })));
+  }
+
+  /** The next envelope of one of `types` ('closed' if the connection ends first). */
+  async next(types, timeoutMs = WAIT) {
+    const wanted = [].concat(types);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.queue.findIndex((e) => wanted.includes(e.type));
+      if (i >= 0) {
+        const env = this.queue[i];
+        this.queue.splice(0, i + 1);
+        return env;
+      }
+      if (this.closed) return 'closed';
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${wanted.join(' or ')} within ${timeoutMs} ms`);
+      await within(new Promise((r) => (this.wake = r)), left);
+      this.wake = null;
+    }
+  }
+
+  close() {
+    this.socket.destroy();
+    this.closed = true;
+  }
 }

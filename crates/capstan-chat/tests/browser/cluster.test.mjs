@@ -1,0 +1,220 @@
+// The web client against the chat in cluster mode (--redis), when Redis
+// loses its data: every room's id sequence starts over at 1 under a new
+// epoch. A page that held ids of the old sequence must show the room fresh
+// (only the new sequence's messages, none missed), not the old ones mixed
+// with the new, and it must say which epoch its ids belong to when it
+// resumes (add_user's rooms: {after, epoch}).
+//
+//   node --test cluster.test.mjs   (scripts/browser-test.sh does the setup)
+//
+// A real redis-server (no persistence) and the chat binary; the page goes
+// through a TCP proxy the test cuts while Redis is restarted; the other user
+// is a plain WebSocket client in node.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, RedisServer, freePort, openSocket, startProxy } from './harness.mjs';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-chat-cluster-'));
+let redis = null;
+let server = null;
+let proxy = null;
+let browser = null;
+const sockets = [];
+process.on('exit', () => {
+  server?.killNow();
+  redis?.killNow();
+});
+after(async () => {
+  for (const s of sockets) s.close();
+  if (browser) await browser.close().catch(() => {});
+  if (proxy) await proxy.close().catch(() => {});
+  if (server) await server.stop();
+  if (redis) await redis.kill();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it gives `{ ok: true }` (or another truthy value); bounded. */
+async function eventually(probe, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last && last.ok !== false) return last;
+    if (Date.now() > deadline) {
+      const seen = last && 'seen' in last ? last.seen : last;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen, null, 1)}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** The messages shown in the current room, top to bottom: "id content". */
+const shown = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('#messages [data-testid=message]')].map(
+      (li) => `${li.dataset.pending === 'true' ? 'pending' : li.dataset.id} ${li.querySelector('[data-testid=message-content]')?.textContent}`,
+    ),
+  );
+
+/** Waits until the page shows exactly `expected` ("id content", in order) in `room`. */
+async function waitShown(page, room, expected) {
+  if ((await page.evaluate(() => window.chat.room())) !== room) {
+    await page.click(`[data-testid=room][data-room="${room}"] .room-button`);
+  }
+  await eventually(async () => {
+    const list = await shown(page);
+    return { ok: JSON.stringify(list) === JSON.stringify(expected), seen: list };
+  }, `the page to show exactly ${JSON.stringify(expected)} in ${room}`);
+}
+
+/** Envelopes of `type` in `frames` (JSON texts) from index `from` on. */
+const envelopes = (frames, type, from = 0) =>
+  frames
+    .slice(from)
+    .map((f) => JSON.parse(f))
+    .filter((e) => e.type === type);
+
+/**
+ * Posts `content` to `room` as a new user on a new connection, again until
+ * it is acknowledged (after a Redis restart the node takes a moment to be
+ * back); the id it was stored with.
+ */
+let posters = 0;
+async function post(port, room, content) {
+  const deadline = Date.now() + WAIT;
+  let last = null;
+  while (Date.now() < deadline) {
+    posters += 1;
+    let sock = null;
+    try {
+      sock = await openSocket(port);
+      sockets.push(sock);
+      sock.send('add_user', { username: `poster${posters}` });
+      last = await sock.next(['add_user', 'error'], 5000);
+      if (last.type === 'add_user' && room !== 'general') {
+        sock.send('join', { room });
+        last = await sock.next(['joined', 'error'], 5000);
+      }
+      if (last.type === 'add_user' || last.type === 'joined') {
+        sock.send('message', { room, content, client_id: `${content} ${posters}` });
+        last = await sock.next(['ack', 'error'], 5000);
+        if (last.type === 'ack') return last.data.id;
+      }
+    } catch (err) {
+      last = String(err); // no answer in time: again
+    } finally {
+      sock?.close();
+    }
+    await sleep(100);
+  }
+  throw new Error(`"${content}" was never acknowledged; last answer: ${JSON.stringify(last)}\n${server.log()}`);
+}
+
+test('cluster mode: Redis loses its data, the page resumes with its epoch and shows the room fresh', { timeout: 120_000 }, async () => {
+  const redisDir = path.join(tmp, 'redis');
+  fs.mkdirSync(redisDir);
+  redis = new RedisServer({ port: await freePort(), dir: redisDir });
+  await redis.start();
+  const port = await freePort();
+  server = new ChatServer({ port, db: path.join(tmp, 'chat.db'), args: ['--redis', redis.url()] });
+  await server.start();
+  proxy = await startProxy(port);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: WAIT });
+  const page = await browser.newPage();
+  page.setDefaultTimeout(WAIT);
+  const errors = [];
+  const sent = [];
+  const received = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => typeof f.payload === 'string' && sent.push(f.payload));
+    ws.on('framereceived', (f) => typeof f.payload === 'string' && received.push(f.payload));
+  });
+  await page.goto(`http://127.0.0.1:${proxy.port}/`);
+  await page.fill('[data-testid=name-input]', 'alice');
+  await page.click('[data-testid=login-button]');
+  await page.waitForFunction(() => window.chat && window.chat.named(), null, { timeout: WAIT });
+  const badge = () => page.getAttribute('[data-testid=connection-state]', 'data-state');
+  const online = () => eventually(async () => ({ ok: (await badge()) === 'online', seen: await badge() }), 'the page to be online');
+
+  // The old sequence: general 1..2, random 1 (random joined from the page:
+  // its epoch comes in `joined`).
+  await page.fill('[data-testid=join-input]', 'random');
+  await page.click('[data-testid=join-button]');
+  await eventually(async () => (await page.evaluate(() => window.chat.room())) === 'random', 'the page to be in random');
+  assert.equal(await post(port, 'random', 'r old 1'), 1);
+  await waitShown(page, 'random', ['1 r old 1']);
+  assert.equal(await post(port, 'general', 'old 1'), 1);
+  assert.equal(await post(port, 'general', 'old 2'), 2);
+  await waitShown(page, 'general', ['1 old 1', '2 old 2']);
+  const oldGeneral = envelopes(received, 'add_user')[0].data.epoch;
+  const oldRandom = envelopes(received, 'joined').find((e) => e.data.room === 'random').data.epoch;
+  assert.ok(typeof oldGeneral === 'string' && oldGeneral && typeof oldRandom === 'string' && oldRandom, 'the answers name epochs');
+
+  // The page is away while Redis loses everything and the rooms start over:
+  // more messages than before, so a resume from the old ids into the new
+  // sequence would look plausible (it would bring "new 3", "new 4").
+  proxy.cut();
+  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the cut');
+  await redis.kill();
+  await redis.start();
+  const NEW = ['new 1', 'new 2', 'new 3', 'new 4'];
+  for (const [i, text] of NEW.entries()) assert.equal(await post(port, 'general', text), i + 1, 'general starts over at 1');
+  assert.equal(await post(port, 'random', 'r new 1'), 1, 'random starts over at 1');
+
+  // Back: the page resumes with its ids and their epoch, is told they are
+  // not recovered, and shows only the new sequence, all of it.
+  let from = sent.length;
+  let answersFrom = received.length;
+  proxy.restore();
+  await page.evaluate(() => window.chat.reconnect());
+  await online();
+  await waitShown(page, 'general', NEW.map((t, i) => `${i + 1} ${t}`));
+  await waitShown(page, 'random', ['1 r new 1']);
+  await sleep(500); // anything late (an old message, a duplicate) would show now
+  await waitShown(page, 'general', NEW.map((t, i) => `${i + 1} ${t}`));
+
+  const resume = envelopes(sent, 'add_user', from)[0];
+  assert.ok(resume, 'the page sent add_user again');
+  assert.deepEqual(resume.data.rooms, { general: { after: 2, epoch: oldGeneral }, random: { after: 1, epoch: oldRandom } });
+  const answer = envelopes(received, 'add_user', answersFrom)[0].data;
+  assert.equal(answer.resumed, false, 'a resume from the old epoch is not recovered');
+  assert.deepEqual(answer.messages, []);
+  assert.notEqual(answer.epoch, oldGeneral, 'general has a new epoch');
+  const newGeneral = answer.epoch;
+  const joined = envelopes(received, 'joined', answersFrom).find((e) => e.data.room === 'random').data;
+  assert.equal(joined.resumed, false);
+  assert.notEqual(joined.epoch, oldRandom, 'random has a new epoch');
+
+  // Kept with the ids, for the next page load too.
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('capstan.chat.rooms')));
+  assert.deepEqual(kept.general, { last: 4, read: 4, epoch: newGeneral });
+  assert.equal(kept.random.epoch, joined.epoch);
+
+  // In the new epoch, a resume is recovered as ever: exactly what was missed.
+  proxy.cut();
+  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the second cut');
+  assert.equal(await post(port, 'general', 'new 5'), 5);
+  from = sent.length;
+  answersFrom = received.length;
+  proxy.restore();
+  await page.evaluate(() => window.chat.reconnect());
+  await online();
+  await waitShown(page, 'general', [...NEW, 'new 5'].map((t, i) => `${i + 1} ${t}`));
+  const again = envelopes(sent, 'add_user', from)[0];
+  assert.deepEqual(again.data.rooms.general, { after: 4, epoch: newGeneral });
+  const recovered = envelopes(received, 'add_user', answersFrom)[0].data;
+  assert.equal(recovered.resumed, true);
+  assert.deepEqual(
+    recovered.messages.map((m) => m.content),
+    ['new 5'],
+  );
+  assert.deepEqual(errors, []);
+});

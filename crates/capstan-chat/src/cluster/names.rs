@@ -12,6 +12,7 @@ use std::time::Duration;
 use capstan::{Conn, Listening, Topics};
 use capstan_redis::RedisEngine;
 use capstan_redis::redis;
+use futures_util::future::join_all;
 
 use crate::errors::{ErrorCode, Refusal};
 use crate::name_registry::REPLACED;
@@ -19,6 +20,9 @@ use crate::names::NameKey;
 
 /// How long a name stays held without its node renewing it.
 pub const LEASE: Duration = Duration::from_secs(30);
+
+/// Leases renewed at once (in flight together on one connection).
+const RENEW_AT_ONCE: usize = 256;
 
 /// Takes a name for an owner, on both keys, unless another owner holds
 /// either: `{1, previous holder's node or ''}` or `{0, the holder's name}`.
@@ -237,24 +241,30 @@ impl ClusterNames {
         }))
     }
 
-    /// Renews the leases of the names held here.
+    /// Renews the leases of the names held here, [`RENEW_AT_ONCE`] at a
+    /// time on the multiplexed connection (a round trip for each batch, not
+    /// for each name).
     async fn renew(&self) {
         let names: Vec<(String, String)> =
             self.held().values().map(|h| (h.name.clone(), h.owner.clone())).collect();
-        for (name, owner) in names {
-            let (case, look) = self.keys(&name);
-            let mut renew = redis::cmd("EVAL");
-            renew
-                .arg(HELD)
-                .arg(2)
-                .arg(case)
-                .arg(look)
-                .arg(owner)
-                .arg(&self.0.node)
-                .arg(LEASE.as_millis() as u64);
-            if let Err(error) = self.0.engine.query::<i64>(&renew).await {
-                tracing::warn!(%error, name, "a name's lease was not renewed");
-            }
+        for batch in names.chunks(RENEW_AT_ONCE) {
+            join_all(batch.iter().map(|(name, owner)| self.renew_one(name, owner))).await;
+        }
+    }
+
+    async fn renew_one(&self, name: &str, owner: &str) {
+        let (case, look) = self.keys(name);
+        let mut renew = redis::cmd("EVAL");
+        renew
+            .arg(HELD)
+            .arg(2)
+            .arg(case)
+            .arg(look)
+            .arg(owner)
+            .arg(&self.0.node)
+            .arg(LEASE.as_millis() as u64);
+        if let Err(error) = self.0.engine.query::<i64>(&renew).await {
+            tracing::warn!(%error, name, "a name's lease was not renewed");
         }
     }
 }

@@ -74,6 +74,7 @@ impl ChatServer {
         let rooms = Arc::new(Rooms::new(config.max_rooms));
         let blocks = Arc::new(Blocks::new());
         let mut names = None;
+        let mut counter = None;
         let (shared, store) = match &config.redis {
             None => {
                 let shared = Shared { topics: Topics::new(), rooms, blocks };
@@ -88,6 +89,7 @@ impl ChatServer {
                 rooms.mirror_to(Arc::new(members.clone()));
                 let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
                 let store = cluster.start(store_config, shared.clone(), members.clone());
+                counter = Some(members.counter(&shared.rooms));
                 names = Some((cluster.names(shared.topics.clone()), members));
                 (shared, Storage::Cluster(store))
             }
@@ -99,7 +101,7 @@ impl ChatServer {
             max_rooms_per_user: config.max_rooms_per_user,
             new_directs_per_minute: config.new_directs_per_minute,
         };
-        presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room);
+        presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room, counter);
         let chat = Chat::new(store.clone(), shared, limits);
         let chat = match names {
             Some((names, members)) => chat.in_cluster(names, members),

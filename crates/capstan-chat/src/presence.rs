@@ -6,10 +6,13 @@
 //! the room; and a room announces at most once per window, so the work per
 //! join stays bounded as the room grows.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use capstan::{ConnId, Topics};
+use futures_util::future::join_all;
 use tokio::sync::Notify;
 
 use crate::protocol::server as wire;
@@ -27,18 +30,42 @@ const NAMES_IN_A_NOTICE: usize = 3;
 /// proportion to the room.
 pub const LARGE_ROOM: usize = 1000;
 
+/// Counts a room's members where this node's own count is not the whole
+/// room (a cluster: every node's members); `None` (it could not count)
+/// keeps the node's own.
+pub type RoomCounter =
+    Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Option<usize>> + Send>> + Send + Sync>;
+
 /// Starts the announcer for `rooms`, publishing to `topics`; rooms of more
-/// than `large_room` members announce counts. It ends when the rooms are
-/// dropped.
-pub fn spawn(rooms: &Arc<Rooms>, topics: Topics, large_room: usize) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(Arc::downgrade(rooms), rooms.wake_handle(), topics, large_room))
+/// than `large_room` members announce counts. With `counter`, each
+/// announcement's `member_count` is the counter's. It ends when the rooms
+/// are dropped.
+pub fn spawn(
+    rooms: &Arc<Rooms>,
+    topics: Topics,
+    large_room: usize,
+    counter: Option<RoomCounter>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(Arc::downgrade(rooms), rooms.wake_handle(), topics, large_room, counter))
 }
 
-async fn run(rooms: Weak<Rooms>, wake: Arc<Notify>, topics: Topics, large_room: usize) {
+async fn run(
+    rooms: Weak<Rooms>,
+    wake: Arc<Notify>,
+    topics: Topics,
+    large_room: usize,
+    counter: Option<RoomCounter>,
+) {
     loop {
         let Some(strong) = rooms.upgrade() else { return };
-        let (flushes, next) = strong.take_due(Instant::now());
+        let (mut flushes, next) = strong.take_due(Instant::now());
         drop(strong);
+        if let Some(counter) = &counter {
+            let counts = join_all(flushes.iter().map(|flush| counter(flush.room.clone()))).await;
+            for (flush, count) in flushes.iter_mut().zip(counts) {
+                flush.member_count = count.unwrap_or(flush.member_count);
+            }
+        }
         for flush in &flushes {
             announce(&topics, flush, large_room);
         }

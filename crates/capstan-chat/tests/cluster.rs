@@ -445,3 +445,25 @@ async fn typing_skips_whoever_blocks_the_author_on_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_announcements_count_every_nodes_members() {
+    let redis = RedisServer::start(Persistence::None).await;
+    let (a, b, _da, _db) = two_nodes(&redis).await;
+    let (mut bob, _) = b.named("bob").await;
+    let (mut alice, _) = a.named("alice").await;
+    let joined = |user: &'static str| {
+        move |d: &serde_json::Value| {
+            d["changes"].as_array().is_some_and(|c| c.iter().any(|c| c["user"] == user))
+        }
+    };
+    // Node A announces alice's join: bob is on B, and counted.
+    let presence = bob.expect_where("presence", joined("alice")).await;
+    assert_eq!(presence["member_count"], 2, "{presence}");
+    let (_carol, _) = b.named("carol").await;
+    let presence = alice.expect_where("presence", joined("carol")).await;
+    assert_eq!(presence["member_count"], 3, "{presence}");
+    drop((alice, bob));
+    a.stop().await;
+    b.stop().await;
+}

@@ -13,6 +13,7 @@ use capstan_redis::RedisPresence;
 use tokio::sync::mpsc;
 
 use crate::errors::{ErrorCode, Refusal};
+use crate::presence::RoomCounter;
 use crate::rooms::{MemberPage, RoomMirror, Rooms};
 
 /// A change to mirror, in order.
@@ -70,7 +71,11 @@ impl ClusterMembers {
                 "the server could not read the room's members (its Redis did not answer)",
             )
         })?;
-        let mut names: BTreeSet<String> = present.into_iter().map(|p| p.info).collect();
+        // This node's own entries may lag its table (the mirror writes
+        // in order, a moment later): its members come from the table.
+        let own = format!("{}:", self.node);
+        let mut names: BTreeSet<String> =
+            present.into_iter().filter(|p| !p.member.starts_with(&own)).map(|p| p.info).collect();
         names.extend(local.members(room, None, usize::MAX).names);
         let total = names.len();
         let mut listed: Vec<String> = names
@@ -81,6 +86,21 @@ impl ClusterMembers {
         let more = listed.len() > limit;
         listed.truncate(limit);
         Ok(MemberPage { names: listed, total, more })
+    }
+}
+
+impl ClusterMembers {
+    /// Counts each room's members on every node (for presence
+    /// announcements), this node's from `local`.
+    pub fn counter(&self, local: &Arc<Rooms>) -> RoomCounter {
+        let (members, local) = (self.clone(), Arc::downgrade(local));
+        Arc::new(move |room: String| {
+            let (members, local) = (members.clone(), local.clone());
+            Box::pin(async move {
+                let local = local.upgrade()?;
+                members.page(&room, &local, None, 0).await.ok().map(|page| page.total)
+            })
+        })
     }
 }
 

@@ -133,8 +133,13 @@ echo "== $(redis-server --version | cut -d' ' -f1-3) at $redis_url (pid $redis_p
 # Redis's count of connections accepted, into DIR/redis-connections.log
 # with LABEL: more than the nodes opened means one reconnected.
 redis_connections() {
-    echo "$1: $(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep total_connections_received)" \
-        >>"$out/redis-connections.log"
+    # Redis closes a pub/sub client past client-output-buffer-limit
+    # (32 MB, or 8 MB for 60 s): what it had not sent is lost; its log says
+    # so, and the count goes beside the connections.
+    local closed
+    closed=$(grep -c 'overcoming of output buffer limits' "$work/redis.log" || true)
+    echo "$1: $(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep total_connections_received)," \
+        "clients closed for their output buffer so far: $closed" >>"$out/redis-connections.log"
 }
 
 # Starts COUNT nodes of KIND (capstan, capstan-alone, socketio); sets the

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, freePort, startProxy } from './harness.mjs';
+import { ROOT, CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, eventually, freePort, sleep, startProxy } from './harness.mjs';
 
 const DOC_SCREENSHOT = path.join(ROOT, 'docs', 'screenshot.png');
 
@@ -25,7 +25,6 @@ const contexts = [];
 
 process.on('exit', () => server?.killNow());
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** `promise`, or nothing after `ms` (a timer that keeps nobody waiting). */
 function bounded(promise, ms) {
   let timer;
@@ -44,20 +43,6 @@ after(async () => {
 
 // ------------------------------------------------------------------ helpers
 
-/** Polls `probe` until it returns a truthy value; bounded. */
-async function eventually(probe, what, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last && last.ok !== false) return last;
-    if (Date.now() > deadline) {
-      const seen = last && 'seen' in last ? last.seen : last;
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen, null, 1)}`);
-    }
-    await sleep(100);
-  }
-}
 
 async function openUser(name, url, viewport) {
   const profile = fs.mkdtempSync(path.join(tmp, `profile-${name}-`));

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, RedisServer, freePort, openSocket, startProxy } from './harness.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, RedisServer, eventually, freePort, openSocket, sleep, startProxy } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-chat-cluster-'));
 let redis = null;
@@ -37,22 +37,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it gives `{ ok: true }` (or another truthy value); bounded. */
-async function eventually(probe, what, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last && last.ok !== false) return last;
-    if (Date.now() > deadline) {
-      const seen = last && 'seen' in last ? last.seen : last;
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen, null, 1)}`);
-    }
-    await sleep(100);
-  }
-}
 
 /** The messages shown in the current room, top to bottom: "id content". */
 const shown = (page) =>

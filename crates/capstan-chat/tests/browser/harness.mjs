@@ -27,7 +27,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms` milliseconds. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** What `promise` gives, or 'timeout' after `ms`; the timer is cleared either way. */
 function within(promise, ms) {
@@ -408,5 +409,20 @@ class ChatSocket {
   close() {
     this.socket.destroy();
     this.closed = true;
+  }
+}
+
+/** Polls `probe` until it returns a truthy value; bounded. */
+export async function eventually(probe, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last && last.ok !== false) return last;
+    if (Date.now() > deadline) {
+      const seen = last && 'seen' in last ? last.seen : last;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen, null, 1)}`);
+    }
+    await sleep(100);
   }
 }

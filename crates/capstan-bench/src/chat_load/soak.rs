@@ -210,6 +210,7 @@ impl Run {
             running_for: self.go.map(|go| go.elapsed().as_secs_f64()),
             phase: self.phase,
             rss_kib: procfs::rss_kib(self.pid).map_err(SoakError::Proc)?,
+            load: procfs::load_average().map_err(SoakError::Proc)?,
             progress: self.progress.iter().fold(Progress::default(), |a, &p| a.plus(p)),
         };
         println!("{}", sample.line());

@@ -150,7 +150,7 @@ pub fn json(
         .iter()
         .map(|s| {
             json!({"seconds": s.seconds, "running_for": s.running_for, "phase": s.phase.word(),
-                   "rss_kib": s.rss_kib, "progress": s.progress.to_json()})
+                   "rss_kib": s.rss_kib, "load": s.load, "progress": s.progress.to_json()})
         })
         .collect();
     let growth = growth.map(|g| {

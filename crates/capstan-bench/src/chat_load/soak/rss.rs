@@ -38,6 +38,8 @@ pub struct Sample {
     pub phase: Phase,
     /// The server's RSS, KiB.
     pub rss_kib: u64,
+    /// The machine's load average over the last minute.
+    pub load: f64,
     /// The workers' counts at the time.
     pub progress: Progress,
 }
@@ -47,10 +49,11 @@ impl Sample {
     pub fn line(&self) -> String {
         let p = &self.progress;
         format!(
-            "{:5.0} s  {:<10}  RSS {:7.1} MiB  connected {}  sent {}  acked {}  deliveries {}/{}  dropped {}  pongs missed {}",
+            "{:5.0} s  {:<10}  RSS {:7.1} MiB  load {:4.1}  connected {}  sent {}  acked {}  deliveries {}/{}  dropped {}  pongs missed {}",
             self.seconds,
             self.phase.word(),
             self.rss_kib as f64 / 1024.0,
+            self.load,
             p.connected,
             p.sent,
             p.acked,
@@ -107,7 +110,7 @@ mod tests {
     use super::*;
 
     fn at(seconds: f64, running_for: Option<f64>, phase: Phase, rss_kib: u64) -> Sample {
-        Sample { seconds, running_for, phase, rss_kib, progress: Progress::default() }
+        Sample { seconds, running_for, phase, rss_kib, load: 1.0, progress: Progress::default() }
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod books;
 pub mod children;
+pub mod cpu;
 pub mod error;
 pub mod layout;
 pub mod ledger;
@@ -111,6 +112,10 @@ pub async fn run(addr: SocketAddr, pid: u32, settings: &Settings) -> Result<Outc
         settings.ping_every.as_secs_f64()
     );
     let mut children = Children::spawn(&plans)?;
+    let worker_pids = children.pids();
+    let cpu_reading = || cpu::Reading::take(pid, &worker_pids).map_err(SoakError::Proc);
+    let mut cpu_at_go = None;
+    let mut cpu_shares = None;
     let mut run = Run::new(pid, layout.workers);
     let mut tick = tokio::time::interval(SAMPLE_EVERY);
     let mut deadline = run.start + open_limit;
@@ -122,7 +127,13 @@ pub async fn run(addr: SocketAddr, pid: u32, settings: &Settings) -> Result<Outc
                     return Err(SoakError::Timeout { what: "opening connections".into(), after: open_limit });
                 }
                 Phase::Running => {
-                    run.sample()?;
+                    if run.samples.last().is_none_or(|s| run.start.elapsed().as_secs_f64() - s.seconds > 1.0) {
+                        run.sample()?;
+                    }
+                    if let Some(at_go) = &cpu_at_go {
+                        let shares = cpu::Shares::between(at_go, &cpu_reading()?, procfs::clock_ticks_per_second());
+                        cpu_shares = Some(shares);
+                    }
                     children.tell("stop")?;
                     run.phase = Phase::Draining;
                     deadline = Instant::now() + RESULTS_TIMEOUT;
@@ -144,6 +155,7 @@ pub async fn run(addr: SocketAddr, pid: u32, settings: &Settings) -> Result<Outc
                         layout.connections,
                         run.start.elapsed().as_secs_f64()
                     );
+                    cpu_at_go = Some(cpu_reading()?);
                     children.tell("go")?;
                     run.phase = Phase::Running;
                     run.go = Some(Instant::now());
@@ -162,14 +174,19 @@ pub async fn run(addr: SocketAddr, pid: u32, settings: &Settings) -> Result<Outc
     }
     let growth = Growth::of(&run.samples, settings.warmup);
     let failed = report::failures(&tally, layout.connections);
-    let text = report::text(&tally, growth.as_ref(), &failed);
+    let mut text = report::text(&tally, growth.as_ref(), &failed);
+    if let Some(shares) = &cpu_shares {
+        text.push_str(&format!("CPU over the run: {}\n", shares.line()));
+    }
     if let Some(path) = &settings.json {
         let given = json!({
             "connections": layout.connections, "rooms": layout.rooms, "workers": layout.workers,
             "duration_s": settings.duration.as_secs(), "rate": settings.rate,
             "ping_every_s": settings.ping_every.as_secs_f64(), "warmup_s": settings.warmup.as_secs(),
         });
-        let value = report::json(given, &run.samples, growth.as_ref(), &tally, &failed);
+        let mut value = report::json(given, &run.samples, growth.as_ref(), &tally, &failed);
+        value["cpu_cores"] =
+            json!(cpu_shares.as_ref().map(|c| json!({"server": c.server, "workers": c.workers})));
         let pretty = serde_json::to_string_pretty(&value).expect("JSON");
         std::fs::write(path, pretty + "\n")
             .map_err(|e| SoakError::Setup(format!("{}: {e}", path.display())))?;

@@ -60,6 +60,11 @@ impl Children {
         Ok(all)
     }
 
+    /// Their process ids.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(Child::id).collect()
+    }
+
     /// The next event of any worker (`None` once none is left).
     pub async fn next(&mut self) -> Option<(usize, Event)> {
         self.events.recv().await

@@ -86,7 +86,7 @@ load=("${pin_load[@]}" "$load_bin" soak --addr "127.0.0.1:$port" --server-pid "$
     --connections "$connections" --duration "$duration" --rate "$rate" --warmup "$warmup"
     --json "$out/soak.json")
 {
-    echo "== scripts/soak.sh $*: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (changed)')"
+    echo "== scripts/soak.sh${*:+ $*}: commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (changed)')"
     echo "== server: ${server[*]} (pid $server_pid)"
     echo "== load: ${load[*]}"
     echo "== $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -38,6 +38,13 @@ pub enum Stage {
     Finish,
 }
 
+impl Stage {
+    /// Whether pings may be sent.
+    pub fn pings(self) -> bool {
+        matches!(self, Self::Run(_))
+    }
+}
+
 /// When a connection pings.
 #[derive(Debug, Clone, Copy)]
 pub struct Pinging {
@@ -173,6 +180,13 @@ impl Reader {
                     return self.ended(why, *stage.borrow());
                 }
                 () = tokio::time::sleep_until(next_ping.unwrap_or(far)), if next_ping.is_some() => {
+                    // The stage may have moved on while this task was not
+                    // running: a ping sent now, past the drain, would be
+                    // counted missed at the end without having had a chance.
+                    if !stage.borrow().pings() {
+                        next_ping = None;
+                        continue;
+                    }
                     self.give_up_on_ping();
                     seq += 1;
                     let frame = client_frame(OpCode::Ping, true, false, &seq.to_be_bytes(), MASK);
@@ -250,5 +264,16 @@ impl Reader {
         if stage != Stage::Finish {
             self.books.lock().expect("books").tally.drop_one(format!("{}: {why}", self.seat.name));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pings_only_while_running() {
+        assert!(Stage::Run(Instant::now()).pings());
+        assert!(![Stage::Setup, Stage::Drain, Stage::Finish].into_iter().any(Stage::pings));
     }
 }

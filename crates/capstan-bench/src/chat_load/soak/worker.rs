@@ -166,8 +166,12 @@ async fn serve(plan: Plan) -> Result<Option<Tally>, SoakError> {
     }
     stage_tx.send_replace(Stage::Drain);
     let until = Instant::now() + DRAIN_TIMEOUT;
-    while !books.lock().expect("books").settled() && Instant::now() < until {
+    // Every reader sees the drain before the books are looked at.
+    loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        if books.lock().expect("books").settled() || Instant::now() >= until {
+            break;
+        }
     }
     stage_tx.send_replace(Stage::Finish);
     // Let every reader see the end (and count a ping still unanswered).

@@ -96,6 +96,13 @@ pub fn system_busy_ticks() -> Result<u64, String> {
     }
 }
 
+/// The system's load average over the last minute (/proc/loadavg): how
+/// busy a shared machine was while something was measured.
+pub fn load_average() -> Result<f64, String> {
+    let text = read("/proc/loadavg")?;
+    text.split_whitespace().next().and_then(|v| v.parse().ok()).ok_or("bad /proc/loadavg".into())
+}
+
 /// Threads of process `pid`.
 pub fn threads(pid: u32) -> Result<usize, String> {
     let dir = format!("/proc/{pid}/task");
@@ -199,6 +206,7 @@ mod tests {
         let _ = sockstat().unwrap();
         let _ = system_busy_ticks().unwrap();
         assert!(slab_kib().unwrap() > 0);
+        assert!(load_average().unwrap() >= 0.0);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::soak;
+
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scenario {
@@ -28,6 +30,9 @@ pub enum Scenario {
         /// The server's database file, to watch its size.
         db: Option<PathBuf>,
     },
+    /// Many connections in rooms, pinging, and a steady publish rate, for
+    /// minutes: nothing lost, RSS flat.
+    Soak(soak::Settings),
 }
 
 /// A run's settings.
@@ -48,6 +53,9 @@ chat-load: load for the capstan-chat server on this machine (loopback only)
 Usage: chat-load presence --addr 127.0.0.1:PORT --server-pid PID [--users N] [--step K] [--observers M]
        chat-load flood    --addr 127.0.0.1:PORT --server-pid PID [--connections N] [--duration S]
                           [--rate R] [--db PATH]
+       chat-load soak     --addr 127.0.0.1:PORT --server-pid PID [--connections N] [--duration S]
+                          [--rate R] [--room-size M] [--processes P] [--ping-every S]
+                          [--warmup S] [--json PATH]
 
 presence  N users (10000) join `general` one after another, each waiting for its
           add_user answer; every K joins (1000) prints the bytes each of the first
@@ -57,6 +65,16 @@ flood     N connections (200) for S seconds (60), each sending R requests a seco
           the oldest when refused too_many_rooms), a message in every fifth room,
           a new name every tenth request, a new connection every fiftieth; every
           5 s prints the server's RSS, the database's size and what was refused
+soak      N connections (19000), each named, in a room of about M (190) and out of
+          `general`, held by P worker processes (enough for 9500 each, at least 2);
+          once all are open, for S seconds (600), each pings every S seconds (30,
+          spread out) and checks the pong, and R messages a second (200) go out,
+          from every connection in turn, each stamped with its send time; every
+          10 s prints the server's RSS; at the end, latency from send to the other
+          members (p50, p99, max), deliveries expected and received per room, the
+          RSS after the warm-up (60 s) and at the end; --json writes it all. Exits
+          1 if a delivery was lost or doubled, a message refused or unanswered, a
+          connection dropped or a pong missed
 ";
 
 /// Parses the arguments (without the program name).
@@ -98,6 +116,30 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 .map_or(Ok(9.0), |v| v.parse().map_err(|_| format!("--rate: not a number: {v}")))?,
             db: take("db").map(PathBuf::from),
         },
+        "soak" => {
+            let seconds =
+                |v, default, key| number(v, default, key).map(|s| Duration::from_secs(s as u64));
+            let settings = soak::Settings {
+                connections: number(take("connections"), 19_000, "connections")?.max(1),
+                duration: seconds(take("duration"), 600, "duration")?,
+                rate: take("rate").map_or(Ok(200.0), |v| {
+                    v.parse()
+                        .ok()
+                        .filter(|r: &f64| r.is_finite() && *r >= 0.0)
+                        .ok_or(format!("--rate: not a rate: {v}"))
+                })?,
+                room_size: number(take("room-size"), 190, "room-size")?.max(1),
+                processes: take("processes")
+                    .map(|v| number(Some(v), 0, "processes"))
+                    .transpose()?
+                    .filter(|&p| p > 0),
+                ping_every: seconds(take("ping-every"), 30, "ping-every")?
+                    .max(Duration::from_secs(1)),
+                warmup: seconds(take("warmup"), 60, "warmup")?,
+                json: take("json").map(PathBuf::from),
+            };
+            Scenario::Soak(settings)
+        }
         other => return Err(format!("unknown scenario {other:?}")),
     };
     if let Some(key) = flags.keys().next() {
@@ -126,6 +168,37 @@ mod tests {
         assert!(
             matches!(flood.scenario, Scenario::Flood { connections: 200, rate, .. } if rate == 9.0)
         );
+    }
+
+    #[test]
+    fn soak_flags_and_defaults() {
+        let options = parse(&args("soak --addr 127.0.0.1:9 --server-pid 5")).unwrap().unwrap();
+        let Scenario::Soak(s) = options.scenario else { panic!("{options:?}") };
+        assert_eq!(
+            s,
+            soak::Settings {
+                connections: 19_000,
+                duration: Duration::from_secs(600),
+                rate: 200.0,
+                room_size: 190,
+                processes: None,
+                ping_every: Duration::from_secs(30),
+                warmup: Duration::from_secs(60),
+                json: None,
+            }
+        );
+        let line = "soak --addr 127.0.0.1:9 --server-pid 5 --connections 1000 --duration 60 \
+                    --rate 50.5 --room-size 100 --processes 3 --ping-every 10 --warmup 20 --json r.json";
+        let Scenario::Soak(s) = parse(&args(line)).unwrap().unwrap().scenario else { panic!() };
+        assert_eq!((s.connections, s.duration, s.rate), (1000, Duration::from_secs(60), 50.5));
+        assert_eq!((s.room_size, s.processes), (100, Some(3)));
+        assert_eq!((s.ping_every, s.warmup), (Duration::from_secs(10), Duration::from_secs(20)));
+        assert_eq!(s.json, Some(PathBuf::from("r.json")));
+        for bad in ["--rate -1", "--rate fast", "--connections lots", "--ping-every 0.5", "--db x"]
+        {
+            let line = format!("soak --addr 127.0.0.1:9 --server-pid 5 {bad}");
+            assert!(parse(&args(&line)).is_err(), "{bad}");
+        }
     }
 
     #[test]

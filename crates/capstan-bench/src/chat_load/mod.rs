@@ -2,13 +2,16 @@
 //! docs/chat-server.md quotes: users joining a room one after another
 //! ([`presence`]: bytes per member and server CPU per join as the room
 //! grows) and a flood of room creation and name registration ([`flood`]:
-//! the server's memory and database stay bounded). Loopback only; every
-//! run is bounded in count and time.
+//! the server's memory and database stay bounded), and a soak ([`soak`]:
+//! thousands of connections in rooms, pinging, a steady publish rate for
+//! minutes; nothing lost, RSS flat). Loopback only; every run is bounded
+//! in count and time.
 
 pub mod args;
 pub mod conn;
 pub mod flood;
 pub mod presence;
+pub mod soak;
 
 use std::process::ExitCode;
 use std::sync::atomic::Ordering::Relaxed;
@@ -17,6 +20,10 @@ use args::{Options, Scenario};
 
 /// Runs `chat-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
+    // The soak's worker processes, started by the soak itself.
+    if args.first().map(String::as_str) == Some("soak-worker") {
+        return soak::worker::main(&args[1..]);
+    }
     let options = match args::parse(&args) {
         Ok(Some(options)) => options,
         Ok(None) => {
@@ -37,9 +44,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     };
     match runtime.block_on(run(options)) {
-        Ok(report) => {
+        Ok((report, passed)) => {
             print!("{report}");
-            ExitCode::SUCCESS
+            if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Err(message) => {
             eprintln!("chat-load: {message}");
@@ -48,12 +55,14 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 }
 
-async fn run(options: Options) -> Result<String, String> {
+/// Runs the scenario: its report, and whether it passed (only a soak can fail
+/// without an error).
+async fn run(options: Options) -> Result<(String, bool), String> {
     match options.scenario {
         Scenario::Presence { users, step, observers } => {
             let steps =
                 presence::run(options.addr, options.server_pid, users, step, observers).await?;
-            Ok(presence::table(&steps))
+            Ok((presence::table(&steps), true))
         }
         Scenario::Flood { connections, duration, rate, db } => {
             let (samples, tally) =
@@ -66,7 +75,13 @@ async fn run(options: Options) -> Result<String, String> {
                 tally.rate_limited.load(Relaxed),
                 tally.other_errors.load(Relaxed)
             ));
-            Ok(report)
+            Ok((report, true))
+        }
+        Scenario::Soak(settings) => {
+            let outcome = soak::run(options.addr, options.server_pid, &settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((outcome.report, outcome.passed))
         }
     }
 }

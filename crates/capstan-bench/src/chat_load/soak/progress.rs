@@ -1,0 +1,82 @@
+//! The running counts a worker reports every few seconds, so the parent's
+//! line per sample says how the run is going.
+
+use serde_json::{Value, json};
+
+/// Counts so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Connections named and in their room.
+    pub connected: u64,
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages acknowledged.
+    pub acked: u64,
+    /// Deliveries expected (acknowledged messages times members).
+    pub expected: u64,
+    /// Deliveries of acknowledged messages received.
+    pub received: u64,
+    /// Connections dropped.
+    pub dropped: u64,
+    /// Pongs missed.
+    pub pongs_missed: u64,
+}
+
+impl Progress {
+    /// As JSON.
+    pub fn to_json(self) -> Value {
+        json!({
+            "connected": self.connected, "sent": self.sent, "acked": self.acked,
+            "expected": self.expected, "received": self.received,
+            "dropped": self.dropped, "pongs_missed": self.pongs_missed,
+        })
+    }
+
+    /// Reads what [`to_json`](Self::to_json) wrote (missing counts are 0).
+    pub fn from_json(value: &Value) -> Self {
+        let int = |key: &str| value[key].as_u64().unwrap_or(0);
+        Self {
+            connected: int("connected"),
+            sent: int("sent"),
+            acked: int("acked"),
+            expected: int("expected"),
+            received: int("received"),
+            dropped: int("dropped"),
+            pongs_missed: int("pongs_missed"),
+        }
+    }
+
+    /// The sum of `self` and `other`.
+    pub fn plus(self, other: Progress) -> Progress {
+        Progress {
+            connected: self.connected + other.connected,
+            sent: self.sent + other.sent,
+            acked: self.acked + other.acked,
+            expected: self.expected + other.expected,
+            received: self.received + other.received,
+            dropped: self.dropped + other.dropped,
+            pongs_missed: self.pongs_missed + other.pongs_missed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_adds() {
+        let p = Progress {
+            connected: 5,
+            sent: 7,
+            acked: 6,
+            expected: 30,
+            received: 29,
+            dropped: 0,
+            pongs_missed: 1,
+        };
+        assert_eq!(Progress::from_json(&p.to_json()), p);
+        assert_eq!(p.plus(p).received, 58);
+        assert_eq!(Progress::from_json(&json!({})), Progress::default());
+    }
+}

@@ -34,5 +34,6 @@ pub mod procfs;
 pub mod progress;
 pub mod sources;
 pub mod stamp;
+pub mod stdin_lines;
 pub mod suite;
 pub mod wamp_load;

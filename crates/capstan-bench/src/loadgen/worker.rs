@@ -10,16 +10,17 @@
 //! It prints `error msg=…` and exits if its connections cannot be opened,
 //! and exits when stdin closes or its plan's timeout passes.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::drive;
 use super::plan::WorkerPlan;
 use super::tally::Tally;
 use super::wire::Line;
+use crate::stdin_lines::stdin_lines;
 
 /// Runs a worker with the plan in `args`.
 pub fn main(args: &[String]) -> ExitCode {
@@ -61,23 +62,9 @@ fn say(line: &Line) {
     let _ = out.flush();
 }
 
-/// Stdin's lines, read by a thread; the channel closes at end of input.
-fn commands() -> mpsc::UnboundedReceiver<String> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 /// Answers commands while the plan's connections do their work.
 async fn serve(plan: WorkerPlan) -> Result<(), String> {
-    let mut commands = commands();
+    let mut commands = stdin_lines();
     let connections = if plan.scenario.holds_connections() { plan.count } else { 0 };
     let tally = Arc::new(Tally::new(connections));
     let (go, go_rx) = watch::channel(false);

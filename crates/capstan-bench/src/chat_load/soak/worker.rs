@@ -7,7 +7,7 @@
 //! [`Tally`]) at the end, or `error {"msg": …}`. It exits when stdin
 //! closes or its plan's limit passes.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -24,6 +24,7 @@ use super::member::{self, Pinging, Stage};
 use super::plan::Plan;
 use super::publisher;
 use super::tally::Tally;
+use crate::stdin_lines::stdin_lines;
 use crate::{fleet, procfs};
 
 /// Connections being opened at once.
@@ -81,20 +82,6 @@ fn say(word: &str, value: &Value) {
     let _ = out.flush();
 }
 
-/// Stdin's lines, read by a thread; the channel closes at end of input.
-fn commands() -> mpsc::UnboundedReceiver<String> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line.trim().to_owned()).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 /// Waits for the command `word`; `None` if stdin closed first.
 async fn await_command(commands: &mut mpsc::UnboundedReceiver<String>, word: &str) -> Option<()> {
     loop {
@@ -121,7 +108,7 @@ async fn serve(plan: Plan) -> Result<Option<Tally>, SoakError> {
     let sizes: Vec<usize> = rooms.clone().map(|r| layout.room_size(r)).collect();
     let books = Arc::new(StdMutex::new(Books::new(Ledger::new(rooms.start, &sizes))));
     let (stage_tx, stage) = watch::channel(Stage::Setup);
-    let mut commands = commands();
+    let mut commands = stdin_lines();
     let ticker = {
         let books = books.clone();
         tokio::spawn(async move {

@@ -74,13 +74,18 @@ fuzz_target!(|data: &[u8]| {
 fn to_envelope(command: &Command) -> Value {
     let data = match command {
         Command::AddUser { username, session, rooms } => {
+            let rooms: serde_json::Map<String, Value> =
+                rooms.iter().map(|(room, since)| (room.clone(), room_since(since))).collect();
             json!({ "username": username, "session": session, "rooms": rooms })
         }
         Command::RenameUser { username } => json!({ "username": username }),
         Command::Message { content, room, client_id } => {
             json!({ "content": content, "room": room, "client_id": client_id })
         }
-        Command::Join { room, after } => json!({ "room": room, "after": after }),
+        Command::Join { room, after } => {
+            let epoch = after.as_ref().and_then(|since| since.epoch.as_deref());
+            json!({ "room": room, "after": after.as_ref().map(|since| since.after), "epoch": epoch })
+        }
         Command::Leave { room } => json!({ "room": room }),
         Command::Rooms { after, limit } => json!({ "after": after, "limit": limit }),
         Command::Members { room, after, limit } => {
@@ -98,6 +103,15 @@ fn to_envelope(command: &Command) -> Value {
     json!({ "type": command.type_name(), "data": data })
 }
 
+/// A resume point as `add_user`'s `rooms` carries it: the bare last id, or
+/// with its epoch.
+fn room_since(since: &protocol::Since) -> Value {
+    match &since.epoch {
+        None => json!(since.after),
+        Some(epoch) => json!({ "after": since.after, "epoch": epoch }),
+    }
+}
+
 /// Every string a command carries.
 fn fields(command: &Command) -> Vec<&str> {
     let mut out = Vec::new();
@@ -106,6 +120,7 @@ fn fields(command: &Command) -> Vec<&str> {
             out.push(username.as_str());
             out.extend(session.as_deref());
             out.extend(rooms.keys().map(String::as_str));
+            out.extend(rooms.values().filter_map(|since| since.epoch.as_deref()));
         }
         Command::RenameUser { username } => out.push(username),
         Command::Message { content, room, client_id } => {
@@ -113,7 +128,11 @@ fn fields(command: &Command) -> Vec<&str> {
             out.extend(room.as_deref());
             out.extend(client_id.as_deref());
         }
-        Command::Join { room, .. } | Command::Leave { room } => out.push(room),
+        Command::Join { room, after } => {
+            out.push(room);
+            out.extend(after.as_ref().and_then(|since| since.epoch.as_deref()));
+        }
+        Command::Leave { room } => out.push(room),
         Command::Rooms { after, .. } => out.extend(after.as_deref()),
         Command::Members { room, after, .. } => {
             out.push(room);

@@ -231,21 +231,7 @@ impl Worker {
                     "epoch": at.epoch,
                 });
                 merge(&mut data, members);
-                let text = match &answer {
-                    JoinAnswer::AddUser { username, session, rooms, .. } => {
-                        merge(
-                            &mut data,
-                            json!({
-                                "username": username,
-                                "session": session,
-                                "rooms": rooms,
-                                "blocked": blocks.list(conn.id()),
-                            }),
-                        );
-                        wire::envelope("add_user", data)
-                    }
-                    JoinAnswer::Joined => wire::envelope("joined", data),
-                };
+                let text = answers::join_envelope(&answer, data, &blocks, conn);
                 sent = conn.send_text(text).is_ok();
             })
             .await;

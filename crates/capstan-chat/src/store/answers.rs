@@ -10,6 +10,7 @@ use crate::errors::{ErrorCode, Refusal};
 use crate::message::StoredMessage;
 use crate::protocol::server as wire;
 use crate::rooms::RoomSummary;
+use crate::store::JoinAnswer;
 
 /// The messages a connection may see, as clients see them.
 pub fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
@@ -25,6 +26,26 @@ pub fn visible(messages: &[StoredMessage], filter: &BlockFilter) -> Value {
 pub fn merge(data: &mut Value, more: Value) {
     if let (Some(data), Value::Object(more)) = (data.as_object_mut(), more) {
         data.extend(more);
+    }
+}
+
+/// The envelope answering a join: `joined`, or `add_user` with the name,
+/// session, public rooms and block list of `conn` added to `data`.
+pub fn join_envelope(answer: &JoinAnswer, mut data: Value, blocks: &Blocks, conn: &Conn) -> String {
+    match answer {
+        JoinAnswer::AddUser { username, session, rooms, .. } => {
+            merge(
+                &mut data,
+                json!({
+                    "username": username,
+                    "session": session,
+                    "rooms": rooms,
+                    "blocked": blocks.list(conn.id()),
+                }),
+            );
+            wire::envelope("add_user", data)
+        }
+        JoinAnswer::Joined => wire::envelope("joined", data),
     }
 }
 

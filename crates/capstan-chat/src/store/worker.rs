@@ -283,21 +283,7 @@ impl Worker {
             "resumed": after.is_some(),
         });
         merge(&mut data, members);
-        let text = match answer {
-            JoinAnswer::AddUser { username, session, rooms, .. } => {
-                merge(
-                    &mut data,
-                    json!({
-                        "username": username,
-                        "session": session,
-                        "rooms": rooms,
-                        "blocked": self.shared.blocks.list(conn.id()),
-                    }),
-                );
-                wire::envelope("add_user", data)
-            }
-            JoinAnswer::Joined => wire::envelope("joined", data),
-        };
+        let text = answers::join_envelope(&answer, data, &self.shared.blocks, conn);
         if conn.send_text(text).is_err() {
             // The connection closed while its join waited: it must not stay
             // subscribed (closing left its topics before this one).

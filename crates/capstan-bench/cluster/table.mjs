@@ -109,77 +109,61 @@ function sameDriverTable(runs) {
   const order = ['capstan-3', 'capstan-1', 'socketio-3'].filter((k) => runs[k]);
   if (order.length === 0) return [];
   const reference = runs['capstan-3'];
-  const rates = [...new Set(order.flatMap((k) => runs[k].windows.map((w) => w.offered)))].sort((a, b) => a - b);
-  const lines = [
+  return [
     '| offered deliveries/s | system | deliveries/s | p50 | p99 | nodes CPU ns/delivery | Redis CPU ns/delivery | server side CPU ns/delivery | deliveries per server CPU-second | capstan 3 nodes ÷ this | server side, cores | driver, cores (busiest process) | other load, cores | missing | connections lost |',
     '|---:|:---|' + '---:|'.repeat(13),
+    ...windowRows(runs, order, (rate, f) => {
+      const ref = reference?.windows.find((w) => w.offered === rate);
+      return [
+        ref ? times(ref.perCpuSecond / f.perCpuSecond) : '–',
+        fixed(f.serverCores),
+        `${fixed(f.driverCores)} (${fixed(f.driverBusiest)})`,
+      ];
+    }),
   ];
-  for (const rate of rates) {
-    const ref = reference?.windows.find((w) => w.offered === rate);
-    for (const key of order) {
-      const f = runs[key].windows.find((w) => w.offered === rate);
-      if (!f) continue;
-      lines.push(
-        '| ' +
-          [
-            thousands(rate),
-            runs[key].label,
-            thousands(f.deliveriesPerSecond),
-            ms(f.p50),
-            ms(f.p99),
-            thousands(f.nodesNs),
-            thousands(f.redisNs),
-            thousands(f.serverNs),
-            thousands(f.perCpuSecond),
-            ref ? times(ref.perCpuSecond / f.perCpuSecond) : '–',
-            fixed(f.serverCores),
-            `${fixed(f.driverCores)} (${fixed(f.driverBusiest)})`,
-            fixed(f.otherCores),
-            thousands(f.missing),
-            lostCell(f),
-          ].join(' | ') +
-          ' |',
-      );
-    }
-  }
-  return lines;
 }
 
 function loadgenTable(runs) {
   const order = ['capstan-3-loadgen', 'capstan-1-loadgen'].filter((k) => runs[k]);
   if (order.length === 0) return [];
-  const lines = [
+  return [
     '| offered deliveries/s | system | deliveries/s | p50 | p99 | nodes CPU ns/delivery | Redis CPU ns/delivery | server side CPU ns/delivery | deliveries per server CPU-second | server side, cores | loadgen, cores | other load, cores | missing | connections lost |',
     '|---:|:---|' + '---:|'.repeat(12),
+    ...windowRows(runs, order, (_rate, f) => [fixed(f.serverCores), fixed(f.driverCores)]),
   ];
+}
+
+/**
+ * One row per offered rate and run of `order` (rates ascending): the
+ * columns both broadcast tables share, with `middle(rate, window)`'s cells
+ * between the CPU per delivery and the other load.
+ */
+function windowRows(runs, order, middle) {
   const rates = [...new Set(order.flatMap((k) => runs[k].windows.map((w) => w.offered)))].sort((a, b) => a - b);
+  const rows = [];
   for (const rate of rates) {
     for (const key of order) {
       const f = runs[key].windows.find((w) => w.offered === rate);
       if (!f) continue;
-      lines.push(
-        '| ' +
-          [
-            thousands(rate),
-            runs[key].label,
-            thousands(f.deliveriesPerSecond),
-            ms(f.p50),
-            ms(f.p99),
-            thousands(f.nodesNs),
-            thousands(f.redisNs),
-            thousands(f.serverNs),
-            thousands(f.perCpuSecond),
-            fixed(f.serverCores),
-            fixed(f.driverCores),
-            fixed(f.otherCores),
-            thousands(f.missing),
-            lostCell(f),
-          ].join(' | ') +
-          ' |',
-      );
+      const cells = [
+        thousands(rate),
+        runs[key].label,
+        thousands(f.deliveriesPerSecond),
+        ms(f.p50),
+        ms(f.p99),
+        thousands(f.nodesNs),
+        thousands(f.redisNs),
+        thousands(f.serverNs),
+        thousands(f.perCpuSecond),
+        ...middle(rate, f),
+        fixed(f.otherCores),
+        thousands(f.missing),
+        lostCell(f),
+      ];
+      rows.push('| ' + cells.join(' | ') + ' |');
     }
   }
-  return lines;
+  return rows;
 }
 
 function roomsTable(run) {

@@ -57,18 +57,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 . scripts/lib/background.sh
 . scripts/lib/apt.sh
 
-command_line="scripts/cluster-bench.sh${*:+ $*}"
-quick=
-out=
-while [ $# -gt 0 ]; do
-    case $1 in
-        --quick) quick=1 ;;
-        --out) out=${2:?--out needs a directory}; shift ;;
-        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "cluster-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+. scripts/lib/bench-args.sh
+bench_args cluster-bench "$@"
 
 if [ -n "$quick" ]; then
     subscribers=300 nodes=3 rates=3000 capstan_extra= loadgen_rates=3000,30000 seconds=1 driver_procs=2

@@ -46,18 +46,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
-command_line="scripts/wamp-bench.sh${*:+ $*}"
-quick=
-out=
-while [ $# -gt 0 ]; do
-    case $1 in
-        --quick) quick=1 ;;
-        --out) out=${2:?--out needs a directory}; shift ;;
-        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "wamp-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+. scripts/lib/bench-args.sh
+bench_args wamp-bench "$@"
 
 if [ -n "$quick" ]; then
     subscribers=50 publishers=1 events=500 window=50 events_seconds=2

@@ -21,9 +21,9 @@ use crate::rate::{RateLimiter, Verdict};
 use crate::room::{DEFAULT_ROOM, Room};
 use crate::rooms::{MEMBER_PAGE, Rooms};
 use crate::storage::Storage;
-use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreBusy};
+use crate::store::{AckTo, Job, JoinAnswer, NewMessage, Shared, StoreBusy};
 use crate::time::now_ms;
-use crate::user::{Session, new_token};
+use crate::user::{LeftByServer, Session, new_token};
 
 pub use crate::name_registry::REPLACED;
 /// Rooms listed per `rooms` answer unless the request asks otherwise.
@@ -168,8 +168,12 @@ impl Chat {
                     client_id,
                 };
                 self.rooms.append_started(&room);
-                self.submit(Job::Append { message, sender: conn.clone(), direct_to: None })
-                    .inspect_err(|_| self.rooms.append_finished(&room, false))
+                self.submit(Job::Append {
+                    message,
+                    ack: AckTo::Conn(conn.clone()),
+                    direct_to: None,
+                })
+                .inspect_err(|_| self.rooms.append_finished(&room, false))
             }
             Command::Direct { to, content, client_id } => {
                 self.direct(conn, me, &to, content, client_id).await
@@ -310,7 +314,8 @@ impl Chat {
         let to = recipient.name;
         let room = Room::direct(&name, &to).name();
         let message = NewMessage { room, author: name, content, created_ms: now_ms(), client_id };
-        self.submit(Job::Append { message, sender: conn.clone(), direct_to: Some(to) })
+        let ack = AckTo::Conn(conn.clone());
+        self.submit(Job::Append { message, ack, direct_to: Some(to) })
     }
 
     fn join(
@@ -512,6 +517,7 @@ impl StatefulComponent for Chat {
     }
 
     async fn on_message(&self, conn: &Conn, me: &mut Session, message: Message) {
+        LeftByServer::apply(conn, me);
         // Binary frames are refused, and count against the rate limit too.
         let command = match message {
             Message::Text(text) => protocol::parse(&text),
@@ -559,6 +565,7 @@ impl StatefulComponent for Chat {
     }
 
     async fn on_close(&self, conn: &Conn, mut me: Session, _close: CloseInfo) {
+        LeftByServer::apply(conn, &mut me);
         let Some(name) = me.name.clone() else { return };
         self.names.release(conn.id(), &name);
         if let Some(cluster) = &self.cluster {

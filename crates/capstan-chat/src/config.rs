@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_REDIS", value_name = "URL")]
     pub redis: Option<String>,
 
+    /// This node's name in the server API's `info` (default: the address
+    /// and port bound).
+    #[arg(long, env = "CHAT_NODE_NAME")]
+    pub node_name: Option<String>,
+
     /// Messages kept per room; older ones are deleted (0: keep all).
     #[arg(long, env = "CHAT_RETAIN_MESSAGES", default_value_t = 10_000)]
     pub retain_messages: u64,

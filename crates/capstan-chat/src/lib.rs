@@ -25,6 +25,7 @@ pub mod protocol;
 pub mod rate;
 pub mod room;
 pub mod rooms;
+pub mod server_api;
 pub mod storage;
 pub mod store;
 pub mod time;
@@ -40,10 +41,12 @@ use capstan::http::{Authenticate, Either, JwtAuth, OriginCheck, OriginPolicy, Pe
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
 use blocks::Blocks;
+use capstan_api::Api;
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 use cluster::Cluster;
 pub use config::Config;
 use rooms::Rooms;
+use server_api::{ChatApi, ClusterView, NodeIdentity};
 use storage::Storage;
 use store::{Shared, Store, StoreConfig};
 
@@ -51,6 +54,7 @@ use store::{Shared, Store, StoreConfig};
 pub struct ChatServer {
     server: IoServer<HttpServer<OriginCheck<PerIpLimit<Endpoint>>>>,
     store: Storage,
+    api: Api,
 }
 
 impl ChatServer {
@@ -75,6 +79,8 @@ impl ChatServer {
         let blocks = Arc::new(Blocks::new());
         let mut names = None;
         let mut counter = None;
+        let mut view = None;
+        let mut node_id = None;
         let (shared, store) = match &config.redis {
             None => {
                 let shared = Shared { topics: Topics::new(), rooms, blocks };
@@ -90,6 +96,8 @@ impl ChatServer {
                 let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
                 let store = cluster.start(store_config, shared.clone(), members.clone());
                 counter = Some(members.counter(&shared.rooms));
+                view = Some(ClusterView { members: members.clone(), rooms: cluster.rooms() });
+                node_id = Some(cluster.node_id());
                 names = Some((cluster.names(shared.topics.clone()), members));
                 (shared, Storage::Cluster(store))
             }
@@ -102,6 +110,22 @@ impl ChatServer {
             new_directs_per_minute: config.new_directs_per_minute,
         };
         presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room, counter);
+        let node = NodeIdentity {
+            uid: node_id.unwrap_or_else(user::new_token),
+            name: config
+                .node_name
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", config.bind, config.port)),
+            started: std::time::Instant::now(),
+        };
+        let api = Api::new(ChatApi::new(
+            store.clone(),
+            shared.topics.clone(),
+            shared.rooms.clone(),
+            view,
+            config.max_message_bytes,
+            node,
+        ));
         let chat = Chat::new(store.clone(), shared, limits);
         let chat = match names {
             Some((names, members)) => chat.in_cluster(names, members),
@@ -138,7 +162,13 @@ impl ChatServer {
             }
             _ => server.listen((config.bind, config.port)).await?,
         };
-        Ok(Self { server, store })
+        Ok(Self { server, store, api })
+    }
+
+    /// The server API, for Rust code in this process: what `POST
+    /// /api/...` does (docs/API.md).
+    pub fn api(&self) -> Api {
+        self.api.clone()
     }
 
     /// The address bound.

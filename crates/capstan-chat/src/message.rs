@@ -32,3 +32,19 @@ pub struct StoredMessage {
     /// The sender's id for it, if any.
     pub client_id: Option<String>,
 }
+
+/// The mark before a bot's name in a stored author. Bots are the authors
+/// of what the server API publishes; `|` is a character no user name may
+/// hold (it joins the names of a direct conversation), so a bot never
+/// passes for a user nor a user for a bot.
+pub const BOT_MARK: char = '|';
+
+/// The stored author of the bot `name`.
+pub fn bot_author(name: &str) -> String {
+    format!("{BOT_MARK}{name}")
+}
+
+/// The bot's name, if `author` is a bot's.
+pub fn bot_name(author: &str) -> Option<&str> {
+    author.strip_prefix(BOT_MARK)
+}

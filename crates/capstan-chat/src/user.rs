@@ -26,3 +26,28 @@ pub fn new_token() -> String {
     getrandom::fill(&mut bytes).expect("the OS random source works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Public rooms the server took a connection out of (the server API's
+/// `unsubscribe`), kept on the connection until its next request brings
+/// its [`Session`] up to date.
+#[derive(Debug, Default)]
+pub struct LeftByServer(pub Vec<String>);
+
+impl LeftByServer {
+    /// Notes on `conn` that it left `room`.
+    pub fn note(conn: &capstan::Conn, room: &str) {
+        let noted = conn.attributes().with_mut(|left: &mut LeftByServer| left.0.push(room.into()));
+        if noted.is_none() {
+            conn.attributes().insert(LeftByServer(vec![room.into()]));
+        }
+    }
+
+    /// Takes the rooms left out of `session`.
+    pub fn apply(conn: &capstan::Conn, session: &mut Session) {
+        let left =
+            conn.attributes().with_mut(|left: &mut LeftByServer| std::mem::take(&mut left.0));
+        for room in left.into_iter().flatten() {
+            session.rooms.remove(&room);
+        }
+    }
+}

@@ -82,6 +82,7 @@
       membersAfter: null, // the last name of the pages fetched (where the next page starts)
       membersStale: false, // a large room: presence came as counts, the names held may be out of date
       typing: new Map(), // user -> expiry time
+      notices: [], // bots' notices not kept in history: { key, author, content, created, after: the last id seen then }
       loadingOlder: false,
       noMoreOlder: false,
     };
@@ -399,6 +400,7 @@
         content: String(m.content ?? ''),
         created: typeof m.created === 'string' ? m.created : null,
         client_id: typeof m.client_id === 'string' ? m.client_id : null,
+        bot: m.bot === true, // published by the server API: never a user, never "mine"
         synthetic: !!opts.synthetic,
       };
       const old = room.byId.get(msg.id);
@@ -414,6 +416,7 @@
         changed = true;
       }
       if (!msg.synthetic && msg.id > room.lastSeen) room.lastSeen = msg.id;
+      if (msg.bot) continue;
       if (msg.client_id && state.name && msg.author === state.name) resolveOutbox(msg.client_id, false);
       if (opts.live && room.typing.delete(msg.author)) changed = true; // they sent it: no longer typing
     }
@@ -673,6 +676,9 @@
       case 'left':
         onLeft(d);
         break;
+      case 'notice':
+        onNotice(d);
+        break;
       case 'renamed':
         if (typeof d.username === 'string') {
           state.name = d.username;
@@ -923,6 +929,23 @@
     removeRoom(d.room);
   }
 
+  // A bot's notice (the server API's publish that history does not keep):
+  // shown where it arrived, after the last message seen then.
+  let noticeSerial = 0;
+  function onNotice(d) {
+    const room = state.rooms.get(d.room);
+    if (!room || typeof d.content !== 'string') return;
+    room.notices.push({
+      key: `notice|${room.name}|${++noticeSerial}`,
+      author: String(d.author ?? ''),
+      content: d.content,
+      created: typeof d.created === 'string' ? d.created : null,
+      after: room.lastSeen,
+    });
+    if (room.notices.length > 50) room.notices.shift();
+    if (room.name === state.current) renderMessages();
+  }
+
   function removeRoom(name) {
     if (!state.rooms.delete(name)) return;
     saveRooms();
@@ -1135,7 +1158,7 @@
     li = h(
       'li',
       {
-        class: m.author === state.name ? 'msg mine' : 'msg',
+        class: m.bot ? 'msg bot' : m.author === state.name ? 'msg mine' : 'msg',
         'data-testid': 'message',
         'data-id': m.id,
         'data-room': m.room,
@@ -1151,6 +1174,7 @@
           'div',
           { class: 'msg-meta' },
           h('span', { class: 'author', 'data-testid': 'message-author', text: m.author }),
+          m.bot ? h('span', { class: 'badge', 'data-testid': 'message-bot', text: 'bot' }) : null,
           valid
             ? h('time', { 'data-testid': 'message-time', datetime: m.created, title: fullFmt.format(date), text: timeFmt.format(date) })
             : null,
@@ -1160,6 +1184,27 @@
     );
     elCache.set(key, li);
     return li;
+  }
+
+  function noticeEl(room, n) {
+    return cached(n.key, () =>
+      h(
+        'li',
+        { class: 'msg bot notice', 'data-testid': 'notice', 'data-room': room.name, 'data-author': n.author },
+        avatar(n.author),
+        h(
+          'div',
+          { class: 'msg-body' },
+          h(
+            'div',
+            { class: 'msg-meta' },
+            h('span', { class: 'author', 'data-testid': 'message-author', text: n.author }),
+            h('span', { class: 'badge', text: 'bot' }),
+          ),
+          h('div', { class: 'content', 'data-testid': 'message-content', text: n.content }),
+        ),
+      ),
+    );
   }
 
   function pendingEl(entry, failure) {
@@ -1258,8 +1303,21 @@
         items.push(note('history-start', `This is the beginning of ${roomLabel(room)}.`));
       }
       let lastDay = null;
+      const notices = new Map(); // last id seen -> the notices that came after it
+      for (const n of room.notices) {
+        if (!notices.has(n.after)) notices.set(n.after, []);
+        notices.get(n.after).push(n);
+      }
+      const noticesAfter = (id) => {
+        for (const n of notices.get(id) || []) items.push(noticeEl(room, n));
+        notices.delete(id);
+      };
+      noticesAfter(0);
       for (const m of room.messages) {
-        if (m.author !== state.name && isBlocked(m.author)) continue;
+        if (!m.bot && m.author !== state.name && isBlocked(m.author)) {
+          noticesAfter(m.id);
+          continue;
+        }
         const date = m.created ? new Date(m.created) : null;
         if (date && !Number.isNaN(date.getTime())) {
           const day = date.toDateString();
@@ -1269,7 +1327,9 @@
           }
         }
         items.push(messageEl(m));
+        noticesAfter(m.id);
       }
+      for (const rest of notices.values()) for (const n of rest) items.push(noticeEl(room, n));
       for (const e of state.outbox) if (e.room === room.name && e.author === state.name) items.push(pendingEl(e, null));
       for (const f of state.failed) if (f.entry.room === room.name) items.push(pendingEl(f.entry, f));
       if (!room.messages.length && !items.some((li) => li.dataset.testid === 'message') && !room.loadingOlder) {

@@ -8,15 +8,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use capstan::pubsub::Position;
-use capstan::{Conn, ConnId, Listening, Topics};
+use capstan::{CloseCode, Conn, ConnId, Listening, Topics};
 use serde_json::{Value, json};
 
 use crate::names::name_key;
+use crate::rooms::Rooms;
+use crate::store::answers::left_by_server;
 
 /// This node's named connections, by user name, and their inboxes.
 #[derive(Clone)]
 pub struct Inboxes {
     topics: Topics,
+    rooms: Arc<Rooms>,
     users: Arc<Mutex<HashMap<String, User>>>,
 }
 
@@ -26,9 +29,9 @@ struct User {
 }
 
 impl Inboxes {
-    /// No user yet, on `topics`.
-    pub fn new(topics: Topics) -> Self {
-        Self { topics, users: Arc::default() }
+    /// No user yet, on `topics`, members of `rooms`.
+    pub fn new(topics: Topics, rooms: Arc<Rooms>) -> Self {
+        Self { topics, rooms, users: Arc::default() }
     }
 
     fn users(&self) -> MutexGuard<'_, HashMap<String, User>> {
@@ -81,6 +84,45 @@ impl Inboxes {
         let _ = self.topics.publish(&Self::topic(name), notice.to_string(), &[]);
     }
 
+    /// Closes `name`'s connections on every node (the server API's
+    /// `disconnect`).
+    pub fn disconnect(&self, name: &str, code: CloseCode, reason: &str) {
+        let order = json!({ "order": "disconnect", "code": code.0, "reason": reason });
+        let _ = self.topics.publish(&Self::topic(name), order.to_string(), &[]);
+    }
+
+    /// Takes `name` out of the public `room` on every node (the server
+    /// API's `unsubscribe`).
+    pub fn unsubscribe(&self, name: &str, room: &str) {
+        let order = json!({ "order": "unsubscribe", "room": room });
+        let _ = self.topics.publish(&Self::topic(name), order.to_string(), &[]);
+    }
+
+    /// Carries out an order of the server API on `name`'s connections
+    /// here; false if `notice` is not one.
+    fn obey(&self, name: &str, notice: &Value) -> bool {
+        match notice["order"].as_str() {
+            Some("disconnect") => {
+                let code = notice["code"].as_u64().and_then(|c| u16::try_from(c).ok());
+                let code = code.map_or(CloseCode::NORMAL, CloseCode::from);
+                let reason = notice["reason"].as_str().unwrap_or_default();
+                for conn in self.conns(name) {
+                    conn.close(code, reason);
+                }
+                true
+            }
+            Some("unsubscribe") => {
+                if let Some(room) = notice["room"].as_str() {
+                    for conn in self.conns(name) {
+                        left_by_server(&conn, room, &self.rooms, &self.topics);
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn listen(&self, name: &str) -> Listening {
         let (inboxes, name_owned) = (self.clone(), name.to_owned());
         self.topics.listen(&Self::topic(name), move |message| {
@@ -89,6 +131,9 @@ impl Inboxes {
             else {
                 return;
             };
+            if inboxes.obey(&name_owned, &notice) {
+                return;
+            }
             let (Some(room), Some(id), Some(epoch)) =
                 (notice["room"].as_str(), notice["id"].as_u64(), notice["epoch"].as_str())
             else {

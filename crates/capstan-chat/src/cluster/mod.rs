@@ -38,6 +38,7 @@ use tokio::task::JoinHandle;
 pub use framing::ChatFraming;
 pub use members::ClusterMembers;
 pub use names::{ClusterNames, LEASE, RemoteHolder};
+pub use room_list::ClusterRooms;
 
 use crate::blocks::Blocks;
 use crate::store::{Job, Shared, StoreBusy, StoreConfig};
@@ -82,6 +83,16 @@ impl Cluster {
         ClusterNames::new(self.engine.clone(), topics, self.engine.broker().node_id().to_owned())
     }
 
+    /// The public rooms of every node.
+    pub fn rooms(&self) -> ClusterRooms {
+        ClusterRooms::new(self.engine.clone())
+    }
+
+    /// This node's id in the cluster.
+    pub fn node_id(&self) -> String {
+        self.engine.broker().node_id().to_owned()
+    }
+
     /// This node's side of the rooms' member lists across the cluster.
     pub fn members(&self) -> ClusterMembers {
         ClusterMembers::new(self.engine.presence(), self.engine.broker().node_id().to_owned())
@@ -99,7 +110,7 @@ impl Cluster {
             engine: self.engine.clone(),
             topics: shared.topics.clone(),
             config,
-            inboxes: inbox::Inboxes::new(shared.topics.clone()),
+            inboxes: inbox::Inboxes::new(shared.topics.clone(), shared.rooms.clone()),
             room_list: room_list::ClusterRooms::new(self.engine.clone()),
             members,
             shared,

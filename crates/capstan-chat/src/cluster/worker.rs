@@ -23,7 +23,10 @@ use crate::protocol::{Since, server as wire};
 use crate::room::Room;
 use crate::rooms::MEMBER_PAGE;
 use crate::store::answers::{self, merge, visible};
-use crate::store::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
+use crate::store::{
+    AckTo, ApiJob, HistoryAnswer, HistoryQuery, HistoryRefusal, Job, JoinAnswer, NewMessage,
+    Shared, StoreConfig, check_since, check_since_epoch,
+};
 
 /// What the jobs run on.
 pub(super) struct Worker {
@@ -53,9 +56,7 @@ impl Worker {
 
     async fn handle(&mut self, job: Job) {
         match job {
-            Job::Append { message, sender, direct_to } => {
-                self.append(message, sender, direct_to).await
-            }
+            Job::Append { message, ack, direct_to } => self.append(message, ack, direct_to).await,
             Job::Join { conn, room, after, answer } => self.join(&conn, &room, after, answer).await,
             Job::Leave { conn, room } => {
                 self.topics.unsubscribe(&room, &conn);
@@ -72,6 +73,7 @@ impl Worker {
             Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked).await,
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name).await,
             Job::Closed { conn } => self.shared.blocks.forget(conn),
+            Job::Api(job) => self.api(job).await,
             Job::Stop => {}
         }
     }
@@ -79,7 +81,7 @@ impl Worker {
     /// Publishes the message kept in its room's stream; its sender gets the
     /// ack once Redis has it (or the error), every member the message,
     /// from whichever node.
-    async fn append(&self, message: NewMessage, sender: Conn, direct_to: Option<String>) {
+    async fn append(&self, message: NewMessage, ack_to: AckTo, direct_to: Option<String>) {
         if direct_to.is_some() {
             // Both users' connections on this node read the conversation,
             // from before this message: the node must hear the topic before
@@ -93,8 +95,8 @@ impl Worker {
                 }
             }
             if let Err(error) = self.topics.ready(&room).await {
-                let kind = "direct";
-                return failed(&sender, kind, message.client_id.as_deref(), &error.to_string());
+                let client_id = message.client_id.as_deref();
+                return ack_to.failed("direct", client_id, &error.to_string(), REDIS_FAILED);
             }
         }
         let key = payload::idempotency_key(&message);
@@ -118,15 +120,17 @@ impl Worker {
                         inboxes.tell(&message.author, &message.room, position);
                         inboxes.tell(to, &message.room, position);
                     }
-                    let id = ack.position.map_or(0, |p| p.offset);
+                    let (id, epoch) =
+                        ack.position.map_or((0, String::new()), |p| (p.offset, p.epoch));
                     let stored = payload::stored(message, id);
-                    let _ = sender.send_text(wire::ack(&stored, ack.duplicate));
+                    ack_to.stored(&stored, &epoch, ack.duplicate);
                 }
                 Err(error) => {
                     if public {
                         rooms.append_finished(&message.room, false);
                     }
-                    failed(&sender, kind, message.client_id.as_deref(), &error.to_string());
+                    let client_id = message.client_id.as_deref();
+                    ack_to.failed(kind, client_id, &error.to_string(), REDIS_FAILED);
                 }
             }
         });
@@ -277,6 +281,55 @@ impl Worker {
         let _ = conn.send_text(wire::envelope("history", data));
     }
 
+    /// The server API's work: history from the room's stream; a user's
+    /// connections reached through the user's inbox, on every node.
+    async fn api(&self, job: ApiJob) {
+        match job {
+            ApiJob::History { query, reply } => {
+                let _ = reply.send(self.api_history(&query).await);
+            }
+            ApiJob::Disconnect { name, code, reason } => {
+                self.inboxes.disconnect(&name, code, &reason)
+            }
+            ApiJob::Unsubscribe { name, room } => self.inboxes.unsubscribe(&name, &room),
+        }
+    }
+
+    async fn api_history(&self, query: &HistoryQuery) -> Result<HistoryAnswer, HistoryRefusal> {
+        let failed = |e: capstan::pubsub::HistoryError| HistoryRefusal::Failed(e.to_string());
+        let history = self.engine.history();
+        let room = &query.room;
+        let latest = history.latest(room).await.map_err(failed)?;
+        let messages = match (&query.since, query.reverse) {
+            (Some((offset, _)), false) => {
+                let page = history.page(room, PageRange::After(*offset), query.limit.max(1)).await;
+                let page = page.map_err(failed)?;
+                let first = page.first().map(|s| s.position.offset);
+                check_since(query, first, latest.offset, &latest.epoch)?;
+                stored_messages(&page)
+            }
+            (Some((offset, _)), true) => {
+                check_since_epoch(query, &latest.epoch)?;
+                let page = history.page(room, PageRange::Before(*offset), query.limit).await;
+                let mut page = stored_messages(&page.map_err(failed)?);
+                page.reverse();
+                page
+            }
+            (None, false) => {
+                let page = history.page(room, PageRange::After(0), query.limit).await;
+                stored_messages(&page.map_err(failed)?)
+            }
+            (None, true) => {
+                let page = history.page(room, PageRange::Latest, query.limit).await;
+                let mut page = stored_messages(&page.map_err(failed)?);
+                page.reverse();
+                page
+            }
+        };
+        let messages = messages.into_iter().take(query.limit).collect();
+        Ok(HistoryAnswer { messages, last_id: latest.offset, epoch: latest.epoch })
+    }
+
     async fn list_rooms(&self, conn: &Conn, after: Option<&str>, limit: usize) {
         let page = self.room_list.page(after, limit, &self.members, &self.shared.rooms).await;
         let (page, more) = match page {
@@ -339,8 +392,10 @@ fn stored_messages(stored: &[Stored]) -> Vec<StoredMessage> {
     stored.iter().filter_map(|s| payload::decode(s.message.as_text()?, s.position.offset)).collect()
 }
 
+/// What a connection reads when Redis failed.
+const REDIS_FAILED: &str = "the server could not store or read messages (its Redis did not answer)";
+
 /// Tells `conn` its request failed because Redis did not answer.
 fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &str) {
-    let message = "the server could not store or read messages (its Redis did not answer)";
-    answers::failed(conn, kind, client_id, error, message);
+    answers::failed(conn, kind, client_id, error, REDIS_FAILED);
 }

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::errors::Refusal;
-use crate::message::StoredMessage;
+use crate::message::{StoredMessage, bot_name};
 use crate::rooms::{Change, Counts, PresenceEvent};
 use crate::time::rfc3339;
 
@@ -21,6 +21,10 @@ pub fn message_value(message: &StoredMessage) -> Value {
         "content": message.content,
         "created": rfc3339(message.created_ms),
     });
+    if let Some(bot) = bot_name(&message.author) {
+        value["author"] = json!(bot);
+        value["bot"] = json!(true);
+    }
     if let Some(client_id) = &message.client_id {
         value["client_id"] = json!(client_id);
     }
@@ -30,6 +34,19 @@ pub fn message_value(message: &StoredMessage) -> Value {
 /// A list of stored messages.
 pub fn messages_value(messages: &[StoredMessage]) -> Value {
     Value::Array(messages.iter().map(message_value).collect())
+}
+
+/// What a bot said in `room` without keeping it (the server API's
+/// publish with `skip_history`): shown, never in history, no id.
+pub fn bot_notice(room: &str, bot: &str, content: &str, created_ms: i64) -> String {
+    let data = json!({
+        "room": room,
+        "author": bot,
+        "bot": true,
+        "content": content,
+        "created": rfc3339(created_ms),
+    });
+    envelope("notice", data)
 }
 
 /// A message posted to a room.

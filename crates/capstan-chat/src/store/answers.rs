@@ -2,14 +2,14 @@
 //! across nodes): the messages a connection may see, answers merged from
 //! parts, a block request's checks, a failure's error.
 
-use capstan::Conn;
+use capstan::{Conn, Topics};
 use serde_json::{Value, json};
 
 use crate::blocks::{BlockFilter, Blocked, Blocks};
 use crate::errors::{ErrorCode, Refusal};
 use crate::message::StoredMessage;
 use crate::protocol::server as wire;
-use crate::rooms::RoomSummary;
+use crate::rooms::{RoomSummary, Rooms};
 use crate::store::JoinAnswer;
 
 /// The messages a connection may see, as clients see them.
@@ -81,4 +81,16 @@ pub fn room_listed(summary: &RoomSummary, last_id: u64, joined: bool) -> Value {
         "members": summary.members,
         "joined": joined,
     })
+}
+
+/// Takes `conn` out of the public `room` by the server's decision (the
+/// server API's `unsubscribe`): out of the room's members and topic, told
+/// `left` with `by: "server"`; its session learns it on its next request.
+pub fn left_by_server(conn: &Conn, room: &str, rooms: &Rooms, topics: &Topics) {
+    if !rooms.leave(room, conn.id()) {
+        return;
+    }
+    topics.unsubscribe(room, conn);
+    crate::user::LeftByServer::note(conn, room);
+    let _ = conn.send_text(wire::envelope("left", json!({ "room": room, "by": "server" })));
 }

@@ -3,7 +3,9 @@
 //! thread, between batches, so a room's history and its live stream are cut
 //! at the same point: nothing is missed, nothing is sent twice.
 
+mod ack_to;
 pub mod answers;
+mod api_job;
 mod block_table;
 mod db;
 mod schema;
@@ -16,6 +18,10 @@ use std::thread::JoinHandle;
 
 use capstan::{Conn, ConnId, Topics};
 
+pub use ack_to::{AckTo, ApiAck, ApiStored};
+pub use api_job::{
+    ApiJob, HistoryAnswer, HistoryQuery, HistoryRefusal, check_since, check_since_epoch,
+};
 pub use db::{Appended, Db, Page};
 
 pub use crate::message::{NewMessage, StoredMessage};
@@ -50,8 +56,9 @@ pub enum Job {
     Append {
         /// The message.
         message: NewMessage,
-        /// Who sent it (gets the ack).
-        sender: Conn,
+        /// Who hears it was stored: the connection that sent it, or the
+        /// server API.
+        ack: AckTo,
         /// For a direct message: the recipient's name.
         direct_to: Option<String>,
     },
@@ -135,6 +142,8 @@ pub enum Job {
         /// The connection.
         conn: ConnId,
     },
+    /// Work for the server API.
+    Api(ApiJob),
     /// Finish what is queued and stop.
     Stop,
 }

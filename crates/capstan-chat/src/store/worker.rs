@@ -11,7 +11,10 @@ use serde_json::json;
 
 use super::answers::{self, merge, visible};
 use super::db::{Appended, Db, Page};
-use super::{Job, JoinAnswer, NewMessage, Shared, StoreConfig};
+use super::{
+    AckTo, ApiJob, HistoryAnswer, HistoryQuery, HistoryRefusal, Job, JoinAnswer, NewMessage,
+    Shared, StoreConfig, check_since, check_since_epoch,
+};
 use crate::blocks::Blocked;
 use crate::names::name_key;
 use crate::protocol::{Since, server as wire};
@@ -27,7 +30,7 @@ const DAY_MS: i64 = 86_400_000;
 
 struct Pending {
     message: NewMessage,
-    sender: Conn,
+    ack: AckTo,
     direct_to: Option<String>,
 }
 
@@ -74,8 +77,8 @@ impl Worker {
         let mut appends = Vec::new();
         for job in batch {
             match job {
-                Job::Append { message, sender, direct_to } => {
-                    appends.push(Pending { message, sender, direct_to });
+                Job::Append { message, ack, direct_to } => {
+                    appends.push(Pending { message, ack, direct_to });
                     continue;
                 }
                 Job::Stop => {
@@ -124,6 +127,7 @@ impl Worker {
             Job::Block { conn, owner, blocked } => self.block(&conn, &owner, blocked),
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name),
             Job::Closed { conn } => self.shared.blocks.forget(conn),
+            Job::Api(job) => self.api(job),
             Job::Append { .. } | Job::Stop => unreachable!("handled in process"),
         }
     }
@@ -190,16 +194,17 @@ impl Worker {
         match result {
             Ok(appended) => {
                 let mut touched = BTreeSet::new();
-                for (job, appended) in pending.iter().zip(appended) {
+                for (job, appended) in pending.into_iter().zip(appended) {
                     touched.insert(appended.message.room.clone());
                     self.deliver(job, &appended);
                 }
                 self.prune_by_count(&touched);
             }
             Err(error) => {
-                for job in &pending {
+                for job in pending {
                     let kind = if job.direct_to.is_some() { "direct" } else { "message" };
-                    failed(&job.sender, kind, job.message.client_id.as_deref(), &error);
+                    let client_id = job.message.client_id.clone();
+                    job.ack.failed(kind, client_id.as_deref(), &error.to_string(), STORE_FAILED);
                 }
             }
         }
@@ -207,7 +212,7 @@ impl Worker {
 
     /// Sends a stored message to everyone who should see it, but those who
     /// block its author; then the ack to its sender.
-    fn deliver(&self, job: &Pending, appended: &Appended) {
+    fn deliver(&self, job: Pending, appended: &Appended) {
         let message = &appended.message;
         if !appended.duplicate {
             let blockers = self.shared.blocks.blockers_of(&message.author);
@@ -232,7 +237,8 @@ impl Worker {
                 }
             }
         }
-        let _ = job.sender.send_text(wire::ack(message, appended.duplicate));
+        // One database, one id sequence per room: no epoch.
+        job.ack.stored(message, "", appended.duplicate);
     }
 
     /// Subscribes `conn` to a public room and sends the room's latest
@@ -289,6 +295,53 @@ impl Worker {
             // subscribed (closing left its topics before this one).
             self.shared.topics.unsubscribe(&name, conn);
         }
+    }
+
+    /// The server API's work, on this node's connections and database.
+    fn api(&self, job: ApiJob) {
+        match job {
+            ApiJob::History { query, reply } => {
+                let _ = reply.send(self.api_history(&query));
+            }
+            ApiJob::Disconnect { name, code, reason } => {
+                for conn in self.online.get(&name).into_iter().flatten() {
+                    conn.close(code, &reason);
+                }
+            }
+            ApiJob::Unsubscribe { name, room } => {
+                for conn in self.online.get(&name).into_iter().flatten() {
+                    answers::left_by_server(conn, &room, &self.shared.rooms, &self.shared.topics);
+                }
+            }
+        }
+    }
+
+    fn api_history(&self, query: &HistoryQuery) -> Result<HistoryAnswer, HistoryRefusal> {
+        let failed = |e: rusqlite::Error| HistoryRefusal::Failed(e.to_string());
+        let last_id = self.db.last_id(&query.room).map_err(failed)?;
+        let room = &query.room;
+        let messages = match (&query.since, query.reverse) {
+            (Some((offset, _)), false) => {
+                let page = self.db.after(room, *offset, query.limit.max(1)).map_err(failed)?;
+                check_since(query, page.messages.first().map(|m| m.id), last_id, "")?;
+                page.messages
+            }
+            (Some((offset, _)), true) => {
+                // Backwards from `since`: the page before it, newest first.
+                check_since_epoch(query, "")?;
+                let mut page = self.db.before(room, *offset, query.limit).map_err(failed)?.messages;
+                page.reverse();
+                page
+            }
+            (None, false) => self.db.after(room, 0, query.limit).map_err(failed)?.messages,
+            (None, true) => {
+                let mut page = self.db.latest(room, query.limit).map_err(failed)?.messages;
+                page.reverse();
+                page
+            }
+        };
+        let messages = messages.into_iter().take(query.limit).collect();
+        Ok(HistoryAnswer { messages, last_id, epoch: String::new() })
     }
 
     fn prune_by_count(&self, rooms: &BTreeSet<String>) {
@@ -358,7 +411,9 @@ fn days_ago(days: u64) -> Option<i64> {
     (days > 0).then(|| now_ms() - (days as i64) * DAY_MS)
 }
 
+/// What a connection reads when the database failed.
+const STORE_FAILED: &str = "the server could not store or read messages";
+
 fn failed(conn: &Conn, kind: &str, client_id: Option<&str>, error: &rusqlite::Error) {
-    let message = "the server could not store or read messages";
-    answers::failed(conn, kind, client_id, &error.to_string(), message);
+    answers::failed(conn, kind, client_id, &error.to_string(), STORE_FAILED);
 }

@@ -56,6 +56,8 @@ impl TestDb {
 /// A chat server running in-process.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The server API of this server (`ChatServer::api`).
+    pub api: capstan_api::Api,
     shutdown: capstan::ShutdownHandle,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -65,8 +67,9 @@ impl Server {
         let server = ChatServer::bind(config).await.expect("bind the chat server");
         let addr = server.local_addr().unwrap();
         let shutdown = server.shutdown_handle();
+        let api = server.api();
         let task = tokio::spawn(server.run_until(std::future::pending()));
-        Self { addr, shutdown, task }
+        Self { addr, api, shutdown, task }
     }
 
     /// Shuts down and waits until the store has finished writing.

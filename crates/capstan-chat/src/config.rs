@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Parser};
+use clap::{ArgGroup, Parser, ValueEnum};
 
 /// The Capstan chat server: a web client and its WebSocket on one port,
 /// history in an embedded SQLite file.
@@ -28,6 +28,13 @@ pub struct Config {
     /// every node on it; `--db` is then not used.
     #[arg(long, env = "CHAT_REDIS", value_name = "URL")]
     pub redis: Option<String>,
+
+    /// Log lines as text (for people) or one JSON object each (for log
+    /// collectors); either way each line of a connection's work names the
+    /// connection (`conn` span: `id`, `peer`, `ws`). Levels from RUST_LOG
+    /// (default `info`).
+    #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// This node's name in the server API's `info` (default: the address
     /// and port bound).
@@ -203,4 +210,15 @@ mod tests {
         // An issuer or audience alone would silently check nothing.
         assert!(Config::try_parse_from(["capstan-chat", "--jwt-audience", "chat"]).is_err());
     }
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `fields`
+    /// (`message` among them), `target`, `span` and `spans` (the
+    /// connection's `id`, `peer`, `ws`).
+    Json,
 }

@@ -2,25 +2,40 @@
 
 #![forbid(unsafe_code)]
 
+use capstan_chat::config::LogFormat;
 use capstan_chat::{ChatServer, Config};
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    let config = Config::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
-    let config = Config::parse();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(true).init(),
+    }
     let server = ChatServer::bind(&config).await?;
     let addr = server.local_addr()?;
     let host =
         if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
     let (http, ws) = if config.tls_cert.is_some() { ("https", "wss") } else { ("http", "ws") };
-    println!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port());
+    // The first line names the address (scripts read it), in the log's
+    // format.
+    let open = format!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port());
+    match config.log_format {
+        LogFormat::Text => println!("{open}"),
+        LogFormat::Json => tracing::info!("{open}"),
+    }
     let history = match &config.redis {
         Some(url) => format!("{url} (cluster node)"),
         None => config.db.display().to_string(),
     };
-    println!("  WebSocket {ws}://{host}:{}/ws, history in {history}", addr.port());
+    let socket = format!("  WebSocket {ws}://{host}:{}/ws, history in {history}", addr.port());
+    match config.log_format {
+        LogFormat::Text => println!("{socket}"),
+        LogFormat::Json => tracing::info!("{}", socket.trim()),
+    }
     server.run().await
 }

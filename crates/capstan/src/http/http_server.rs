@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
+use tracing::Instrument;
 
 use super::component::{Decision, HttpComponent};
 use super::fallback::HttpService;
@@ -118,9 +119,10 @@ async fn serve<C: HttpComponent>(
     match decision {
         // The upgraded connection becomes a task of its own, so that what
         // reading the request head took (this task) is freed now and not
-        // kept for the connection's life.
+        // kept for the connection's life. It keeps the connection's log
+        // span (the accept loop's `conn`).
         Decision::Upgrade(upgrade) => {
-            tokio::spawn(upgrade.serve(transport, request, buf, context));
+            tokio::spawn(upgrade.serve(transport, request, buf, context).in_current_span());
         }
         Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
         Decision::Pass(rejection) => match service {

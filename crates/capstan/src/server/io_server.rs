@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::handler::{ConnContext, ConnectionHandler};
 use super::shutdown::{ShutdownHandle, Tracker};
@@ -184,7 +185,15 @@ async fn accept_loop<H: ConnectionHandler>(
         let handler = handler.clone();
         let tls = tls.clone();
         let tls_timeout = config.tls_handshake_timeout;
-        tokio::spawn(async move {
+        // Every log line of this connection's task carries its number and
+        // peer (and, once upgraded, its WebSocket `Conn` id: field `ws`).
+        let span = tracing::info_span!(
+            "conn",
+            id = connection_number(),
+            peer = %remote,
+            ws = tracing::field::Empty
+        );
+        let task = async move {
             let transport = match tls {
                 None => Transport::tcp(stream),
                 Some(tls) => {
@@ -206,8 +215,16 @@ async fn accept_loop<H: ConnectionHandler>(
                 Some(context) => handler.on_connection(transport, context).await,
                 None => handler.on_overload(transport).await,
             }
-        });
+        };
+        tokio::spawn(task.instrument(span));
     }
+}
+
+/// A number for each connection accepted, unique in the process: the `id`
+/// of its log lines.
+fn connection_number() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

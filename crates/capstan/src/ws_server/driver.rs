@@ -58,6 +58,7 @@ pub(crate) fn run<A: StatefulComponent>(
         config.max_outbound_bytes,
         config.on_overflow,
     );
+    tracing::Span::current().record("ws", conn.id().get());
     let mut driver = Driver::new(&conn, shared, transport, buffered, deflate);
     // Moved in as they are (rebinding them inside would keep two copies).
     async move {

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api_load;
 pub mod chat_load;
 pub mod child;
 pub mod client;

@@ -57,12 +57,8 @@ impl SubscribeHook {
         channel: &str,
         data: Option<&RawValue>,
     ) -> Result<SubscribeAllowed, HookDenied> {
-        let body = SubscribeRequest {
-            client: &identity.client,
-            user: &identity.user,
-            channel,
-            data,
-        };
+        let body =
+            SubscribeRequest { client: &identity.client, user: &identity.user, channel, data };
         let called = self.client.call(&self.config, &identity.headers, &body).await;
         Ok(decide("subscribe", &self.config, called)?.unwrap_or_default())
     }

@@ -71,7 +71,7 @@ impl Component for HookApp {
                     match self.subscribe.check(id, &channel, ask.data.as_deref()).await {
                         Ok(allowed) => json!({ "subscribed": channel, "info": allowed.info }),
                         Err(denied) if denied.is_disconnect() => {
-                            conn.close(CloseCode(denied.code() as u16), denied.message());
+                            conn.close(CloseCode(denied.close_code()), denied.message());
                             return;
                         }
                         Err(denied) => {

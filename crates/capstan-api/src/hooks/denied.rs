@@ -57,6 +57,15 @@ impl HookDenied {
     pub fn is_disconnect(&self) -> bool {
         matches!(self, Self::Disconnect { .. })
     }
+
+    /// The WebSocket close code to close with: a disconnect's code when
+    /// it is one an application may send (4000–4999), 4000 otherwise.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            Self::Disconnect { code, .. } if (4000..5000).contains(code) => *code as u16,
+            _ => 4000,
+        }
+    }
 }
 
 impl fmt::Display for HookDenied {
@@ -82,6 +91,10 @@ mod tests {
         let refused = HookDenied::Refused { code: 1001, message: "no".into() };
         assert_eq!((refused.code(), refused.message()), (1001, "no"));
         assert!(!refused.is_disconnect());
-        assert!(HookDenied::Disconnect { code: 4000, reason: String::new() }.is_disconnect());
+        let disconnect = |code| HookDenied::Disconnect { code, reason: String::new() };
+        assert!(disconnect(4000).is_disconnect());
+        assert_eq!(disconnect(4501).close_code(), 4501);
+        assert_eq!(disconnect(1000).close_code(), 4000, "not the backend's to send");
+        assert_eq!(disconnect(70000).close_code(), 4000);
     }
 }

@@ -34,3 +34,9 @@ pub use reply::{
     BroadcastReply, ChannelInfo, ChannelsReply, ClientInfo, Empty, HistoryReply, InfoReply,
     NodeInfo, PresenceReply, PresenceStatsReply, Publication, PublishReply, Reply,
 };
+
+/// docs/HOOKS.md's Rust example, compiled by `cargo test --doc` so that it
+/// stays as shown.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/HOOKS.md")]
+struct HooksGuide;

@@ -91,7 +91,7 @@ impl ConnectHook {
 /// given before the upgrade): a backend's error code that is a 4xx status
 /// is that status, any other code 403; a disconnect 403; a backend that
 /// failed (policy `Deny`) 503.
-pub fn rejection(denied: &HookDenied) -> Rejection {
+pub fn handshake_rejection(denied: &HookDenied) -> Rejection {
     match denied {
         HookDenied::Refused { code, message } => {
             let status = u16::try_from(*code).ok().filter(|s| (400..500).contains(s));
@@ -108,7 +108,7 @@ impl Authenticator for ConnectHook {
     type Identity = HookIdentity;
 
     async fn authenticate(&self, request: &Request) -> Result<HookIdentity, Rejection> {
-        self.connect(request).await.map_err(|denied| rejection(&denied))
+        self.connect(request).await.map_err(|denied| handshake_rejection(&denied))
     }
 }
 
@@ -120,15 +120,19 @@ mod tests {
     #[test]
     fn refusals_become_statuses() {
         let refused = |code| HookDenied::Refused { code, message: "m".into() };
-        assert_eq!(rejection(&refused(401)).status(), 401, "a 4xx code is the status");
-        assert_eq!(rejection(&refused(4401)).status(), 403);
-        assert_eq!(rejection(&refused(1000)).status(), 403);
-        assert_eq!(rejection(&refused(500)).status(), 403, "a backend refuses with 4xx only");
-        assert_eq!(rejection(&refused(403)).message(), "m");
+        assert_eq!(handshake_rejection(&refused(401)).status(), 401, "a 4xx code is the status");
+        assert_eq!(handshake_rejection(&refused(4401)).status(), 403);
+        assert_eq!(handshake_rejection(&refused(1000)).status(), 403);
+        assert_eq!(
+            handshake_rejection(&refused(500)).status(),
+            403,
+            "a backend refuses with 4xx only"
+        );
+        assert_eq!(handshake_rejection(&refused(403)).message(), "m");
         let disconnect = HookDenied::Disconnect { code: 4501, reason: "revoked".into() };
-        assert_eq!(rejection(&disconnect).status(), 403);
-        assert!(rejection(&disconnect).message().contains("revoked"));
+        assert_eq!(handshake_rejection(&disconnect).status(), 403);
+        assert!(handshake_rejection(&disconnect).message().contains("revoked"));
         let failed = HookDenied::Unavailable(HookError::StatusNotSuccess(500));
-        assert_eq!(rejection(&failed).status(), 503);
+        assert_eq!(handshake_rejection(&failed).status(), 503);
     }
 }

@@ -26,7 +26,7 @@ mod subscribe;
 
 pub use client::HookClient;
 pub use config::{HookConfig, HookConfigError};
-pub use connect::{ConnectHook, rejection};
+pub use connect::{ConnectHook, handshake_rejection};
 pub use denied::HookDenied;
 pub use error::HookError;
 pub use forwarded::{DEFAULT_FORWARDED, ForwardedHeaders};

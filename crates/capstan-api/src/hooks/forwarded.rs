@@ -42,6 +42,10 @@ const FRAMING: [HeaderName; 10] = [
     header::EXPECT,
 ];
 
+/// The headers whose values are never printed.
+const CREDENTIALS: [HeaderName; 3] =
+    [header::COOKIE, header::AUTHORIZATION, header::PROXY_AUTHORIZATION];
+
 impl ForwardedHeaders {
     /// Forwards exactly the headers called `names` (case-insensitive).
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, HookConfigError> {
@@ -65,12 +69,16 @@ impl ForwardedHeaders {
     }
 
     /// The listed headers of `request`, every value of each (values that
-    /// are not valid header values are left out).
+    /// are not valid header values are left out). Credentials (Cookie,
+    /// Authorization, Proxy-Authorization) are marked sensitive: an
+    /// identity printed with `{:?}` does not show them.
     pub fn pick(&self, request: &Request) -> HeaderMap {
         let mut picked = HeaderMap::new();
         for name in &self.names {
+            let secret = CREDENTIALS.contains(name);
             for value in request.headers_named(name.as_str()) {
-                if let Ok(value) = HeaderValue::from_bytes(value) {
+                if let Ok(mut value) = HeaderValue::from_bytes(value) {
+                    value.set_sensitive(secret);
                     picked.append(name.clone(), value);
                 }
             }
@@ -107,6 +115,14 @@ mod tests {
         assert_eq!(picked.get_all("accept-language").iter().count(), 2);
         assert!(picked.get("x-secret").is_none());
         assert!(picked.get("host").is_none());
+    }
+
+    #[test]
+    fn credentials_are_not_printed() {
+        let picked = ForwardedHeaders::default().pick(&request());
+        let printed = format!("{picked:?}");
+        assert!(!printed.contains("PHPSESSID"), "{printed}");
+        assert!(printed.contains("Sensitive") && printed.contains("fr"), "{printed}");
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //!   An application implements [`ServerApi`] once: what a channel is and
 //!   how a publication reaches its subscribers is its business.
 //!
+//! - Backend hooks ([`hooks`]): connect, subscribe and publish hooks that
+//!   ask the application's backend over HTTP (with the browser's cookies)
+//!   who a connection is and what it may do; docs/HOOKS.md.
+//!
 //! docs/API.md lists every method, request, reply and error code.
 
 #![forbid(unsafe_code)]
@@ -16,6 +20,7 @@ mod backend;
 mod command;
 mod error;
 mod handle;
+pub mod hooks;
 mod reply;
 
 pub use backend::{ApiFuture, ServerApi};
@@ -29,3 +34,9 @@ pub use reply::{
     BroadcastReply, ChannelInfo, ChannelsReply, ClientInfo, Empty, HistoryReply, InfoReply,
     NodeInfo, PresenceReply, PresenceStatsReply, Publication, PublishReply, Reply,
 };
+
+/// docs/HOOKS.md's Rust example, compiled by `cargo test --doc` so that it
+/// stays as shown.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/HOOKS.md")]
+struct HooksGuide;

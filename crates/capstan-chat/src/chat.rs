@@ -14,6 +14,7 @@ use crate::cluster::{ClusterMembers, ClusterNames, RemoteHolder};
 use crate::content;
 use crate::direct_budget::DirectBudget;
 use crate::errors::{ErrorCode, Refusal};
+use crate::hooks::{ChatHooks, hook_user};
 use crate::name_registry::NameRegistry;
 use crate::names;
 use crate::protocol::{self, Command, Since, server as wire};
@@ -104,6 +105,8 @@ pub struct Chat {
     rooms: Arc<Rooms>,
     blocks: Arc<Blocks>,
     directs: DirectBudget,
+    /// The application's backend hooks, if configured.
+    hooks: ChatHooks,
     /// Names and members across the cluster's nodes (`--redis`), if in one.
     cluster: Option<ClusterNames>,
     members: Option<ClusterMembers>,
@@ -122,6 +125,7 @@ impl Chat {
             rooms: shared.rooms,
             blocks: shared.blocks,
             directs,
+            hooks: ChatHooks::default(),
             cluster: None,
             members: None,
         }
@@ -132,6 +136,13 @@ impl Chat {
     pub fn in_cluster(mut self, names: ClusterNames, members: ClusterMembers) -> Self {
         self.cluster = Some(names);
         self.members = Some(members);
+        self
+    }
+
+    /// A chat that asks the application's backend before joins and
+    /// messages.
+    pub fn with_hooks(mut self, hooks: ChatHooks) -> Self {
+        self.hooks = hooks;
         self
     }
 
@@ -160,6 +171,9 @@ impl Chat {
                 content::content(&content, self.limits.max_message_bytes)?;
                 content::client_id(client_id.as_deref())?;
                 let room = room.name();
+                let content = self.hooks.text(conn, &room, content).await?;
+                // The backend's text follows the same rules.
+                content::content(&content, self.limits.max_message_bytes)?;
                 let message = NewMessage {
                     room: room.clone(),
                     author: name,
@@ -178,7 +192,15 @@ impl Chat {
             Command::Direct { to, content, client_id } => {
                 self.direct(conn, me, &to, content, client_id).await
             }
-            Command::Join { room, after } => self.join(conn, me, &room, after),
+            Command::Join { room, after } => {
+                if let Ok(Room::Public(name)) = Room::parse(&room)
+                    && me.name.is_some()
+                    && !in_room(me, &name)
+                {
+                    self.hooks.may_join(conn, &name).await?;
+                }
+                self.join(conn, me, &room, after)
+            }
             Command::Leave { room } => {
                 let name = named(me)?;
                 let room = Room::parse(&room)?.name();
@@ -374,10 +396,18 @@ impl Chat {
             return self.rename(conn, me, username).await;
         }
         let token_user = conn.identity::<TokenUser>();
-        let name = match token_user {
+        let hook_user = hook_user(conn);
+        let name = match (token_user, &hook_user) {
             // The token decides the name; the one asked for is ignored.
-            Some(user) => user.name.clone(),
-            None => names::user_name(username)?,
+            (Some(user), _) => user.name.clone(),
+            // So does the application's backend, through the connect hook.
+            (None, Some(user)) => names::user_name(user).map_err(|refusal| {
+                Refusal::new(
+                    refusal.code,
+                    format!("the name the backend gave is not valid here: {}", refusal.message),
+                )
+            })?,
+            (None, None) => names::user_name(username)?,
         };
         if let Some(token) = session.filter(|t| !t.is_empty() && t.len() <= 128) {
             me.token = token;
@@ -386,9 +416,10 @@ impl Chat {
         // Who may take the name over from an earlier connection: the same
         // session, or, with tokens, any connection whose token names the
         // same user (exactly: "Ann" does not take over "ann").
-        let owner = match token_user {
-            Some(user) => format!("token:{}", user.name),
-            None => token.clone(),
+        let owner = match (token_user, &hook_user) {
+            (Some(user), _) => format!("token:{}", user.name),
+            (None, Some(user)) => format!("hook:{user}"),
+            (None, None) => token.clone(),
         };
         let replaced = self.names.claim(conn, &name, &owner)?;
         if let Some(cluster) = &self.cluster
@@ -415,6 +446,10 @@ impl Chat {
                 Ok(room) if !room.readable_by(&name) => {
                     refuse(not_in_room(&room.name()), room_name)
                 }
+                Ok(Room::Public(public)) => match self.hooks.may_join(conn, &public).await {
+                    Ok(()) => rooms.push((Room::Public(public), Some(last.clone()))),
+                    Err(refusal) => refuse(refusal, room_name),
+                },
                 Ok(room) => rooms.push((room, Some(last.clone()))),
                 Err(refusal) => refuse(refusal, room_name),
             }
@@ -474,10 +509,11 @@ impl Chat {
 
     async fn rename(&self, conn: &Conn, me: &mut Session, username: &str) -> Result<(), Refusal> {
         let old = named(me)?;
-        let new = match conn.identity::<TokenUser>() {
-            // The token decides: a rename keeps the token's name.
-            Some(user) => user.name.clone(),
-            None => names::user_name(username)?,
+        let new = match (conn.identity::<TokenUser>(), hook_user(conn)) {
+            // The token (or the backend) decides: a rename keeps its name.
+            (Some(user), _) => user.name.clone(),
+            (None, Some(_)) => old.clone(),
+            (None, None) => names::user_name(username)?,
         };
         if new == old {
             let _ = conn.send_text(wire::envelope("renamed", json!({ "username": new })));

@@ -145,6 +145,34 @@ pub struct Config {
     #[arg(long, env = "CHAT_JWT_AUDIENCE", value_name = "AUD", requires = "jwt")]
     pub jwt_audience: Option<String>,
 
+    /// Ask the application's backend who each connection is: at the
+    /// handshake, POST to this URL with the browser's cookies
+    /// (docs/HOOKS.md); it allows with a user name (which `add_user`
+    /// takes) and, optionally, the rooms the user may join, or refuses
+    /// (the handshake's 4xx). Not with --jwt-*.
+    #[arg(long, env = "CHAT_CONNECT_HOOK", value_name = "URL", conflicts_with = "jwt")]
+    pub connect_hook: Option<String>,
+
+    /// Ask the backend before a user joins a public room (unless the
+    /// connect hook listed the user's rooms). Needs --connect-hook.
+    #[arg(long, env = "CHAT_SUBSCRIBE_HOOK", value_name = "URL", requires = "connect_hook")]
+    pub subscribe_hook: Option<String>,
+
+    /// Ask the backend before a message is stored; it may refuse it or
+    /// change its text. Needs --connect-hook.
+    #[arg(long, env = "CHAT_PUBLISH_HOOK", value_name = "URL", requires = "connect_hook")]
+    pub publish_hook: Option<String>,
+
+    /// Longest wait for a hook's answer, in milliseconds.
+    #[arg(long, env = "CHAT_HOOK_TIMEOUT_MS", default_value_t = 1000)]
+    pub hook_timeout_ms: u64,
+
+    /// What a hook's failure (backend down, too slow, a bad answer) means:
+    /// `deny` (the handshake 503, the request `backend_unavailable`) or
+    /// `allow` (an anonymous connection, the request goes on).
+    #[arg(long, env = "CHAT_HOOK_FAILURE", value_enum, default_value_t = HookFailure::Deny)]
+    pub hook_failure: HookFailure,
+
     /// Serve over TLS (https:// and wss://) with this PEM certificate chain
     /// (leaf first); needs --tls-key.
     #[arg(long, env = "CHAT_TLS_CERT", value_name = "PEM", requires = "tls_key")]
@@ -221,4 +249,13 @@ pub enum LogFormat {
     /// (`message` among them), `target`, `span` and `spans` (the
     /// connection's `id`, `peer`, `ws`).
     Json,
+}
+
+/// What a hook's failure means (`--hook-failure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookFailure {
+    /// Refuse.
+    Deny,
+    /// Go on (anonymously, at the handshake).
+    Allow,
 }

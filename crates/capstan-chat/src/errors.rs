@@ -49,6 +49,12 @@ pub enum ErrorCode {
     RateLimited,
     /// The message could not be stored.
     StorageFailed,
+    /// The application's backend (a `--subscribe-hook` or
+    /// `--publish-hook`) refused; the message is the backend's.
+    Denied,
+    /// The application's backend could not be asked (down, too slow, a
+    /// bad answer) and the hooks' policy is to refuse then.
+    BackendUnavailable,
 }
 
 impl ErrorCode {
@@ -76,6 +82,8 @@ impl ErrorCode {
             Self::UserOffline => "user_offline",
             Self::RateLimited => "rate_limited",
             Self::StorageFailed => "storage_failed",
+            Self::Denied => "denied",
+            Self::BackendUnavailable => "backend_unavailable",
         }
     }
 }

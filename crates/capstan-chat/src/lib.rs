@@ -17,6 +17,7 @@ pub mod config;
 pub mod content;
 pub mod direct_budget;
 pub mod errors;
+pub mod hooks;
 pub mod message;
 pub mod name_registry;
 pub mod names;
@@ -42,9 +43,14 @@ use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConf
 
 use blocks::Blocks;
 use capstan_api::Api;
+use capstan_api::hooks::{
+    ConnectHook, FailurePolicy, HookClient, HookConfig, PublishHook, SubscribeHook,
+};
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 use cluster::Cluster;
 pub use config::Config;
+use config::HookFailure;
+use hooks::ChatHooks;
 use rooms::Rooms;
 use server_api::{ChatApi, ClusterView, NodeIdentity};
 use storage::Storage;
@@ -131,6 +137,8 @@ impl ChatServer {
             Some((names, members)) => chat.in_cluster(names, members),
             None => chat,
         };
+        let hooks = backend_hooks(config)?;
+        let chat = chat.with_hooks(hooks.chat);
         // Room for a maximal message in its JSON envelope; beyond, 1009.
         let frame = (config.max_message_bytes * 6 + 4096).max(64 * 1024);
         let ws_config = WsConfig {
@@ -139,9 +147,10 @@ impl ChatServer {
         };
         let origins = OriginPolicy::same_host().or_origins(config.allowed_origins.iter().cloned());
         let ws = WsServer::with_config(chat, ws_config);
-        let endpoint = match tokens {
-            Some(tokens) => Either::Left(Authenticate::new(ws, TokenAuth(tokens))),
-            None => Either::Right(ws),
+        let endpoint = match (tokens, hooks.connect) {
+            (Some(tokens), _) => Either::Left(Authenticate::new(ws, TokenAuth(tokens))),
+            (None, Some(hook)) => Either::Right(Either::Left(Authenticate::new(ws, hook))),
+            (None, None) => Either::Right(Either::Right(ws)),
         };
         // Origins first: a page of another site never gets to present the
         // browser's token cookie.
@@ -204,8 +213,43 @@ impl ChatServer {
     }
 }
 
-/// The WebSocket endpoint: only to valid tokens, or open to all.
-type Endpoint = Either<Authenticate<WsServer<Chat>, TokenAuth>, WsServer<Chat>>;
+/// The WebSocket endpoint: only to valid tokens, or to whom the backend's
+/// connect hook allows, or open to all.
+type Endpoint = Either<
+    Authenticate<WsServer<Chat>, TokenAuth>,
+    Either<Authenticate<WsServer<Chat>, ConnectHook>, WsServer<Chat>>,
+>;
+
+/// The backend hooks the configuration asks for.
+struct BackendHooks {
+    connect: Option<ConnectHook>,
+    chat: ChatHooks,
+}
+
+fn backend_hooks(config: &Config) -> io::Result<BackendHooks> {
+    let policy = match config.hook_failure {
+        HookFailure::Deny => FailurePolicy::Deny,
+        HookFailure::Allow => FailurePolicy::Allow,
+    };
+    let timeout = std::time::Duration::from_millis(config.hook_timeout_ms.max(1));
+    let pool = HookClient::new();
+    let hook = |url: &Option<String>, flag: &str| -> io::Result<Option<HookConfig>> {
+        url.as_deref()
+            .map(|url| {
+                HookConfig::new(url).map(|c| c.with_timeout(timeout).with_policy(policy)).map_err(
+                    |e| io::Error::new(io::ErrorKind::InvalidInput, format!("{flag}: {e}")),
+                )
+            })
+            .transpose()
+    };
+    let connect = hook(&config.connect_hook, "--connect-hook")?
+        .map(|c| ConnectHook::new(c).with_client(pool.clone()));
+    let subscribe = hook(&config.subscribe_hook, "--subscribe-hook")?
+        .map(|c| SubscribeHook::new(c).with_client(pool.clone()));
+    let publish = hook(&config.publish_hook, "--publish-hook")?
+        .map(|c| PublishHook::new(c).with_client(pool));
+    Ok(BackendHooks { connect, chat: ChatHooks { subscribe, publish } })
+}
 
 /// The token verifier the configuration asks for, if any.
 fn token_auth(config: &Config) -> io::Result<Option<JwtAuth>> {

@@ -130,9 +130,20 @@ impl Client {
         path: &str,
         origin: Option<&str>,
     ) -> Result<Self, tungstenite::Error> {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+        Self::connect_with(addr, path, &headers).await
+    }
+
+    /// Connects to `path` with extra request headers (`Cookie`, …).
+    pub async fn connect_with(
+        addr: SocketAddr,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, tungstenite::Error> {
         let mut request = format!("ws://{addr}{path}").into_client_request()?;
-        if let Some(origin) = origin {
-            request.headers_mut().insert("origin", HeaderValue::from_str(origin).unwrap());
+        for (name, value) in headers {
+            let name = tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            request.headers_mut().insert(name, HeaderValue::from_str(value).unwrap());
         }
         let stream = TcpStream::connect(addr).await.expect("TCP connect");
         let (ws, _response) =

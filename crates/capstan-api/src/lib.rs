@@ -13,19 +13,30 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod batch;
 mod command;
+mod config;
 mod error;
 mod handle;
+mod key;
+mod observer;
+mod port;
+mod rate;
 mod reply;
+mod service;
 
 pub use backend::{ApiFuture, ServerApi};
 pub use command::{
     Broadcast, Channels, Command, Disconnect, DisconnectReason, History, Info, Presence,
     PresenceStats, Publish, StreamPosition, Unsubscribe,
 };
+pub use config::{ApiConfig, ConfigError, RateLimit};
 pub use error::{ApiError, ErrorCode};
 pub use handle::Api;
+pub use observer::{OK, Observer, UNKNOWN_METHOD};
+pub use port::ApiServer;
 pub use reply::{
     BroadcastReply, ChannelInfo, ChannelsReply, ClientInfo, Empty, HistoryReply, InfoReply,
     NodeInfo, PresenceReply, PresenceStatsReply, Publication, PublishReply, Reply,
 };
+pub use service::ApiService;

@@ -24,6 +24,7 @@ mod port;
 mod rate;
 mod reply;
 mod service;
+mod topics_api;
 
 pub use backend::{ApiFuture, ServerApi};
 pub use command::{
@@ -40,3 +41,4 @@ pub use reply::{
     NodeInfo, PresenceReply, PresenceStatsReply, Publication, PublishReply, Reply,
 };
 pub use service::ApiService;
+pub use topics_api::{DISCONNECT_CODE, IDEMPOTENCY_KEYS, IDEMPOTENCY_WINDOW, TopicsApi};

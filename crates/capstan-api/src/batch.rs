@@ -124,7 +124,71 @@ fn error_reply(error: ApiError) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio::sync::Notify;
+
     use super::*;
+    use crate::backend::{ApiFuture, ServerApi};
+    use crate::command::{
+        Channels, Disconnect, History, Info, Presence, PresenceStats, Publish, Unsubscribe,
+    };
+    use crate::reply::{
+        ChannelsReply, Empty, HistoryReply, InfoReply, PresenceReply, PresenceStatsReply,
+        PublishReply,
+    };
+
+    /// Publishes to "slow" wait until a publish to "fast" has been made:
+    /// run concurrently, the first command ends last.
+    #[derive(Default)]
+    struct SlowFirst(Arc<Notify>);
+
+    impl ServerApi for SlowFirst {
+        fn publish(&self, publish: Publish) -> ApiFuture<'_, PublishReply> {
+            Box::pin(async move {
+                if publish.channel == "slow" {
+                    self.0.notified().await;
+                    return Ok(PublishReply { offset: 1, epoch: "slow".into() });
+                }
+                self.0.notify_one();
+                Ok(PublishReply { offset: 2, epoch: "fast".into() })
+            })
+        }
+        fn presence(&self, _: Presence) -> ApiFuture<'_, PresenceReply> {
+            unimplemented!()
+        }
+        fn presence_stats(&self, _: PresenceStats) -> ApiFuture<'_, PresenceStatsReply> {
+            unimplemented!()
+        }
+        fn history(&self, _: History) -> ApiFuture<'_, HistoryReply> {
+            unimplemented!()
+        }
+        fn channels(&self, _: Channels) -> ApiFuture<'_, ChannelsReply> {
+            unimplemented!()
+        }
+        fn disconnect(&self, _: Disconnect) -> ApiFuture<'_, Empty> {
+            unimplemented!()
+        }
+        fn unsubscribe(&self, _: Unsubscribe) -> ApiFuture<'_, Empty> {
+            unimplemented!()
+        }
+        fn info(&self, _: Info) -> ApiFuture<'_, InfoReply> {
+            unimplemented!()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_parallel_batch_answers_in_the_order_of_its_commands() {
+        let api = Api::new(SlowFirst::default());
+        let batch: Batch = serde_json::from_str(
+            r#"{"commands":[{"publish":{"channel":"slow","data":1}},
+                            {"publish":{"channel":"fast","data":2}}],"parallel":true}"#,
+        )
+        .unwrap();
+        let reply = run(&api, batch).await;
+        let epochs: Vec<_> = reply.replies.iter().map(|r| r["publish"]["epoch"].clone()).collect();
+        assert_eq!(epochs, ["slow", "fast"]);
+    }
 
     #[test]
     fn a_command_names_one_known_method() {

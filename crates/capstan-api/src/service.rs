@@ -301,3 +301,26 @@ fn json(status: StatusCode, value: &impl Serialize) -> http::Response<Body> {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: Vec<u8>, announced: Option<usize>) -> Request {
+        let mut builder = http::Request::post("/api/publish");
+        if let Some(length) = announced {
+            builder = builder.header(header::CONTENT_LENGTH, length);
+        }
+        builder.body(Body::from(body)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_413_announced_or_not() {
+        let (status, error) = read_body(request(vec![b' '; 10], Some(10)), 8).await.unwrap_err();
+        assert_eq!((status, error.code), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::LimitExceeded));
+        // No Content-Length (a chunked body): found while reading.
+        let (status, error) = read_body(request(vec![b' '; 10], None), 8).await.unwrap_err();
+        assert_eq!((status, error.code), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::LimitExceeded));
+        assert_eq!(read_body(request(vec![b' '; 8], None), 8).await.unwrap().len(), 8);
+    }
+}

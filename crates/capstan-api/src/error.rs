@@ -49,6 +49,23 @@ impl ErrorCode {
         }
     }
 
+    /// The rule's name in snake case (`"unknown_channel"`): a bounded set,
+    /// for logs and metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::Unauthorized => "unauthorized",
+            Self::UnknownChannel => "unknown_channel",
+            Self::PermissionDenied => "permission_denied",
+            Self::MethodNotFound => "method_not_found",
+            Self::LimitExceeded => "limit_exceeded",
+            Self::BadRequest => "bad_request",
+            Self::NotAvailable => "not_available",
+            Self::TooManyRequests => "too_many_requests",
+            Self::UnrecoverablePosition => "unrecoverable_position",
+        }
+    }
+
     /// The short message that goes with the code when nothing more precise
     /// is said.
     pub fn text(self) -> &'static str {
@@ -141,5 +158,9 @@ mod tests {
         numbers.sort_unstable();
         numbers.dedup();
         assert_eq!(numbers.len(), all.len());
+        let mut names: Vec<&str> = all.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
     }
 }

@@ -29,6 +29,24 @@ pub struct Config {
     #[arg(long, env = "CHAT_REDIS", value_name = "URL")]
     pub redis: Option<String>,
 
+    /// Turn the server API on (docs/API.md: publish, history, presence…
+    /// over HTTP, in Centrifugo's shape) with this key, sent by callers as
+    /// `X-API-Key` or `Authorization: apikey KEY`. Several keys: repeat
+    /// the flag, or separate them with commas in CHAT_API_KEY. None: the
+    /// API is off.
+    #[arg(long = "api-key", env = "CHAT_API_KEY", value_name = "KEY", value_delimiter = ',')]
+    pub api_keys: Vec<String>,
+
+    /// Serve the server API on this port (on --bind) instead of the chat's
+    /// own, e.g. to keep it off the public network.
+    #[arg(long, env = "CHAT_API_PORT", requires = "api_keys")]
+    pub api_port: Option<u16>,
+
+    /// Server API calls allowed per second per key (bursts of twice as
+    /// many); past it, 429.
+    #[arg(long, env = "CHAT_API_RATE", default_value_t = 1000)]
+    pub api_rate: u32,
+
     /// Log lines as text (for people) or one JSON object each (for log
     /// collectors); either way each line of a connection's work names the
     /// connection (`conn` span: `id`, `peer`, `ws`). Levels from RUST_LOG

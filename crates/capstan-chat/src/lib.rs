@@ -29,6 +29,7 @@ pub mod rooms;
 pub mod server_api;
 pub mod storage;
 pub mod store;
+pub mod surface;
 pub mod time;
 pub mod user;
 pub mod web;
@@ -42,10 +43,10 @@ use capstan::http::{Authenticate, Either, JwtAuth, OriginCheck, OriginPolicy, Pe
 use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
 
 use blocks::Blocks;
-use capstan_api::Api;
 use capstan_api::hooks::{
     ConnectHook, FailurePolicy, HookClient, HookConfig, PublishHook, SubscribeHook,
 };
+use capstan_api::{Api, ApiConfig, ApiServer, ApiService, RateLimit};
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 use cluster::Cluster;
 pub use config::Config;
@@ -59,6 +60,8 @@ use store::{Shared, Store, StoreConfig};
 /// A chat server bound to its port, ready to run.
 pub struct ChatServer {
     server: IoServer<HttpServer<OriginCheck<PerIpLimit<Endpoint>>>>,
+    /// The server API on a port of its own (`--api-port`).
+    api_server: Option<ApiServer>,
     store: Storage,
     api: Api,
 }
@@ -159,8 +162,16 @@ impl ChatServer {
             max => max,
         };
         let endpoint = PerIpLimit::new(endpoint, per_ip);
-        let http =
-            HttpServer::new(OriginCheck::new(endpoint, origins)).with_service(web::service());
+        let api_service = match config.api_keys.is_empty() {
+            true => None,
+            false => Some(api_service(config, api.clone())?),
+        };
+        let (on_port, api_server) = match (api_service, config.api_port) {
+            (Some(service), Some(port)) => (None, Some(service.bind((config.bind, port)).await?)),
+            (service, _) => (service, None),
+        };
+        let http = HttpServer::new(OriginCheck::new(endpoint, origins))
+            .with_service(surface::http_service(on_port));
         let limits =
             ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
         let server = IoServer::new(http).with_config(limits);
@@ -171,7 +182,12 @@ impl ChatServer {
             }
             _ => server.listen((config.bind, config.port)).await?,
         };
-        Ok(Self { server, store, api })
+        Ok(Self { server, api_server, store, api })
+    }
+
+    /// The address of the server API's own port (`--api-port`), if any.
+    pub fn api_addr(&self) -> Option<io::Result<SocketAddr>> {
+        self.api_server.as_ref().map(IoServer::local_addr)
     }
 
     /// The server API, for Rust code in this process: what `POST
@@ -207,7 +223,16 @@ impl ChatServer {
                 () = termination() => {}
             }
         };
+        // The API's own port, if any, stops with the chat's.
+        let api = self.api_server.map(|server| {
+            let handle = server.shutdown_handle();
+            (handle, tokio::spawn(server.run_until(std::future::pending())))
+        });
         let result = self.server.run_until(signals).await;
+        if let Some((handle, task)) = api {
+            handle.shutdown();
+            let _ = task.await;
+        }
         self.store.stop().await?;
         result
     }
@@ -219,6 +244,18 @@ type Endpoint = Either<
     Authenticate<WsServer<Chat>, TokenAuth>,
     Either<Authenticate<WsServer<Chat>, ConnectHook>, WsServer<Chat>>,
 >;
+
+/// The server API's HTTP service over `api`, with the configured keys and
+/// rate.
+fn api_service(config: &Config, api: Api) -> io::Result<ApiService> {
+    let invalid = |e: capstan_api::ConfigError| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("--api-key: {e}"))
+    };
+    let rate = RateLimit { per_second: config.api_rate, burst: config.api_rate.saturating_mul(2) };
+    let settings =
+        ApiConfig { keys: config.api_keys.clone(), rate_limit: Some(rate), ..ApiConfig::default() };
+    ApiService::new(api, settings).map_err(invalid)
+}
 
 /// The backend hooks the configuration asks for.
 struct BackendHooks {

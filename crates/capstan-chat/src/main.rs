@@ -37,5 +37,17 @@ async fn main() -> std::io::Result<()> {
         LogFormat::Text => println!("{socket}"),
         LogFormat::Json => tracing::info!("{}", socket.trim()),
     }
+    let api = match (server.api_addr(), config.api_keys.is_empty()) {
+        (_, true) => None,
+        (Some(addr), false) => Some(format!("http://{}/api/", addr?)),
+        (None, false) => Some(format!("{http}://{host}:{}/api/", addr.port())),
+    };
+    if let Some(api) = api {
+        let line = format!("  server API at {api} (docs/API.md)");
+        match config.log_format {
+            LogFormat::Text => println!("{line}"),
+            LogFormat::Json => tracing::info!("{}", line.trim()),
+        }
+    }
     server.run().await
 }

@@ -44,7 +44,9 @@ pub fn service() -> HttpService {
     })
 }
 
-fn answer(method: &Method, path: &str) -> HttpResponse {
+/// The answer to `method` on `path`: an embedded file, `/healthz`, 404 or
+/// 405.
+pub fn answer(method: &Method, path: &str) -> HttpResponse {
     if method != Method::GET && method != Method::HEAD {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD here\n");
     }

@@ -11,7 +11,9 @@
 # cent>=5.2,<6 from PyPI; builds the example (CAPSTAN_API_SERVER_BIN=path
 # uses another binary, no build); starts the server on free ports with a
 # key, runs crates/capstan-api/tests/sdk/test_cent.py and cent_fetch.mjs
-# (Node 20+), and stops the server on exit. The last line reads
+# (Node 20+), and stops the server on exit; then the same SDK against the
+# chat server (capstan-chat --api-key; CAPSTAN_CHAT_BIN=path skips its
+# build), crates/capstan-chat/tests/sdk/cent_chat.py. The last line reads
 # "api-sdk: N passed, M failed"; the exit status is non-zero when anything
 # failed.
 set -euo pipefail
@@ -91,6 +93,23 @@ background_stop "$server_pid"
 start_server same-port
 echo "== Node's fetch, the API on the WebSocket's port"
 run_client env API_URL="$api_url" WS_URL="$ws_url" API_KEY="$key" timeout 120 node --experimental-websocket --no-warnings "$sdk/cent_fetch.mjs"
+
+background_stop "$server_pid"
+
+# --- the chat server's API: cent against the main job ------------------------
+if [ -n "${CAPSTAN_CHAT_BIN:-}" ]; then
+    chat_bin=$CAPSTAN_CHAT_BIN
+else
+    echo "== cargo build -p capstan-chat"
+    cargo build -p capstan-chat
+    chat_bin=$target/debug/capstan-chat
+fi
+background_start chat "$chat_bin" --bind 127.0.0.1 --port 0 --db "$work/chat.db" --api-key "$key"
+chat_line=$(background_wait_for chat 'http://[0-9.:]+/')
+chat_addr=$(grep -oE '127\.0\.0\.1:[0-9]+' <<<"$chat_line" | head -n1)
+echo "== the chat at $chat_addr: the Python SDK (cent)"
+run_client env API_URL="http://$chat_addr/api" WS_URL="ws://$chat_addr/ws" API_KEY="$key" timeout 120 "$venv/bin/python" crates/capstan-chat/tests/sdk/cent_chat.py
+background_stop "$pid"
 
 echo "api-sdk: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -18,13 +18,20 @@ const MAX_BODY = 65536;
 
 const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
 
+// Every answer with its Content-Length (the load generator reads
+// kept-alive answers by length, not chunked).
+function answer(res, status, body = '') {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/api/publish') {
-    res.writeHead(404).end();
+    answer(res, 404);
     return;
   }
   if (req.headers['x-api-key'] !== key) {
-    res.writeHead(401).end();
+    answer(res, 401);
     return;
   }
   const chunks = [];
@@ -39,14 +46,12 @@ const server = http.createServer((req, res) => {
     try {
       command = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end('{"error":{"code":107,"message":"bad request"}}');
+      answer(res, 400, '{"error":{"code":107,"message":"bad request"}}');
       return;
     }
     const data = JSON.stringify({ channel: command.channel, data: command.data });
     for (const client of wss.clients) client.send(data);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"result":{}}');
+    answer(res, 200, '{"result":{}}');
   });
 });
 

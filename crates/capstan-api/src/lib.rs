@@ -8,16 +8,24 @@
 //!   An application implements [`ServerApi`] once: what a channel is and
 //!   how a publication reaches its subscribers is its business.
 //!
-//! docs/API.md lists every method, request, reply and error code.
+//! - The live admin page ([`Admin`]): traffic charts, top topics, nodes
+//!   and close causes, pushed over a WebSocket, behind its own token.
+//!
+//! docs/API.md lists every method, request, reply and error code;
+//! docs/OPERATIONS.md describes the admin page.
 
 #![forbid(unsafe_code)]
 
+mod admin;
 mod backend;
 mod command;
 mod error;
 mod handle;
 mod reply;
 
+pub use admin::{
+    Admin, AdminConfig, AdminConfigError, AdminEndpoint, AdminSample, AdminSource, MIN_TOKEN_BYTES,
+};
 pub use backend::{ApiFuture, ServerApi};
 pub use command::{
     Broadcast, Channels, Command, Disconnect, DisconnectReason, History, Info, Presence,

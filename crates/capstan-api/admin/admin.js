@@ -33,7 +33,7 @@
       n /= 1024;
       i += 1;
     }
-    return `${number.format(n)} ${units[i]}`;
+    return `${(n >= 100 ? integer : number).format(n)} ${units[i]}`;
   }
 
   function duration(seconds) {
@@ -151,11 +151,15 @@
 
   const COLORS = { one: '#2f6fdf', in: '#1f9d6b', out: '#d9661f', grid: '#d8dde6', text: '#5b6473' };
 
-  /** The smallest "round" number (1, 2 or 5 × 10^k) at or above `max`. */
-  function niceCeiling(max) {
-    if (max <= 0) return 1;
-    const power = 10 ** Math.floor(Math.log10(max));
-    for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  /**
+   * The step between the chart's four grid lines: the smallest "round"
+   * number (1, 2 or 5 × 10^k) that reaches `max` in four steps; at least
+   * `least` (1 for counts: no fractional grid lines).
+   */
+  function gridStep(max, least) {
+    const raw = Math.max(max / 4, least, 1e-9);
+    const power = 10 ** Math.floor(Math.log10(raw));
+    for (const step of [1, 2, 5, 10]) if (step * power >= raw) return step * power;
     return 10 * power;
   }
 
@@ -163,7 +167,7 @@
    * Draws `series` (each {values, color}) over the chart's window: the
    * newest point at the right edge, `capacity` points across.
    */
-  function draw(canvas, series, format) {
+  function draw(canvas, series, format, least) {
     const ratio = window.devicePixelRatio || 1;
     const width = canvas.clientWidth;
     const height = canvas.clientHeight;
@@ -180,7 +184,8 @@
     const bottom = 18;
     const plotW = width - left - right;
     const plotH = height - top - bottom;
-    const max = niceCeiling(Math.max(0, ...series.flatMap((s) => s.values)));
+    const step = gridStep(Math.max(0, ...series.flatMap((s) => s.values)), least);
+    const max = step * 4;
 
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = COLORS.text;
@@ -194,7 +199,7 @@
       ctx.moveTo(left, Math.round(y) + 0.5);
       ctx.lineTo(left + plotW, Math.round(y) + 0.5);
       ctx.stroke();
-      ctx.fillText(format((max * i) / 4), left - 6, y);
+      ctx.fillText(format(step * i), left - 6, y);
     }
     ctx.textAlign = 'left';
     ctx.textBaseline = 'alphabetic';
@@ -203,7 +208,7 @@
     ctx.textAlign = 'right';
     ctx.fillText('now', left + plotW, height - 4);
 
-    const step = plotW / Math.max(1, capacity - 1);
+    const dx = plotW / Math.max(1, capacity - 1);
     for (const s of series) {
       const n = s.values.length;
       if (n === 0) continue;
@@ -212,7 +217,7 @@
       ctx.lineJoin = 'round';
       ctx.beginPath();
       s.values.forEach((v, i) => {
-        const x = left + plotW - (n - 1 - i) * step;
+        const x = left + plotW - (n - 1 - i) * dx;
         const y = top + plotH - (plotH * v) / max;
         if (i === 0) ctx.moveTo(x, y);
         else ctx.lineTo(x, y);
@@ -223,7 +228,7 @@
 
   function renderCharts() {
     const pick = (key) => points.map((p) => p[key]);
-    draw($('chart-connections'), [{ values: pick('connections'), color: COLORS.one }], (v) => integer.format(v));
+    draw($('chart-connections'), [{ values: pick('connections'), color: COLORS.one }], (v) => integer.format(v), 1);
     draw(
       $('chart-messages'),
       [
@@ -231,6 +236,7 @@
         { values: pick('messages_out_per_s'), color: COLORS.out },
       ],
       (v) => number.format(v),
+      0.5,
     );
     draw(
       $('chart-bytes'),
@@ -239,6 +245,7 @@
         { values: pick('bytes_out_per_s'), color: COLORS.out },
       ],
       bytes,
+      1,
     );
   }
 

@@ -14,6 +14,10 @@
 //!   ask the application's backend over HTTP (with the browser's cookies)
 //!   who a connection is and what it may do; docs/HOOKS.md.
 //!
+//! - The live admin page ([`Admin`]): traffic charts, top topics, nodes
+//!   and close causes, pushed over a WebSocket, behind its own token;
+//!   docs/OPERATIONS.md.
+//!
 //! On the WebSocket's port (plain requests go to the API; the app's own
 //! axum routes can be merged with [`ApiService::router`]):
 //!
@@ -60,6 +64,7 @@
 
 #![forbid(unsafe_code)]
 
+mod admin;
 mod backend;
 mod batch;
 mod command;
@@ -75,6 +80,9 @@ mod reply;
 mod service;
 mod topics_api;
 
+pub use admin::{
+    Admin, AdminConfig, AdminConfigError, AdminEndpoint, AdminSample, AdminSource, MIN_TOKEN_BYTES,
+};
 pub use backend::{ApiFuture, ServerApi};
 pub use command::{
     Broadcast, Channels, Command, Disconnect, DisconnectReason, History, Info, Presence,

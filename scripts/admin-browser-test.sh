@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The admin page's browser test: capstan-api's admin_demo example in front of
+# headless Chromium (Debian's package) driven by playwright-core — log in,
+# then the numbers, tables and charts follow WebSocket clients that connect,
+# publish and leave (crates/capstan-api/tests/browser/admin.test.mjs).
+#
+#   scripts/admin-browser-test.sh
+#   ADMIN_SCREENSHOT=1 scripts/admin-browser-test.sh    # also rewrites docs/img/admin.png
+#
+# Installs what is missing (chromium, node and npm with apt; playwright-core
+# with `npm ci` from the lock file, no browser download), builds the example,
+# then runs `node --test`. Exits non-zero when anything fails.
+# CAPSTAN_ADMIN_DEMO_BIN=path runs the test against another binary (no build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+test_dir=crates/capstan-api/tests/browser
+
+. scripts/lib/apt.sh
+apt_need /usr/bin/chromium chromium
+apt_need node nodejs
+apt_need npm npm
+
+# playwright-core only, from the lock file; browsers are never downloaded.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
+    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
+    echo "== npm ci in $test_dir"
+    (cd "$test_dir" && npm ci --no-audit --no-fund)
+fi
+
+if [ -z "${CAPSTAN_ADMIN_DEMO_BIN:-}" ]; then
+    echo "== cargo build -p capstan-api --example admin_demo"
+    cargo build -p capstan-api --example admin_demo
+    target_dir=$(cargo metadata --format-version 1 --no-deps |
+        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+    export CAPSTAN_ADMIN_DEMO_BIN="$target_dir/debug/examples/admin_demo"
+fi
+
+echo "== admin browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
+cd "$test_dir"
+exec node --test --test-reporter=spec admin.test.mjs

@@ -18,6 +18,11 @@
 //!   and close causes, pushed over a WebSocket, behind its own token;
 //!   docs/OPERATIONS.md.
 //!
+//! - The operators' endpoints ([`router`]): `/metrics` ([`Metrics`]: the
+//!   server's counters, the process's resources, API and broker/store
+//!   latencies, in the Prometheus text format), `/healthz` and `/readyz`
+//!   ([`Health`]: the application's readiness checks).
+//!
 //! On the WebSocket's port (plain requests go to the API; the app's own
 //! axum routes can be merged with [`ApiService::router`]):
 //!
@@ -67,14 +72,19 @@
 mod admin;
 mod backend;
 mod batch;
+mod collector;
 mod command;
 mod config;
+mod endpoints;
 mod error;
 mod handle;
+mod health;
 pub mod hooks;
 mod key;
+mod metrics;
 mod observer;
 mod port;
+mod process;
 mod rate;
 mod reply;
 mod service;
@@ -89,10 +99,14 @@ pub use command::{
     PresenceStats, Publish, StreamPosition, Unsubscribe,
 };
 pub use config::{ApiConfig, ConfigError, RateLimit};
+pub use endpoints::router;
 pub use error::{ApiError, ErrorCode};
 pub use handle::Api;
+pub use health::{Health, NotReady, ProbeFuture, Readiness, ReadyFlag};
+pub use metrics::{CONTENT_TYPE, Metrics};
 pub use observer::{OK, Observer, UNKNOWN_METHOD};
 pub use port::ApiServer;
+pub use process::ProcessReading;
 pub use reply::{
     BroadcastReply, ChannelInfo, ChannelsReply, ClientInfo, Empty, HistoryReply, InfoReply,
     NodeInfo, PresenceReply, PresenceStatsReply, Publication, PublishReply, Reply,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::conn::Conn;
 use crate::error::ConnError;
+use crate::stats::CloseKind;
 use crate::ws::{CloseCode, Message, ProtocolError};
 
 pub use stateful::StatefulComponent;
@@ -96,6 +97,22 @@ pub enum CloseCause {
     RateLimited,
     /// The TCP connection ended or failed without a close handshake.
     ConnectionLost,
+}
+
+impl From<&CloseCause> for CloseKind {
+    fn from(cause: &CloseCause) -> Self {
+        match cause {
+            CloseCause::PeerClosed => Self::PeerClosed,
+            CloseCause::ClosedByServer => Self::ClosedByServer,
+            CloseCause::TimedOut(Timeout::Keepalive) => Self::KeepaliveTimeout,
+            CloseCause::TimedOut(Timeout::Idle) => Self::IdleTimeout,
+            CloseCause::ProtocolError(_) => Self::ProtocolError,
+            CloseCause::ServerShutdown => Self::ServerShutdown,
+            CloseCause::SlowConsumer => Self::SlowConsumer,
+            CloseCause::RateLimited => Self::RateLimited,
+            CloseCause::ConnectionLost => Self::ConnectionLost,
+        }
+    }
 }
 
 /// Which timer fired.

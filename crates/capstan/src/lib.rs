@@ -38,6 +38,7 @@ pub mod http;
 pub mod pubsub;
 mod request;
 pub mod server;
+pub mod stats;
 pub mod ws;
 mod ws_server;
 

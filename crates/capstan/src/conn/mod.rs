@@ -22,6 +22,7 @@ pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
 use crate::request::Request;
+use crate::stats;
 use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
@@ -133,6 +134,7 @@ impl Conn {
     /// is then closed as a slow consumer).
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
+        let len = message.len();
         let frame = match self.deflate_for(message.len()) {
             None => OutFrame::message(message),
             Some(params) if params.server_no_context_takeover => {
@@ -144,7 +146,9 @@ impl Conn {
             // Compressed in order by this connection's own compressor.
             Some(_) => OutFrame::message(message).compress_later(),
         };
-        self.0.outbound.push(frame)
+        self.0.outbound.push(frame)?;
+        stats::message_out(len);
+        Ok(())
     }
 
     /// The agreed permessage-deflate parameters, if a message of `len`
@@ -193,7 +197,9 @@ impl Conn {
                 OutFrame::new(opcode, payload.clone()).compress_later()
             }
         };
-        self.0.outbound.push_with(frame, at_once)
+        let at_once = self.0.outbound.push_with(frame, at_once)?;
+        stats::message_out(message.len());
+        Ok(at_once)
     }
 
     /// Starts the close handshake: what is already queued is sent, then a

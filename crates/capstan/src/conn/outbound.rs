@@ -19,6 +19,7 @@ use std::task::Waker;
 use super::direct_write::{Lender, SocketSlot};
 
 use crate::error::SendError;
+use crate::stats;
 use crate::ws::{CloseFrame, OutFrame};
 
 /// Why the queue stopped taking messages.
@@ -210,6 +211,8 @@ impl Outbound {
     pub fn end(&self) {
         let mut state = self.lock();
         state.stop.get_or_insert(Stop::Ended);
+        let unsent: usize = state.frames.iter().map(OutFrame::wire_len).sum();
+        self.release(unsent);
         state.frames = VecDeque::new();
         state.front_written = 0;
         // The waker keeps the task's memory alive; the Conn may outlive it.
@@ -223,7 +226,7 @@ impl Outbound {
     }
 
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
-        self.queued_bytes.fetch_add(frame.wire_len(), Ordering::Relaxed);
+        self.charge(frame.wire_len());
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
         if was_empty {
@@ -299,11 +302,13 @@ impl Outbound {
     /// Counts `bytes` the connection task queued itself (close replies).
     pub fn charge(&self, bytes: usize) {
         self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        stats::queued(bytes);
     }
 
     /// Records that `bytes` left the queue (written or dropped).
     pub fn release(&self, bytes: usize) {
         self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        stats::unqueued(bytes);
     }
 
     /// Bytes queued and not yet written.
@@ -319,6 +324,15 @@ impl Outbound {
     /// Records whether the last write found the socket full.
     pub fn set_write_blocked(&self, blocked: bool) {
         self.write_blocked.store(blocked, Ordering::Relaxed);
+    }
+}
+
+/// What is still counted as queued when the queue goes (frames the task
+/// had taken but not written when its connection ended) leaves the
+/// process's count of queued bytes.
+impl Drop for Outbound {
+    fn drop(&mut self) {
+        stats::unqueued(*self.queued_bytes.get_mut());
     }
 }
 

@@ -142,6 +142,7 @@ async fn serve<C: HttpComponent>(
 
 /// Sends a short HTTP error and closes the connection.
 pub(crate) async fn answer_and_close(mut transport: Transport, rejection: &Rejection) {
+    crate::stats::rejected(rejection.status());
     let write = async {
         transport.write_all(&rejection.to_bytes()).await?;
         transport.shutdown().await

@@ -8,6 +8,7 @@
 use super::pacing::Pacing;
 use super::topic::Delivery;
 use crate::conn::Conn;
+use crate::stats;
 use crate::ws::PreparedMessage;
 
 /// A paced fan-out: keep one for a stream of messages (its pacing learns
@@ -60,6 +61,7 @@ pub(crate) fn deliver<'a>(
         }
     }
     pacing.end(fanout, written_at_once);
+    stats::delivered(delivery.queued);
     delivery
 }
 

@@ -8,6 +8,7 @@ use super::kept::{KeptGuard, KeptState};
 use super::pacing::Pacing;
 use super::topics::Registry;
 use crate::conn::{Conn, ConnId, Membership};
+use crate::stats;
 use crate::ws::Message;
 use crate::ws::PreparedMessage;
 
@@ -50,6 +51,7 @@ impl Topic {
     }
 
     pub(crate) fn in_registry(name: Arc<str>, registry: Weak<Registry>) -> Self {
+        stats::topics(1);
         Self(Arc::new(Inner {
             name,
             subscribers: RwLock::default(),
@@ -70,6 +72,7 @@ impl Topic {
     pub fn subscribe(&self, conn: &Conn) -> bool {
         let added = self.write().insert(conn.id(), conn.clone()).is_none();
         if added {
+            stats::subscriptions(1);
             conn.join_group(self.as_group());
         }
         added
@@ -221,6 +224,9 @@ impl Inner {
     fn remove(&self, id: ConnId) -> bool {
         let mut subscribers = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
         let removed = subscribers.remove(&id).is_some();
+        if removed {
+            stats::subscriptions(-1);
+        }
         let now_empty = subscribers.is_empty() && self.listener_count() == 0;
         drop(subscribers);
         if removed
@@ -230,6 +236,16 @@ impl Inner {
             registry.drop_if_empty(self);
         }
         removed
+    }
+}
+
+/// A topic that goes leaves the process's counts (with any subscriber
+/// still in it: only one that nobody holds can go, so none normally).
+impl Drop for Inner {
+    fn drop(&mut self) {
+        stats::topics(-1);
+        let left = self.subscribers.get_mut().map_or(0, |s| s.len());
+        stats::subscriptions(-(left as i64));
     }
 }
 

@@ -176,6 +176,7 @@ async fn accept_loop<H: ConnectionHandler>(
                 continue;
             }
         };
+        crate::stats::accepted(tls.is_some());
         if config.nodelay {
             let _ = stream.set_nodelay(true);
         }

@@ -23,6 +23,7 @@ use crate::conn::read_buffers::Waiting;
 use crate::error::ConnError;
 use crate::request::Request;
 use crate::server::{ConnContext, ShutdownSignal, Transport};
+use crate::stats::{self, CloseKind};
 use crate::ws::deflate::DeflateParams;
 use crate::ws::{
     CloseCode, CloseFrame, Decoder, Event, OpCode, OutFrame, ProtocolError, Role, handshake,
@@ -135,10 +136,12 @@ impl<A: StatefulComponent> Driver<A> {
     /// messages, close; then lingers for the peer's FIN.
     async fn serve_to_end(&mut self, conn: &Conn, shutdown: &ShutdownSignal) {
         let shared = self.shared.clone();
+        stats::opened();
         let state = self.run_app(conn, shared.app.on_open(conn)).await;
         let mut app = AppState { shared, state };
         let end = self.serve(&mut app, conn, shutdown).await;
         conn.finish();
+        stats::closed(CloseKind::from(&end.cause));
         tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
         let AppState { shared, state } = app;
         shared.app.on_close(conn, state, end).await;
@@ -270,6 +273,7 @@ impl<A: StatefulComponent> Driver<A> {
             };
             match event {
                 Event::Message(message) => {
+                    stats::message_in(message.len());
                     let config = &self.shared.config;
                     if let Some(close) = self.session.message_received(Instant::now(), config) {
                         self.queue_server_close(conn, close);
@@ -347,6 +351,7 @@ impl<A: StatefulComponent> Driver<A> {
                 );
             }
             Stop::Overflow => {
+                stats::slow_consumer();
                 let frame = CloseFrame::new(CloseCode::POLICY_VIOLATION, "slow consumer");
                 self.writer.replace_unstarted(conn.outbound(), OutFrame::close(Some(&frame)));
                 self.session.close_sent(now, &self.shared.config, frame, CloseCause::SlowConsumer);

@@ -91,7 +91,8 @@ mod service;
 mod topics_api;
 
 pub use admin::{
-    Admin, AdminConfig, AdminConfigError, AdminEndpoint, AdminSample, AdminSource, MIN_TOKEN_BYTES,
+    Admin, AdminConfig, AdminConfigError, AdminEndpoint, AdminSample, AdminSource, CapstanStats,
+    MIN_TOKEN_BYTES,
 };
 pub use backend::{ApiFuture, ServerApi};
 pub use command::{

@@ -47,6 +47,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_API_RATE", default_value_t = 1000)]
     pub api_rate: u32,
 
+    /// Turn the live admin page on (`/admin`: connections, traffic,
+    /// rooms, nodes, close causes; docs/OPERATIONS.md), behind this token
+    /// (at least 16 bytes; distinct from the API key).
+    #[arg(long, env = "CHAT_ADMIN_TOKEN", value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+
     /// Log lines as text (for people) or one JSON object each (for log
     /// collectors); either way each line of a connection's work names the
     /// connection (`conn` span: `id`, `peer`, `ws`). Levels from RUST_LOG

@@ -2,11 +2,13 @@
 //! direct messages, typing, history in SQLite that survives restarts, and
 //! reconnects that lose nothing (docs/chat-protocol.md).
 //!
-//! The stack: `IoServer(HttpServer(OriginCheck(PerIpLimit(WsServer(Chat)))))`,
-//! with the web client served by the HTTP layer on the same port. With a
-//! token key configured (`--jwt-secret` or `--jwt-public-key`), the
-//! WebSocket is behind `Authenticate` too:
-//! `OriginCheck(PerIpLimit(Authenticate(WsServer(Chat), TokenAuth)))`.
+//! The stack: `IoServer(HttpServer(OriginCheck(Router(/admin/ws →
+//! admin feed, /* → PerIpLimit(WsServer(Chat))))))`, with the web client,
+//! the server API, `/metrics`, `/healthz`, `/readyz` and `/admin` served
+//! by the HTTP layer on the same port (surface.rs). With a token key
+//! configured (`--jwt-secret` or `--jwt-public-key`), the WebSocket is
+//! behind `Authenticate` too: `PerIpLimit(Authenticate(WsServer(Chat),
+//! TokenAuth))`; with `--connect-hook`, behind the backend's `ConnectHook`.
 
 #![forbid(unsafe_code)]
 
@@ -46,7 +48,10 @@ use blocks::Blocks;
 use capstan_api::hooks::{
     ConnectHook, FailurePolicy, HookClient, HookConfig, PublishHook, SubscribeHook,
 };
-use capstan_api::{Api, ApiConfig, ApiServer, ApiService, RateLimit};
+use capstan_api::{
+    Admin, AdminConfig, Api, ApiConfig, ApiServer, ApiService, CapstanStats, Health, Metrics,
+    RateLimit, ReadyFlag,
+};
 pub use chat::{Chat, ChatLimits, TokenAuth, TokenUser};
 use cluster::Cluster;
 pub use config::Config;
@@ -54,12 +59,14 @@ use config::HookFailure;
 use hooks::ChatHooks;
 use rooms::Rooms;
 use server_api::{ChatApi, ClusterView, NodeIdentity};
+use std::time::Duration;
 use storage::Storage;
 use store::{Shared, Store, StoreConfig};
+use surface::Ops;
 
 /// A chat server bound to its port, ready to run.
 pub struct ChatServer {
-    server: IoServer<HttpServer<OriginCheck<PerIpLimit<Endpoint>>>>,
+    server: IoServer<HttpServer<OriginCheck<capstan::Router>>>,
     /// The server API on a port of its own (`--api-port`).
     api_server: Option<ApiServer>,
     store: Storage,
@@ -86,13 +93,15 @@ impl ChatServer {
         };
         let rooms = Arc::new(Rooms::new(config.max_rooms));
         let blocks = Arc::new(Blocks::new());
+        let metrics = Metrics::new();
         let mut names = None;
         let mut counter = None;
         let mut view = None;
         let mut node_id = None;
         let (shared, store) = match &config.redis {
             None => {
-                let shared = Shared { topics: Topics::new(), rooms, blocks };
+                let shared =
+                    Shared { topics: Topics::new(), rooms, blocks, metrics: metrics.clone() };
                 let store = Store::open(&config.db, store_config, shared.clone()).map_err(|e| {
                     io::Error::other(format!("database {}: {e}", config.db.display()))
                 })?;
@@ -102,7 +111,8 @@ impl ChatServer {
                 let cluster = Cluster::connect(url, &store_config).await?;
                 let members = cluster.members();
                 rooms.mirror_to(Arc::new(members.clone()));
-                let shared = Shared { topics: cluster.topics(blocks.clone()), rooms, blocks };
+                let topics = cluster.topics(blocks.clone());
+                let shared = Shared { topics, rooms, blocks, metrics: metrics.clone() };
                 let store = cluster.start(store_config, shared.clone(), members.clone());
                 counter = Some(members.counter(&shared.rooms));
                 view = Some(ClusterView { members: members.clone(), rooms: cluster.rooms() });
@@ -162,16 +172,39 @@ impl ChatServer {
             max => max,
         };
         let endpoint = PerIpLimit::new(endpoint, per_ip);
+        let listening = ReadyFlag::new();
+        let probe = store.clone();
+        let health = Health::new().with_flag("listening", &listening).with_check(
+            "store",
+            Duration::from_secs(2),
+            move || {
+                let store = probe.clone();
+                async move { store.ping().await }
+            },
+        );
+        let admin = admin_config(config)?;
+        let admin = Admin::new(admin, api.clone(), Arc::new(CapstanStats)).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("--admin-token: {e}"))
+        })?;
+        let ops = Ops { metrics: metrics.clone(), health, admin };
         let api_service = match config.api_keys.is_empty() {
             true => None,
-            false => Some(api_service(config, api.clone())?),
+            false => Some(api_service(config, api.clone(), &metrics)?),
         };
         let (on_port, api_server) = match (api_service, config.api_port) {
-            (Some(service), Some(port)) => (None, Some(service.bind((config.bind, port)).await?)),
+            (Some(service), Some(port)) => {
+                let addr = SocketAddr::new(config.bind, port);
+                (None, Some(surface::bind_api_port(service, &ops, addr).await?))
+            }
             (service, _) => (service, None),
         };
-        let http = HttpServer::new(OriginCheck::new(endpoint, origins))
-            .with_service(surface::http_service(on_port));
+        // The admin page's feed at /admin/ws; the chat at every other path
+        // (the classic demo connects to the bare host).
+        let routes = capstan::Router::new()
+            .route("/admin/ws", ops.admin.ws_endpoint())
+            .route("/*path", endpoint);
+        let http = HttpServer::new(OriginCheck::new(routes, origins))
+            .with_service(surface::http_service(on_port, &ops));
         let limits =
             ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
         let server = IoServer::new(http).with_config(limits);
@@ -182,6 +215,7 @@ impl ChatServer {
             }
             _ => server.listen((config.bind, config.port)).await?,
         };
+        listening.set(true);
         Ok(Self { server, api_server, store, api })
     }
 
@@ -238,23 +272,30 @@ impl ChatServer {
     }
 }
 
-/// The WebSocket endpoint: only to valid tokens, or to whom the backend's
-/// connect hook allows, or open to all.
-type Endpoint = Either<
-    Authenticate<WsServer<Chat>, TokenAuth>,
-    Either<Authenticate<WsServer<Chat>, ConnectHook>, WsServer<Chat>>,
->;
-
 /// The server API's HTTP service over `api`, with the configured keys and
 /// rate.
-fn api_service(config: &Config, api: Api) -> io::Result<ApiService> {
+fn api_service(config: &Config, api: Api, metrics: &Metrics) -> io::Result<ApiService> {
     let invalid = |e: capstan_api::ConfigError| {
         io::Error::new(io::ErrorKind::InvalidInput, format!("--api-key: {e}"))
     };
     let rate = RateLimit { per_second: config.api_rate, burst: config.api_rate.saturating_mul(2) };
     let settings =
         ApiConfig { keys: config.api_keys.clone(), rate_limit: Some(rate), ..ApiConfig::default() };
-    ApiService::new(api, settings).map_err(invalid)
+    let metrics = metrics.clone();
+    let service = ApiService::new(api, settings).map_err(invalid)?;
+    Ok(service.observer(move |method, outcome, elapsed| {
+        metrics.observe_api_call(method, outcome, elapsed)
+    }))
+}
+
+/// The admin page's settings: on with `--admin-token`; its cookie marked
+/// Secure over TLS; its feed open to the chat's own origins.
+fn admin_config(config: &Config) -> io::Result<AdminConfig> {
+    let Some(token) = &config.admin_token else { return Ok(AdminConfig::default()) };
+    let mut admin = AdminConfig::with_token(token.clone());
+    admin.secure_cookie = config.tls_cert.is_some();
+    admin.allowed_origins = config.allowed_origins.clone();
+    Ok(admin)
 }
 
 /// The backend hooks the configuration asks for.

@@ -25,6 +25,13 @@ impl Storage {
         }
     }
 
+    /// Whether the store answers (through its queue): the `/readyz` probe.
+    pub async fn ping(&self) -> Result<(), String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Job::Ping(reply)).map_err(|busy| format!("the store's queue: {busy:?}"))?;
+        answer.await.map_err(|_| "the store stopped".to_owned())?
+    }
+
     /// Lets the store finish what is queued, and waits for it.
     pub async fn stop(self) -> io::Result<()> {
         match self {

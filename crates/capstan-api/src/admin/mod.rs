@@ -30,4 +30,4 @@ mod view;
 pub use config::{AdminConfig, AdminConfigError, MIN_TOKEN_BYTES};
 pub use endpoint::AdminEndpoint;
 pub use mount::Admin;
-pub use source::{AdminSample, AdminSource};
+pub use source::{AdminSample, AdminSource, CapstanStats};

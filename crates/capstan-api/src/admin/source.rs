@@ -42,3 +42,29 @@ where
         self()
     }
 }
+
+/// The admin page's numbers from capstan's own counters
+/// (`capstan::stats`): what any Capstan server has without counting
+/// anything itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CapstanStats;
+
+impl AdminSource for CapstanStats {
+    fn sample(&self) -> AdminSample {
+        let now = capstan::stats::snapshot();
+        AdminSample {
+            connections_open: now.open,
+            connections_accepted_total: now.accepted_plain + now.accepted_tls,
+            messages_in_total: now.messages_in,
+            messages_out_total: now.messages_out,
+            bytes_in_total: now.bytes_in,
+            bytes_out_total: now.bytes_out,
+            closes: now
+                .closed
+                .iter()
+                .filter(|(_, count)| *count > 0)
+                .map(|(kind, count)| (kind.label().to_owned(), count))
+                .collect(),
+        }
+    }
+}

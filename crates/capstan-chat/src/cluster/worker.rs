@@ -74,6 +74,10 @@ impl Worker {
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name).await,
             Job::Closed { conn } => self.shared.blocks.forget(conn),
             Job::Api(job) => self.api(job).await,
+            Job::Ping(reply) => {
+                let ping = self.engine.query::<String>(&redis::cmd("PING")).await;
+                let _ = reply.send(ping.map(|_| ()).map_err(|e| e.to_string()));
+            }
             Job::Stop => {}
         }
     }
@@ -105,10 +109,14 @@ impl Worker {
             self.topics.publish_kept(&message.room, payload::encode(&message), &[], keep);
         let rooms = self.shared.rooms.clone();
         let inboxes = self.inboxes.clone();
+        let metrics = self.shared.metrics.clone();
+        let started = std::time::Instant::now();
         tokio::spawn(async move {
             let public = direct_to.is_none();
             let kind = if public { "message" } else { "direct" };
-            match published.ack.await {
+            let acked = published.ack.await;
+            metrics.observe_store("append", started.elapsed());
+            match acked {
                 Ok(ack) => {
                     if public {
                         rooms.append_finished(&message.room, true);
@@ -286,7 +294,9 @@ impl Worker {
     async fn api(&self, job: ApiJob) {
         match job {
             ApiJob::History { query, reply } => {
+                let started = std::time::Instant::now();
                 let _ = reply.send(self.api_history(&query).await);
+                self.shared.metrics.observe_store("history", started.elapsed());
             }
             ApiJob::Disconnect { name, code, reason } => {
                 self.inboxes.disconnect(&name, code, &reason)

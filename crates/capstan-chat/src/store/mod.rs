@@ -144,6 +144,9 @@ pub enum Job {
     },
     /// Work for the server API.
     Api(ApiJob),
+    /// Answer whether the store can be read (a readiness probe, `/readyz`):
+    /// it goes through the queue, so a stuck store fails it too.
+    Ping(tokio::sync::oneshot::Sender<Result<(), String>>),
     /// Finish what is queued and stop.
     Stop,
 }
@@ -215,6 +218,8 @@ pub struct Shared {
     pub rooms: Arc<Rooms>,
     /// The block lists of open connections.
     pub blocks: Arc<Blocks>,
+    /// Where store latencies are observed (`/metrics`).
+    pub metrics: capstan_api::Metrics,
 }
 
 impl Store {

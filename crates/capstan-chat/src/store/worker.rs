@@ -128,6 +128,10 @@ impl Worker {
             Job::Unblock { conn, owner, name } => self.unblock(&conn, &owner, &name),
             Job::Closed { conn } => self.shared.blocks.forget(conn),
             Job::Api(job) => self.api(job),
+            Job::Ping(reply) => {
+                let _ =
+                    reply.send(self.db.last_id("general").map(|_| ()).map_err(|e| e.to_string()));
+            }
             Job::Append { .. } | Job::Stop => unreachable!("handled in process"),
         }
     }
@@ -187,7 +191,9 @@ impl Worker {
             return;
         }
         let messages: Vec<NewMessage> = pending.iter().map(|p| p.message.clone()).collect();
+        let started = Instant::now();
         let result = self.db.append(&messages);
+        self.shared.metrics.observe_store("append", started.elapsed());
         for job in pending.iter().filter(|p| p.direct_to.is_none()) {
             self.shared.rooms.append_finished(&job.message.room, result.is_ok());
         }
@@ -301,7 +307,9 @@ impl Worker {
     fn api(&self, job: ApiJob) {
         match job {
             ApiJob::History { query, reply } => {
+                let started = Instant::now();
                 let _ = reply.send(self.api_history(&query));
+                self.shared.metrics.observe_store("history", started.elapsed());
             }
             ApiJob::Disconnect { name, code, reason } => {
                 for conn in self.online.get(&name).into_iter().flatten() {

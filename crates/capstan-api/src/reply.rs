@@ -121,7 +121,7 @@ pub struct ChannelsReply {
 }
 
 /// One node of the deployment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct NodeInfo {
     /// Its unique id (for this run).
     pub uid: String,

@@ -58,7 +58,7 @@ pub use config::Config;
 use config::HookFailure;
 use hooks::ChatHooks;
 use rooms::Rooms;
-use server_api::{ChatApi, ClusterView, NodeIdentity};
+use server_api::{ChatApi, ClusterView, NodeDirectory, NodeIdentity};
 use std::time::Duration;
 use storage::Storage;
 use store::{Shared, Store, StoreConfig};
@@ -69,6 +69,9 @@ pub struct ChatServer {
     server: IoServer<HttpServer<OriginCheck<capstan::Router>>>,
     /// The server API on a port of its own (`--api-port`).
     api_server: Option<ApiServer>,
+    /// Keeps this node in the cluster's node directory (stopped when
+    /// dropped).
+    directory: Option<AbortOnDrop>,
     store: Storage,
     api: Api,
 }
@@ -115,7 +118,9 @@ impl ChatServer {
                 let shared = Shared { topics, rooms, blocks, metrics: metrics.clone() };
                 let store = cluster.start(store_config, shared.clone(), members.clone());
                 counter = Some(members.counter(&shared.rooms));
-                view = Some(ClusterView { members: members.clone(), rooms: cluster.rooms() });
+                let nodes = NodeDirectory::new(cluster.presence());
+                view =
+                    Some(ClusterView { members: members.clone(), rooms: cluster.rooms(), nodes });
                 node_id = Some(cluster.node_id());
                 names = Some((cluster.names(shared.topics.clone()), members));
                 (shared, Storage::Cluster(store))
@@ -129,22 +134,20 @@ impl ChatServer {
             new_directs_per_minute: config.new_directs_per_minute,
         };
         presence::spawn(&shared.rooms, shared.topics.clone(), config.large_room, counter);
-        let node = NodeIdentity {
-            uid: node_id.unwrap_or_else(user::new_token),
-            name: config
-                .node_name
-                .clone()
-                .unwrap_or_else(|| format!("{}:{}", config.bind, config.port)),
-            started: std::time::Instant::now(),
-        };
-        let api = Api::new(ChatApi::new(
+        let node = Arc::new(NodeIdentity::new(
+            node_id.unwrap_or_else(user::new_token),
+            config.node_name.clone(),
+        ));
+        let chat_api = ChatApi::new(
             store.clone(),
             shared.topics.clone(),
             shared.rooms.clone(),
             view,
             config.max_message_bytes,
-            node,
-        ));
+            node.clone(),
+        );
+        let directory = chat_api.keep_in_directory().map(AbortOnDrop);
+        let api = Api::new(chat_api);
         let chat = Chat::new(store.clone(), shared, limits);
         let chat = match names {
             Some((names, members)) => chat.in_cluster(names, members),
@@ -215,8 +218,10 @@ impl ChatServer {
             }
             _ => server.listen((config.bind, config.port)).await?,
         };
+        let bound = server.local_addr()?;
+        node.name_if_unnamed(|| bound.to_string());
         listening.set(true);
-        Ok(Self { server, api_server, store, api })
+        Ok(Self { server, api_server, directory, store, api })
     }
 
     /// The address of the server API's own port (`--api-port`), if any.
@@ -263,12 +268,22 @@ impl ChatServer {
             (handle, tokio::spawn(server.run_until(std::future::pending())))
         });
         let result = self.server.run_until(signals).await;
+        drop(self.directory);
         if let Some((handle, task)) = api {
             handle.shutdown();
             let _ = task.await;
         }
         self.store.stop().await?;
         result
+    }
+}
+
+/// A task stopped when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -285,6 +285,14 @@ async fn across_nodes_a_publish_reaches_all_and_orders_reach_the_users_node() {
     let refused = a.api.history(wrong_epoch).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::UnrecoverablePosition);
 
+    // info lists both nodes (each writes its entry at start, then every
+    // few seconds): this node's figures are live.
+    let info = a.api.info(capstan_api::Info {}).await.unwrap();
+    assert_eq!(info.nodes.len(), 2, "{info:?}");
+    assert_ne!(info.nodes[0].uid, info.nodes[1].uid);
+    let own = info.nodes.iter().find(|n| n.name == a.addr.to_string());
+    assert_eq!(own.map(|n| n.num_users), Some(1), "alice on node A: {info:?}");
+
     // Presence and channels count both nodes' members.
     let stats = a.api.presence_stats(PresenceStats { channel: "general".into() }).await.unwrap();
     assert_eq!(stats.num_users, 2);

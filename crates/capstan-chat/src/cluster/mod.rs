@@ -88,6 +88,12 @@ impl Cluster {
         ClusterRooms::new(self.engine.clone())
     }
 
+    /// The cluster's presence (entries that expire unless their node
+    /// refreshes them).
+    pub fn presence(&self) -> Arc<dyn capstan::pubsub::Presence> {
+        self.engine.presence()
+    }
+
     /// This node's id in the cluster.
     pub fn node_id(&self) -> String {
         self.engine.broker().node_id().to_owned()

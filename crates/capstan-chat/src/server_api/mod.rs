@@ -28,7 +28,7 @@ use crate::rooms::{MEMBER_PAGE, MemberPage, Rooms};
 use crate::storage::Storage;
 use crate::store::{AckTo, ApiJob, HistoryQuery, HistoryRefusal, Job, StoreBusy};
 use crate::time::now_ms;
-pub use node::NodeIdentity;
+pub use node::{NODE_REFRESH, NodeDirectory, NodeIdentity};
 
 /// The close code a user disconnected by the server API gets when the
 /// call names none.
@@ -47,6 +47,8 @@ pub struct ClusterView {
     pub members: ClusterMembers,
     /// The public rooms of every node.
     pub rooms: ClusterRooms,
+    /// The nodes.
+    pub nodes: NodeDirectory,
 }
 
 /// The chat's server API. Cheap to clone.
@@ -69,9 +71,9 @@ impl ChatApi {
         rooms: Arc<Rooms>,
         cluster: Option<ClusterView>,
         max_message_bytes: usize,
-        node: NodeIdentity,
+        node: Arc<NodeIdentity>,
     ) -> Self {
-        Self { store, topics, rooms, cluster, max_message_bytes, node: Arc::new(node) }
+        Self { store, topics, rooms, cluster, max_message_bytes, node }
     }
 
     fn submit(&self, job: Job) -> Result<(), ApiError> {
@@ -254,8 +256,23 @@ impl ChatApi {
         Ok(Empty {})
     }
 
-    fn info(&self) -> InfoReply {
-        InfoReply { nodes: vec![self.node.info(&self.topics, &self.rooms)] }
+    async fn info(&self) -> Result<InfoReply, ApiError> {
+        let own = self.node.info(&self.topics, &self.rooms);
+        let nodes = match &self.cluster {
+            None => vec![own],
+            Some(cluster) => cluster.nodes.list(own).await.map_err(|error| {
+                tracing::error!(%error, "the node directory could not be read");
+                ApiError::internal()
+            })?,
+        };
+        Ok(InfoReply { nodes })
+    }
+
+    /// Keeps this node in the cluster's directory (none on one node):
+    /// the task to abort when the server stops.
+    pub fn keep_in_directory(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let cluster = self.cluster.as_ref()?;
+        Some(cluster.nodes.keep(self.node.clone(), self.topics.clone(), self.rooms.clone()))
     }
 }
 
@@ -289,7 +306,7 @@ impl ServerApi for ChatApi {
     }
 
     fn info(&self, _request: Info) -> ApiFuture<'_, InfoReply> {
-        Box::pin(std::future::ready(Ok(ChatApi::info(self))))
+        Box::pin(ChatApi::info(self))
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The browser tests: the chat web client (also in cluster mode, on a
-# redis-server, and with the server API publishing to it as a bot), and
+# redis-server, with the server API publishing to it as a bot, and its
+# admin page following its users), and
 # permessage-deflate with Chromium against the echo
 # example. Headless Chromium (Debian's package) driven by playwright-core,
 # against the real server binary.
@@ -43,4 +44,4 @@ fi
 
 echo "== browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
 cd "$test_dir"
-exec node --test --test-reporter=spec chat.test.mjs large-room.test.mjs cluster.test.mjs deflate.test.mjs api.test.mjs
+exec node --test --test-reporter=spec chat.test.mjs large-room.test.mjs cluster.test.mjs deflate.test.mjs api.test.mjs admin.test.mjs

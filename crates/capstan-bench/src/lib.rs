@@ -37,4 +37,5 @@ pub mod sources;
 pub mod stamp;
 pub mod stdin_lines;
 pub mod suite;
+pub mod tool;
 pub mod wamp_load;

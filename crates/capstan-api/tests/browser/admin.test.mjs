@@ -19,7 +19,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -32,6 +31,7 @@ import {
   freePort,
   openSocket,
   sleep,
+  canConnect,
 } from '../../../capstan-chat/tests/browser/harness.mjs';
 
 const DEMO_BIN = process.env.CAPSTAN_ADMIN_DEMO_BIN || path.join(ROOT, 'target/debug/examples/admin_demo');
@@ -68,19 +68,6 @@ after(async () => {
 });
 
 // ------------------------------------------------------------ the server
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    const done = (ok) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
 
 /** Starts the demo on `port` with the admin token; resolves once it listens. */
 async function startDemo(port) {

@@ -11,9 +11,6 @@ non-zero if anything failed.
 
 import asyncio
 import json
-import os
-import sys
-import traceback
 
 import aiohttp
 from cent import (
@@ -34,21 +31,7 @@ from cent import (
 )
 from cent.exceptions import CentApiResponseError, CentUnauthorizedError
 
-API_URL = os.environ["API_URL"]
-WS_URL = os.environ["WS_URL"]
-API_KEY = os.environ["API_KEY"]
-WAIT = 10
-
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
+from checks import API_KEY, API_URL, WAIT, WS_URL, check, run
 
 
 async def connect(session, user, channel):
@@ -175,15 +158,5 @@ async def scenario():
     sync_api.close()
 
 
-def main():
-    try:
-        asyncio.run(scenario())
-    except Exception:  # a check that could not even run
-        traceback.print_exc()
-        results["failed"] += 1
-    print(f"cent: {results['passed']} passed, {results['failed']} failed")
-    sys.exit(1 if results["failed"] else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run("cent", scenario)

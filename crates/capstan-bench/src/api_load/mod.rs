@@ -20,23 +20,13 @@ use crate::procfs;
 
 /// Runs `api-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
-    let options = match args::parse(&args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            print!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("api-load: {message}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
+    let options = match crate::tool::options("api-load", &args, args::parse, args::USAGE) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match crate::tool::runtime("api-load") {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("api-load: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run(&options)) {
         Ok(report) => {

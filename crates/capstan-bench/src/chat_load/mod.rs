@@ -24,24 +24,13 @@ pub fn main(args: Vec<String>) -> ExitCode {
     if args.first().map(String::as_str) == Some("soak-worker") {
         return soak::worker::main(&args[1..]);
     }
-    let options = match args::parse(&args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            print!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("chat-load: {message}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
+    let options = match crate::tool::options("chat-load", &args, args::parse, args::USAGE) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-    let runtime = match runtime {
+    let runtime = match crate::tool::runtime("chat-load") {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("chat-load: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run(options)) {
         Ok((report, passed)) => {

@@ -34,16 +34,9 @@ use error::LoadError;
 
 /// Runs `wamp-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
-    let options = match args::parse(&args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            print!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("wamp-load: {error}\n\n{}", args::USAGE);
-            return ExitCode::from(2);
-        }
+    let options = match crate::tool::options("wamp-load", &args, args::parse, args::USAGE) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     if let Command::Table { ours, theirs } = &options.command {
         return match (table::Results::read(ours), table::Results::read(theirs)) {
@@ -57,13 +50,9 @@ pub fn main(args: Vec<String>) -> ExitCode {
             }
         };
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-    let runtime = match runtime {
+    let runtime = match crate::tool::runtime("wamp-load") {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("wamp-load: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run(&options)) {
         Ok((json, human, clean)) => {

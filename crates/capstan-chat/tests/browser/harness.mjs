@@ -51,7 +51,8 @@ export async function freePort() {
   return port;
 }
 
-function canConnect(port) {
+/** Whether something accepts connections on 127.0.0.1:`port` now. */
+export function canConnect(port) {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     const done = (ok) => {

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import sys
-import traceback
 
 import aiohttp
 from cent import (
@@ -34,21 +33,9 @@ from cent import (
 )
 from cent.exceptions import CentApiResponseError, CentUnauthorizedError
 
-API_URL = os.environ["API_URL"]
-WS_URL = os.environ["WS_URL"]
-API_KEY = os.environ["API_KEY"]
-WAIT = 10
-
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
+# The checks and settings every SDK script shares (capstan-api's tests/sdk).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../capstan-api/tests/sdk"))
+from checks import API_KEY, API_URL, WAIT, WS_URL, check, run  # noqa: E402
 
 
 async def next_of(ws, kind, where=lambda data: True):
@@ -184,10 +171,5 @@ async def scenario(client):
         wrong.close()
 
 
-try:
-    asyncio.run(main())
-except Exception:
-    traceback.print_exc()
-    results["failed"] += 1
-print(f"chat: {results['passed']} passed, {results['failed']} failed")
-sys.exit(1 if results["failed"] else 0)
+if __name__ == "__main__":
+    run("chat", main)

@@ -11,14 +11,10 @@ use std::time::Duration;
 
 use capstan::ws::{Event, OpCode};
 use capstan::{
-    CloseInfo, Component, Conn, HttpServer, HttpService, IoServer, Message, Router, Topic, WsServer,
+    CloseInfo, Component, Conn, HttpServer, HttpService, IoServer, Message, Router, Topics,
+    WsServer,
 };
-use capstan_api::{
-    Admin, AdminConfig, AdminSample, AdminSource, Api, ApiError, ApiFuture, ChannelInfo, Channels,
-    ChannelsReply, Disconnect, Empty, ErrorCode, History, HistoryReply, Info, InfoReply, NodeInfo,
-    Presence, PresenceReply, PresenceStats, PresenceStatsReply, Publish, PublishReply, ServerApi,
-    Unsubscribe,
-};
+use capstan_api::{Admin, AdminConfig, AdminSample, AdminSource, Api, TopicsApi};
 use capstan_testkit::client::{Client, UpgradeError};
 use capstan_testkit::frame::close_payload;
 use capstan_testkit::handshake::upgrade_request;
@@ -57,20 +53,21 @@ impl AdminSource for Counters {
 
 /// One broadcast room, `room`, that counts.
 struct Room {
-    topic: Topic,
+    api: TopicsApi,
     counters: Arc<Counters>,
 }
 
 impl Component for Room {
     async fn on_open(&self, conn: &Conn) {
-        self.topic.subscribe(conn);
+        self.api.subscribe("room", conn);
         self.counters.accepted.fetch_add(1, Relaxed);
         self.counters.open.fetch_add(1, Relaxed);
     }
 
     async fn on_message(&self, conn: &Conn, message: Message) {
         self.counters.messages_in.fetch_add(1, Relaxed);
-        let delivery = self.topic.publish_except(message, &[conn.id()]);
+        let Some(topic) = self.api.topics().get("room") else { return };
+        let delivery = topic.publish_except(message, &[conn.id()]);
         self.counters.messages_out.fetch_add(delivery.queued as u64, Relaxed);
     }
 
@@ -80,55 +77,16 @@ impl Component for Room {
     }
 }
 
-/// The server API the admin page reads: the room as the one channel, one
-/// node.
-struct RoomApi(Topic);
-
-fn not_here<T>() -> ApiFuture<'static, T> {
-    Box::pin(async { Err(ApiError::new(ErrorCode::NotAvailable)) })
-}
-
-impl ServerApi for RoomApi {
-    fn publish(&self, _: Publish) -> ApiFuture<'_, PublishReply> {
-        not_here()
-    }
-    fn presence(&self, _: Presence) -> ApiFuture<'_, PresenceReply> {
-        not_here()
-    }
-    fn presence_stats(&self, _: PresenceStats) -> ApiFuture<'_, PresenceStatsReply> {
-        not_here()
-    }
-    fn history(&self, _: History) -> ApiFuture<'_, HistoryReply> {
-        not_here()
-    }
-    fn channels(&self, _: Channels) -> ApiFuture<'_, ChannelsReply> {
-        let mut reply = ChannelsReply::default();
-        if !self.0.is_empty() {
-            let num_clients = self.0.len() as u64;
-            reply.channels.insert(self.0.name().to_owned(), ChannelInfo { num_clients });
-        }
-        Box::pin(async move { Ok(reply) })
-    }
-    fn disconnect(&self, _: Disconnect) -> ApiFuture<'_, Empty> {
-        not_here()
-    }
-    fn unsubscribe(&self, _: Unsubscribe) -> ApiFuture<'_, Empty> {
-        not_here()
-    }
-    fn info(&self, _: Info) -> ApiFuture<'_, InfoReply> {
-        let node = NodeInfo { name: "test-node".into(), ..NodeInfo::default() };
-        Box::pin(async move { Ok(InfoReply { nodes: vec![node] }) })
-    }
-}
-
 /// The app with its admin page under `config`, on a free port.
 async fn serve(config: AdminConfig) -> SocketAddr {
     let counters = Arc::new(Counters::default());
-    let topic = Topic::new("room");
-    let api = Api::new(RoomApi(topic.clone()));
-    let admin = Admin::new(config, api, counters.clone()).expect("a valid config");
+    // The server API of an app on capstan's Topics: the room as its one
+    // channel, this one node.
+    let api = TopicsApi::new(Topics::new()).with_node("test-node", "0.1.0");
+    let admin =
+        Admin::new(config, Api::new(api.clone()), counters.clone()).expect("a valid config");
     let router = Router::new()
-        .route("/ws", WsServer::new(Room { topic, counters }))
+        .route("/ws", WsServer::new(Room { api, counters }))
         .route("/admin/ws", admin.ws_endpoint());
     let http = HttpServer::new(router).with_service(HttpService::from_tower(admin.router()));
     let server = IoServer::bind("127.0.0.1:0", http).await.unwrap();

@@ -145,6 +145,7 @@ impl ChatServer {
             view,
             config.max_message_bytes,
             node.clone(),
+            metrics.clone(),
         );
         let directory = chat_api.keep_in_directory().map(AbortOnDrop);
         let api = Api::new(chat_api);

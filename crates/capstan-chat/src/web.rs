@@ -2,7 +2,6 @@
 //! port.
 
 use bytes::Bytes;
-use capstan::HttpService;
 use capstan::http::HttpResponse;
 use http::{Method, StatusCode, header};
 use http_body_util::Full;
@@ -35,14 +34,6 @@ const ASSETS: &[Asset] = &[
 /// Scripts and styles from this origin only; sockets to this host.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'";
-
-/// Serves the embedded files, `/healthz`, and 404 for the rest.
-pub fn service() -> HttpService {
-    HttpService::from_fn(|request: http::Request<_>| {
-        let response = answer(request.method(), request.uri().path());
-        async move { response }
-    })
-}
 
 /// The answer to `method` on `path`: an embedded file, `/healthz`, 404 or
 /// 405.

@@ -36,6 +36,9 @@ async fn metrics_follow_the_clients_and_the_api() {
     let publish = serde_json::from_value(json!({ "channel": "general", "data": "hi" })).unwrap();
     server.api.publish(publish).await.unwrap();
     alice.expect("message").await;
+    let notice = json!({ "channel": "general", "data": "brb", "skip_history": true });
+    server.api.publish(serde_json::from_value(notice).unwrap()).await.unwrap();
+    alice.expect("notice").await;
     let after = http_get(server.addr, "/metrics").await.body_text();
     let grew =
         |name: &str| sample(&after, name).unwrap_or(0.0) > sample(&before, name).unwrap_or(0.0);
@@ -43,6 +46,13 @@ async fn metrics_follow_the_clients_and_the_api() {
     assert!(
         after.lines().any(|l| l.starts_with("capstan_store_operation_duration_seconds_count{op=\"append\"}")),
         "store latency observed:\n{after}"
+    );
+    assert!(
+        after
+            .lines()
+            .any(|l| l
+                .starts_with("capstan_broker_operation_duration_seconds_count{op=\"publish\"}")),
+        "broker latency observed:\n{after}"
     );
     drop(alice);
     server.stop().await;

@@ -60,6 +60,7 @@ pub struct ChatApi {
     cluster: Option<ClusterView>,
     max_message_bytes: usize,
     node: Arc<NodeIdentity>,
+    metrics: capstan_api::Metrics,
 }
 
 impl ChatApi {
@@ -72,8 +73,9 @@ impl ChatApi {
         cluster: Option<ClusterView>,
         max_message_bytes: usize,
         node: Arc<NodeIdentity>,
+        metrics: capstan_api::Metrics,
     ) -> Self {
-        Self { store, topics, rooms, cluster, max_message_bytes, node }
+        Self { store, topics, rooms, cluster, max_message_bytes, node, metrics }
     }
 
     fn submit(&self, job: Job) -> Result<(), ApiError> {
@@ -93,7 +95,11 @@ impl ChatApi {
         let (bot, content) = bot::read(&publish.data, self.max_message_bytes)?;
         if publish.skip_history {
             let notice = wire::bot_notice(&room, &bot, &content, now_ms());
-            self.topics.publish(&room, notice, &[]).ack.await.map_err(|error| {
+            let started = std::time::Instant::now();
+            let published = self.topics.publish(&room, notice, &[]).ack.await;
+            // The broker's part alone: a plain publication, nothing stored.
+            self.metrics.observe_broker("publish", started.elapsed());
+            published.map_err(|error| {
                 tracing::error!(%error, room, "an API notice was not published");
                 ApiError::internal()
             })?;

@@ -37,6 +37,7 @@ mod error;
 pub mod http;
 pub mod pubsub;
 mod request;
+pub mod resume;
 pub mod server;
 pub mod stats;
 pub mod ws;

@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../web/app.js"),
     },
     Asset {
+        path: "/favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../web/favicon.svg"),
+    },
+    Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("../web/style.css"),

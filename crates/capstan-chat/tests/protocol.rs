@@ -46,6 +46,8 @@ async fn classic_demo_flow_add_user_message_rename() {
     alice.send("add_user", json!({ "username": "alice" })).await;
     let answer = alice.expect("add_user").await;
     assert_eq!(answer["username"], "alice");
+    // As the classic demo: `created`, whole seconds since the epoch.
+    assert!(answer["created"].as_i64().is_some_and(|s| s > 1_700_000_000), "{answer}");
     assert_eq!(answer["room"], "general");
     assert_eq!(answer["messages"], json!([]));
     // The doc says "`rooms` (the rooms joined, see `rooms`)": names here,
@@ -362,7 +364,7 @@ async fn resume_after_a_dropped_connection_sends_exactly_what_was_missed() {
     for message in joined["messages"].as_array().unwrap() {
         assert_eq!(message["author"], "bob");
         assert_eq!(message["room"], "other");
-        assert_created(&message["created"]);
+        assert_created(message);
     }
 
     // Then live messages, each exactly once.

@@ -388,6 +388,14 @@
 
   // --------------------------------------------------------------- messages
 
+  // A message's time as an ISO string: `created_at` (RFC 3339), else the
+  // classic `created` (Unix seconds).
+  function messageTime(m) {
+    if (typeof m.created_at === 'string') return m.created_at;
+    if (Number.isFinite(m.created)) return new Date(m.created * 1000).toISOString();
+    return null;
+  }
+
   // Adds stored messages to a room, once per id. Returns whether it changed.
   function addMessages(room, list, opts = {}) {
     let changed = false;
@@ -398,7 +406,7 @@
         room: room.name,
         author: String(m.author ?? ''),
         content: String(m.content ?? ''),
-        created: typeof m.created === 'string' ? m.created : null,
+        created: messageTime(m),
         client_id: typeof m.client_id === 'string' ? m.client_id : null,
         bot: m.bot === true, // published by the server API: never a user, never "mine"
         synthetic: !!opts.synthetic,
@@ -939,7 +947,7 @@
       key: `notice|${room.name}|${++noticeSerial}`,
       author: String(d.author ?? ''),
       content: d.content,
-      created: typeof d.created === 'string' ? d.created : null,
+      created: messageTime(d),
       after: room.lastSeen,
     });
     if (room.notices.length > 50) room.notices.shift();

@@ -19,7 +19,8 @@ pub fn message_value(message: &StoredMessage) -> Value {
         "room": message.room,
         "author": message.author,
         "content": message.content,
-        "created": rfc3339(message.created_ms),
+        "created": unix_seconds(message.created_ms),
+        "created_at": rfc3339(message.created_ms),
     });
     if let Some(bot) = bot_name(&message.author) {
         value["author"] = json!(bot);
@@ -44,9 +45,15 @@ pub fn bot_notice(room: &str, bot: &str, content: &str, created_ms: i64) -> Stri
         "author": bot,
         "bot": true,
         "content": content,
-        "created": rfc3339(created_ms),
+        "created": unix_seconds(created_ms),
+        "created_at": rfc3339(created_ms),
     });
     envelope("notice", data)
+}
+
+/// A time as the classic demo sent it: whole seconds since the Unix epoch.
+pub fn unix_seconds(ms: i64) -> i64 {
+    ms.div_euclid(1000)
 }
 
 /// A message posted to a room.
@@ -148,7 +155,8 @@ mod tests {
         assert_eq!(value["type"], "message");
         assert_eq!(value["data"]["content"], "<b>hi</b>");
         assert_eq!(value["data"]["author"], "ann");
-        assert_eq!(value["data"]["created"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(value["data"]["created"], 0);
+        assert_eq!(value["data"]["created_at"], "1970-01-01T00:00:00.000Z");
         assert_eq!(value["data"]["id"], 7);
         assert_eq!(value["data"]["client_id"], "c1");
     }

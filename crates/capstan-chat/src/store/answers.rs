@@ -41,6 +41,8 @@ pub fn join_envelope(answer: &JoinAnswer, mut data: Value, blocks: &Blocks, conn
                     "session": session,
                     "rooms": rooms,
                     "blocked": blocks.list(conn.id()),
+                    // When the name was taken, as the classic demo says it.
+                    "created": wire::unix_seconds(crate::time::now_ms()),
                 }),
             );
             wire::envelope("add_user", data)

@@ -2,7 +2,8 @@
 // POST /api/publish (here Node's fetch, as a PHP or Python backend would
 // call it) shows in the chat web client as a bot's message — an author
 // marked "bot", never taken for the user's own — and a skip_history
-// publish as a notice; unsubscribe takes the room out of the sidebar.
+// publish as a notice; unsubscribe takes the room out of the sidebar; and
+// the page asks for no resource the server lacks.
 // Real chat server binary (--api-key), headless Chromium.
 
 import { test, after } from 'node:test';
@@ -68,11 +69,26 @@ test('what the backend publishes shows as a bot in the browser', { timeout: 60_0
   });
   context.setDefaultTimeout(WAIT);
   const page = context.pages()[0] ?? (await context.newPage());
+  // The page asks for nothing the server lacks (a favicon included).
+  const failed = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
   await page.goto(`http://127.0.0.1:${server.port}/`);
+  await page.waitForLoadState('load');
   // The user is called "CI" too: a bot of that name must not pass for them.
   await page.fill('[data-testid=name-input]', 'CI');
   await page.click('[data-testid=login-button]');
   await page.waitForFunction(() => window.chat && window.chat.named(), null, { timeout: WAIT });
+  assert.deepEqual(failed, [], 'every resource the page asked for was there');
+  // Its icon is declared and served (a browser then asks for no /favicon.ico,
+  // which headless Chromium never fetches, so a 404 there would not show).
+  const icon = await page.evaluate(() => document.querySelector('link[rel~=icon]')?.href ?? null);
+  assert.ok(icon, 'the page declares its icon');
+  const served = await fetch(icon);
+  assert.equal(served.status, 200, `${icon}: ${served.status}`);
+  assert.match(served.headers.get('content-type'), /^image\/svg\+xml/);
 
   const published = await api('publish', { channel: 'general', data: { content: 'deploy finished', author: 'CI' } });
   assert.equal(published.offset, 1);

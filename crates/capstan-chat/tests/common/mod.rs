@@ -335,8 +335,21 @@ async fn pump(
 
 /// Checks that `created` is RFC 3339 UTC with milliseconds,
 /// `2026-11-26T12:00:00.123Z`.
-pub fn assert_created(value: &Value) {
-    let created = value.as_str().unwrap_or_else(|| panic!("created is not a string: {value}"));
+/// Checks a message's times: `created`, whole seconds since the epoch (as
+/// the classic demo sent it), and `created_at`, the same instant in RFC
+/// 3339 with milliseconds.
+pub fn assert_created(message: &Value) {
+    let seconds = message["created"].as_i64().unwrap_or_else(|| panic!("created: {message}"));
+    assert!(seconds > 1_700_000_000, "created {seconds} is a Unix time in seconds");
+    assert_rfc3339(&message["created_at"]);
+    let at = message["created_at"].as_str().unwrap();
+    let day_seconds = seconds.rem_euclid(86_400);
+    let (h, m, s) = (day_seconds / 3600, day_seconds % 3600 / 60, day_seconds % 60);
+    assert_eq!(&at[11..19], format!("{h:02}:{m:02}:{s:02}"), "created and created_at: {message}");
+}
+
+fn assert_rfc3339(value: &Value) {
+    let created = value.as_str().unwrap_or_else(|| panic!("created_at is not a string: {value}"));
     let bytes = created.as_bytes();
     assert_eq!(bytes.len(), 24, "created {created:?}");
     for (i, b) in bytes.iter().enumerate() {
@@ -362,9 +375,10 @@ pub fn assert_created(value: &Value) {
 
 /// A stored message without its `created` (checked), for exact comparison.
 pub fn strip_created(message: &Value) -> Value {
-    assert_created(&message["created"]);
+    assert_created(message);
     let mut message = message.clone();
     message.as_object_mut().unwrap().remove("created");
+    message.as_object_mut().unwrap().remove("created_at");
     message
 }
 

@@ -101,7 +101,7 @@ pub struct Chat {
     store: Storage,
     topics: Topics,
     limits: ChatLimits,
-    names: NameRegistry,
+    names: Arc<NameRegistry>,
     rooms: Arc<Rooms>,
     blocks: Arc<Blocks>,
     directs: DirectBudget,
@@ -121,7 +121,7 @@ impl Chat {
             store,
             topics: shared.topics,
             limits,
-            names: NameRegistry::new(),
+            names: Arc::new(NameRegistry::new()),
             rooms: shared.rooms,
             blocks: shared.blocks,
             directs,
@@ -137,6 +137,12 @@ impl Chat {
         self.cluster = Some(names);
         self.members = Some(members);
         self
+    }
+
+    /// The names this node's connections hold (the server API counts its
+    /// users from them).
+    pub fn name_registry(&self) -> Arc<NameRegistry> {
+        self.names.clone()
     }
 
     /// A chat that asks the application's backend before joins and

@@ -138,18 +138,17 @@ impl ChatServer {
             node_id.unwrap_or_else(user::new_token),
             config.node_name.clone(),
         ));
+        let chat = Chat::new(store.clone(), shared.clone(), limits);
         let chat_api = ChatApi::new(
             store.clone(),
-            shared.topics.clone(),
-            shared.rooms.clone(),
+            &shared,
+            chat.name_registry(),
             view,
             config.max_message_bytes,
             node.clone(),
-            metrics.clone(),
         );
         let directory = chat_api.keep_in_directory().map(AbortOnDrop);
         let api = Api::new(chat_api);
-        let chat = Chat::new(store.clone(), shared, limits);
         let chat = match names {
             Some((names, members)) => chat.in_cluster(names, members),
             None => chat,

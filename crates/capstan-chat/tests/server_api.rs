@@ -203,6 +203,23 @@ async fn presence_and_channels_are_the_rooms_members() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_lists_a_room_larger_than_a_member_page() {
+    let db = TestDb::new();
+    let server = Server::start(&db.config()).await;
+    let count = capstan_chat::rooms::MEMBER_PAGE + 10;
+    let mut clients = Vec::with_capacity(count);
+    for n in 0..count {
+        clients.push(server.named(&format!("user{n:04}")).await.0);
+    }
+    let presence = server.api.presence(Presence { channel: "general".into() }).await.unwrap();
+    assert_eq!(presence.presence.len(), count);
+    let stats = server.api.presence_stats(PresenceStats { channel: "general".into() }).await;
+    assert_eq!(stats.unwrap().num_users, count as u64);
+    drop(clients);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn disconnect_closes_the_users_connection_with_the_code_given() {
     let db = TestDb::new();

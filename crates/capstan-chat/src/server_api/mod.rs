@@ -21,12 +21,13 @@ use tokio::sync::oneshot;
 
 use crate::cluster::{ClusterMembers, ClusterRooms};
 use crate::message::{NewMessage, StoredMessage};
+use crate::name_registry::NameRegistry;
 use crate::names;
 use crate::protocol::server as wire;
 use crate::room::Room;
 use crate::rooms::{MEMBER_PAGE, MemberPage, Rooms};
 use crate::storage::Storage;
-use crate::store::{AckTo, ApiJob, HistoryQuery, HistoryRefusal, Job, StoreBusy};
+use crate::store::{AckTo, ApiJob, HistoryQuery, HistoryRefusal, Job, Shared, StoreBusy};
 use crate::time::now_ms;
 pub use node::{NODE_REFRESH, NodeDirectory, NodeIdentity};
 
@@ -60,22 +61,32 @@ pub struct ChatApi {
     cluster: Option<ClusterView>,
     max_message_bytes: usize,
     node: Arc<NodeIdentity>,
+    names: Arc<NameRegistry>,
     metrics: capstan_api::Metrics,
 }
 
 impl ChatApi {
-    /// The API of a chat storing through `store`, delivering on `topics`,
-    /// whose rooms are `rooms` (and, in a cluster, `cluster`).
+    /// The API of a chat storing through `store`, delivering on the topics
+    /// of `shared`, whose rooms are those of `shared` (and, in a cluster,
+    /// `cluster`), whose connections hold `names`.
     pub fn new(
         store: Storage,
-        topics: Topics,
-        rooms: Arc<Rooms>,
+        shared: &Shared,
+        names: Arc<NameRegistry>,
         cluster: Option<ClusterView>,
         max_message_bytes: usize,
         node: Arc<NodeIdentity>,
-        metrics: capstan_api::Metrics,
     ) -> Self {
-        Self { store, topics, rooms, cluster, max_message_bytes, node, metrics }
+        Self {
+            store,
+            topics: shared.topics.clone(),
+            rooms: shared.rooms.clone(),
+            cluster,
+            max_message_bytes,
+            node,
+            names,
+            metrics: shared.metrics.clone(),
+        }
     }
 
     fn submit(&self, job: Job) -> Result<(), ApiError> {
@@ -130,26 +141,24 @@ impl ChatApi {
         }
     }
 
-    /// Every member name of `room`, on every node.
+    /// Every member name of `room`, on every node: a first page, and, if
+    /// the room holds more, one read of all of them — with room for those
+    /// who joined between the two reads. (A cluster's page reads the whole
+    /// presence list each time: paging would read it once per page.)
     async fn members(&self, room: &str) -> Result<MemberPage, ApiError> {
-        let mut names = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = match &self.cluster {
-                Some(cluster) => {
-                    cluster.members.page(room, &self.rooms, after.as_deref(), MEMBER_PAGE).await
-                }
-                None => Ok(self.rooms.members(room, after.as_deref(), MEMBER_PAGE)),
-            };
-            let page = page
-                .map_err(|refusal| ApiError::with_message(ErrorCode::Internal, refusal.message))?;
-            after = page.names.last().cloned();
-            names.extend(page.names);
-            if !page.more || after.is_none() {
-                let total = names.len();
-                return Ok(MemberPage { names, total, more: false });
-            }
+        let first = self.member_page(room, MEMBER_PAGE).await?;
+        if !first.more {
+            return Ok(first);
         }
+        self.member_page(room, first.total + MEMBER_PAGE).await
+    }
+
+    async fn member_page(&self, room: &str, limit: usize) -> Result<MemberPage, ApiError> {
+        let page = match &self.cluster {
+            Some(cluster) => cluster.members.page(room, &self.rooms, None, limit).await,
+            None => Ok(self.rooms.members(room, None, limit)),
+        };
+        page.map_err(|refusal| ApiError::with_message(ErrorCode::Internal, refusal.message))
     }
 
     async fn presence(&self, request: Presence) -> Result<PresenceReply, ApiError> {
@@ -263,7 +272,7 @@ impl ChatApi {
     }
 
     async fn info(&self) -> Result<InfoReply, ApiError> {
-        let own = self.node.info(&self.topics, &self.rooms);
+        let own = self.node.info(&self.topics, &self.rooms, &self.names);
         let nodes = match &self.cluster {
             None => vec![own],
             Some(cluster) => cluster.nodes.list(own).await.map_err(|error| {
@@ -278,7 +287,8 @@ impl ChatApi {
     /// the task to abort when the server stops.
     pub fn keep_in_directory(&self) -> Option<tokio::task::JoinHandle<()>> {
         let cluster = self.cluster.as_ref()?;
-        Some(cluster.nodes.keep(self.node.clone(), self.topics.clone(), self.rooms.clone()))
+        let (node, topics, rooms) = (self.node.clone(), self.topics.clone(), self.rooms.clone());
+        Some(cluster.nodes.keep(node, topics, rooms, self.names.clone()))
     }
 }
 

@@ -21,33 +21,30 @@ async fn main() -> std::io::Result<()> {
     let host =
         if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
     let (http, ws) = if config.tls_cert.is_some() { ("https", "wss") } else { ("http", "ws") };
-    // The first line names the address (scripts read it), in the log's
-    // format.
-    let open = format!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port());
-    match config.log_format {
-        LogFormat::Text => println!("{open}"),
-        LogFormat::Json => tracing::info!("{open}"),
-    }
+    let format = config.log_format;
+    say(format, &format!("Capstan chat: open {http}://{host}:{}/ in a browser", addr.port()));
     let history = match &config.redis {
         Some(url) => format!("{url} (cluster node)"),
         None => config.db.display().to_string(),
     };
-    let socket = format!("  WebSocket {ws}://{host}:{}/ws, history in {history}", addr.port());
-    match config.log_format {
-        LogFormat::Text => println!("{socket}"),
-        LogFormat::Json => tracing::info!("{}", socket.trim()),
-    }
+    say(format, &format!("  WebSocket {ws}://{host}:{}/ws, history in {history}", addr.port()));
     let api = match (server.api_addr(), config.api_keys.is_empty()) {
         (_, true) => None,
         (Some(addr), false) => Some(format!("http://{}/api/", addr?)),
         (None, false) => Some(format!("{http}://{host}:{}/api/", addr.port())),
     };
     if let Some(api) = api {
-        let line = format!("  server API at {api} (docs/API.md)");
-        match config.log_format {
-            LogFormat::Text => println!("{line}"),
-            LogFormat::Json => tracing::info!("{}", line.trim()),
-        }
+        say(format, &format!("  server API at {api} (docs/API.md)"));
     }
     server.run().await
+}
+
+/// Prints one of the start-up lines (the first names the address: scripts
+/// read it) in the log's format: as it is for text, as a log event for
+/// JSON (every line of the output is then JSON).
+fn say(format: LogFormat, line: &str) {
+    match format {
+        LogFormat::Text => println!("{line}"),
+        LogFormat::Json => tracing::info!("{}", line.trim()),
+    }
 }

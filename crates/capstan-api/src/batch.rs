@@ -163,26 +163,31 @@ mod tests {
             })
         }
         fn presence(&self, _: Presence) -> ApiFuture<'_, PresenceReply> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn presence_stats(&self, _: PresenceStats) -> ApiFuture<'_, PresenceStatsReply> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn history(&self, _: History) -> ApiFuture<'_, HistoryReply> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn channels(&self, _: Channels) -> ApiFuture<'_, ChannelsReply> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn disconnect(&self, _: Disconnect) -> ApiFuture<'_, Empty> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn unsubscribe(&self, _: Unsubscribe) -> ApiFuture<'_, Empty> {
-            unimplemented!()
+            not_in_this_test()
         }
         fn info(&self, _: Info) -> ApiFuture<'_, InfoReply> {
-            unimplemented!()
+            not_in_this_test()
         }
+    }
+
+    /// The answer of the operations this test's API does not have.
+    fn not_in_this_test<T>() -> ApiFuture<'static, T> {
+        Box::pin(async { Err(crate::error::ApiError::new(crate::error::ErrorCode::NotAvailable)) })
     }
 
     #[tokio::test]

@@ -83,7 +83,7 @@ impl<A: StatefulComponent> Fallback<A> {
 
     /// Whether `request` is one of the fallbacks' (and they are on).
     pub(crate) fn wants(&self, request: &Request) -> bool {
-        self.config.enabled && request.query_param("capstan").is_some()
+        self.config.enabled && request.is_session_fallback()
     }
 
     /// Takes the connection of `request` over.

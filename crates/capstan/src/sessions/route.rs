@@ -107,7 +107,7 @@ impl<A: StatefulComponent> SessionRouteBuilder<A> {
 
 impl<A: StatefulComponent> HttpComponent for SessionRoute<A> {
     async fn on_request(&self, request: &mut Request) -> Decision {
-        if !request.is_upgrade() && self.fallback.wants(request) {
+        if self.fallback.wants(request) {
             return Decision::Upgrade(self.fallback.upgrade());
         }
         self.websocket.on_request(request).await

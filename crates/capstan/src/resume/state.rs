@@ -49,7 +49,8 @@ pub struct SessionError {
 }
 
 impl SessionError {
-    fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
+    /// An error of `code` that ends the session; `message` names the rule.
+    pub fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
         Self { code, message: message.to_string(), ends_session: true }
     }
 
@@ -186,6 +187,13 @@ impl SessionState {
             heartbeat_ms: millis(self.config.heartbeat),
             grace_ms: millis(self.config.grace),
         })
+    }
+
+    /// Whether a transport of `identity` may resume the session: it is not
+    /// over and was made by the same identity (a check that changes
+    /// nothing; [`SessionState::resume`] does it again).
+    pub fn accepts(&self, identity: &Identity) -> bool {
+        self.phase != Phase::Over && self.identity.matches(identity)
     }
 
     /// A transport of `identity` resumes at `now`, its client having

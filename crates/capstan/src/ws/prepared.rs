@@ -1,6 +1,6 @@
 //! A message framed once, to be sent to many connections.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
@@ -16,6 +16,10 @@ struct Inner {
     /// bits): made once, on first need, and shared by every connection
     /// that agreed to them.
     compressed: Mutex<Vec<(u32, u8, Bytes)>>,
+    /// The same message as a session-mode data message (its `m` prefix
+    /// before the payload): made once, on first need, for every
+    /// session-mode subscriber.
+    session_data: OnceLock<PreparedMessage>,
 }
 
 /// A data message already encoded as a WebSocket frame. Cloning it, or
@@ -34,7 +38,13 @@ impl PreparedMessage {
             Message::Text(text) => (OpCode::Text, text.into_bytes()),
             Message::Binary(data) => (OpCode::Binary, data),
         };
-        Self(Arc::new(Inner { opcode, payload, frame, compressed: Mutex::new(Vec::new()) }))
+        Self(Arc::new(Inner {
+            opcode,
+            payload,
+            frame,
+            compressed: Mutex::new(Vec::new()),
+            session_data: OnceLock::new(),
+        }))
     }
 
     /// The encoded, uncompressed frame.
@@ -50,6 +60,14 @@ impl PreparedMessage {
             OpCode::Text => Message::Text(super::Utf8Bytes::from_validated(payload)),
             _ => Message::Binary(payload),
         }
+    }
+
+    /// The message as a session-mode data message (docs/SESSIONS.md §2),
+    /// prepared once for every connection of a session-mode route.
+    pub(crate) fn session_data(&self) -> &PreparedMessage {
+        self.0.session_data.get_or_init(|| {
+            PreparedMessage::new(crate::resume::PrefixedData::new(self.message()).to_message())
+        })
     }
 
     /// The message's opcode and payload.

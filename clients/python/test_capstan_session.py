@@ -1,0 +1,369 @@
+"""The Python session client and the raw protocol against a real server: the
+``session_echo`` example (crates/capstan/examples/session_echo.rs), whose
+address is given in CAPSTAN_SESSION_ECHO_ADDR (HOST:PORT; these tests are
+skipped without it). scripts/session-python-test.sh starts the server and
+runs them. Cuts go through scripts/proxies/cutting-proxy.mjs (needs node).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from capstan_session import SessionClient
+from session_errors import SessionClosed
+
+ADDR = os.environ.get("CAPSTAN_SESSION_ECHO_ADDR")
+pytestmark = pytest.mark.skipif(not ADDR, reason="CAPSTAN_SESSION_ECHO_ADDR is not set")
+
+PROXIES = Path(__file__).resolve().parents[2] / "scripts" / "proxies"
+#: A safety net for each test, not a measure: every test ends far sooner.
+TEST_TIMEOUT_S = 120
+#: A sid of the right shape that no server gave.
+UNKNOWN_SID = "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def run(coroutine):
+    """Runs one test's coroutine with the safety-net timeout."""
+    return asyncio.run(asyncio.wait_for(coroutine, TEST_TIMEOUT_S))
+
+
+def echo_url(addr: str = "") -> str:
+    return f"ws://{addr or ADDR}/echo"
+
+
+class Proxy:
+    """cutting-proxy.mjs in front of the server, for one test."""
+
+    def __init__(self, *options: str) -> None:
+        self.process = subprocess.Popen(
+            ["node", str(PROXIES / "cutting-proxy.mjs"), "0", ADDR, *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        match = re.fullmatch(r"listening on (\d+)\n", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError(f"cutting-proxy said {line!r}: {self.process.stderr.read()}")
+        self.addr = f"127.0.0.1:{match.group(1)}"
+
+    def stop(self) -> list[str]:
+        """Stops the proxy; returns its stderr lines (one per cut)."""
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=10)
+        return err.splitlines()
+
+
+@pytest.fixture
+def proxy_factory():
+    started: list[Proxy] = []
+
+    def start(*options: str) -> Proxy:
+        proxy = Proxy(*options)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        if proxy.process.poll() is None:
+            proxy.stop()
+
+
+async def ask(client: SessionClient, command: str) -> str:
+    """Sends a text command and returns the next message (its answer)."""
+    await client.send(command)
+    return await client.recv()
+
+
+def first_difference(got: list, expected: list) -> str:
+    """Where two long lists part, for a readable failure."""
+    for index, (a, b) in enumerate(zip(got, expected)):
+        if a != b:
+            return f"at {index}: got {a!r}, expected {b!r}"
+    return f"lengths {len(got)} and {len(expected)}"
+
+
+# --- the client ------------------------------------------------------------
+
+
+def test_echo_of_text_binary_and_commands():
+    async def scenario():
+        async with SessionClient(echo_url()) as client:
+            assert await ask(client, "hello") == "hello"
+            assert await ask(client, "") == ""
+            assert await ask(client, "héllo ✓") == "héllo ✓"
+            assert await ask(client, b"\x00m\xffc") == b"\x00m\xffc"
+            assert await ask(client, b"") == b""
+            assert await ask(client, "!transport") == "transport=websocket"
+            assert await ask(client, "!count") == "count=7"
+            assert client.sid is not None and client.resumes == 0
+
+    run(scenario())
+
+
+def test_the_application_closing_ends_the_session():
+    async def scenario():
+        client = SessionClient(echo_url())
+        await client.open()
+        await client.send("!close")
+        with pytest.raises(SessionClosed) as ended:
+            await client.recv()
+        assert ended.value.close_code == 1000
+        assert str(ended.value) == "bye"
+        with pytest.raises(SessionClosed):
+            await client.send("too late")
+
+    run(scenario())
+
+
+def test_close_by_the_client_reaches_the_application():
+    async def scenario():
+        async with SessionClient(echo_url()) as watcher:
+            before = int((await ask(watcher, "!closes")).split("=")[1])
+            client = SessionClient(echo_url())
+            await client.open()
+            assert await ask(client, "last") == "last"
+            await client.close()
+            assert isinstance(client.ended, SessionClosed)
+            # on_close runs after the close handshake: ask until it shows.
+            while int((await ask(watcher, "!closes")).split("=")[1]) == before:
+                await asyncio.sleep(0.05)
+
+    run(scenario())
+
+
+def test_a_cut_mid_stream_loses_nothing_and_repeats_nothing(proxy_factory):
+    """2,000 messages each way through a proxy that cuts every connection
+    within 100-400 ms: each arrives once, in order, and the application sees
+    one session."""
+    proxy = proxy_factory("--seed", "17", "--min-ms", "100", "--max-ms", "400")
+
+    async def scenario():
+        client = SessionClient(echo_url(proxy.addr))
+        await client.open()
+        opens = await ask(client, "!opens")
+        expected = []
+        for i in range(1, 2001):
+            if i % 100 == 1:
+                await client.send("!flood 100")
+                expected += [f"flood {n}" for n in range(1, 101)]
+            await client.send(f"up {i}")
+            expected.append(f"up {i}")
+            await asyncio.sleep(0.001)  # spread the stream over many cuts
+        await client.send("!count")
+        await client.send("!opens")
+        expected += [f"count={1 + 20 + 2000 + 1}", opens]
+        got = [await client.recv() for _ in expected]
+        assert got == expected, first_difference(got, expected)
+        assert client.resumes >= 1
+        await client.close()
+        return client
+
+    client = run(scenario())
+    cuts = [line for line in proxy.stop() if line.startswith("cut ")]
+    assert len(cuts) >= 1
+    print(f"{len(cuts)} cuts, {client.resumes} resumes", file=sys.stderr)
+
+
+def test_a_silent_link_is_found_dead_and_resumed(proxy_factory):
+    """The first connection stops forwarding (no reset, no FIN): the client
+    sees no heartbeat for twice its period, resumes on a new connection, and
+    what was sent meanwhile arrives once."""
+    proxy = proxy_factory("--stall", "--cuts", "1", "--min-ms", "300", "--max-ms", "300")
+
+    async def scenario():
+        client = SessionClient(echo_url(proxy.addr))
+        await client.open()
+        assert await ask(client, "before") == "before"
+        stalled = await asyncio.to_thread(proxy.process.stderr.readline)
+        assert stalled.startswith("stall 1: connection 1 ")
+        assert await ask(client, "during") == "during"
+        assert (client.dead_links, client.resumes) == (1, 1)
+        assert await ask(client, "!count") == "count=3"
+        await client.close()
+
+    run(scenario())
+
+
+# --- the protocol, raw -----------------------------------------------------
+
+
+async def raw_open(url: str | None = None):
+    return await connect(url or echo_url(), proxy=None, ping_interval=None)
+
+
+async def control(ws) -> dict:
+    """The next message, which must be a control; its JSON object."""
+    message = await ws.recv()
+    assert isinstance(message, str) and message.startswith("c"), message
+    return json.loads(message[1:])
+
+
+async def hello(ws) -> dict:
+    await ws.send('c{"hello":{"v":1}}')
+    return (await control(ws))["welcome"]
+
+
+async def ended_with(ws) -> tuple[str | None, int | None]:
+    """Reads to the close: the ``error`` control's code (if one came) and the
+    close code."""
+    error = None
+    try:
+        while True:
+            message = await ws.recv()
+            if isinstance(message, str) and message.startswith('c{"error"'):
+                error = json.loads(message[1:])["error"]["code"]
+    except ConnectionClosed:
+        pass
+    return error, ws.close_code
+
+
+def test_raw_new_session_then_resume_resends_what_was_missed():
+    async def scenario():
+        ws = await raw_open()
+        welcome = await hello(ws)
+        assert (welcome["resumed"], welcome["rx"]) == (False, 0)
+        for text in ("a", "b", "c"):
+            await ws.send("m" + text)
+        assert [await ws.recv() for _ in range(3)] == ["ma", "mb", "mc"]
+        ws.transport.abort()  # a cut: the client had received 3, says 1
+
+        ws = await raw_open()
+        await ws.send("c" + json.dumps({"resume": {"sid": welcome["sid"], "rx": 1}}))
+        resumed = (await control(ws))["welcome"]
+        assert (resumed["sid"], resumed["resumed"], resumed["rx"]) == (welcome["sid"], True, 3)
+        assert [await ws.recv() for _ in range(2)] == ["mb", "mc"]
+        await ws.send("m!count")
+        assert await ws.recv() == "mcount=4"
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_resume_of_an_unknown_session_is_4404():
+    async def scenario():
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":0}}' % UNKNOWN_SID)
+        assert await ended_with(ws) == ("unknown_session", 4404)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        'c{"hello":{"v":1}',  # not JSON
+        'c{"hello":{"v":1},"ack":1}',  # two keys
+        'c{"hello":{}}',  # missing field
+        'c{"hello":{"v":1,"x":2}}',  # unknown field
+        'c{"hello":{"v":"1"}}',  # wrong type
+        'c{"resume":{"sid":"short","rx":0}}',  # not a session id
+        'c{"nope":1}',  # unknown control
+        'c{"ack":0}',  # not hello nor resume first
+        "mhello",  # data before hello
+        b'c{"hello":{"v":1}}',  # control in a binary frame
+        "xhello",  # unknown prefix
+        "",  # empty message
+    ],
+)
+def test_a_malformed_first_message_is_4400(first):
+    async def scenario():
+        ws = await raw_open()
+        await ws.send(first)
+        assert await ended_with(ws) == ("protocol_violation", 4400)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'c{"ack":"1"}',  # wrong type
+        'c{"ack":1.0}',  # fraction
+        'c{"ack":-1}',  # negative
+        'c{"ack":5}',  # beyond what was sent (ack_beyond_sent)
+        'c{"hello":{"v":1}}',  # hello again
+        'c{"hb":1}',  # a server's control
+        "c[]",  # not an object
+        b"c{}",  # control in a binary frame
+        b"z",  # unknown prefix, binary
+    ],
+)
+def test_a_malformed_message_after_welcome_is_4400(message):
+    async def scenario():
+        ws = await raw_open()
+        await hello(ws)
+        await ws.send(message)
+        assert await ended_with(ws) == ("protocol_violation", 4400)
+
+    run(scenario())
+
+
+def test_an_unknown_version_is_4426():
+    async def scenario():
+        ws = await raw_open()
+        await ws.send('c{"hello":{"v":2}}')
+        assert await ended_with(ws) == ("version_not_supported", 4426)
+
+    run(scenario())
+
+
+def test_resume_with_rx_beyond_sent_is_4416_and_ends_the_session():
+    async def scenario():
+        ws = await raw_open()
+        sid = (await hello(ws))["sid"]
+        await ws.send("m!flood 3")
+        assert [await ws.recv() for _ in range(3)] == ["mflood 1", "mflood 2", "mflood 3"]
+        ws.transport.abort()
+
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":4}}' % sid)
+        assert await ended_with(ws) == ("rx_beyond_sent", 4416)
+
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":3}}' % sid)
+        assert await ended_with(ws) == ("unknown_session", 4404)
+
+    run(scenario())
+
+
+def test_resume_with_rx_behind_an_ack_is_4400():
+    async def scenario():
+        ws = await raw_open()
+        sid = (await hello(ws))["sid"]
+        await ws.send("m!flood 3")
+        assert [await ws.recv() for _ in range(3)] == ["mflood 1", "mflood 2", "mflood 3"]
+        await ws.send('c{"ack":3}')
+        ws.transport.abort()
+
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":2}}' % sid)
+        assert await ended_with(ws) == ("protocol_violation", 4400)
+
+    run(scenario())
+
+
+def test_a_second_transport_replaces_the_first_with_4409():
+    async def scenario():
+        first = await raw_open()
+        sid = (await hello(first))["sid"]
+        second = await raw_open()
+        await second.send('c{"resume":{"sid":"%s","rx":0}}' % sid)
+        assert (await control(second))["welcome"]["resumed"] is True
+        assert await ended_with(first) == (None, 4409)
+        await second.send("m!count")
+        assert await second.recv() == "mcount=1"
+        await second.close(1000)
+
+    run(scenario())

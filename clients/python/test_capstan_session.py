@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from capstan_session import SessionClient
-from session_errors import SessionClosed
+from session_errors import SessionClosed, SessionExpired, SessionReplaced
 
 ADDR = os.environ.get("CAPSTAN_SESSION_ECHO_ADDR")
 pytestmark = pytest.mark.skipif(not ADDR, reason="CAPSTAN_SESSION_ECHO_ADDR is not set")
@@ -28,6 +28,9 @@ pytestmark = pytest.mark.skipif(not ADDR, reason="CAPSTAN_SESSION_ECHO_ADDR is n
 PROXIES = Path(__file__).resolve().parents[2] / "scripts" / "proxies"
 #: A safety net for each test, not a measure: every test ends far sooner.
 TEST_TIMEOUT_S = 120
+#: The server's periods as the script started it (else its defaults).
+HEARTBEAT_MS = int(os.environ.get("SESSION_HEARTBEAT_MS", "15000"))
+GRACE_MS = int(os.environ.get("SESSION_GRACE_MS", "30000"))
 #: A sid of the right shape that no server gave.
 UNKNOWN_SID = "AAAAAAAAAAAAAAAAAAAAAA"
 
@@ -192,6 +195,52 @@ def test_a_silent_link_is_found_dead_and_resumed(proxy_factory):
         assert (client.dead_links, client.resumes) == (1, 1)
         assert await ask(client, "!count") == "count=3"
         await client.close()
+
+    run(scenario())
+
+
+async def closes(watcher: SessionClient) -> int:
+    """The application's on_close count so far."""
+    return int((await ask(watcher, "!closes")).split("=")[1])
+
+
+def test_a_client_cut_off_past_the_grace_period_is_told_it_expired(proxy_factory):
+    """The only way to the server goes away: the client's resumes fail until
+    the grace period is over, then recv raises SessionExpired; the server
+    expires the session too (on_close), and a late resume is 4404."""
+    proxy = proxy_factory("--cuts", "0")
+
+    async def scenario():
+        async with SessionClient(echo_url()) as watcher:
+            before = await closes(watcher)
+            client = SessionClient(echo_url(proxy.addr))
+            await client.open()
+            assert await ask(client, "hi") == "hi"
+            await asyncio.to_thread(proxy.stop)
+            with pytest.raises(SessionExpired):
+                await client.recv()
+            assert client.cuts == 1 and client.resumes == 0
+            while await closes(watcher) == before:
+                await asyncio.sleep(0.1)
+            ws = await raw_open()
+            await ws.send('c{"resume":{"sid":"%s","rx":1}}' % client.sid)
+            assert await ended_with(ws) == ("unknown_session", 4404)
+
+    run(scenario())
+
+
+def test_a_transport_resumed_by_someone_else_ends_the_clients_session():
+    async def scenario():
+        client = SessionClient(echo_url())
+        await client.open()
+        assert await ask(client, "mine") == "mine"
+        thief = await raw_open()
+        await thief.send('c{"resume":{"sid":"%s","rx":1}}' % client.sid)
+        assert (await control(thief))["welcome"]["rx"] == 1
+        with pytest.raises(SessionReplaced) as ended:
+            await client.recv()
+        assert ended.value.close_code == 4409
+        await thief.close(1000)
 
     run(scenario())
 
@@ -365,5 +414,80 @@ def test_a_second_transport_replaces_the_first_with_4409():
         await second.send("m!count")
         assert await second.recv() == "mcount=1"
         await second.close(1000)
+
+    run(scenario())
+
+
+def test_welcome_states_the_servers_periods():
+    async def scenario():
+        ws = await raw_open()
+        welcome = await hello(ws)
+        assert (welcome["heartbeat_ms"], welcome["grace_ms"]) == (HEARTBEAT_MS, GRACE_MS)
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_an_idle_transport_gets_heartbeats_that_count_what_was_sent():
+    async def scenario():
+        ws = await raw_open()
+        await hello(ws)
+        await ws.send("m!flood 3")
+        assert [await ws.recv() for _ in range(3)] == ["mflood 1", "mflood 2", "mflood 3"]
+        await ws.send('c{"ack":3}')
+        assert await control(ws) == {"hb": 3}
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_the_server_acknowledges_what_it_received():
+    async def scenario():
+        ws = await raw_open()
+        await hello(ws)
+        for i in range(40):
+            await ws.send(f"m{i}")
+        echoes, acks = [], []
+        while not acks or acks[-1] < 40:
+            message = await ws.recv()
+            if not message.startswith("c"):
+                echoes.append(message)
+            elif (ack := json.loads(message[1:]).get("ack")) is not None:
+                acks.append(ack)  # (an hb may come between)
+        # Increasing, at least every 32 received (§4.4), the rest within 1 s.
+        assert all(0 < b - a <= 32 for a, b in zip([0] + acks, acks)), acks
+        assert acks[-1] == 40
+        echoes += [await ws.recv() for _ in range(40 - len(echoes))]
+        assert echoes == [f"m{i}" for i in range(40)]
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_a_client_close_1000_ends_the_session():
+    async def scenario():
+        ws = await raw_open()
+        sid = (await hello(ws))["sid"]
+        await ws.close(1000)
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":0}}' % sid)
+        assert await ended_with(ws) == ("unknown_session", 4404)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("code", [1001, 4000])
+def test_a_client_close_with_another_code_only_detaches(code):
+    async def scenario():
+        ws = await raw_open()
+        sid = (await hello(ws))["sid"]
+        await ws.send("mone")
+        assert await ws.recv() == "mone"
+        await ws.close(code)
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":1}}' % sid)
+        welcome = (await control(ws))["welcome"]
+        assert (welcome["resumed"], welcome["rx"]) == (True, 1)
+        await ws.close(1000)
 
     run(scenario())

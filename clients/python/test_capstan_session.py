@@ -161,8 +161,9 @@ def test_a_cut_mid_stream_loses_nothing_and_repeats_nothing(proxy_factory):
             if i % 100 == 1:
                 await client.send("!flood 100")
                 expected += [f"flood {n}" for n in range(1, 101)]
-            await client.send(f"up {i}")
-            expected.append(f"up {i}")
+            up = f"up {i}" if i % 10 else f"up {i}".encode()  # some binary
+            await client.send(up)
+            expected.append(up)
             await asyncio.sleep(0.001)  # spread the stream over many cuts
         await client.send("!count")
         await client.send("!opens")
@@ -318,6 +319,11 @@ def test_resume_of_an_unknown_session_is_4404():
         'c{"hello":{"v":1,"x":2}}',  # unknown field
         'c{"hello":{"v":"1"}}',  # wrong type
         'c{"resume":{"sid":"short","rx":0}}',  # not a session id
+        'c{"resume":{"sid":"AAAAAAAAAAAAAAAAAAAAAB","rx":0}}',  # low bits not zero
+        'c{"resume":{"sid":"AAAAAAAAAAAAAAAAAAAAAA","rx":-1}}',  # negative
+        'c{"hello":{"v":-1}}',  # not a number of the protocol
+        'c{"hello":{"v":1.0}}',  # a fraction
+        'c{"hello":{"v":1e0}}',  # an exponent
         'c{"nope":1}',  # unknown control
         'c{"ack":0}',  # not hello nor resume first
         "mhello",  # data before hello
@@ -343,6 +349,8 @@ def test_a_malformed_first_message_is_4400(first):
         'c{"ack":-1}',  # negative
         'c{"ack":5}',  # beyond what was sent (ack_beyond_sent)
         'c{"hello":{"v":1}}',  # hello again
+        'c{"resume":{"sid":"AAAAAAAAAAAAAAAAAAAAAA","rx":0}}',  # resume later
+        'c{"ack":0e0}',  # an exponent
         'c{"hb":1}',  # a server's control
         "c[]",  # not an object
         b"c{}",  # control in a binary frame
@@ -488,6 +496,62 @@ def test_a_client_close_with_another_code_only_detaches(code):
         await ws.send('c{"resume":{"sid":"%s","rx":1}}' % sid)
         welcome = (await control(ws))["welcome"]
         assert (welcome["resumed"], welcome["rx"]) == (True, 1)
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_ack_beyond_sent_is_named_in_the_error():
+    async def scenario():
+        ws = await raw_open()
+        await hello(ws)
+        await ws.send("mx")
+        assert await ws.recv() == "mx"
+        await ws.send('c{"ack":2}')
+        error = (await control(ws))["error"]
+        assert error["code"] == "protocol_violation"
+        assert "ack_beyond_sent" in error["message"]
+        assert await ended_with(ws) == (None, 4400)
+
+    run(scenario())
+
+
+def test_an_old_ack_is_ignored():
+    async def scenario():
+        ws = await raw_open()
+        await hello(ws)
+        await ws.send("m!flood 3")
+        assert [await ws.recv() for _ in range(3)] == ["mflood 1", "mflood 2", "mflood 3"]
+        for ack in (3, 2, 3, 0):
+            await ws.send('c{"ack":%d}' % ack)
+        await ws.send("m!count")
+        assert await ws.recv() == "mcount=2"
+        await ws.close(1000)
+
+    run(scenario())
+
+
+def test_what_the_application_sent_while_detached_comes_on_resume():
+    """A flood cut at once: whatever the server had committed, to the old
+    transport or to none, comes after the resume's welcome, each once."""
+    async def scenario():
+        ws = await raw_open()
+        sid = (await hello(ws))["sid"]
+        await ws.send("m!flood 5000")
+        ws.transport.abort()
+        ws = await raw_open()
+        await ws.send('c{"resume":{"sid":"%s","rx":0}}' % sid)
+        welcome = (await control(ws))["welcome"]
+        assert welcome["resumed"] is True and welcome["rx"] in (0, 1)
+        if welcome["rx"] == 0:  # the cut took the command too: send it again
+            await ws.send("m!flood 5000")
+        got = []
+        while len(got) < 5000:
+            message = await ws.recv()
+            if not message.startswith("c"):  # skip acks and heartbeats
+                got.append(message)
+        expected = [f"mflood {n}" for n in range(1, 5001)]
+        assert got == expected, first_difference(got, expected)
         await ws.close(1000)
 
     run(scenario())

@@ -11,13 +11,12 @@ mod attached;
 mod carrier;
 mod core;
 mod entry;
-mod kind;
-pub(crate) mod link;
+mod link;
 mod registry;
 mod route;
 
+pub use crate::conn::TransportKind;
 pub use core::Identify;
-pub use kind::TransportKind;
 pub use route::{SessionRoute, SessionRouteBuilder};
 
 pub use crate::resume::{Identity, SessionConfig, SessionId};

@@ -5,6 +5,8 @@ pub(crate) mod direct_write;
 mod membership;
 pub(crate) mod outbound;
 pub(crate) mod read_buffers;
+pub(crate) mod session_sink;
+mod transport_kind;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,12 +25,12 @@ pub use read_buffers::waiting_with_read_buffer;
 use crate::error::SendError;
 use crate::request::Request;
 use crate::resume::SessionId;
-use crate::sessions::TransportKind;
-use crate::sessions::link::SessionLink;
 use crate::stats;
 use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
+use session_sink::SessionSink;
+pub use transport_kind::TransportKind;
 
 /// A connection's id: unique within the process, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,7 +71,7 @@ struct Inner {
     memberships: Memberships,
     /// A session-mode connection's session: what it sends goes through it
     /// (numbered, kept, handed to the transport attached now).
-    session: Option<Arc<SessionLink>>,
+    session: Option<Arc<dyn SessionSink>>,
 }
 
 /// One WebSocket connection: who it is, what it asked for, and a
@@ -102,9 +104,13 @@ impl Conn {
         }))
     }
 
-    /// A session-mode connection (`crate::sessions`): its sends go through
+    /// A session-mode connection (a session route's): its sends go through
     /// `link`, whichever transport carries it.
-    pub(crate) fn for_session(remote: SocketAddr, request: Request, link: Arc<SessionLink>) -> Self {
+    pub(crate) fn for_session(
+        remote: SocketAddr,
+        request: Request,
+        link: Arc<dyn SessionSink>,
+    ) -> Self {
         let mut request = request;
         request.set_remote_addr(remote);
         Self(Arc::new(Inner {
@@ -124,7 +130,7 @@ impl Conn {
     /// which may be an HTTP fallback. The application sends and receives
     /// alike on each.
     pub fn transport(&self) -> TransportKind {
-        self.0.session.as_ref().map_or(TransportKind::WebSocket, |link| link.kind())
+        self.0.session.as_ref().map_or(TransportKind::WebSocket, |link| link.transport())
     }
 
     /// The session of a session-mode connection.

@@ -6,7 +6,7 @@ use crate::conn::{Conn, ConnId};
 use crate::resume::{PrefixedData, ServerControl, SessionError, prefix};
 use crate::ws::{CloseCode, Message, PreparedMessage};
 
-use super::kind::TransportKind;
+use crate::conn::TransportKind;
 
 /// One attached transport.
 #[derive(Clone)]
@@ -46,7 +46,7 @@ impl Attached {
     pub(crate) fn send_prepared(&self, message: &PreparedMessage) {
         match self {
             Self::WebSocket(conn) => {
-                let _ = conn.send_prepared(message.session_data());
+                let _ = conn.send_prepared(message.prefixed(prefix::DATA));
             }
         }
     }

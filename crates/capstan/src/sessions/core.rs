@@ -14,6 +14,7 @@ use super::link::{SessionLink, Tick};
 use super::registry::Registry;
 use crate::component::{CloseCause, CloseInfo, StatefulComponent};
 use crate::conn::Conn;
+use crate::conn::session_sink::SessionSink;
 use crate::request::Request;
 use crate::resume::{
     ErrorCode, Identity, Opening, SessionConfig, SessionError, SessionId, SessionState,

@@ -12,13 +12,12 @@ use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
 use super::attached::Attached;
-use super::kind::TransportKind;
 use crate::component::{CloseCause, CloseInfo};
 use crate::conn::ConnId;
+use crate::conn::TransportKind;
+use crate::conn::session_sink::SessionSink;
 use crate::error::SendError;
-use crate::resume::{
-    Delivery, Identity, SessionError, SessionId, SessionState, TimerStep,
-};
+use crate::resume::{Delivery, Identity, SessionError, SessionId, SessionState, TimerStep};
 use crate::ws::{CloseCode, Message, PreparedMessage};
 
 /// A session's state and its transport.
@@ -58,58 +57,12 @@ impl SessionLink {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The session's id.
-    pub(crate) fn id(&self) -> SessionId {
-        self.lock().session.id().clone()
-    }
-
-    /// The transport attached last.
-    pub(crate) fn kind(&self) -> TransportKind {
-        self.lock().kind
-    }
-
     /// Sends the `welcome` of a new session on its first transport.
     pub(crate) fn welcome_new(&self) {
         let mut state = self.lock();
         let welcome = state.session.welcome(false);
         if let Some(attached) = &state.attached {
             attached.send_control(&welcome);
-        }
-    }
-
-    /// The application sends `message`: numbered, kept until acknowledged,
-    /// handed to the transport if one is attached.
-    pub(crate) fn send(&self, message: Message) -> Result<(), SendError> {
-        let mut state = self.lock();
-        state.commit(message.clone())?;
-        if let Some(attached) = &state.attached {
-            attached.send_data(&message);
-        }
-        Ok(())
-    }
-
-    /// As [`SessionLink::send`], for a message prepared for many.
-    pub(crate) fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
-        let mut state = self.lock();
-        state.commit(message.message())?;
-        if let Some(attached) = &state.attached {
-            attached.send_prepared(message);
-        }
-        Ok(())
-    }
-
-    /// The application closes the session.
-    pub(crate) fn close(&self, code: CloseCode, reason: &str) {
-        let mut state = self.lock();
-        if state.session.is_over() {
-            return;
-        }
-        state.session.end();
-        let info = CloseInfo { code, reason: reason.to_owned(), cause: CloseCause::ClosedByServer };
-        state.end = Some(info);
-        match &state.attached {
-            Some(attached) => attached.close(code, reason),
-            None => self.timer.notify_one(),
         }
     }
 
@@ -294,5 +247,53 @@ impl LinkState {
             reason: error.message.clone(),
             cause: CloseCause::SessionEnded(error.code),
         });
+    }
+}
+
+impl SessionSink for SessionLink {
+    /// The session's id.
+    fn id(&self) -> SessionId {
+        self.lock().session.id().clone()
+    }
+
+    /// The transport attached last.
+    fn transport(&self) -> TransportKind {
+        self.lock().kind
+    }
+
+    /// The application sends `message`: numbered, kept until acknowledged,
+    /// handed to the transport if one is attached.
+    fn send(&self, message: Message) -> Result<(), SendError> {
+        let mut state = self.lock();
+        state.commit(message.clone())?;
+        if let Some(attached) = &state.attached {
+            attached.send_data(&message);
+        }
+        Ok(())
+    }
+
+    /// As [`SessionLink::send`], for a message prepared for many.
+    fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+        let mut state = self.lock();
+        state.commit(message.message())?;
+        if let Some(attached) = &state.attached {
+            attached.send_prepared(message);
+        }
+        Ok(())
+    }
+
+    /// The application closes the session.
+    fn close(&self, code: CloseCode, reason: &str) {
+        let mut state = self.lock();
+        if state.session.is_over() {
+            return;
+        }
+        state.session.end();
+        let info = CloseInfo { code, reason: reason.to_owned(), cause: CloseCause::ClosedByServer };
+        state.end = Some(info);
+        match &state.attached {
+            Some(attached) => attached.close(code, reason),
+            None => self.timer.notify_one(),
+        }
     }
 }

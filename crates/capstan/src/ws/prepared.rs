@@ -16,10 +16,10 @@ struct Inner {
     /// bits): made once, on first need, and shared by every connection
     /// that agreed to them.
     compressed: Mutex<Vec<(u32, u8, Bytes)>>,
-    /// The same message as a session-mode data message (its `m` prefix
-    /// before the payload): made once, on first need, for every
-    /// session-mode subscriber.
-    session_data: OnceLock<PreparedMessage>,
+    /// The same message with a one-byte prefix before the payload (a
+    /// session-mode data message's `m`): made once, on first need, for
+    /// every subscriber that needs it.
+    prefixed: OnceLock<PreparedMessage>,
 }
 
 /// A data message already encoded as a WebSocket frame. Cloning it, or
@@ -43,7 +43,7 @@ impl PreparedMessage {
             payload,
             frame,
             compressed: Mutex::new(Vec::new()),
-            session_data: OnceLock::new(),
+            prefixed: OnceLock::new(),
         }))
     }
 
@@ -62,11 +62,19 @@ impl PreparedMessage {
         }
     }
 
-    /// The message as a session-mode data message (docs/SESSIONS.md §2),
-    /// prepared once for every connection of a session-mode route.
-    pub(crate) fn session_data(&self) -> &PreparedMessage {
-        self.0.session_data.get_or_init(|| {
-            PreparedMessage::new(crate::resume::PrefixedData::new(self.message()).to_message())
+    /// The message with `prefix` before its payload, of the same type,
+    /// prepared once. One prefix per message: every caller gives the same
+    /// (the sessions' data prefix).
+    pub(crate) fn prefixed(&self, prefix: u8) -> &PreparedMessage {
+        self.0.prefixed.get_or_init(|| {
+            let mut bytes = bytes::BytesMut::with_capacity(1 + self.0.payload.len());
+            bytes.extend_from_slice(&[prefix]);
+            bytes.extend_from_slice(&self.0.payload);
+            let bytes = bytes.freeze();
+            PreparedMessage::new(match self.0.opcode {
+                OpCode::Text => Message::Text(super::Utf8Bytes::from_validated(bytes)),
+                _ => Message::Binary(bytes),
+            })
         })
     }
 

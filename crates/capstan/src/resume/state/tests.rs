@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
-use crate::conn::Overflow;
+use crate::overflow::Overflow;
 use crate::resume::control::Welcome;
 
 const SECOND: Duration = Duration::from_secs(1);

@@ -19,6 +19,7 @@ A close that ends the session (§7) makes ``recv`` raise a ``SessionError``
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from typing import Any
 
@@ -52,6 +53,8 @@ from session_wire import (
 )
 
 __all__ = ["SessionClient", "SessionError"]
+
+_log = logging.getLogger("capstan_session")
 
 
 class _Cut(Exception):
@@ -185,10 +188,12 @@ class SessionClient:
             while True:
                 try:
                     await self._serve(ws)
-                except _Cut:
+                except _Cut as cut:
                     self.cuts += 1
+                    _log.info("session %s: transport lost (%s), resuming", self.sid, cut)
                 ws = await self._resume()
         except SessionError as error:
+            _log.info("session %s ended: %r", self.sid, error)
             self._end(error)
         except asyncio.CancelledError:
             self._end(SessionClosed("the client was cancelled"))
@@ -213,8 +218,8 @@ class SessionClient:
         while True:
             try:
                 return await self._greet(encode_resume(self.sid, self._inbound.received))
-            except _Cut:
-                pass
+            except _Cut as cut:
+                _log.info("session %s: resume failed (%s)", self.sid, cut)
             except UnknownSession:
                 if self._closing:  # our close 1000 got there before the cut
                     raise SessionClosed("closed by this client") from None

@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from capstan_session import SessionClient
-from session_errors import SessionClosed, SessionExpired, SessionReplaced
+from session_errors import RetentionFull, SessionClosed, SessionExpired, SessionReplaced
 
 ADDR = os.environ.get("CAPSTAN_SESSION_ECHO_ADDR")
 pytestmark = pytest.mark.skipif(not ADDR, reason="CAPSTAN_SESSION_ECHO_ADDR is not set")
@@ -242,6 +242,47 @@ def test_a_transport_resumed_by_someone_else_ends_the_clients_session():
             await client.recv()
         assert ended.value.close_code == 4409
         await thief.close(1000)
+
+    run(scenario())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server: a burst over the WebSocket's outbound bound closes the transport "
+    "with 1008 'slow consumer', and every resume is closed 1008 again before its "
+    "welcome (the kept backlog is handed whole to the new transport), so the session "
+    "can never resume and expires",
+)
+def test_a_burst_under_the_retention_bound_arrives_whole():
+    """300,000 short messages (~3.6 MB of payload, under the default 4 MiB
+    the server keeps): a client that reads and acknowledges gets them all."""
+
+    async def scenario():
+        async with SessionClient(echo_url()) as client:
+            await client.send("!flood 300000")
+            for n in range(1, 300001):
+                assert await client.recv() == f"flood {n}"
+
+    run(scenario())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server: a burst over the retention bound closes the transport with 1008 "
+    "'slow consumer' (no error control), and the resume that follows is 4404, "
+    "instead of error retention_full and close 4429",
+)
+def test_a_burst_over_the_retention_bound_is_retention_full():
+    """600,000 short messages (~7 MB, over the default 4 MiB kept until
+    acknowledged) in one burst: the session ends with 4429 (§4.4, §6)."""
+
+    async def scenario():
+        client = SessionClient(echo_url())
+        await client.open()
+        await client.send("!flood 600000")
+        with pytest.raises(RetentionFull):
+            while True:
+                await client.recv()
 
     run(scenario())
 

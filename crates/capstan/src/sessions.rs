@@ -8,15 +8,21 @@
 //! are [`crate::resume`]'s; this module wires them to transports.
 
 mod attached;
+mod batch;
 mod carrier;
 mod core;
+mod downstream;
 mod entry;
+mod events;
+mod fallback;
 mod link;
 mod registry;
 mod route;
+mod tokens;
 
 pub use crate::conn::TransportKind;
 pub use core::Identify;
+pub use fallback::FallbackConfig;
 pub use route::{SessionRoute, SessionRouteBuilder};
 
 pub use crate::resume::{Identity, SessionConfig, SessionId};

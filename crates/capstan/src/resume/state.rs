@@ -7,6 +7,7 @@
 
 use std::collections::vec_deque::Iter;
 use std::fmt;
+use std::ops::Range;
 
 use tokio::time::Instant;
 
@@ -17,7 +18,7 @@ use super::control::{ClientControl, ServerControl, Welcome};
 use super::error_code::ErrorCode;
 use super::id::SessionId;
 use super::identity::Identity;
-use super::inbound::Inbound;
+use super::inbound::{Gap, Inbound};
 use super::prefix::{self, Incoming};
 use super::retention::{Committed, ResumeError, Retention};
 use crate::ws::{CloseFrame, Message};
@@ -267,6 +268,41 @@ impl SessionState {
                 }
                 Err(error) => Err(SessionError::violation(error)),
             },
+        }
+    }
+
+    /// A batch of `count` data messages numbered from `first` arrived at
+    /// `now` on a transport that names numbers (a fallback's POST): which
+    /// of them are new (indices within the batch; the duplicates before
+    /// them are dropped), and an ack to send if one became due. A gap
+    /// takes nothing and leaves the session as it was.
+    pub fn received_batch(
+        &mut self,
+        now: Instant,
+        first: u64,
+        count: u64,
+    ) -> Result<(Range<u64>, Option<ServerControl>), Gap> {
+        let fresh = self.inbound.receive_batch(first, count)?;
+        let mut reply = None;
+        if !fresh.is_empty() {
+            reply = self.acks.received(now, self.inbound.received()).map(ServerControl::Ack);
+            if reply.is_some() {
+                self.sent_at(now);
+            }
+        }
+        Ok((fresh, reply))
+    }
+
+    /// The client acknowledged the data messages up to `ack` (a fallback's
+    /// POST carries it apart from any control). One beyond what was sent
+    /// ends the session.
+    pub fn acknowledged(&mut self, ack: u64) -> Result<(), SessionError> {
+        match self.retention.ack(ack) {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                self.phase = Phase::Over;
+                Err(SessionError::violation(error))
+            }
         }
     }
 

@@ -58,11 +58,7 @@ impl<A: StatefulComponent> StatefulComponent for WsCarrier<A> {
                     }
                 };
             }
-            Carried::Carrying(entry) => {
-                if let Some(data) = entry.link().received(transport.id(), message) {
-                    self.core.deliver(entry, data).await;
-                }
-            }
+            Carried::Carrying(entry) => self.core.receive(entry, transport.id(), message).await,
             Carried::Refused => {}
         }
     }

@@ -9,12 +9,13 @@ use std::sync::Arc;
 use tokio::time::{Instant, sleep_until};
 
 use super::attached::Attached;
+use super::batch::Batch;
 use super::entry::Entry;
-use super::link::{SessionLink, Tick};
+use super::link::{BatchRefusal, SessionLink, Tick};
 use super::registry::Registry;
 use crate::component::{CloseCause, CloseInfo, StatefulComponent};
-use crate::conn::Conn;
 use crate::conn::session_sink::SessionSink;
+use crate::conn::{Conn, ConnId};
 use crate::request::Request;
 use crate::resume::{
     ErrorCode, Identity, Opening, SessionConfig, SessionError, SessionId, SessionState,
@@ -112,8 +113,39 @@ impl<A: StatefulComponent> RouteCore<A> {
         }
     }
 
+    /// A message (after the first) arrived on WebSocket transport `from`:
+    /// its data, if any, goes to the application.
+    pub(crate) async fn receive(&self, entry: &Entry<A::State>, from: ConnId, message: Message) {
+        let _inbox = entry.inbox().await;
+        if let Some(data) = entry.link().received(from, message) {
+            self.deliver(entry, data).await;
+        }
+    }
+
+    /// A POST batch arrived on HTTP transport `from`: its new messages go
+    /// to the application, in order.
+    pub(crate) async fn receive_batch(
+        &self,
+        entry: &Entry<A::State>,
+        from: ConnId,
+        batch: Batch,
+    ) -> Result<(), BatchRefusal> {
+        let _inbox = entry.inbox().await;
+        let count = batch.messages.len() as u64;
+        let fresh = entry.link().received_batch(from, batch.first, count, batch.ack);
+        if let Err(BatchRefusal::Violation(_)) = &fresh {
+            self.finish_if_over(entry).await;
+        }
+        let fresh = fresh?;
+        let skip = usize::try_from(fresh.start).unwrap_or(usize::MAX);
+        for message in batch.messages.into_iter().skip(skip) {
+            self.deliver(entry, message).await;
+        }
+        Ok(())
+    }
+
     /// Gives `message` (a data message of the client) to the application.
-    pub(crate) async fn deliver(&self, entry: &Entry<A::State>, message: Message) {
+    async fn deliver(&self, entry: &Entry<A::State>, message: Message) {
         let Some(mut state) = entry.borrow().await else { return };
         self.app.on_message(entry.conn(), &mut state, message).await;
         entry.give_back(state);
@@ -122,16 +154,20 @@ impl<A: StatefulComponent> RouteCore<A> {
 
     /// Transport `transport` of `entry`'s session ended as `info` says:
     /// the session waits for a resume, or, when the client closed it
-    /// (1000) or the server shuts down, it is over.
+    /// (1000), broke the rules, or the server shuts down, it is over.
     pub(crate) async fn transport_ended(
         &self,
         entry: &Entry<A::State>,
-        transport: crate::conn::ConnId,
+        transport: ConnId,
         info: &CloseInfo,
     ) {
+        // A client that broke RFC 6455 or the rate limit would do it again
+        // on its next transport: its session is over too.
         let ends = match info.cause {
             CloseCause::PeerClosed => info.code == CloseCode::NORMAL,
-            CloseCause::ServerShutdown => true,
+            CloseCause::ServerShutdown | CloseCause::ProtocolError(_) | CloseCause::RateLimited => {
+                true
+            }
             _ => false,
         };
         entry.link().detach(transport, ends.then_some(info));
@@ -140,7 +176,7 @@ impl<A: StatefulComponent> RouteCore<A> {
 
     /// If the session is over and its state at home: the application's
     /// `on_close`, once.
-    async fn finish_if_over(&self, entry: &Entry<A::State>) {
+    pub(crate) async fn finish_if_over(&self, entry: &Entry<A::State>) {
         let link = entry.link();
         if !link.is_over() {
             return;

@@ -29,12 +29,22 @@ pub(crate) struct Entry<S> {
     slot: Mutex<Slot<S>>,
     /// Wakes a callback waiting for the state.
     returned: Notify,
+    /// Held from taking a message in to delivering it, so that messages
+    /// reach the application in their numbers' order whichever transport
+    /// (or concurrent POST) brought them.
+    inbox: tokio::sync::Mutex<()>,
 }
 
 impl<S> Entry<S> {
     /// A session whose state is being made (lent to `on_open`).
     pub(crate) fn opening(conn: Conn, link: Arc<SessionLink>) -> Self {
-        Self { conn, link, slot: Mutex::new(Slot::Lent), returned: Notify::new() }
+        Self {
+            conn,
+            link,
+            slot: Mutex::new(Slot::Lent),
+            returned: Notify::new(),
+            inbox: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The application's connection.
@@ -45,6 +55,11 @@ impl<S> Entry<S> {
     /// The session's state and transport.
     pub(crate) fn link(&self) -> &SessionLink {
         &self.link
+    }
+
+    /// Taken while messages are taken in and delivered.
+    pub(crate) async fn inbox(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inbox.lock().await
     }
 
     fn slot(&self) -> MutexGuard<'_, Slot<S>> {

@@ -5,6 +5,7 @@
 //! transport in one step, in the order the application sent it, whichever
 //! task sends it.
 
+use std::ops::Range;
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
@@ -17,7 +18,7 @@ use crate::conn::ConnId;
 use crate::conn::TransportKind;
 use crate::conn::session_sink::SessionSink;
 use crate::error::SendError;
-use crate::resume::{Delivery, Identity, SessionError, SessionId, SessionState, TimerStep};
+use crate::resume::{Delivery, Gap, Identity, SessionError, SessionId, SessionState, TimerStep};
 use crate::ws::{CloseCode, Message, PreparedMessage};
 
 /// A session's state and its transport.
@@ -35,6 +36,17 @@ struct LinkState {
     kind: TransportKind,
     /// How the application is told the session ended, once it did.
     end: Option<CloseInfo>,
+}
+
+/// Why a POST batch was not taken.
+#[derive(Debug)]
+pub(crate) enum BatchRefusal {
+    /// The transport no longer carries the session (404).
+    NotAttached,
+    /// Numbers were skipped: nothing taken, the session goes on (409).
+    Gap(Gap),
+    /// A rule was broken: the session is over (400).
+    Violation(SessionError),
 }
 
 /// What the timer did.
@@ -93,6 +105,52 @@ impl SessionLink {
         }
     }
 
+    /// A POST batch arrived on transport `from`: `count` data messages
+    /// numbered from `first`, and perhaps an ack. Says which of the
+    /// messages are new (indices in the batch).
+    pub(crate) fn received_batch(
+        &self,
+        from: ConnId,
+        first: u64,
+        count: u64,
+        ack: Option<u64>,
+    ) -> Result<Range<u64>, BatchRefusal> {
+        let mut state = self.lock();
+        if !state.is_attached(from) || state.session.is_over() {
+            return Err(BatchRefusal::NotAttached);
+        }
+        if let Some(ack) = ack
+            && let Err(error) = state.session.acknowledged(ack)
+        {
+            state.fail(error.clone());
+            return Err(BatchRefusal::Violation(error));
+        }
+        if count == 0 {
+            return Ok(0..0);
+        }
+        let before = state.session.next_deadline();
+        let (fresh, reply) = state
+            .session
+            .received_batch(Instant::now(), first, count)
+            .map_err(BatchRefusal::Gap)?;
+        if let (Some(reply), Some(attached)) = (reply, &state.attached) {
+            attached.send_control(&reply);
+        }
+        if state.session.next_deadline() < before {
+            self.timer.notify_one();
+        }
+        Ok(fresh)
+    }
+
+    /// Transport `from` broke a rule: if it carries the session, the
+    /// session is over (the transport is told and closed).
+    pub(crate) fn violation(&self, from: ConnId, error: SessionError) {
+        let mut state = self.lock();
+        if state.is_attached(from) && !state.session.is_over() {
+            state.fail(error);
+        }
+    }
+
     /// Whether a transport of `identity` may resume the session.
     pub(crate) fn accepts(&self, identity: &Identity) -> bool {
         self.lock().session.accepts(identity)
@@ -122,8 +180,8 @@ impl SessionLink {
         match state.session.resume(identity, rx, Instant::now()) {
             Ok(resumed) => {
                 transport.send_control(&resumed.welcome);
-                for message in resumed.resend {
-                    transport.send_data(message);
+                for (number, message) in (rx + 1..).zip(resumed.resend) {
+                    transport.send_data(number, message);
                 }
                 state.kind = transport.kind();
                 state.attached = Some(transport);
@@ -216,14 +274,14 @@ impl LinkState {
         self.attached.as_ref().is_some_and(|attached| attached.id() == id)
     }
 
-    /// Numbers and keeps a message; past the bound (under `Close`), the
+    /// Numbers and keeps a message (its number); past the bound (under `Close`), the
     /// session is over.
-    fn commit(&mut self, message: Message) -> Result<(), SendError> {
+    fn commit(&mut self, message: Message) -> Result<u64, SendError> {
         if self.session.is_over() {
             return Err(SendError::Closed);
         }
         match self.session.send(Instant::now(), message) {
-            Ok(_) => Ok(()),
+            Ok(committed) => Ok(committed.number),
             Err(error) => {
                 self.fail(error);
                 Err(SendError::QueueFull)
@@ -265,9 +323,9 @@ impl SessionSink for SessionLink {
     /// handed to the transport if one is attached.
     fn send(&self, message: Message) -> Result<(), SendError> {
         let mut state = self.lock();
-        state.commit(message.clone())?;
+        let number = state.commit(message.clone())?;
         if let Some(attached) = &state.attached {
-            attached.send_data(&message);
+            attached.send_data(number, &message);
         }
         Ok(())
     }
@@ -275,9 +333,9 @@ impl SessionSink for SessionLink {
     /// As [`SessionLink::send`], for a message prepared for many.
     fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
         let mut state = self.lock();
-        state.commit(message.message())?;
+        let number = state.commit(message.message())?;
         if let Some(attached) = &state.attached {
-            attached.send_prepared(message);
+            attached.send_prepared(number, message);
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::carrier::WsCarrier;
 use super::core::{Identify, RouteCore};
+use super::fallback::{Fallback, FallbackConfig};
 use crate::component::StatefulComponent;
 use crate::http::{Decision, HttpComponent, Request};
 use crate::resume::{Identity, SessionConfig};
@@ -17,6 +18,7 @@ use crate::ws_server::{WsConfig, WsServer};
 pub struct SessionRoute<A: StatefulComponent> {
     core: Arc<RouteCore<A>>,
     websocket: WsServer<WsCarrier<A>>,
+    fallback: Arc<Fallback<A>>,
 }
 
 /// How a [`SessionRoute`] is made.
@@ -24,6 +26,7 @@ pub struct SessionRouteBuilder<A> {
     app: A,
     ws: WsConfig,
     sessions: SessionConfig,
+    fallback: Option<FallbackConfig>,
     identify: Box<Identify>,
 }
 
@@ -40,6 +43,7 @@ impl<A: StatefulComponent> SessionRoute<A> {
             app,
             ws: WsConfig::default(),
             sessions: SessionConfig::default(),
+            fallback: None,
             identify: Box::new(|_| Identity::anonymous()),
         }
     }
@@ -68,6 +72,13 @@ impl<A: StatefulComponent> SessionRouteBuilder<A> {
         self
     }
 
+    /// The HTTP fallbacks' limits (by default: on, with the WebSocket's
+    /// message and outbound bounds).
+    pub fn fallback(mut self, config: FallbackConfig) -> Self {
+        self.fallback = Some(config);
+        self
+    }
+
     /// Binds each session to the identity `identify` gives its first
     /// request: a resume from a request of another identity is refused as
     /// an unknown session. `identify` reads what the route's
@@ -82,14 +93,23 @@ impl<A: StatefulComponent> SessionRouteBuilder<A> {
 
     /// The route.
     pub fn build(self) -> SessionRoute<A> {
+        let fallback = self.fallback.unwrap_or_else(|| FallbackConfig {
+            max_message_bytes: self.ws.limits.max_message_size,
+            max_downstream_bytes: self.ws.max_outbound_bytes,
+            ..FallbackConfig::default()
+        });
         let core = Arc::new(RouteCore::new(self.app, self.sessions, self.identify));
+        let fallback = Arc::new(Fallback::new(core.clone(), fallback));
         let websocket = WsServer::with_config(WsCarrier::new(core.clone()), self.ws);
-        SessionRoute { core, websocket }
+        SessionRoute { core, websocket, fallback }
     }
 }
 
 impl<A: StatefulComponent> HttpComponent for SessionRoute<A> {
     async fn on_request(&self, request: &mut Request) -> Decision {
+        if !request.is_upgrade() && self.fallback.wants(request) {
+            return Decision::Upgrade(self.fallback.upgrade());
+        }
         self.websocket.on_request(request).await
     }
 }

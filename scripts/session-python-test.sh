@@ -6,7 +6,7 @@
 #   scripts/session-python-test.sh [PYTEST_ARGS...]
 #
 # Makes (or reuses) a venv at ${SESSION_PY_VENV:-$target/session-python-venv}
-# with websockets and pytest, where $target is ${CARGO_TARGET_DIR:-/work/target-helpers};
+# with websockets and pytest, where $target is ${CARGO_TARGET_DIR:-target};
 # builds the session_echo example (unless CAPSTAN_SESSION_ECHO names a binary
 # that exists; default $target/debug/examples/session_echo); starts it on a
 # free port (heartbeat 500 ms and grace 5 s unless SESSION_HEARTBEAT_MS and
@@ -17,8 +17,10 @@
 # Needs python3 (3.11+) and node (20+).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${CARGO_TARGET_DIR:-/work/target-helpers}
+target=${CARGO_TARGET_DIR:-target}
 venv=${SESSION_PY_VENV:-$target/session-python-venv}
+# Absolute: pytest runs from clients/python.
+case $venv in /*) ;; *) venv=$PWD/$venv ;; esac
 server_bin=${CAPSTAN_SESSION_ECHO:-$target/debug/examples/session_echo}
 export PYTHONDONTWRITEBYTECODE=1
 

@@ -74,8 +74,8 @@ pub struct TokenUser {
 /// Requires a valid token to open the WebSocket and names its user (an
 /// [`Authenticator`] for `capstan::http::Authenticate`). A token whose
 /// name is not a valid chat name is refused with 403.
-#[derive(Debug)]
-pub struct TokenAuth(pub JwtAuth);
+#[derive(Debug, Clone)]
+pub struct TokenAuth(pub Arc<JwtAuth>);
 
 impl Authenticator for TokenAuth {
     type Identity = TokenUser;

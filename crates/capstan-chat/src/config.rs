@@ -191,6 +191,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_HOOK_TIMEOUT_MS", default_value_t = 1000)]
     pub hook_timeout_ms: u64,
 
+    /// How long a session of the web client (`/session`, session mode)
+    /// outlives its transport, in seconds: a client that comes back within
+    /// it misses nothing and is never seen to leave.
+    #[arg(long, env = "CHAT_SESSION_GRACE_SECS", default_value_t = 30)]
+    pub session_grace_secs: u64,
+
     /// What a hook's failure (backend down, too slow, a bad answer) means:
     /// `deny` (the handshake 503, the request `backend_unavailable`) or
     /// `allow` (an anonymous connection, the request goes on).

@@ -3,15 +3,19 @@
 //! reconnects that lose nothing (docs/chat-protocol.md).
 //!
 //! The stack: `IoServer(HttpServer(OriginCheck(Router(/admin/ws →
-//! admin feed, /* → PerIpLimit(WsServer(Chat))))))`, with the web client,
-//! the server API, `/metrics`, `/healthz`, `/readyz` and `/admin` served
-//! by the HTTP layer on the same port (surface.rs). With a token key
-//! configured (`--jwt-secret` or `--jwt-public-key`), the WebSocket is
-//! behind `Authenticate` too: `PerIpLimit(Authenticate(WsServer(Chat),
-//! TokenAuth))`; with `--connect-hook`, behind the backend's `ConnectHook`.
+//! admin feed, /* → PerIpLimit(Router(/session → SessionRoute(Chat),
+//! /* → WsServer(Chat)))))))`: the classic WebSocket at every path, and the
+//! web client's session mode (docs/SESSIONS.md: a connection that survives
+//! cuts, with HTTP fallbacks) at `/session`, one `Chat` shared by both;
+//! the web client, the server API, `/metrics`, `/healthz`, `/readyz` and
+//! `/admin` served by the HTTP layer on the same port (surface.rs). With a
+//! token key configured (`--jwt-secret` or `--jwt-public-key`), both routes
+//! are behind `Authenticate` too (`TokenAuth`); with `--connect-hook`,
+//! behind the backend's `ConnectHook` (`access`).
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod blocks;
 pub mod chat;
 pub mod cluster;
@@ -41,9 +45,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use capstan::Limits;
-use capstan::http::{Authenticate, Either, JwtAuth, OriginCheck, OriginPolicy, PerIpLimit};
-use capstan::{HttpServer, IoServer, ServerConfig, ShutdownHandle, Topics, WsConfig, WsServer};
+use capstan::http::{JwtAuth, OriginCheck, OriginPolicy, PerIpLimit};
+use capstan::sessions::SessionConfig;
+use capstan::{
+    HttpServer, IoServer, ServerConfig, SessionRoute, ShutdownHandle, Topics, WsConfig, WsServer,
+};
 
+use access::{Auth, session_identity};
 use blocks::Blocks;
 use capstan_api::hooks::{
     ConnectHook, FailurePolicy, HookClient, HookConfig, PublishHook, SubscribeHook,
@@ -162,19 +170,34 @@ impl ChatServer {
             ..WsConfig::default()
         };
         let origins = OriginPolicy::same_host().or_origins(config.allowed_origins.iter().cloned());
-        let ws = WsServer::with_config(chat, ws_config);
-        let endpoint = match (tokens, hooks.connect) {
-            (Some(tokens), _) => Either::Left(Authenticate::new(ws, TokenAuth(tokens))),
-            (None, Some(hook)) => Either::Right(Either::Left(Authenticate::new(ws, hook))),
-            (None, None) => Either::Right(Either::Right(ws)),
-        };
-        // Origins first: a page of another site never gets to present the
-        // browser's token cookie.
+        // The same chat twice: the classic WebSocket at every path, and in
+        // session mode at /session (docs/SESSIONS.md), which the web client
+        // uses: a connection that survives cuts, with HTTP fallbacks.
+        let chat = capstan::Shared::new(chat);
+        let ws = WsServer::with_config(chat.clone(), ws_config.clone());
+        let sessions = SessionRoute::builder(chat)
+            .websocket(ws_config)
+            .sessions(SessionConfig {
+                grace: Duration::from_secs(config.session_grace_secs.max(1)),
+                ..SessionConfig::default()
+            })
+            .identify(session_identity)
+            .build();
+        let auth =
+            Auth { tokens: tokens.map(|tokens| TokenAuth(Arc::new(tokens))), hook: hooks.connect };
         let per_ip = match config.max_connections_per_ip {
             0 => usize::MAX,
             max => max,
         };
-        let endpoint = PerIpLimit::new(endpoint, per_ip);
+        // One budget per address for both routes. Origins are checked first
+        // (outside): a page of another site never gets to present the
+        // browser's token cookie.
+        let per_ip = PerIpLimit::new(
+            capstan::Router::new()
+                .route("/session", auth.wrap(sessions))
+                .route("/*path", auth.wrap(ws)),
+            per_ip,
+        );
         let listening = ReadyFlag::new();
         let probe = store.clone();
         let health = Health::new().with_flag("listening", &listening).with_check(
@@ -205,7 +228,7 @@ impl ChatServer {
         // (the classic demo connects to the bare host).
         let routes = capstan::Router::new()
             .route("/admin/ws", ops.admin.ws_endpoint())
-            .route("/*path", endpoint);
+            .route("/*path", per_ip);
         let http = HttpServer::new(OriginCheck::new(routes, origins))
             .with_service(surface::http_service(on_port, &ops));
         let limits =

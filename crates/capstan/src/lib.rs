@@ -77,6 +77,12 @@ pub use ws_server::{MessageRate, WsConfig, WsServer};
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExamples;
 
+/// The session guide's example (docs/SESSIONS.md), compiled by `cargo test
+/// --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/SESSIONS.md")]
+struct SessionsExamples;
+
 /// The guide's examples (docs/GUIDE.md), compiled by `cargo test --doc`.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/GUIDE.md")]

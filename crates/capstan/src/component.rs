@@ -97,6 +97,12 @@ pub enum CloseCause {
     RateLimited,
     /// The TCP connection ended or failed without a close handshake.
     ConnectionLost,
+    /// A session-mode connection (`capstan::sessions`) had no transport
+    /// for its grace period: the client did not come back.
+    SessionExpired,
+    /// A session-mode connection ended on a rule of the session protocol
+    /// (docs/SESSIONS.md §6): the client was sent this code.
+    SessionEnded(crate::resume::ErrorCode),
 }
 
 impl From<&CloseCause> for CloseKind {
@@ -110,7 +116,11 @@ impl From<&CloseCause> for CloseKind {
             CloseCause::ServerShutdown => Self::ServerShutdown,
             CloseCause::SlowConsumer => Self::SlowConsumer,
             CloseCause::RateLimited => Self::RateLimited,
-            CloseCause::ConnectionLost => Self::ConnectionLost,
+            // A transport's close is never one of these (they are a
+            // session's, told to its application only); counted as what
+            // they come closest to.
+            CloseCause::ConnectionLost | CloseCause::SessionExpired => Self::ConnectionLost,
+            CloseCause::SessionEnded(_) => Self::ProtocolError,
         }
     }
 }

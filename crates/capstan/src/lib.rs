@@ -35,10 +35,12 @@ mod component;
 mod conn;
 mod error;
 pub mod http;
+mod overflow;
 pub mod pubsub;
 mod request;
 pub mod resume;
 pub mod server;
+pub mod sessions;
 pub mod stats;
 pub mod ws;
 mod ws_server;
@@ -47,7 +49,9 @@ mod ws_server;
 // what layers of your own, brokers and the codec need.
 pub use app::App;
 pub use component::{CloseCause, CloseInfo, Component, StatefulComponent, Timeout};
-pub use conn::{Attributes, Conn, ConnId, Membership, Overflow, waiting_with_read_buffer};
+pub use conn::{
+    Attributes, Conn, ConnId, Membership, Overflow, TransportKind, waiting_with_read_buffer,
+};
 pub use error::{ConnError, SendError};
 pub use http::fallback::HttpService;
 pub use http::http_server::{HttpConfig, HttpServer};
@@ -58,6 +62,7 @@ pub use request::{Rejection, Request};
 pub use server::io_server::{IoServer, ServerConfig};
 pub use server::shutdown::ShutdownHandle;
 pub use server::tls::TlsConfig;
+pub use sessions::SessionRoute;
 pub use ws::close::CloseCode;
 pub use ws::decoder::Limits;
 pub use ws::deflate::params::DeflateConfig;

@@ -5,6 +5,8 @@ pub(crate) mod direct_write;
 mod membership;
 pub(crate) mod outbound;
 pub(crate) mod read_buffers;
+pub(crate) mod session_sink;
+mod transport_kind;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -22,17 +24,20 @@ pub use read_buffers::waiting_with_read_buffer;
 
 use crate::error::SendError;
 use crate::request::Request;
+use crate::resume::SessionId;
 use crate::stats;
 use crate::ws::PreparedMessage;
 use crate::ws::deflate::{DeflateParams, compress_shared};
 use crate::ws::{CloseCode, CloseFrame, Message, OpCode, OutFrame, Utf8Bytes};
+use session_sink::SessionSink;
+pub use transport_kind::TransportKind;
 
 /// A connection's id: unique within the process, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(u64);
 
 impl ConnId {
-    fn next() -> Self {
+    pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Self(NEXT.fetch_add(1, Ordering::Relaxed))
     }
@@ -64,6 +69,9 @@ struct Inner {
     outbound: Outbound,
     /// The topics (or other groups) it is in, left when it ends.
     memberships: Memberships,
+    /// A session-mode connection's session: what it sends goes through it
+    /// (numbered, kept, handed to the transport attached now).
+    session: Option<Arc<dyn SessionSink>>,
 }
 
 /// One WebSocket connection: who it is, what it asked for, and a
@@ -92,7 +100,42 @@ impl Conn {
             attributes: Attributes::default(),
             outbound: Outbound::with_overflow(outbound_limit, overflow),
             memberships: Memberships::default(),
+            session: None,
         }))
+    }
+
+    /// A session-mode connection (a session route's): its sends go through
+    /// `link`, whichever transport carries it.
+    pub(crate) fn for_session(
+        remote: SocketAddr,
+        request: Request,
+        link: Arc<dyn SessionSink>,
+    ) -> Self {
+        let mut request = request;
+        request.set_remote_addr(remote);
+        Self(Arc::new(Inner {
+            id: ConnId::next(),
+            request,
+            protocol: None,
+            deflate: None,
+            attributes: Attributes::default(),
+            outbound: Outbound::with_overflow(0, Overflow::Close),
+            memberships: Memberships::default(),
+            session: Some(link),
+        }))
+    }
+
+    /// The transport under the connection: a WebSocket, or for a
+    /// session-mode route ([`crate::SessionRoute`]) the one attached last,
+    /// which may be an HTTP fallback. The application sends and receives
+    /// alike on each.
+    pub fn transport(&self) -> TransportKind {
+        self.0.session.as_ref().map_or(TransportKind::WebSocket, |link| link.transport())
+    }
+
+    /// The session of a session-mode connection.
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.0.session.as_ref().map(|link| link.id())
     }
 
     /// This connection's id.
@@ -134,6 +177,9 @@ impl Conn {
     /// is then closed as a slow consumer).
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
+        if let Some(session) = &self.0.session {
+            return session.send(message);
+        }
         let len = message.len();
         let frame = match self.deflate_for(message.len()) {
             None => OutFrame::message(message),
@@ -187,6 +233,9 @@ impl Conn {
         message: &PreparedMessage,
         at_once: bool,
     ) -> Result<bool, SendError> {
+        if let Some(session) = &self.0.session {
+            return session.send_prepared(message).map(|()| false);
+        }
         let frame = match self.deflate_for(message.len()) {
             None => OutFrame::encoded(message.frame().clone()),
             Some(params) if params.server_no_context_takeover => {
@@ -207,6 +256,9 @@ impl Conn {
     /// are refused. Codes that may not be sent become 1000.
     pub fn close(&self, code: CloseCode, reason: &str) {
         let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
+        if let Some(session) = &self.0.session {
+            return session.close(code, reason);
+        }
         self.0.outbound.close(CloseFrame::new(code, reason));
     }
 

@@ -49,17 +49,7 @@ struct State {
     front_written: usize,
 }
 
-/// What happens when a connection's queue is at its bound.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Overflow {
-    /// Refuse the send and close the connection as a slow consumer (1008).
-    #[default]
-    Close,
-    /// Drop the oldest queued messages (not yet handed to the socket) to
-    /// make room, and count them; the connection stays.
-    DropOldest,
-}
+pub use crate::overflow::Overflow;
 
 /// Most frames the connection task takes from the queue at once: the rest
 /// stays where, under `DropOldest`, it can still be dropped.

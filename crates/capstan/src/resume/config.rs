@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::conn::Overflow;
+use crate::overflow::Overflow;
 
 /// How a route's sessions keep, acknowledge and wait.
 #[derive(Debug, Clone, PartialEq, Eq)]

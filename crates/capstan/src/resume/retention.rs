@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::collections::vec_deque::Iter;
 use std::fmt;
 
-use crate::conn::Overflow;
+use crate::overflow::Overflow;
 use crate::ws::Message;
 
 /// A message numbered and kept.

@@ -7,6 +7,7 @@
 
 use std::collections::vec_deque::Iter;
 use std::fmt;
+use std::ops::Range;
 
 use tokio::time::Instant;
 
@@ -17,7 +18,7 @@ use super::control::{ClientControl, ServerControl, Welcome};
 use super::error_code::ErrorCode;
 use super::id::SessionId;
 use super::identity::Identity;
-use super::inbound::Inbound;
+use super::inbound::{Gap, Inbound};
 use super::prefix::{self, Incoming};
 use super::retention::{Committed, ResumeError, Retention};
 use crate::ws::{CloseFrame, Message};
@@ -49,7 +50,8 @@ pub struct SessionError {
 }
 
 impl SessionError {
-    fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
+    /// An error of `code` that ends the session; `message` names the rule.
+    pub fn new(code: ErrorCode, message: impl fmt::Display) -> Self {
         Self { code, message: message.to_string(), ends_session: true }
     }
 
@@ -188,6 +190,13 @@ impl SessionState {
         })
     }
 
+    /// Whether a transport of `identity` may resume the session: it is not
+    /// over and was made by the same identity (a check that changes
+    /// nothing; [`SessionState::resume`] does it again).
+    pub fn accepts(&self, identity: &Identity) -> bool {
+        self.phase != Phase::Over && self.identity.matches(identity)
+    }
+
     /// A transport of `identity` resumes at `now`, its client having
     /// received `rx`. Another identity, or a session over, is told the
     /// session is unknown (and the session is untouched); an `rx` that
@@ -259,6 +268,41 @@ impl SessionState {
                 }
                 Err(error) => Err(SessionError::violation(error)),
             },
+        }
+    }
+
+    /// A batch of `count` data messages numbered from `first` arrived at
+    /// `now` on a transport that names numbers (a fallback's POST): which
+    /// of them are new (indices within the batch; the duplicates before
+    /// them are dropped), and an ack to send if one became due. A gap
+    /// takes nothing and leaves the session as it was.
+    pub fn received_batch(
+        &mut self,
+        now: Instant,
+        first: u64,
+        count: u64,
+    ) -> Result<(Range<u64>, Option<ServerControl>), Gap> {
+        let fresh = self.inbound.receive_batch(first, count)?;
+        let mut reply = None;
+        if !fresh.is_empty() {
+            reply = self.acks.received(now, self.inbound.received()).map(ServerControl::Ack);
+            if reply.is_some() {
+                self.sent_at(now);
+            }
+        }
+        Ok((fresh, reply))
+    }
+
+    /// The client acknowledged the data messages up to `ack` (a fallback's
+    /// POST carries it apart from any control). One beyond what was sent
+    /// ends the session.
+    pub fn acknowledged(&mut self, ack: u64) -> Result<(), SessionError> {
+        match self.retention.ack(ack) {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                self.phase = Phase::Over;
+                Err(SessionError::violation(error))
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! A message framed once, to be sent to many connections.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
@@ -16,6 +16,10 @@ struct Inner {
     /// bits): made once, on first need, and shared by every connection
     /// that agreed to them.
     compressed: Mutex<Vec<(u32, u8, Bytes)>>,
+    /// The same message with a one-byte prefix before the payload (a
+    /// session-mode data message's `m`): made once, on first need, for
+    /// every subscriber that needs it.
+    prefixed: OnceLock<PreparedMessage>,
 }
 
 /// A data message already encoded as a WebSocket frame. Cloning it, or
@@ -34,7 +38,13 @@ impl PreparedMessage {
             Message::Text(text) => (OpCode::Text, text.into_bytes()),
             Message::Binary(data) => (OpCode::Binary, data),
         };
-        Self(Arc::new(Inner { opcode, payload, frame, compressed: Mutex::new(Vec::new()) }))
+        Self(Arc::new(Inner {
+            opcode,
+            payload,
+            frame,
+            compressed: Mutex::new(Vec::new()),
+            prefixed: OnceLock::new(),
+        }))
     }
 
     /// The encoded, uncompressed frame.
@@ -50,6 +60,22 @@ impl PreparedMessage {
             OpCode::Text => Message::Text(super::Utf8Bytes::from_validated(payload)),
             _ => Message::Binary(payload),
         }
+    }
+
+    /// The message with `prefix` before its payload, of the same type,
+    /// prepared once. One prefix per message: every caller gives the same
+    /// (the sessions' data prefix).
+    pub(crate) fn prefixed(&self, prefix: u8) -> &PreparedMessage {
+        self.0.prefixed.get_or_init(|| {
+            let mut bytes = bytes::BytesMut::with_capacity(1 + self.0.payload.len());
+            bytes.extend_from_slice(&[prefix]);
+            bytes.extend_from_slice(&self.0.payload);
+            let bytes = bytes.freeze();
+            PreparedMessage::new(match self.0.opcode {
+                OpCode::Text => Message::Text(super::Utf8Bytes::from_validated(bytes)),
+                _ => Message::Binary(bytes),
+            })
+        })
     }
 
     /// The message's opcode and payload.

@@ -21,6 +21,8 @@ pub use capstan_testkit::wait::WAIT;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod session_app;
+
 /// A running server.
 pub struct TestServer {
     pub addr: SocketAddr,

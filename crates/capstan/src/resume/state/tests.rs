@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
-use crate::conn::Overflow;
+use crate::overflow::Overflow;
 use crate::resume::control::Welcome;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -356,4 +356,34 @@ fn an_ended_session_is_unknown() {
     assert_eq!(state.next_deadline(), None);
     assert_eq!(state.timer_fired(t0 + 60 * SECOND), TimerStep::Wait);
     assert_eq!(code(state.resume(&alice(), 0, t0)), (ErrorCode::UnknownSession, false));
+}
+
+#[test]
+fn a_batch_drops_what_was_received_refuses_a_gap_and_acks_by_count() {
+    let t0 = Instant::now();
+    let mut state = session(config(), t0);
+    // ack_every is 3: the batch of two owes an ack later, not now.
+    assert_eq!(state.received_batch(t0, 1, 2), Ok((0..2, None)));
+    // Sent again with one more: the two are duplicates, the third is new
+    // and makes three unacknowledged.
+    assert_eq!(state.received_batch(t0, 1, 3), Ok((2..3, Some(ServerControl::Ack(3)))));
+    assert_eq!(state.received_batch(t0, 5, 1), Err(Gap::Skipped { expected: 4, number: 5 }));
+    assert_eq!(state.received_count(), 3, "a gap takes nothing");
+    assert!(!state.is_over(), "nor ends the session");
+    assert_eq!(state.received_batch(t0, 3, 2), Ok((1..2, None)));
+    assert_eq!(state.received_count(), 4);
+}
+
+#[test]
+fn an_ack_apart_from_a_control_forgets_or_ends_the_session() {
+    let t0 = Instant::now();
+    let mut state = session(config(), t0);
+    sent(&mut state, t0, 3);
+    assert_eq!(state.acknowledged(2), Ok(()));
+    assert_eq!(state.retention().len(), 1);
+    assert_eq!(state.acknowledged(1), Ok(()), "an older ack is harmless");
+    let error = state.acknowledged(9).unwrap_err();
+    assert_eq!(error.code, ErrorCode::ProtocolViolation);
+    assert!(error.message.contains("ack_beyond_sent"), "{}", error.message);
+    assert!(state.is_over());
 }

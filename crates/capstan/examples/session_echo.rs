@@ -1,0 +1,100 @@
+//! A session-mode echo (docs/SESSIONS.md), the server the session clients'
+//! tests run against: `session_echo [ADDR]` (default 127.0.0.1:9300).
+//!
+//! - `/echo`: session mode. Echoes each data message as it came (text stays
+//!   text, binary stays binary), and answers text commands: `!opens`,
+//!   `!closes` (the application's `on_open`/`on_close` calls so far in the
+//!   process), `!count` (data messages this session received, this one
+//!   included), `!close` (the application closes the session: 1000 "bye"),
+//!   `!flood N` (sends `flood 1` … `flood N`), `!transport` (the transport
+//!   under the session now).
+//! - `/plain`: a plain WebSocket echo, for comparison.
+//!
+//! Environment: `SESSION_GRACE_MS` (default 30000), `SESSION_HEARTBEAT_MS`
+//! (default 15000). Prints `listening on http://ADDR` once bound.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use capstan::sessions::SessionConfig;
+use capstan::{
+    CloseCode, CloseInfo, Component, Conn, HttpServer, IoServer, Message, Router, SessionRoute,
+    StatefulComponent, WsServer,
+};
+
+/// The session-mode application.
+#[derive(Default)]
+struct SessionEcho {
+    opens: AtomicU64,
+    closes: AtomicU64,
+}
+
+impl StatefulComponent for SessionEcho {
+    /// Data messages this session received.
+    type State = u64;
+
+    async fn on_open(&self, _conn: &Conn) -> u64 {
+        self.opens.fetch_add(1, Ordering::Relaxed);
+        0
+    }
+
+    async fn on_message(&self, conn: &Conn, count: &mut u64, message: Message) {
+        *count += 1;
+        let Some(command) = message.as_text().and_then(|text| text.strip_prefix('!')) else {
+            let _ = conn.send(message);
+            return;
+        };
+        let (name, argument) = command.split_once(' ').unwrap_or((command, ""));
+        let reply = match name {
+            "opens" => format!("opens={}", self.opens.load(Ordering::Relaxed)),
+            "closes" => format!("closes={}", self.closes.load(Ordering::Relaxed)),
+            "count" => format!("count={count}"),
+            "transport" => format!("transport={}", conn.transport()),
+            "close" => return conn.close(CloseCode::NORMAL, "bye"),
+            "flood" => {
+                for n in 1..=argument.parse::<u64>().unwrap_or(0) {
+                    let _ = conn.send_text(format!("flood {n}"));
+                }
+                return;
+            }
+            _ => {
+                let _ = conn.send(message);
+                return;
+            }
+        };
+        let _ = conn.send_text(reply);
+    }
+
+    async fn on_close(&self, _conn: &Conn, _count: u64, _close: CloseInfo) {
+        self.closes.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The plain WebSocket echo.
+struct PlainEcho;
+
+impl Component for PlainEcho {
+    async fn on_message(&self, conn: &Conn, message: Message) {
+        let _ = conn.send(message);
+    }
+}
+
+fn millis_from_env(name: &str, default: u64) -> Duration {
+    let value = std::env::var(name).ok().and_then(|value| value.parse().ok());
+    Duration::from_millis(value.unwrap_or(default))
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9300".to_owned());
+    let sessions = SessionConfig {
+        grace: millis_from_env("SESSION_GRACE_MS", 30_000),
+        heartbeat: millis_from_env("SESSION_HEARTBEAT_MS", 15_000),
+        ..SessionConfig::default()
+    };
+    let echo = SessionRoute::builder(SessionEcho::default()).sessions(sessions).build();
+    let routes = Router::new().route("/echo", echo).route("/plain", WsServer::new(PlainEcho));
+    let server = IoServer::bind(addr, HttpServer::new(routes)).await?;
+    println!("listening on http://{}", server.local_addr()?);
+    server.run().await
+}

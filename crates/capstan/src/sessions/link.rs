@@ -1,0 +1,357 @@
+//! What a session-mode application [`Conn`](crate::Conn) sends through:
+//! the session's state (numbering, what is kept for the client, acks,
+//! heartbeats, the grace deadline) and the transport attached now, if any,
+//! under one lock, so that a message is numbered, kept and handed to the
+//! transport in one step, in the order the application sent it, whichever
+//! task sends it.
+
+use std::ops::Range;
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
+use tokio::time::Instant;
+
+use super::attached::Attached;
+use crate::component::{CloseCause, CloseInfo};
+use crate::conn::ConnId;
+use crate::conn::TransportKind;
+use crate::conn::session_sink::SessionSink;
+use crate::error::SendError;
+use crate::resume::{Delivery, Gap, Identity, SessionError, SessionId, SessionState, TimerStep};
+use crate::ws::{CloseCode, Message, PreparedMessage};
+
+/// A session's state and its transport.
+pub(crate) struct SessionLink {
+    state: Mutex<LinkState>,
+    /// Wakes the session's timer: a deadline came earlier, or the session
+    /// ended while no transport was attached.
+    timer: Notify,
+}
+
+struct LinkState {
+    session: SessionState,
+    attached: Option<Attached>,
+    /// The transport attached last.
+    kind: TransportKind,
+    /// How the application is told the session ended, once it did.
+    end: Option<CloseInfo>,
+}
+
+/// Why a POST batch was not taken.
+#[derive(Debug)]
+pub(crate) enum BatchRefusal {
+    /// The transport no longer carries the session (404).
+    NotAttached,
+    /// Numbers were skipped: nothing taken, the session goes on (409).
+    Gap(Gap),
+    /// A rule was broken: the session is over (400).
+    Violation(SessionError),
+}
+
+/// What the timer did.
+pub(crate) enum Tick {
+    /// The session goes on.
+    Running,
+    /// The session is over (the application is to be told how).
+    Over,
+}
+
+impl SessionLink {
+    /// A session whose first transport is `attached`.
+    pub(crate) fn new(session: SessionState, attached: Attached) -> Self {
+        let kind = attached.kind();
+        let state = LinkState { session, attached: Some(attached), kind, end: None };
+        Self { state: Mutex::new(state), timer: Notify::new() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LinkState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends the `welcome` of a new session on its first transport.
+    pub(crate) fn welcome_new(&self) {
+        let mut state = self.lock();
+        let welcome = state.session.welcome(false);
+        if let Some(attached) = &state.attached {
+            attached.send_control(&welcome);
+        }
+    }
+
+    /// A message arrived on transport `from` (after its first): the data
+    /// for the application, if any. A broken rule ends the session (the
+    /// transport is told and closed).
+    pub(crate) fn received(&self, from: ConnId, message: Message) -> Option<Message> {
+        let mut state = self.lock();
+        if !state.is_attached(from) || state.session.is_over() {
+            return None;
+        }
+        let now = Instant::now();
+        let before = state.session.next_deadline();
+        match state.session.received(now, message) {
+            Ok(Delivery { data, reply }) => {
+                if let (Some(reply), Some(attached)) = (reply, &state.attached) {
+                    attached.send_control(&reply);
+                }
+                if state.session.next_deadline() < before {
+                    self.timer.notify_one();
+                }
+                data
+            }
+            Err(error) => {
+                state.fail(error);
+                None
+            }
+        }
+    }
+
+    /// A POST batch arrived on transport `from`: `count` data messages
+    /// numbered from `first`, and perhaps an ack. Says which of the
+    /// messages are new (indices in the batch).
+    pub(crate) fn received_batch(
+        &self,
+        from: ConnId,
+        first: u64,
+        count: u64,
+        ack: Option<u64>,
+    ) -> Result<Range<u64>, BatchRefusal> {
+        let mut state = self.lock();
+        if !state.is_attached(from) || state.session.is_over() {
+            return Err(BatchRefusal::NotAttached);
+        }
+        if let Some(ack) = ack
+            && let Err(error) = state.session.acknowledged(ack)
+        {
+            state.fail(error.clone());
+            return Err(BatchRefusal::Violation(error));
+        }
+        if count == 0 {
+            return Ok(0..0);
+        }
+        let before = state.session.next_deadline();
+        let (fresh, reply) = state
+            .session
+            .received_batch(Instant::now(), first, count)
+            .map_err(BatchRefusal::Gap)?;
+        if let (Some(reply), Some(attached)) = (reply, &state.attached) {
+            attached.send_control(&reply);
+        }
+        if state.session.next_deadline() < before {
+            self.timer.notify_one();
+        }
+        Ok(fresh)
+    }
+
+    /// Transport `from` broke a rule: if it carries the session, the
+    /// session is over (the transport is told and closed).
+    pub(crate) fn violation(&self, from: ConnId, error: SessionError) {
+        let mut state = self.lock();
+        if state.is_attached(from) && !state.session.is_over() {
+            state.fail(error);
+        }
+    }
+
+    /// Whether a transport of `identity` may resume the session.
+    pub(crate) fn accepts(&self, identity: &Identity) -> bool {
+        self.lock().session.accepts(identity)
+    }
+
+    /// A resume begins: if a transport is still attached, it is detached
+    /// and returned (to be closed as replaced, its holder giving the
+    /// application's state back).
+    pub(crate) fn take_transport(&self) -> Option<Attached> {
+        let mut state = self.lock();
+        let old = state.attached.take()?;
+        state.session.detached(Instant::now());
+        Some(old)
+    }
+
+    /// Resumes the session on `transport` of `identity`, its client having
+    /// received `rx`: `welcome`, the messages it missed, then it carries
+    /// the session. Refused: the error (for the transport) says whether
+    /// the session is over.
+    pub(crate) fn resume(
+        &self,
+        transport: Attached,
+        identity: &Identity,
+        rx: u64,
+    ) -> Result<(), SessionError> {
+        let mut state = self.lock();
+        match state.session.resume(identity, rx, Instant::now()) {
+            Ok(resumed) => {
+                transport.send_control(&resumed.welcome);
+                for (number, message) in (rx + 1..).zip(resumed.resend) {
+                    transport.send_data(number, message);
+                }
+                state.kind = transport.kind();
+                state.attached = Some(transport);
+                drop(state);
+                self.timer.notify_one();
+                Ok(())
+            }
+            Err(error) => {
+                if error.ends_session {
+                    state.end_with(&error);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Transport `id` ended. Says whether it was the one attached (else a
+    /// resume replaced it already). `ends_session`: the way it ended ends
+    /// the session too (the client closed with 1000, the server shuts
+    /// down), told to the application as `info`.
+    pub(crate) fn detach(&self, id: ConnId, ends_session: Option<&CloseInfo>) -> bool {
+        let mut state = self.lock();
+        if !state.is_attached(id) {
+            return false;
+        }
+        state.attached = None;
+        if let Some(info) = ends_session
+            && !state.session.is_over()
+        {
+            state.session.end();
+            state.end = Some(info.clone());
+        }
+        state.session.detached(Instant::now());
+        drop(state);
+        self.timer.notify_one();
+        true
+    }
+
+    /// Whether the session is over.
+    pub(crate) fn is_over(&self) -> bool {
+        self.lock().session.is_over()
+    }
+
+    /// How the application is told the session ended: as it ended, or
+    /// else as its last transport did (`fallback`).
+    pub(crate) fn end_info(&self, fallback: CloseInfo) -> CloseInfo {
+        self.lock().end.clone().unwrap_or(fallback)
+    }
+
+    /// When the timer must fire next, if ever.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.lock().session.next_deadline()
+    }
+
+    /// Completes when something changed the deadlines (enable it before
+    /// reading them).
+    pub(crate) fn deadlines_changed(&self) -> Notified<'_> {
+        self.timer.notified()
+    }
+
+    /// The timer fired: an ack or a heartbeat to send, or the grace period
+    /// passed.
+    pub(crate) fn tick(&self, now: Instant) -> Tick {
+        let mut state = self.lock();
+        match state.session.timer_fired(now) {
+            TimerStep::Send(control) => {
+                if let Some(attached) = &state.attached {
+                    attached.send_control(&control);
+                }
+            }
+            TimerStep::Expired => {
+                let info = CloseInfo {
+                    code: CloseCode::ABNORMAL,
+                    reason: "session expired".to_owned(),
+                    cause: CloseCause::SessionExpired,
+                };
+                state.end.get_or_insert(info);
+            }
+            TimerStep::Wait => {}
+        }
+        match (&state.end, state.session.is_over()) {
+            (Some(_), true) => Tick::Over,
+            _ => Tick::Running,
+        }
+    }
+}
+
+impl LinkState {
+    fn is_attached(&self, id: ConnId) -> bool {
+        self.attached.as_ref().is_some_and(|attached| attached.id() == id)
+    }
+
+    /// Numbers and keeps a message (its number); past the bound (under `Close`), the
+    /// session is over.
+    fn commit(&mut self, message: Message) -> Result<u64, SendError> {
+        if self.session.is_over() {
+            return Err(SendError::Closed);
+        }
+        match self.session.send(Instant::now(), message) {
+            Ok(committed) => Ok(committed.number),
+            Err(error) => {
+                self.fail(error);
+                Err(SendError::QueueFull)
+            }
+        }
+    }
+
+    /// The session broke on `error`: the transport is told and closed.
+    fn fail(&mut self, error: SessionError) {
+        if let Some(attached) = &self.attached {
+            attached.fail(&error);
+        }
+        self.end_with(&error);
+    }
+
+    fn end_with(&mut self, error: &SessionError) {
+        self.session.end();
+        let frame = error.close_frame();
+        self.end.get_or_insert(CloseInfo {
+            code: frame.code,
+            reason: error.message.clone(),
+            cause: CloseCause::SessionEnded(error.code),
+        });
+    }
+}
+
+impl SessionSink for SessionLink {
+    /// The session's id.
+    fn id(&self) -> SessionId {
+        self.lock().session.id().clone()
+    }
+
+    /// The transport attached last.
+    fn transport(&self) -> TransportKind {
+        self.lock().kind
+    }
+
+    /// The application sends `message`: numbered, kept until acknowledged,
+    /// handed to the transport if one is attached.
+    fn send(&self, message: Message) -> Result<(), SendError> {
+        let mut state = self.lock();
+        let number = state.commit(message.clone())?;
+        if let Some(attached) = &state.attached {
+            attached.send_data(number, &message);
+        }
+        Ok(())
+    }
+
+    /// As [`SessionLink::send`], for a message prepared for many.
+    fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+        let mut state = self.lock();
+        let number = state.commit(message.message())?;
+        if let Some(attached) = &state.attached {
+            attached.send_prepared(number, message);
+        }
+        Ok(())
+    }
+
+    /// The application closes the session.
+    fn close(&self, code: CloseCode, reason: &str) {
+        let mut state = self.lock();
+        if state.session.is_over() {
+            return;
+        }
+        state.session.end();
+        let info = CloseInfo { code, reason: reason.to_owned(), cause: CloseCause::ClosedByServer };
+        state.end = Some(info);
+        match &state.attached {
+            Some(attached) => attached.close(code, reason),
+            None => self.timer.notify_one(),
+        }
+    }
+}

@@ -502,7 +502,7 @@ class Session {
   /** The next data message for the wire, if it is ready (a Blob being read is not). */
   pull() {
     const e = this.kept[this.wired - this.acked];
-    if (e?.d) return this.wired++, e;
+    if (e && e.d != null) return this.wired++, e;
   }
 
   /** A data message from the server; `n` is its number where the transport names it (§5). */

@@ -69,9 +69,10 @@ test('every kind of data is sent with its frame type; a Blob keeps its place in 
   s.send(new Blob([new Uint8Array([9, 8])]));
   s.send('after blob');
   s.send(42);
+  s.send('');
   bytes[0] = 100; // the socket took a copy
   await new Promise((resolve) => setImmediate(resolve)); // the Blob's bytes are read
-  assert.deepEqual(ws.data, ['text', [1, 2, 3, 4], [2, 3], [4], [9, 8], 'after blob', '42']);
+  assert.deepEqual(ws.data, ['text', [1, 2, 3, 4], [2, 3], [4], [9, 8], 'after blob', '42', '']);
   assert.equal(s.bufferedAmount, 4 + 4 + 2 + 1 + 2 + 10 + 2);
 });
 

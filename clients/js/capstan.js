@@ -439,9 +439,7 @@ class Session {
     clearTimeout(this.ackTimer);
     this.listen('removeEventListener');
     if (!clean) this.emit('error');
-    const init = { code, reason, wasClean: clean };
-    this.sock.dispatchEvent(typeof CloseEvent == 'function' ? new CloseEvent('close', init)
-      : Object.assign(new Event('close'), init));
+    this.emit('close', { code, reason, wasClean: clean });
   }
 
   control(t, json) {
@@ -530,7 +528,7 @@ class Session {
   }
 
   send(data) {
-    if (this.state > OPEN) throw new DOMException('CapstanSocket is closing or closed', 'InvalidStateError');
+    if (this.state > OPEN) throw new DOMException('CapstanSocket closing or closed', 'InvalidStateError');
     let d = data, n;
     const blob = typeof Blob == 'function' && d instanceof Blob, o = this.o;
     if (blob) n = d.size, d = null;
@@ -539,8 +537,7 @@ class Session {
     else n = utf8Length(d = String(d));
     n ??= d.length;
     if (this.kept.length >= o.maxQueuedMessages || this.bytes + n > o.maxQueuedBytes) {
-      throw new Error(`CapstanSocket: send buffer full (${this.kept.length} messages, ${this.bytes} bytes ` +
-        `not yet acknowledged; limits ${o.maxQueuedMessages} and ${o.maxQueuedBytes}): wait for bufferedAmount to fall`);
+      throw new Error(`CapstanSocket: send buffer full (${this.kept.length} messages, ${this.bytes} bytes unacknowledged)`);
     }
     const e = { d, n };
     this.kept.push(e);
@@ -556,10 +553,10 @@ class Session {
 
   close(code = 1000, reason = '') {
     if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new DOMException('close code must be 1000 or 3000-4999', 'InvalidAccessError');
+      throw new DOMException('close code not 1000 or 3000-4999', 'InvalidAccessError');
     }
     reason = String(reason);
-    if (utf8Length(reason) > 123) throw new DOMException('close reason longer than 123 bytes', 'SyntaxError');
+    if (utf8Length(reason) > 123) throw new DOMException('close reason over 123 bytes', 'SyntaxError');
     if (this.state > OPEN) return;
     if (this.state == CONNECTING) {
       // As a WebSocket closed before it opened: error, then close 1006.
@@ -618,7 +615,7 @@ export class CapstanSocket extends EventTarget {
     u.protocol = u.protocol.replace('http', 'ws');
     const have = { websocket: o.WebSocket, sse: o.EventSource && o.fetch, stream: o.fetch };
     o.transports = o.transports.filter((n) => have[n]);
-    if (!o.transports.length) throw new Error('CapstanSocket: none of the transports asked for is available');
+    if (!o.transports.length) throw new Error('CapstanSocket: no transport available');
     for (const k of ['open', 'message', 'close', 'error']) {
       this.addEventListener(k, (e) => typeof this['on' + k] == 'function' && this['on' + k](e));
     }
@@ -681,6 +678,5 @@ export class CapstanSocket extends EventTarget {
   }
 }
 
-for (const [k, v] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
-  Object.defineProperty(CapstanSocket.prototype, k, { value: v, enumerable: true });
-}
+// The constants on instances too, as on a WebSocket.
+Object.assign(CapstanSocket.prototype, { CONNECTING, OPEN, CLOSING, CLOSED });

@@ -342,6 +342,7 @@ class Session {
   acked = 0;
   bytes = 0;
   wired = 0; // the last number handed to the current transport
+  sent = 0; // the last number handed to any transport
   rx = 0; // data messages received
   rxAcked = 0;
   t = null; // the current transport
@@ -489,7 +490,7 @@ class Session {
 
   /** The server has every data message up to number `n`: forget them (§4.4). */
   take(n) {
-    if (n > this.acked + this.kept.length) return this.fail('ack beyond sent'), false;
+    if (n > this.sent) return this.fail('ack beyond sent'), false;
     if (n > this.acked) {
       for (const e of this.kept.splice(0, n - this.acked)) this.bytes -= e.n;
       this.acked = n;
@@ -500,7 +501,7 @@ class Session {
   /** The next data message for the wire, if it is ready (a Blob being read is not). */
   pull() {
     const e = this.kept[this.wired - this.acked];
-    if (e && e.d != null) return this.wired++, e;
+    if (e && e.d != null) return (this.sent = Math.max(this.sent, ++this.wired)), e;
   }
 
   /** A data message from the server; `n` is its number where the transport names it (§5). */

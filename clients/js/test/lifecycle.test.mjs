@@ -281,3 +281,32 @@ test('window online: reconnect at once instead of waiting', () => {
     delete globalThis.removeEventListener;
   }
 });
+
+test('an ack of a message still queued (never sent) is a protocol violation', () => {
+  const s = new CapstanSocket('ws://example.test/echo', { transports: ['websocket'], WebSocket: FakeWebSocket });
+  s.send('queued');
+  let closed;
+  s.onclose = (e) => (closed = e);
+  const ws = FakeWebSocket.last;
+  ws.open();
+  ws.control('welcome', welcome({ rx: 1 }));
+  assert.equal(closed.code, 4400, 'welcome.rx counts a message the client never sent');
+});
+
+test('the page becoming visible again: reconnect at once', () => {
+  const page = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+  globalThis.document = page;
+  try {
+    const [, ws] = welcomed({ minDelay: 60000, maxDelay: 60000 });
+    ws.end(1006);
+    mock.timers.tick(0);
+    FakeWebSocket.last.end(1006);
+    page.dispatchEvent(new Event('visibilitychange'));
+    assert.equal(FakeWebSocket.all.length, 2, 'still hidden: wait');
+    page.visibilityState = 'visible';
+    page.dispatchEvent(new Event('visibilitychange'));
+    assert.equal(FakeWebSocket.all.length, 3, 'visible: at once');
+  } finally {
+    delete globalThis.document;
+  }
+});

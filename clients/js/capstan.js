@@ -274,7 +274,8 @@ class HttpTransport {
     const s = this.s, msgs = [], b = {};
     if (this.busy || !this.welcomed) return;
     const first = s.wired + 1;
-    for (let size = 0, e; size < BATCH_BYTES && (e = s.pull()); size += e.n) {
+    // The first message goes alone if it must; the others while the batch has room.
+    for (let room = BATCH_BYTES, e; (e = s.pull(msgs.length ? room : Infinity)); room -= e.n) {
       msgs.push(typeof e.d == 'string' ? e.d : { b: toBase64(e.d) });
     }
     if (msgs.length) b.first = first, b.messages = msgs;
@@ -498,10 +499,10 @@ class Session {
     return true;
   }
 
-  /** The next data message for the wire, if it is ready (a Blob being read is not). */
-  pull() {
+  /** The next data message for the wire, if it is ready (a Blob being read is not) and not over `room` bytes. */
+  pull(room = Infinity) {
     const e = this.kept[this.wired - this.acked];
-    if (e && e.d != null) return (this.sent = Math.max(this.sent, ++this.wired)), e;
+    if (e && e.d != null && e.n <= room) return (this.sent = Math.max(this.sent, ++this.wired)), e;
   }
 
   /** A data message from the server; `n` is its number where the transport names it (§5). */

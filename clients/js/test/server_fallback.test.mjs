@@ -91,6 +91,27 @@ for (const transport of ['sse', 'stream']) {
     s.close();
   });
 
+  test(`${transport}: large messages go in batches under the server's bound`, { skip: skipReason }, async () => {
+    const bodies = [];
+    const counting = (url, init) => {
+      if (url.includes('capstan=send')) bodies.push(init.body.length);
+      return fetch(url, init);
+    };
+    const [s, inbox] = await connect(server.url('/echo'), { transports: [transport], fetch: counting });
+    s.binaryType = 'arraybuffer';
+    const sizes = [200 << 10, 200 << 10, 200 << 10, 600 << 10, 1];
+    const sent = sizes.map((n, i) => new Uint8Array(n).map((_, j) => (i * 31 + j * 7) & 255));
+    for (const bytes of sent) s.send(bytes);
+    s.send('x'.repeat(300 << 10));
+    await inbox.until((l) => l.length == sizes.length + 1);
+    sent.forEach((bytes, i) => assert.deepEqual(new Uint8Array(inbox.list[i]), bytes, `message ${i + 1}`));
+    assert.equal(inbox.list.at(-1).length, 300 << 10);
+    assert.equal(await inbox.ask('!count'), String(sizes.length + 2));
+    assert.ok(bodies.length >= 4, `${bodies.length} batches`);
+    assert.ok(bodies.every((n) => n < 1 << 20), `every batch under 1 MiB: ${bodies}`);
+    s.close();
+  });
+
   test(`${transport}: a downstream gone silent is found by heartbeats`, { skip: skipReason }, async () => {
     const [s, inbox] = await connect(proxy.url('/echo', 'http'), { transports: [transport] });
     const opens = await inbox.ask('!opens');

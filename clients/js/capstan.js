@@ -352,6 +352,7 @@ class Session {
   protocol = '';
   extensions = '';
   last = 0; // when the transport last received something
+  since = 0; // when the transport was welcomed
 
   constructor(sock, url, protocols, o) {
     this.sock = sock;
@@ -410,7 +411,11 @@ class Session {
     this.t = null;
     clearTimeout(this.timer);
     t?.drop();
-    t?.welcomed ? this.later(true) : this.next();
+    if (!t?.welcomed) return this.next();
+    // At once after a transport that lasted; with backoff after one that did not (a flapping link).
+    const lasted = Date.now() - this.since > this.o.maxDelay;
+    if (lasted) this.attempt = 0;
+    this.later(lasted);
   }
 
   /** A transport closed with `code` (§7): the session ends, or it goes on elsewhere. */
@@ -468,7 +473,7 @@ class Session {
     this.sid = v.sid;
     this.hb = v.heartbeat_ms;
     this.known = t.name;
-    this.attempt = 0;
+    this.since = Date.now();
     this.wired = v.rx; // send again what the server has not received
     this.protocol = t.ws?.protocol || '';
     this.extensions = t.ws?.extensions || '';

@@ -20,9 +20,9 @@ function welcomed(options) {
   return [s, ws, log];
 }
 
-/** Lets the reconnect timer run; returns the new fake WebSocket, opened. */
+/** Lets the reconnect timer run (its backoff is at most maxDelay); returns the new fake WebSocket, opened. */
 function reconnected(before) {
-  mock.timers.tick(0);
+  mock.timers.tick(10000);
   const ws = FakeWebSocket.last;
   assert.notEqual(ws, before, 'a new WebSocket');
   ws.open();
@@ -153,8 +153,10 @@ test('close() while cut: resume, resend, then end', () => {
   const [s, ws] = welcomed();
   s.send('last words');
   ws.end(1006);
-  s.close();
-  const ws2 = reconnected(ws);
+  s.close(); // waiting to reconnect: reconnect now, to finish
+  const ws2 = FakeWebSocket.last;
+  assert.notEqual(ws2, ws);
+  ws2.open();
   ws2.control('welcome', welcome({ resumed: true }));
   assert.deepEqual(ws2.data, ['last words']);
   assert.deepEqual(ws2.closedWith, { code: 1000, reason: '' });
@@ -267,12 +269,10 @@ test('window online: reconnect at once instead of waiting', () => {
   globalThis.removeEventListener = bus.removeEventListener.bind(bus);
   try {
     const [s, ws] = welcomed({ minDelay: 60000, maxDelay: 60000 });
-    ws.end(1006);
-    mock.timers.tick(0);
-    FakeWebSocket.last.end(1006); // the first round fails: now a long backoff
-    assert.equal(FakeWebSocket.all.length, 2);
+    ws.end(1006); // a short-lived transport: a long backoff now
+    assert.equal(FakeWebSocket.all.length, 1);
     bus.dispatchEvent(new Event('online'));
-    assert.equal(FakeWebSocket.all.length, 3, 'reconnected at once');
+    assert.equal(FakeWebSocket.all.length, 2, 'reconnected at once');
     s.close(); // the listener goes with the socket
     FakeWebSocket.last.end(1006);
     bus.dispatchEvent(new Event('online'));
@@ -299,14 +299,29 @@ test('the page becoming visible again: reconnect at once', () => {
   try {
     const [, ws] = welcomed({ minDelay: 60000, maxDelay: 60000 });
     ws.end(1006);
-    mock.timers.tick(0);
-    FakeWebSocket.last.end(1006);
     page.dispatchEvent(new Event('visibilitychange'));
-    assert.equal(FakeWebSocket.all.length, 2, 'still hidden: wait');
+    assert.equal(FakeWebSocket.all.length, 1, 'still hidden: wait');
     page.visibilityState = 'visible';
     page.dispatchEvent(new Event('visibilitychange'));
-    assert.equal(FakeWebSocket.all.length, 3, 'visible: at once');
+    assert.equal(FakeWebSocket.all.length, 2, 'visible: at once');
   } finally {
     delete globalThis.document;
+  }
+});
+
+test('a transport that lasted is resumed at once; one that flaps, with growing backoff', () => {
+  const [s, ws] = welcomed({ minDelay: 100, maxDelay: 1000 });
+  const delays = [];
+  s.addEventListener('reconnecting', (e) => delays.push([e.attempt, e.delay]));
+  mock.timers.tick(1001);
+  ws.end(1006);
+  assert.deepEqual(delays, [[0, 0]], 'up for longer than maxDelay: at once');
+  let current = reconnected(ws);
+  for (let i = 1; i <= 3; i++) {
+    current.control('welcome', welcome({ resumed: true }));
+    current.end(1006); // welcomed, then cut at once
+    assert.equal(delays.at(-1)[0], i, 'one more attempt each time');
+    assert.ok(delays.at(-1)[1] < 100 * 2 ** (i - 1));
+    current = reconnected(current);
   }
 });

@@ -63,7 +63,7 @@ export interface CapstanCloseEvent extends Event {
 
 /** 'reconnecting': the transport is gone and a new round of connections starts after `delay` ms. */
 export interface CapstanReconnectingEvent extends Event {
-  /** Rounds failed in a row (0 right after a cut). */
+  /** 0 when reconnecting at once; else how many backoff delays in a row, this one included. */
   readonly attempt: number;
   readonly delay: number;
 }

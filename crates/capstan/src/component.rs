@@ -1,6 +1,7 @@
 //! The application's side: four callbacks, as in Ratchet's
 //! `MessageComponentInterface`.
 
+mod shared;
 mod stateful;
 
 use std::future::Future;
@@ -11,6 +12,7 @@ use crate::error::ConnError;
 use crate::stats::CloseKind;
 use crate::ws::{CloseCode, Message, ProtocolError};
 
+pub use shared::Shared;
 pub use stateful::StatefulComponent;
 
 /// A real-time application: what happens when a client connects, sends a

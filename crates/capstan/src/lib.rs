@@ -48,7 +48,7 @@ mod ws_server;
 // What an application needs, each at this one path; the modules above hold
 // what layers of your own, brokers and the codec need.
 pub use app::App;
-pub use component::{CloseCause, CloseInfo, Component, StatefulComponent, Timeout};
+pub use component::{CloseCause, CloseInfo, Component, Shared, StatefulComponent, Timeout};
 pub use conn::{
     Attributes, Conn, ConnId, Membership, Overflow, TransportKind, waiting_with_read_buffer,
 };

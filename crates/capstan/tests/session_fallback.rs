@@ -373,3 +373,63 @@ async fn a_server_shutting_down_ends_its_downstreams_and_sessions() {
     let Ev::Close(info) = next_ev(&mut fixture.events).await else { panic!("close") };
     assert_eq!(info.cause, CloseCause::ServerShutdown);
 }
+
+/// The fallbacks' requests pass the route's authentication as upgrades
+/// do, and a session stays bound to the identity that made it.
+#[tokio::test]
+async fn fallback_requests_are_authenticated_and_bound_to_their_user() {
+    use capstan::http::Authenticate;
+    use capstan::sessions::Identity;
+    use capstan::{HttpServer, Rejection, Request, SessionRoute};
+
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let app = App { events: tx, topic: capstan::Topic::new("t") };
+    let route = SessionRoute::builder(app)
+        .identify(|request: &Request| {
+            Identity::new(request.identity::<String>().map(String::as_str).unwrap_or_default())
+        })
+        .build();
+    let auth = |request: &Request| match request.header("x-user") {
+        Some(user) => Ok(user.to_owned()),
+        None => Err(Rejection::new(401, "who are you?")),
+    };
+    let server = TestServer::start(HttpServer::new(Authenticate::new(route, auth))).await;
+    let addr = server.addr;
+
+    let refused = post(addr, "capstan=open&transport=sse", HELLO.as_bytes()).await;
+    assert_eq!(refused.status(), 401, "{}", refused.body_text());
+
+    let as_user = |user: &'static str, query: String, body: String| async move {
+        let head = format!(
+            "POST /?{query} HTTP/1.1\r\nHost: x\r\nX-User: {user}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        Response::parse(&exchange(addr, format!("{head}{body}").as_bytes()).await)
+    };
+    let opened = as_user("alice", "capstan=open&transport=sse".into(), HELLO.into()).await;
+    assert_eq!(opened.status(), 200, "{}", opened.body_text());
+    let token: Value = serde_json::from_str(&opened.body_text()).unwrap();
+    let token = token["transport"].as_str().unwrap().to_owned();
+    let mut down = Downstream::get(addr, "sse", &token).await;
+    assert_eq!(down.head.status(), 401, "the downstream's GET is authenticated too");
+    let get =
+        format!("GET /?capstan=sse&transport={token} HTTP/1.1\r\nHost: x\r\nX-User: alice\r\n\r\n");
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(get.as_bytes()).await.unwrap();
+    let mut raw = BytesMut::new();
+    down = Downstream {
+        head: within(read_head(&mut stream, &mut raw)).await.unwrap(),
+        stream,
+        raw,
+        body: String::new(),
+        ended: false,
+    };
+    assert_eq!(down.head.status(), 200);
+    let ServerControl::Welcome(welcome) = down.control().await else { panic!("welcome") };
+
+    let resume = format!("c{}", ClientControl::Resume { sid: welcome.sid, rx: 0 }.to_json());
+    let stolen = as_user("mallory", "capstan=open&transport=sse".into(), resume.clone()).await;
+    assert_eq!(stolen.status(), 404, "{}", stolen.body_text());
+    let resumed = as_user("alice", "capstan=open&transport=sse".into(), resume).await;
+    assert_eq!(resumed.status(), 200, "{}", resumed.body_text());
+}

@@ -389,3 +389,25 @@ async fn acknowledged_messages_are_forgotten() {
     session.send("!count").await;
     assert_eq!(session.data().await, "count=21");
 }
+
+/// A burst the session keeps is delivered, whatever the WebSocket's own
+/// outbound bound: a transport's queue holds only what the session keeps,
+/// and the session's bound governs.
+#[tokio::test]
+async fn a_burst_within_the_sessions_bound_is_delivered_whole() {
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let app = App { events: tx, topic: capstan::Topic::new("t") };
+    let ws = capstan::WsConfig { max_outbound_bytes: 1024, ..capstan::WsConfig::default() };
+    let route = capstan::SessionRoute::builder(app).websocket(ws).sessions(quick()).build();
+    let server = TestServer::start(capstan::HttpServer::new(route)).await;
+    let fixture = Fixture {
+        server,
+        events: tokio::sync::mpsc::unbounded_channel().1,
+        topic: capstan::Topic::new("u"),
+    };
+    let (mut session, _) = Session::hello(&fixture).await;
+    session.send("!flood 5000").await;
+    for i in 1..=5000 {
+        assert_eq!(session.data().await, format!("flood {i}"));
+    }
+}

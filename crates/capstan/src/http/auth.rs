@@ -35,9 +35,9 @@ where
     }
 }
 
-/// Wraps a layer: only authenticated upgrade requests reach it. Plain HTTP
-/// requests pass through untouched (to the HTTP service, which has its own
-/// rules).
+/// Wraps a layer: only authenticated connection requests (upgrades, and
+/// the session fallbacks' requests) reach it. Other plain HTTP requests
+/// pass through untouched (to the HTTP service, which has its own rules).
 pub struct Authenticate<C, A> {
     inner: C,
     authenticator: A,
@@ -52,7 +52,7 @@ impl<C: HttpComponent, A: Authenticator> Authenticate<C, A> {
 
 impl<C: HttpComponent, A: Authenticator> HttpComponent for Authenticate<C, A> {
     async fn on_request(&self, request: &mut Request) -> Decision {
-        if !request.is_upgrade() {
+        if !request.is_connection_request() {
             return self.inner.on_request(request).await;
         }
         match self.authenticator.authenticate(request).await {

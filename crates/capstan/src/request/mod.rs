@@ -215,6 +215,20 @@ impl Request {
         self.header_tokens("upgrade").any(|t| t.eq_ignore_ascii_case("websocket"))
     }
 
+    /// Whether this is a request of a session-mode route's HTTP fallbacks
+    /// (docs/SESSIONS.md §8: its query names `capstan=`): a transport of a
+    /// connection, which the edge layers check as they check an upgrade.
+    pub fn is_session_fallback(&self) -> bool {
+        !self.is_upgrade() && self.query_param("capstan").is_some()
+    }
+
+    /// Whether this request opens or carries a connection: a WebSocket
+    /// upgrade, or a session fallback's request. Authentication applies to
+    /// these; other plain HTTP requests go to the HTTP service's rules.
+    pub fn is_connection_request(&self) -> bool {
+        self.is_upgrade() || self.is_session_fallback()
+    }
+
     /// The comma-separated tokens of every header called `name`, trimmed
     /// (for Connection, Upgrade, Sec-WebSocket-Protocol, ...).
     pub fn header_tokens<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {

@@ -31,7 +31,7 @@ impl Default for SessionConfig {
             max_retained_bytes: 4 << 20,
             on_overflow: Overflow::Close,
             ack_every: 32,
-            ack_delay: Duration::from_secs(1),
+            ack_delay: Duration::from_millis(500),
         }
     }
 }

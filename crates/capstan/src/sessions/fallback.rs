@@ -46,7 +46,8 @@ pub struct FallbackConfig {
     /// Largest data message in a POST (the WebSocket's message limit).
     pub max_message_bytes: usize,
     /// Bytes a downstream holds for a slow reader before it is ended as a
-    /// slow consumer (the WebSocket's outbound bound).
+    /// slow consumer, to be resumed (by default 8 times what the session
+    /// keeps: events are larger than payloads).
     pub max_downstream_bytes: usize,
     /// How long a transport token waits for its downstream's GET (10 s).
     pub open_timeout: Duration,
@@ -83,7 +84,7 @@ impl<A: StatefulComponent> Fallback<A> {
 
     /// Whether `request` is one of the fallbacks' (and they are on).
     pub(crate) fn wants(&self, request: &Request) -> bool {
-        self.config.enabled && request.query_param("capstan").is_some()
+        self.config.enabled && request.is_session_fallback()
     }
 
     /// Takes the connection of `request` over.

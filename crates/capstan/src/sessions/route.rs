@@ -9,6 +9,7 @@ use super::core::{Identify, RouteCore};
 use super::fallback::{Fallback, FallbackConfig};
 use crate::component::StatefulComponent;
 use crate::http::{Decision, HttpComponent, Request};
+use crate::overflow::Overflow;
 use crate::resume::{Identity, SessionConfig};
 use crate::ws_server::{WsConfig, WsServer};
 
@@ -60,7 +61,9 @@ impl<A: StatefulComponent> SessionRoute<A> {
 }
 
 impl<A: StatefulComponent> SessionRouteBuilder<A> {
-    /// The WebSocket transports' limits and timers.
+    /// The WebSocket transports' limits and timers. The outbound bound and
+    /// overflow policy are the session's ([`SessionConfig`]): a
+    /// transport's queue only holds what the session keeps.
     pub fn websocket(mut self, config: WsConfig) -> Self {
         self.ws = config;
         self
@@ -93,23 +96,40 @@ impl<A: StatefulComponent> SessionRouteBuilder<A> {
 
     /// The route.
     pub fn build(self) -> SessionRoute<A> {
+        let kept = self.sessions.max_retained_bytes;
         let fallback = self.fallback.unwrap_or_else(|| FallbackConfig {
             max_message_bytes: self.ws.limits.max_message_size,
-            max_downstream_bytes: self.ws.max_outbound_bytes,
+            max_downstream_bytes: transport_bound(kept, 8),
             ..FallbackConfig::default()
         });
+        // What waits in a transport's queue was kept by the session too
+        // (or is a control): the session's bound governs, the transport's
+        // is only a backstop (frame heads, controls) wide enough for a
+        // resume's resend. A transport never drops a message (that would
+        // shift the implicit numbers): past it, it closes, and the client
+        // resumes.
+        let mut ws = self.ws;
+        ws.max_outbound_bytes = transport_bound(kept, 4);
+        ws.on_overflow = Overflow::Close;
         let core = Arc::new(RouteCore::new(self.app, self.sessions, self.identify));
         let fallback = Arc::new(Fallback::new(core.clone(), fallback));
-        let websocket = WsServer::with_config(WsCarrier::new(core.clone()), self.ws);
+        let websocket = WsServer::with_config(WsCarrier::new(core.clone()), ws);
         SessionRoute { core, websocket, fallback }
     }
 }
 
 impl<A: StatefulComponent> HttpComponent for SessionRoute<A> {
     async fn on_request(&self, request: &mut Request) -> Decision {
-        if !request.is_upgrade() && self.fallback.wants(request) {
+        if self.fallback.wants(request) {
             return Decision::Upgrade(self.fallback.upgrade());
         }
         self.websocket.on_request(request).await
     }
+}
+
+/// A transport's backstop bound: `factor` times what the session keeps
+/// (a data message's frame or event is larger than its payload: a frame
+/// head, JSON escapes, base64), plus room for controls.
+fn transport_bound(kept: usize, factor: usize) -> usize {
+    kept.saturating_mul(factor).saturating_add(64 << 10)
 }

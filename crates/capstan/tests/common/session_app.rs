@@ -22,8 +22,8 @@ pub enum Ev {
 /// Echoes data, reports its callbacks, and obeys `!close` and `!flood N`;
 /// every session is subscribed to `topic`.
 pub struct App {
-    events: mpsc::UnboundedSender<Ev>,
-    topic: Topic,
+    pub events: mpsc::UnboundedSender<Ev>,
+    pub topic: Topic,
 }
 
 impl StatefulComponent for App {

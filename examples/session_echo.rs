@@ -53,7 +53,13 @@ impl StatefulComponent for SessionEcho {
             "close" => return conn.close(CloseCode::NORMAL, "bye"),
             "flood" => {
                 for n in 1..=argument.parse::<u64>().unwrap_or(0) {
-                    let _ = conn.send_text(format!("flood {n}"));
+                    if conn.send_text(format!("flood {n}")).is_err() {
+                        break;
+                    }
+                    // A long burst lets the connection write meanwhile.
+                    if n % 1024 == 0 {
+                        tokio::task::yield_now().await;
+                    }
                 }
                 return;
             }

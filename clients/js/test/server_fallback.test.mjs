@@ -197,3 +197,18 @@ test('a session moves from the fetched stream to a WebSocket and back', { skip: 
   assert.equal(await inbox.ask('!count'), '6', 'transport, opens, transport, transport, opens, count');
   s.close();
 });
+
+for (const [mode, what] of [['refuse', 'refuses WebSocket upgrades (403)'], ['hang', 'never answers WebSocket upgrades']]) {
+  test(`behind a proxy that ${what}: the session runs over SSE`, { skip: skipReason }, async () => {
+    const { default: WebSocket } = await import('ws');
+    proxy.upgrades(mode);
+    try {
+      const [s, inbox] = await connect(proxy.url('/echo'), { WebSocket, websocketTimeout: 300 });
+      assert.equal(s.transport, 'sse');
+      assert.equal(await inbox.ask('!transport'), 'sse');
+      s.close();
+    } finally {
+      proxy.upgrades('pass');
+    }
+  });
+}

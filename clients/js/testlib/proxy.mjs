@@ -1,15 +1,26 @@
 // A TCP proxy for the tests, between the client and the server: it can cut
 // every connection (as a network drop does), freeze them (forward nothing
-// and close nothing, as a dead link does), or refuse new ones for a while.
+// and close nothing, as a dead link does), refuse new ones for a while, or
+// stop WebSocket upgrades only (as some corporate proxies do).
 import net from 'node:net';
 
 /** Starts a proxy to 127.0.0.1:`target`; resolves with its controls once listening. */
 export async function startProxy(target) {
   const pairs = new Set();
-  let refusing = false;
+  let refusing = false, upgrades = 'pass';
   const server = net.createServer((client) => {
     if (refusing) return client.destroy();
+    if (upgrades == 'pass') return pipe(client);
+    client.once('data', (head) => {
+      if (!/^upgrade:\s*websocket/im.test(head.toString('latin1'))) return pipe(client, head);
+      if (upgrades == 'refuse') client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      client.on('error', () => {}); // 'hang': answer nothing, close nothing
+    });
+  });
+  /** Forwards `client` both ways, `head` first. */
+  function pipe(client, head) {
     const upstream = net.connect(target, '127.0.0.1');
+    if (head) upstream.write(head);
     const pair = { client, upstream, frozen: false };
     pairs.add(pair);
     const forward = (from, to) => from.on('data', (chunk) => pair.frozen || to.write(chunk));
@@ -24,7 +35,7 @@ export async function startProxy(target) {
       s.on('error', end);
       s.on('close', end);
     }
-  });
+  }
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = server.address().port;
   return {
@@ -49,6 +60,10 @@ export async function startProxy(target) {
     /** Refuses (closes at once) new connections while `on`. */
     refuse(on) {
       refusing = on;
+    },
+    /** What new WebSocket upgrades meet: 'pass', 'refuse' (403) or 'hang' (no answer). */
+    upgrades(mode) {
+      upgrades = mode;
     },
     close() {
       this.cut();

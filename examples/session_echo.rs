@@ -8,7 +8,10 @@
 //!   included), `!close` (the application closes the session: 1000 "bye"),
 //!   `!flood N` (sends `flood 1` … `flood N`), `!transport` (the transport
 //!   under the session now).
+//! - `/relay`: session mode; each data message goes to every other session
+//!   of the relay (a topic), as it came.
 //! - `/plain`: a plain WebSocket echo, for comparison.
+//! - `GET /capstan.js`: the browser client (`capstan::sessions::CLIENT_JS`).
 //!
 //! Environment: `SESSION_GRACE_MS` (default 30000), `SESSION_HEARTBEAT_MS`
 //! (default 15000). Prints `listening on http://ADDR` once bound.
@@ -16,11 +19,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use capstan::sessions::SessionConfig;
+use bytes::Bytes;
+use capstan::sessions::{CLIENT_JS, SessionConfig};
 use capstan::{
-    CloseCode, CloseInfo, Component, Conn, HttpServer, IoServer, Message, Router, SessionRoute,
-    StatefulComponent, WsServer,
+    CloseCode, CloseInfo, Component, Conn, HttpServer, HttpService, IoServer, Message, Router,
+    SessionRoute, StatefulComponent, Topic, WsServer,
 };
+use http_body_util::Full;
 
 /// The session-mode application.
 #[derive(Default)]
@@ -76,6 +81,21 @@ impl StatefulComponent for SessionEcho {
     }
 }
 
+/// Every session in one topic; each message to all the others.
+struct Relay {
+    topic: Topic,
+}
+
+impl Component for Relay {
+    async fn on_open(&self, conn: &Conn) {
+        self.topic.subscribe(conn);
+    }
+
+    async fn on_message(&self, conn: &Conn, message: Message) {
+        self.topic.publish_except(message, &[conn.id()]);
+    }
+}
+
 /// The plain WebSocket echo.
 struct PlainEcho;
 
@@ -98,9 +118,24 @@ async fn main() -> std::io::Result<()> {
         heartbeat: millis_from_env("SESSION_HEARTBEAT_MS", 15_000),
         ..SessionConfig::default()
     };
+    let relay = SessionRoute::builder(Relay { topic: Topic::new("relay") })
+        .sessions(sessions.clone())
+        .build();
     let echo = SessionRoute::builder(SessionEcho::default()).sessions(sessions).build();
-    let routes = Router::new().route("/echo", echo).route("/plain", WsServer::new(PlainEcho));
-    let server = IoServer::bind(addr, HttpServer::new(routes)).await?;
+    let routes = Router::new()
+        .route("/echo", echo)
+        .route("/relay", relay)
+        .route("/plain", WsServer::new(PlainEcho));
+    let http = HttpServer::new(routes).with_service(HttpService::from_fn(|request| async move {
+        let found = request.method() == http::Method::GET && request.uri().path() == "/capstan.js";
+        let (status, body) = if found { (200, CLIENT_JS) } else { (404, "not found") };
+        http::Response::builder()
+            .status(status)
+            .header("content-type", if found { "text/javascript" } else { "text/plain" })
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("a valid response")
+    }));
+    let server = IoServer::bind(addr, http).await?;
     println!("listening on http://{}", server.local_addr()?);
     server.run().await
 }

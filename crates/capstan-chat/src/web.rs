@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../web/app.js"),
     },
     Asset {
+        path: "/capstan.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: capstan::sessions::CLIENT_JS,
+    },
+    Asset {
         path: "/favicon.svg",
         content_type: "image/svg+xml",
         body: include_str!("../web/favicon.svg"),

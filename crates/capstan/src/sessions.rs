@@ -26,3 +26,8 @@ pub use fallback::FallbackConfig;
 pub use route::{SessionRoute, SessionRouteBuilder};
 
 pub use crate::resume::{Identity, SessionConfig, SessionId};
+
+/// The browser client of session mode (`clients/js/capstan.js`: an ES
+/// module exporting `CapstanSocket`), for an HTTP service to serve at
+/// `/capstan.js` as `text/javascript`.
+pub const CLIENT_JS: &str = include_str!("../../../clients/js/capstan.js");

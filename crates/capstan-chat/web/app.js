@@ -1,6 +1,13 @@
 // Capstan chat: the browser client. Plain JavaScript, no build step.
-// The wire protocol is docs/chat-protocol.md. Every piece of user text is
-// rendered with textContent / createTextNode, never as HTML.
+// The wire protocol is docs/chat-protocol.md, carried by a session-mode
+// connection (docs/SESSIONS.md) that survives cuts: CapstanSocket resumes
+// it with nothing lost, and falls back to HTTP where a WebSocket cannot
+// pass; only when a session ends (a long absence, a server restart) does
+// this client start a new one and catch up from the history. Every piece
+// of user text is rendered with textContent / createTextNode, never as
+// HTML.
+import { CapstanSocket } from '/capstan.js';
+
 (() => {
   'use strict';
 
@@ -14,7 +21,6 @@
   const TYPING_RESEND_MS = 3000; // while typing, `active: true` at most this often
   const TYPING_IDLE_MS = 4000; // no key for this long: `active: false`
   const TYPING_EXPIRE_MS = 8000; // someone else's indicator fades without news
-  const PROBE_TIMEOUT_MS = 5000;
   const RETRY_SOON_MS = 1500; // after rate_limited / storage_failed
   const SEND_BURST = 8; // messages sent at once, then
   const SEND_RATE = 5; // per second (the server's default limit: 10/s, bursts of 20)
@@ -205,22 +211,25 @@
 
   // ------------------------------------------------------------- connection
 
+  // One session at a time: CapstanSocket keeps it across cuts (resuming
+  // with nothing lost); a new one is made only when it ended.
   let ws = null;
-  let attempt = 0; // failed attempts since the last good connection
+  let attempt = 0; // sessions that ended since the last good one
   let reconnectTimer = null;
   let everOnline = false;
   let stopped = false; // taken over by another connection: wait for the user
-  let probeTimer = null;
-  let connSerial = 0; // which connection an outbox entry was last sent on
+  let linkUp = false; // a transport carries the session now (not cut)
+  let transport = null; // which: 'websocket', 'sse' or 'stream'
+  let connSerial = 0; // which session an outbox entry was last sent on
 
-  function wsUrl() {
+  function sessionUrl() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${proto}//${location.host}/ws`;
+    return `${proto}//${location.host}/session`;
   }
 
   function connState() {
     if (!navigator.onLine) return 'offline';
-    if (ws && ws.readyState === WebSocket.OPEN && !state.awaitingAddUser) return 'online';
+    if (ws && ws.readyState === CapstanSocket.OPEN && linkUp && !state.awaitingAddUser) return 'online';
     if (stopped) return 'offline';
     return everOnline || attempt > 0 ? 'reconnecting' : 'connecting';
   }
@@ -228,10 +237,10 @@
   function connect() {
     clearTimeout(reconnectTimer);
     reconnectTimer = null;
-    if (ws && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) return;
+    if (ws && (ws.readyState === CapstanSocket.CONNECTING || ws.readyState === CapstanSocket.OPEN)) return;
     let sock;
     try {
-      sock = new WebSocket(wsUrl());
+      sock = new CapstanSocket(sessionUrl());
     } catch {
       scheduleReconnect();
       return;
@@ -240,8 +249,24 @@
     connSerial += 1;
     state.named = false;
     state.awaitingAddUser = false;
+    linkUp = false;
+    // A cut, and the session carried again (on which transport).
+    sock.addEventListener('reconnecting', () => {
+      if (ws !== sock) return;
+      linkUp = false;
+      transport = null;
+      renderConn();
+    });
+    sock.addEventListener('transport', (ev) => {
+      if (ws !== sock) return;
+      linkUp = true;
+      transport = ev.transport;
+      renderConn();
+    });
     sock.onopen = () => {
       if (ws !== sock) return;
+      linkUp = true;
+      transport = sock.transport;
       if (state.name) sendAddUser();
       else {
         attempt = 0;
@@ -252,8 +277,6 @@
     };
     sock.onmessage = (ev) => {
       if (ws !== sock) return;
-      clearTimeout(probeTimer);
-      probeTimer = null;
       if (typeof ev.data !== 'string') return;
       let env;
       try {
@@ -283,12 +306,12 @@
     renderConn();
   }
 
-  // Forget the current socket (closed, or found dead).
+  // Forget the current session (it ended).
   function dropConnection() {
     const sock = ws;
     ws = null;
-    clearTimeout(probeTimer);
-    probeTimer = null;
+    linkUp = false;
+    transport = null;
     if (sock) {
       sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
       try {
@@ -327,22 +350,17 @@
     }
   }
 
-  // Is the open socket still alive? Ask something cheap; no answer: drop it.
-  function probe() {
-    if (!ws || ws.readyState !== WebSocket.OPEN || !state.named || probeTimer) return;
-    send('rooms');
-    probeTimer = setTimeout(() => {
-      probeTimer = null;
-      dropConnection();
-      scheduleReconnect();
-      renderConn();
-    }, PROBE_TIMEOUT_MS);
-  }
-
+  // Sent within the session: while it is cut, CapstanSocket keeps the
+  // message and sends it on resume. Refused only when no session is open
+  // or its queue is full (then the outbox keeps the message for later).
   function send(type, data) {
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(JSON.stringify(data === undefined ? { type } : { type, data }));
-    return true;
+    if (!ws || ws.readyState !== CapstanSocket.OPEN) return false;
+    try {
+      ws.send(JSON.stringify(data === undefined ? { type } : { type, data }));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   function sendAddUser(opts = {}) {
@@ -369,17 +387,15 @@
     return room.epoch ? { after: room.lastSeen, epoch: room.epoch } : room.lastSeen;
   }
 
+  // CapstanSocket resumes at once on `online` and when the page shows
+  // again; a session that ended is started again here.
   window.addEventListener('online', () => {
     reconnectNow();
-    probe();
     renderConn();
   });
   window.addEventListener('offline', renderConn);
-  let hiddenSince = 0;
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') hiddenSince = Date.now();
-    else {
-      if (hiddenSince && Date.now() - hiddenSince > 30000) probe();
+    if (document.visibilityState === 'visible') {
       reconnectNow();
       markRead();
       renderSidebar();
@@ -965,7 +981,8 @@
   }
 
   function onRooms() {
-    // Only used as a liveness probe here (see probe()).
+    // Not asked for by this client (the session's heartbeats tell a dead
+    // link); an answer is ignored.
   }
 
   function onError(d) {
@@ -1487,6 +1504,7 @@
       badge.textContent = s;
     }
     document.body.dataset.connection = s;
+    document.body.dataset.transport = transport || '';
   }
 
   function renderAll(opts = {}) {
@@ -1590,7 +1608,7 @@
       store(KEY.session, state.session);
       els.loginError.hidden = true;
       state.addUserRetriedBare = false;
-      if (ws && ws.readyState === WebSocket.OPEN) sendAddUser();
+      if (ws && ws.readyState === CapstanSocket.OPEN) sendAddUser();
       else reconnectNow();
       renderHeader();
     });
@@ -1651,6 +1669,7 @@
   // A small hook for tests and for the curious (read-only views).
   window.chat = {
     state: () => connState(),
+    transport: () => transport,
     name: () => state.name,
     named: () => state.named,
     room: () => state.current,

@@ -411,3 +411,21 @@ async fn a_burst_within_the_sessions_bound_is_delivered_whole() {
         assert_eq!(session.data().await, format!("flood {i}"));
     }
 }
+
+/// A client that breaks RFC 6455 would break it again on its next
+/// transport: its session ends with the transport.
+#[tokio::test]
+async fn a_client_breaking_rfc_6455_ends_its_session() {
+    let mut fixture = start(quick()).await;
+    let (mut session, welcome) = Session::hello(&fixture).await;
+    assert!(matches!(next_ev(&mut fixture.events).await, Ev::Open(_)));
+    // A text frame that is not UTF-8: 1007.
+    session.ws.send_frame(OpCode::Text, true, b"m\xff\xfe").await;
+    assert_eq!(session.closed().await.code, CloseCode::INVALID_PAYLOAD);
+    let Ev::Close(info) = next_ev(&mut fixture.events).await else { panic!("close") };
+    assert!(matches!(info.cause, CloseCause::ProtocolError(_)), "{:?}", info.cause);
+    let json = ClientControl::Resume { sid: welcome.sid, rx: 0 }.to_json();
+    let mut late = Session::connect(&fixture, "").await;
+    late.control(&json).await;
+    assert_eq!(late.refused().await, (ErrorCode::UnknownSession, 4404));
+}

@@ -89,8 +89,30 @@ impl Conn {
         outbound_limit: usize,
         overflow: Overflow,
     ) -> Self {
+        let outbound = Outbound::with_overflow(outbound_limit, overflow);
+        Self::with_parts(remote, request, protocol, deflate, outbound, None)
+    }
+
+    /// A session-mode connection (a session route's): its sends go through
+    /// `link`, whichever transport carries it (its own queue stays empty).
+    pub(crate) fn for_session(
+        remote: SocketAddr,
+        request: Request,
+        link: Arc<dyn SessionSink>,
+    ) -> Self {
+        let outbound = Outbound::with_overflow(0, Overflow::Close);
+        Self::with_parts(remote, request, None, None, outbound, Some(link))
+    }
+
+    fn with_parts(
+        remote: SocketAddr,
+        mut request: Request,
+        protocol: Option<String>,
+        deflate: Option<DeflateParams>,
+        outbound: Outbound,
+        session: Option<Arc<dyn SessionSink>>,
+    ) -> Self {
         // The address lives in the request (kept once).
-        let mut request = request;
         request.set_remote_addr(remote);
         Self(Arc::new(Inner {
             id: ConnId::next(),
@@ -98,30 +120,9 @@ impl Conn {
             protocol: protocol.map(String::into_boxed_str),
             deflate,
             attributes: Attributes::default(),
-            outbound: Outbound::with_overflow(outbound_limit, overflow),
+            outbound,
             memberships: Memberships::default(),
-            session: None,
-        }))
-    }
-
-    /// A session-mode connection (a session route's): its sends go through
-    /// `link`, whichever transport carries it.
-    pub(crate) fn for_session(
-        remote: SocketAddr,
-        request: Request,
-        link: Arc<dyn SessionSink>,
-    ) -> Self {
-        let mut request = request;
-        request.set_remote_addr(remote);
-        Self(Arc::new(Inner {
-            id: ConnId::next(),
-            request,
-            protocol: None,
-            deflate: None,
-            attributes: Attributes::default(),
-            outbound: Outbound::with_overflow(0, Overflow::Close),
-            memberships: Memberships::default(),
-            session: Some(link),
+            session,
         }))
     }
 

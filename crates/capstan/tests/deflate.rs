@@ -1551,3 +1551,51 @@ async fn a_publish_shares_one_compressed_frame_among_no_context_subscribers() {
     }
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------
+// Session mode over permessage-deflate
+// ---------------------------------------------------------------------------
+
+/// A session's messages are compressed by the transport that carries them:
+/// what was kept for a client that was cut is compressed anew, for the
+/// agreement of the transport that resumes, and reads on its fresh window.
+#[tokio::test]
+async fn a_session_resumes_over_deflate_with_its_kept_messages_compressed_anew() {
+    use capstan::SessionRoute;
+    use capstan::resume::{ClientControl, ServerControl};
+    use common::session_app::App;
+
+    let (events, _seen) = tokio::sync::mpsc::unbounded_channel();
+    let app = App { events, topic: capstan::Topic::new("t") };
+    let server = TestServer::start(HttpServer::new(SessionRoute::new(app))).await;
+    let control = |received: &Received| -> ServerControl {
+        let text = std::str::from_utf8(&received.data).unwrap();
+        ServerControl::parse(text.strip_prefix('c').expect("a control")).unwrap()
+    };
+
+    let mut first = connect(server.addr, &["permessage-deflate"]).await;
+    first.send_plain(OpCode::Text, br#"c{"hello":{"v":1}}"#, 1).await;
+    let ServerControl::Welcome(welcome) = control(&first.next_message().await) else {
+        panic!("welcome first")
+    };
+    let big = format!("m{}", "compressible ".repeat(200));
+    first.send_compressed(OpCode::Text, big.as_bytes(), 1, None).await;
+    let echo = first.next_message().await;
+    assert!(echo.compressed, "a large message is compressed");
+    assert_eq!(echo.data, big.as_bytes());
+    // Cut before the client could acknowledge it: the session keeps it.
+    drop(first);
+
+    let mut second = connect(server.addr, &["permessage-deflate"]).await;
+    let resume = ClientControl::Resume { sid: welcome.sid, rx: 0 }.to_json();
+    second.send_compressed(OpCode::Text, format!("c{resume}").as_bytes(), 1, None).await;
+    let ServerControl::Welcome(again) = control(&second.next_message().await) else {
+        panic!("welcome first")
+    };
+    assert_eq!((again.rx, again.resumed), (1, true));
+    let resent = second.next_message().await;
+    assert!(resent.compressed, "sent again, compressed for this transport");
+    assert_eq!(resent.data, big.as_bytes());
+    second.close().await;
+    server.stop().await;
+}

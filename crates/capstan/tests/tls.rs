@@ -201,3 +201,48 @@ async fn a_tls_handshake_that_never_comes_is_dropped_after_the_timeout() {
     assert!(rest.is_empty(), "nothing was sent to a silent client");
     server.stop().await;
 }
+
+/// Session mode over TLS: a session cut on one TLS connection resumes on
+/// another, with what was sent meanwhile.
+#[tokio::test]
+async fn a_session_resumes_over_tls() {
+    use capstan::SessionRoute;
+    use common::session_app::App;
+
+    let pki = make_pki();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &pki.cert_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
+    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    let (events, _seen) = tokio::sync::mpsc::unbounded_channel();
+    let topic = capstan::Topic::new("news");
+    let app = App { events, topic: topic.clone() };
+    let http = HttpServer::new(SessionRoute::new(app));
+    let server = IoServer::new(http).listen_tls("127.0.0.1:0", tls).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let shutdown = server.shutdown_handle();
+    let task = tokio::spawn(server.run_until(std::future::pending()));
+    let url = format!("wss://localhost:{}/", addr.port());
+
+    let stream = connect_tls(addr, &pki.ca).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(url.clone(), stream).await.unwrap();
+    ws.send(tungstenite::Message::text(r#"c{"hello":{"v":1}}"#)).await.unwrap();
+    let welcome = ws.next().await.unwrap().unwrap().into_text().unwrap();
+    let welcome: serde_json::Value = serde_json::from_str(&welcome[1..]).unwrap();
+    let sid = welcome["welcome"]["sid"].as_str().unwrap().to_owned();
+    drop(ws);
+    topic.publish(capstan::Message::text("while away"));
+
+    let stream = connect_tls(addr, &pki.ca).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let resume = format!(r#"c{{"resume":{{"sid":"{sid}","rx":0}}}}"#);
+    ws.send(tungstenite::Message::text(resume)).await.unwrap();
+    let again = ws.next().await.unwrap().unwrap().into_text().unwrap();
+    assert!(again.contains(r#""resumed":true"#), "{again}");
+    let kept = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(kept, tungstenite::Message::text("mwhile away"));
+    drop(ws);
+    shutdown.shutdown();
+    tokio::time::timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+}

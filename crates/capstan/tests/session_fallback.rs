@@ -433,3 +433,67 @@ async fn fallback_requests_are_authenticated_and_bound_to_their_user() {
     let resumed = as_user("alice", "capstan=open&transport=sse".into(), resume).await;
     assert_eq!(resumed.status(), 200, "{}", resumed.body_text());
 }
+
+/// Browsers and proxies send a request on whichever connection of their
+/// pool is idle: a session's POST or GET that comes on a connection that
+/// served a page goes to the session route all the same, through the same
+/// layers (authentication included), not to the page's service.
+#[tokio::test]
+async fn fallback_requests_on_a_kept_alive_page_connection_reach_the_session_route() {
+    use capstan::http::Authenticate;
+    use capstan::{HttpServer, HttpService, Rejection, Request, SessionRoute};
+    use capstan_testkit::http::read_response;
+    use http_body_util::Full;
+
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let app = App { events: tx, topic: capstan::Topic::new("t") };
+    let auth = |request: &Request| match request.header("x-user") {
+        Some(user) => Ok(user.to_owned()),
+        None => Err(Rejection::new(401, "who are you?")),
+    };
+    let page = HttpService::from_fn(|_request| async move {
+        ::http::Response::new(Full::new(bytes::Bytes::from("page")))
+    });
+    let http = HttpServer::new(Authenticate::new(SessionRoute::new(app), auth)).with_service(page);
+    let server = TestServer::start(http).await;
+    let addr = server.addr;
+    let page_request = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    // A page, then the session's opening on the same connection.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut buf = BytesMut::new();
+    stream.write_all(page_request.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut stream, &mut buf).await.body_text(), "page");
+    let open = format!(
+        "POST /?capstan=open&transport=sse HTTP/1.1\r\nHost: x\r\nX-User: alice\r\n\
+         Content-Length: {}\r\n\r\n{HELLO}",
+        HELLO.len()
+    );
+    stream.write_all(open.as_bytes()).await.unwrap();
+    let opened = read_response(&mut stream, &mut buf).await;
+    assert_eq!(opened.status(), 200, "{}", opened.body_text());
+    let token: Value = serde_json::from_str(&opened.body_text()).unwrap();
+    let token = token["transport"].as_str().unwrap().to_owned();
+
+    // Without its credentials, the layers refuse it there too.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut buf = BytesMut::new();
+    stream.write_all(page_request.as_bytes()).await.unwrap();
+    read_response(&mut stream, &mut buf).await;
+    let bare = format!("GET /?capstan=sse&transport={token} HTTP/1.1\r\nHost: x\r\n\r\n");
+    stream.write_all(bare.as_bytes()).await.unwrap();
+    assert_eq!(read_response(&mut stream, &mut buf).await.status(), 401);
+
+    // The downstream on a page's connection, with them.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut raw = BytesMut::new();
+    stream.write_all(page_request.as_bytes()).await.unwrap();
+    read_response(&mut stream, &mut raw).await;
+    let get =
+        format!("GET /?capstan=sse&transport={token} HTTP/1.1\r\nHost: x\r\nX-User: alice\r\n\r\n");
+    stream.write_all(get.as_bytes()).await.unwrap();
+    let head = within(read_head(&mut stream, &mut raw)).await.unwrap();
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    let mut down = Downstream { stream, head, raw, body: String::new(), ended: false };
+    assert!(matches!(down.control().await, ServerControl::Welcome(_)));
+}

@@ -7,10 +7,15 @@ use bytes::BytesMut;
 
 use crate::request::Rejection;
 use crate::request::Request;
-use crate::server::{ConnContext, Transport};
+use crate::server::{ConnContext, ShutdownSignal, Transport};
+
+use super::fallback::BoxBody;
 
 /// A future that serves a connection to its end.
 pub type ServeFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A future that answers one plain HTTP request.
+pub type AnswerFuture = Pin<Box<dyn Future<Output = http::Response<BoxBody>> + Send + 'static>>;
 
 /// Takes over a connection whose request was accepted (a WebSocket upgrade).
 pub trait Upgrade: Send + 'static {
@@ -23,6 +28,20 @@ pub trait Upgrade: Send + 'static {
         buffered: BytesMut,
         context: ConnContext,
     ) -> ServeFuture;
+
+    /// Answers the request on a connection that stays the HTTP layer's (a
+    /// kept-alive connection already serving plain HTTP), if this upgrade
+    /// is plain HTTP itself (a session fallback's request); `None` when it
+    /// needs a connection of its own (a WebSocket: the client is told so).
+    fn answer(
+        self: Box<Self>,
+        request: Request,
+        http: http::Request<hyper::body::Incoming>,
+        shutdown: ShutdownSignal,
+    ) -> Option<AnswerFuture> {
+        let _ = (request, http, shutdown);
+        None
+    }
 }
 
 /// What a layer decides about a request.

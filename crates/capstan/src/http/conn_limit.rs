@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
 
-use super::component::{Decision, HttpComponent, ServeFuture, Upgrade};
+use super::component::{AnswerFuture, Decision, HttpComponent, ServeFuture, Upgrade};
 use crate::request::Rejection;
 use crate::request::Request;
-use crate::server::{ConnContext, Transport};
+use crate::server::{ConnContext, ShutdownSignal, Transport};
 
 type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
 
@@ -100,6 +100,21 @@ impl Upgrade for Counted {
             serve.await;
             drop(slot);
         })
+    }
+
+    fn answer(
+        self: Box<Self>,
+        request: Request,
+        http: http::Request<hyper::body::Incoming>,
+        shutdown: ShutdownSignal,
+    ) -> Option<AnswerFuture> {
+        let Counted { inner, slot } = *self;
+        let answering = inner.answer(request, http, shutdown)?;
+        Some(Box::pin(async move {
+            let answer = answering.await;
+            drop(slot);
+            answer
+        }))
     }
 }
 

@@ -28,7 +28,20 @@ pub type HttpResponse = http::Response<Full<Bytes>>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Any response body, boxed: whole or streamed.
-type AnyBody = UnsyncBoxBody<Bytes, BoxError>;
+pub type BoxBody = UnsyncBoxBody<Bytes, BoxError>;
+
+type AnyBody = BoxBody;
+
+/// The layers' answer to a request, or the request back for the service.
+pub(crate) type RoutedFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<AnyBody>, http::Request<Incoming>>> + Send>>;
+
+/// Gives a request on a kept-alive connection to the layers before the
+/// service, when it may be theirs (an upgrade, a session fallback's
+/// request): their answer, or the request back for the service.
+pub(crate) trait RouteRequest: Send + Sync + 'static {
+    fn route(self: Arc<Self>, request: http::Request<Incoming>) -> RoutedFuture;
+}
 
 type BoxedHandler = dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = http::Response<AnyBody>> + Send>>
     + Send
@@ -85,17 +98,32 @@ impl HttpService {
 
     /// Serves the connection with hyper; `consumed` are the bytes already
     /// read from it (the first request head and what followed).
+    /// With `route`, each request after the first is offered to it first
+    /// (the first was the layers' already: they passed it here).
     pub(crate) async fn serve(
         &self,
         stream: Box<dyn Io>,
         consumed: Bytes,
         header_timeout: Duration,
         mut shutdown: ShutdownSignal,
+        route: Option<Arc<dyn RouteRequest>>,
     ) {
         let handler = self.0.clone();
+        let first = std::sync::atomic::AtomicBool::new(true);
         let service = hyper::service::service_fn(move |request| {
-            let response = handler(request);
-            async move { Ok::<_, Infallible>(response.await) }
+            let handler = handler.clone();
+            let first = first.swap(false, std::sync::atomic::Ordering::Relaxed);
+            let route = route.clone().filter(|_| !first);
+            async move {
+                let request = match route {
+                    Some(route) => match route.route(request).await {
+                        Ok(answer) => return Ok::<_, Infallible>(answer),
+                        Err(request) => request,
+                    },
+                    None => request,
+                };
+                Ok(handler(request).await)
+            }
         });
         let io = TokioIo::new(Replay { consumed, stream });
         let connection = hyper::server::conn::http1::Builder::new()

@@ -10,6 +10,7 @@ use tracing::Instrument;
 use super::component::{Decision, HttpComponent};
 use super::fallback::HttpService;
 use super::head::{HeadError, read_head};
+use super::kept_alive::KeptAlive;
 use crate::request::Rejection;
 use crate::server::{ConnContext, ConnectionHandler, Transport};
 
@@ -66,7 +67,7 @@ impl<C: HttpComponent> ConnectionHandler for HttpServer<C> {
         let component = self.component.clone();
         let service = self.service.clone();
         let config = self.config;
-        async move { serve(&*component, config, service.as_ref(), transport, context).await }
+        async move { serve(&component, config, service.as_ref(), transport, context).await }
     }
 
     fn on_overload(&self, transport: Transport) -> impl Future<Output = ()> + Send + 'static {
@@ -76,7 +77,7 @@ impl<C: HttpComponent> ConnectionHandler for HttpServer<C> {
 }
 
 async fn serve<C: HttpComponent>(
-    component: &C,
+    component: &Arc<C>,
     config: HttpConfig,
     service: Option<&HttpService>,
     mut transport: Transport,
@@ -131,8 +132,20 @@ async fn serve<C: HttpComponent>(
                 consumed.put_slice(request.head_bytes());
                 consumed.put_slice(&buf);
                 let timeout = config.handshake_timeout;
+                let route = Arc::new(KeptAlive {
+                    component: component.clone(),
+                    remote: context.remote,
+                    shutdown: context.shutdown.clone(),
+                    timeout,
+                });
                 service
-                    .serve(transport.into_io(), consumed.freeze(), timeout, context.shutdown)
+                    .serve(
+                        transport.into_io(),
+                        consumed.freeze(),
+                        timeout,
+                        context.shutdown,
+                        Some(route),
+                    )
                     .await
             }
             None => answer_and_close(transport, &rejection).await,

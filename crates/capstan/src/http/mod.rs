@@ -12,6 +12,7 @@ pub(crate) mod http_server;
 mod ip_policy;
 #[cfg(feature = "jwt")]
 mod jwt;
+mod kept_alive;
 mod origin;
 pub(crate) mod router;
 

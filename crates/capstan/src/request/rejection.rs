@@ -42,6 +42,11 @@ impl Rejection {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The extra headers, in order.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// The whole HTTP/1.1 response.
     pub fn to_bytes(&self) -> Bytes {
         let body = format!("{}\n", self.message);

@@ -26,7 +26,7 @@ use super::link::BatchRefusal;
 use super::tokens::{HttpTransport, Tokens};
 use crate::component::{CloseCause, CloseInfo, StatefulComponent};
 use crate::conn::TransportKind;
-use crate::http::component::ServeFuture;
+use crate::http::component::{AnswerFuture, ServeFuture};
 use crate::http::fallback::HttpService;
 use crate::http::{Request, Upgrade};
 use crate::resume::{ErrorCode, SessionError, SessionId, opening};
@@ -294,9 +294,21 @@ impl<A: StatefulComponent> Upgrade for FallbackUpgrade<A> {
             fallback.clone().handle(request.clone(), signal.clone(), http)
         });
         Box::pin(async move {
-            service.serve(transport.into_io(), consumed.freeze(), timeout, shutdown).await;
+            service.serve(transport.into_io(), consumed.freeze(), timeout, shutdown, None).await;
             drop(live);
         })
+    }
+
+    fn answer(
+        self: Box<Self>,
+        request: Request,
+        http: http::Request<Incoming>,
+        shutdown: ShutdownSignal,
+    ) -> Option<AnswerFuture> {
+        let answering = self.fallback.handle(request, shutdown, http);
+        Some(Box::pin(async move {
+            answering.await.map(|body| body.map_err(|never| match never {}).boxed_unsync())
+        }))
     }
 }
 

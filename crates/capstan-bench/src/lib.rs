@@ -33,6 +33,7 @@ pub mod loopback;
 pub mod pin;
 pub mod procfs;
 pub mod progress;
+pub mod session_mode;
 pub mod sources;
 pub mod stamp;
 pub mod stdin_lines;

@@ -10,7 +10,7 @@
 # the tables (medians, minimums, ratios). See BENCHMARKS.md, "Cost of
 # session mode".
 #
-#   scripts/session-cost.sh [ROUNDS] [SECONDS]   # default 5 rounds of 5 s: ~9 min here once built
+#   scripts/session-cost.sh [ROUNDS] [SECONDS]   # default 5 rounds of 4 s: ~10 min here once built
 #   scripts/session-cost.sh --quick              # one short round of each, under a minute once built (CI)
 #
 # Builds into ${CARGO_TARGET_DIR:-target}; every run's JSON, log and table,

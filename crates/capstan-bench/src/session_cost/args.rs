@@ -33,13 +33,13 @@ pub struct Options {
 }
 
 impl Options {
-    /// The full run's settings (about 9 minutes here with 5 rounds of 5 s).
+    /// The full run's settings (about 10 minutes here: 5 rounds of 4 s).
     fn full(loadgen: PathBuf, server: PathBuf, out: PathBuf) -> Self {
         Self {
             loadgen,
             server,
             rounds: 5,
-            seconds: Duration::from_secs(5),
+            seconds: Duration::from_secs(4),
             warmup: Duration::from_secs(2),
             idle_connections: 19_000,
             echo_connections: 100,
@@ -85,7 +85,7 @@ Options:
   --quick               one round of 1 s, 1,000 idle connections, fallback with 1 session
                         (flags after it still apply)
   --rounds R            rounds (5)
-  --seconds S           each run's measured window (5)
+  --seconds S           each run's measured window (4)
   --warmup S            load before an echo's window (2)
   --idle-connections N  connections held per idle run (19000; one process holds 20,000
                         descriptors at most)
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn defaults_quick_and_flags() {
         let o = parse_line(BASE).unwrap().unwrap();
-        assert_eq!((o.rounds, o.seconds, o.idle_connections), (5, Duration::from_secs(5), 19_000));
+        assert_eq!((o.rounds, o.seconds, o.idle_connections), (5, Duration::from_secs(4), 19_000));
         assert_eq!((o.fallback_sessions.as_slice(), o.parts.len()), (&[1, 10][..], 3));
         let q = parse_line(&format!("{BASE} --quick --rounds 2")).unwrap().unwrap();
         assert_eq!((q.rounds, q.seconds, q.idle_connections), (2, Duration::from_secs(1), 1_000));

@@ -212,11 +212,11 @@ mod tests {
         assert_eq!(names, ["idle", "echo", "fallback-1", "fallback-10"]);
         assert_eq!(
             all[0].args.join(" "),
-            "idle --connections 19000 --duration 5 --ping-interval 10"
+            "idle --connections 19000 --duration 4 --ping-interval 10"
         );
         assert_eq!(
             all[1].args.join(" "),
-            "echo --connections 100 --size 512 --in-flight 1 --duration 5 --warmup 2"
+            "echo --connections 100 --size 512 --in-flight 1 --duration 4 --warmup 2"
         );
         assert_eq!(all[3].args[..3], ["echo", "--connections", "10"]);
         assert_eq!(all[2].sides.len(), 3);

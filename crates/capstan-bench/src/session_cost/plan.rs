@@ -3,6 +3,7 @@
 //! WebSocket, over SSE) per round, and the order of the sides each round.
 
 use super::args::Options;
+use crate::loadgen::report::thousands;
 use crate::loadgen::transport::Transport;
 
 /// A kind of comparison (`--only`).
@@ -101,7 +102,7 @@ pub fn comparisons(o: &Options) -> Vec<Comparison> {
                 name: "idle".into(),
                 title: format!(
                     "Idle: {} connections held, plain WebSocket vs session mode",
-                    o.idle_connections
+                    thousands(o.idle_connections as u64)
                 ),
                 sides: vec![Transport::Plain, Transport::Session],
                 args: words(&format!(
@@ -220,6 +221,7 @@ mod tests {
         );
         assert_eq!(all[3].args[..3], ["echo", "--connections", "10"]);
         assert_eq!(all[2].sides.len(), 3);
+        assert!(all[0].title.starts_with("Idle: 19,000 connections"), "{}", all[0].title);
         assert_eq!(all[1].figures[0], CPU_PER_ECHO);
         let quick = comparisons(&options("--quick --only fallback"));
         assert_eq!(quick.len(), 1);

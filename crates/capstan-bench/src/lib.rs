@@ -8,6 +8,8 @@
 //!   tables, ratios, targets and charts ([`suite`]);
 //! - `chat-load`: presence and flood load for the chat server
 //!   ([`chat_load`]);
+//! - `session-cost`: what session mode costs beside plain WebSocket, run
+//!   side by side through `loadgen --session`/`--sse` ([`session_cost`]);
 //! - `wamp-load`: WAMP v2 load (events, calls, idle sessions) for
 //!   capstan-router and the reference router, crossbar ([`wamp_load`]).
 //!
@@ -33,6 +35,8 @@ pub mod loopback;
 pub mod pin;
 pub mod procfs;
 pub mod progress;
+pub mod session_cost;
+pub mod session_mode;
 pub mod sources;
 pub mod stamp;
 pub mod stdin_lines;

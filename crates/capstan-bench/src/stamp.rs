@@ -49,25 +49,33 @@ fn digits(mut ts: u64) -> [u8; DIGITS] {
 pub struct StampedFrame {
     bytes: Vec<u8>,
     digits_at: usize,
+    /// Where the digits start in the payload (the mask's phase).
+    digits_in_payload: usize,
     mask: [u8; 4],
 }
 
 impl StampedFrame {
     /// A frame of a `size`-byte payload, masked with `mask`.
     pub fn new(size: usize, mask: [u8; 4]) -> Self {
-        let payload = payload(size, 0);
-        let bytes =
-            capstan::ws::encode_client_frame(capstan::ws::OpCode::Text, true, &payload, mask);
-        let digits_at = bytes.len() - payload.len() + TAG.len();
-        Self { bytes, digits_at, mask }
+        Self::with_prefix(b"", size, mask)
+    }
+
+    /// A frame of `prefix` then a `size`-byte stamped payload (session
+    /// mode's `m` before the application's payload), masked with `mask`.
+    pub fn with_prefix(prefix: &[u8], size: usize, mask: [u8; 4]) -> Self {
+        let mut whole = prefix.to_vec();
+        whole.extend_from_slice(&payload(size, 0));
+        let bytes = capstan::ws::encode_client_frame(capstan::ws::OpCode::Text, true, &whole, mask);
+        let digits_in_payload = prefix.len() + TAG.len();
+        let digits_at = bytes.len() - whole.len() + digits_in_payload;
+        Self { bytes, digits_at, digits_in_payload, mask }
     }
 
     /// The frame, stamped `ts`.
     pub fn stamp(&mut self, ts: u64) -> &[u8] {
-        // Payload byte i is masked with mask[i % 4]; the digits start at
-        // payload byte TAG.len(), a multiple of 4.
+        // Payload byte i is masked with mask[i % 4].
         for (i, d) in digits(ts).into_iter().enumerate() {
-            self.bytes[self.digits_at + i] = d ^ self.mask[(TAG.len() + i) % 4];
+            self.bytes[self.digits_at + i] = d ^ self.mask[(self.digits_in_payload + i) % 4];
         }
         &self.bytes
     }
@@ -125,5 +133,17 @@ mod tests {
                 assert_eq!(payload, super::payload(size, ts));
             }
         }
+    }
+
+    #[test]
+    fn a_prefixed_frame_unmasks_to_the_prefix_and_the_stamped_payload() {
+        let mut frame = StampedFrame::with_prefix(b"m", 100, [0x12, 0x34, 0x56, 0x78]);
+        let bytes = frame.stamp(1_718_000_000_123_456_789).to_vec();
+        let (header, used) = FrameHeader::parse(&bytes).unwrap().unwrap();
+        assert_eq!(header.payload_len, 101);
+        let mut payload = bytes[used..].to_vec();
+        apply_mask(&mut payload, header.mask.unwrap(), 0);
+        assert_eq!(payload[0], b'm');
+        assert_eq!(payload[1..], super::payload(100, 1_718_000_000_123_456_789));
     }
 }

@@ -6,6 +6,10 @@
 //! - `/broadcast`: every connection joins one topic; a text message that
 //!   starts with `pub:` is published, unchanged, to every connection of
 //!   the topic, its sender included. Other messages are ignored.
+//! - `/echo-session`: the same echo in session mode (docs/SESSIONS.md): a
+//!   [`SessionRoute`] around `Echo` with the same WebSocket settings and
+//!   the default [`SessionConfig`], over WebSocket and the HTTP fallbacks
+//!   (what `loadgen --session`/`--sse` and `session-cost` measure).
 //!
 //! No compression, no keepalive pings, generous limits; warnings on stderr
 //! (`RUST_LOG` to choose, `warn` by default). It listens on ADDR
@@ -27,12 +31,15 @@ use std::process::ExitCode;
 
 use capstan::DeflateConfig;
 use capstan::Limits;
+use capstan::sessions::SessionConfig;
 use capstan::{
-    App, Component, Conn, IoServer, Message, PreparedMessage, ServerConfig, Topic, Topics, WsConfig,
+    Component, Conn, HttpServer, IoServer, Message, PreparedMessage, Router, ServerConfig,
+    SessionRoute, Topic, Topics, WsConfig, WsServer,
 };
 use capstan_redis::{RedisConfig, RedisEngine};
 
-/// Sends every message back.
+/// Sends every message back (in session mode too: the session layer
+/// numbers, keeps and acknowledges around it).
 struct Echo;
 
 impl Component for Echo {
@@ -99,7 +106,8 @@ fn ws_config() -> WsConfig {
 }
 
 const USAGE: &str = "\
-capstan-bench-server [--redis URL] [ADDR]: Capstan serving /echo and /broadcast for loadgen
+capstan-bench-server [--redis URL] [ADDR]: Capstan serving /echo, /broadcast and
+/echo-session (the echo in session mode) for loadgen
 
   ADDR         where to listen, a loopback address (default 127.0.0.1:0: any free port)
   --redis URL  one node of several: /broadcast's topic runs on the Redis engine at URL
@@ -186,19 +194,33 @@ fn main() -> ExitCode {
 }
 
 async fn serve(Args { addr, redis }: Args) -> std::io::Result<()> {
-    let app = App::new().ws_config(ws_config()).route("/echo", Echo);
-    let app = match redis {
-        None => app.route("/broadcast", Broadcast { topic: Topic::new(TOPIC) }),
+    // What `App::new().ws_config(ws_config()).route(..)` builds, spelled
+    // out so that a session route stands beside the plain ones.
+    let session_echo = SessionRoute::builder(Echo)
+        .websocket(ws_config())
+        .sessions(SessionConfig::default())
+        .build();
+    let router = Router::new()
+        .route("/echo", WsServer::with_config(Echo, ws_config()))
+        .route("/echo-session", session_echo);
+    let router = match redis {
+        None => router.route(
+            "/broadcast",
+            WsServer::with_config(Broadcast { topic: Topic::new(TOPIC) }, ws_config()),
+        ),
         Some(url) => {
             let engine = RedisEngine::connect(RedisConfig::new(url.as_str()))
                 .await
                 .map_err(|e| std::io::Error::other(format!("redis at {url}: {e}")))?;
             let topics = Topics::with_engine(engine.engine());
-            app.route("/broadcast", ClusterBroadcast { topics })
+            router.route(
+                "/broadcast",
+                WsServer::with_config(ClusterBroadcast { topics }, ws_config()),
+            )
         }
     };
     let limits = ServerConfig { max_connections: 1_000_000, ..ServerConfig::default() };
-    let server = IoServer::bind(addr, app.into_http()).await?.with_config(limits);
+    let server = IoServer::bind(addr, HttpServer::new(router)).await?.with_config(limits);
     let local = server.local_addr()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(

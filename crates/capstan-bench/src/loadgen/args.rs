@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::scenario::Scenario;
+use super::transport::{SESSION_PATH, Transport};
 use crate::loopback::LoopbackUrl;
 use crate::stamp;
 
@@ -37,6 +38,8 @@ pub struct Options {
     pub server: Server,
     /// The request path, if not the URL's or the scenario's.
     pub path: Option<String>,
+    /// Plain WebSocket, or session mode over WebSocket or SSE (echo, idle).
+    pub transport: Transport,
     /// Pin the spawned server and this process to CPUs of their own.
     pub pin: bool,
     /// Connections (echo, broadcast subscribers, idle).
@@ -90,6 +93,7 @@ impl Options {
             scenario,
             server,
             path: None,
+            transport: Transport::Plain,
             pin: true,
             connections: if scenario == Scenario::Echo { 100 } else { 1000 },
             size: if broadcast { 64 } else { 512 },
@@ -113,13 +117,16 @@ impl Options {
         }
     }
 
-    /// The request path: `--path`, else the URL's, else the scenario's.
+    /// The request path: `--path`, else the URL's, else the scenario's
+    /// (in session mode, [`SESSION_PATH`]).
     pub fn path(&self) -> String {
         let from_url = match &self.server {
             Server::Url { urls, .. } => urls[0].path.clone(),
             Server::Spawn(_) => None,
         };
-        self.path.clone().or(from_url).unwrap_or_else(|| self.scenario.default_path().into())
+        let default =
+            if self.transport.is_session() { SESSION_PATH } else { self.scenario.default_path() };
+        self.path.clone().or(from_url).unwrap_or_else(|| default.into())
     }
 
     /// Connections open at once at most.
@@ -158,6 +165,12 @@ Server:
                      and the load generator to CPU 0 (taskset), unless --no-pin
   --path PATH        request path (default: the URL's, else /echo or /broadcast)
   --no-pin           do not pin
+  --session          echo, idle: session mode (docs/SESSIONS.md) over WebSocket: `hello`
+                     then `welcome` before a connection counts as open, data messages
+                     prefixed `m`, an `ack` every 32 received; path /echo-session
+  --sse              echo: session mode over the HTTP fallback: each connection is a
+                     session opened by POST, read as Server-Sent Events, fed by one
+                     batch POST at a time (a connection each: the server closes them)
 
 Options:
   --connections N    connections: echo 100, broadcast 1000 (subscribers), idle 1000
@@ -227,6 +240,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 o.path = Some(path);
             }
             "--no-pin" => o.pin = false,
+            "--session" => o.transport = Transport::Session,
+            "--sse" => o.transport = Transport::Sse,
             "--connections" => o.connections = number(&flag, &value()?)?,
             "--size" => size = Some(number(&flag, &value()?)?),
             "--in-flight" => o.in_flight = number(&flag, &value()?)?,
@@ -266,6 +281,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     };
     if let Some(size) = size {
         o.size = size;
+    }
+    match (o.transport, o.scenario) {
+        (Transport::Plain, _) | (Transport::Session, Scenario::Echo | Scenario::Idle) => {}
+        (Transport::Sse, Scenario::Echo) => {}
+        (transport, scenario) => {
+            return Err(format!(
+                "--{} is for {}, not {}",
+                transport.name(),
+                if transport == Transport::Sse { "echo" } else { "echo and idle" },
+                scenario.name()
+            ));
+        }
     }
     if o.size < stamp::MIN_SIZE {
         return Err(format!("--size must be at least {} (the timestamp)", stamp::MIN_SIZE));
@@ -328,6 +355,11 @@ mod tests {
         assert_eq!(o.path(), "/broadcast");
         assert_eq!(o.size, 64);
         assert_eq!(o.server, Server::Spawn(vec!["target/release/x".into()]));
+        let o = run("echo --spawn x --session").unwrap();
+        assert_eq!((o.transport, o.path().as_str()), (Transport::Session, SESSION_PATH));
+        let o = run("echo --spawn x --sse --path /s").unwrap();
+        assert_eq!((o.transport, o.path().as_str()), (Transport::Sse, "/s"));
+        assert_eq!(run("idle --spawn x --session").unwrap().transport, Transport::Session);
         let o = run("churn --url ws://localhost:9 --cycles 100_000 --path /x").unwrap();
         assert_eq!((o.cycles, o.path().as_str(), o.connections_at_once()), (100_000, "/x", 32));
         assert!(
@@ -354,6 +386,9 @@ mod tests {
             "echo --spawn x --duration 0",
             "echo --spawn x --path nope",
             "echo --spawn x --bogus",
+            "broadcast --spawn x --session",
+            "churn --spawn x --session",
+            "idle --spawn x --sse",
         ] {
             assert!(run(bad).is_err(), "{bad}");
         }

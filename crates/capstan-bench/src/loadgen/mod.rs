@@ -18,6 +18,7 @@ pub mod session;
 pub mod snapshot;
 pub mod tally;
 pub mod target;
+pub mod transport;
 pub mod wire;
 pub mod worker;
 pub mod workers;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::scenario::Scenario;
+use super::transport::Transport;
 use super::wire::Line;
 
 /// Connections one worker holds at most: each is a descriptor, and a
@@ -27,6 +28,8 @@ pub struct WorkerPlan {
     pub addrs: Vec<SocketAddr>,
     /// The request path.
     pub path: String,
+    /// Plain WebSocket or session mode (echo, idle).
+    pub transport: Transport,
     /// Source addresses, run-wide (127.0.0.1 to 127.0.0.N).
     pub sources: usize,
     /// Message size, bytes.
@@ -56,6 +59,7 @@ impl WorkerPlan {
             .with("count", self.count)
             .with("addrs", self.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
             .with("path", &self.path)
+            .with("transport", self.transport.name())
             .with("sources", self.sources)
             .with("size", self.size)
             .with("in_flight", self.in_flight)
@@ -72,6 +76,7 @@ impl WorkerPlan {
         let line = Line::parse(&format!("plan {}", args.join(" ")))?;
         let ms = |key: &str| line.parse_field::<u64>(key).map(Duration::from_millis);
         let scenario = line.parse_field::<String>("scenario")?;
+        let transport = line.parse_field::<String>("transport")?;
         Ok(Self {
             scenario: Scenario::parse(&scenario)
                 .ok_or_else(|| format!("unknown scenario {scenario:?}"))?,
@@ -84,6 +89,8 @@ impl WorkerPlan {
                 .map(|a| a.parse().map_err(|_| format!("bad address {a:?}")))
                 .collect::<Result<_, String>>()?,
             path: line.parse_field("path")?,
+            transport: Transport::parse(&transport)
+                .ok_or_else(|| format!("unknown transport {transport:?}"))?,
             sources: line.parse_field("sources")?,
             size: line.parse_field("size")?,
             in_flight: line.parse_field("in_flight")?,
@@ -127,6 +134,7 @@ mod tests {
             count: 9000,
             addrs: vec!["127.0.0.1:4000".parse().unwrap(), "127.0.0.1:4001".parse().unwrap()],
             path: "/broad cast?x=1%".into(),
+            transport: Transport::Sse,
             sources: 2,
             size: 64,
             in_flight: 1,

@@ -63,6 +63,7 @@ impl Context {
                 count,
                 addrs: self.target.addrs.clone(),
                 path: o.path(),
+                transport: o.transport,
                 sources: self.sources,
                 size: o.size,
                 in_flight: o.in_flight,

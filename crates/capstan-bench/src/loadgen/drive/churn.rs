@@ -80,7 +80,7 @@ async fn cycle(plan: &WorkerPlan, global: usize) -> Result<(), String> {
                 Some(Event::Control(OpCode::Close)) | None => {
                     return Err("closed by the server before the echo".into());
                 }
-                Some(Event::Control(_)) => {}
+                Some(Event::Control(_) | Event::SessionControl) => {}
             }
         }
     }

@@ -1,5 +1,7 @@
 //! Echo: each connection keeps `in_flight` stamped messages outstanding,
-//! sending a new one for each echo, and times each round trip.
+//! sending a new one for each echo, and times each round trip. In session
+//! mode the messages go as `m…` and the connection acknowledges what it
+//! received every [`ACK_EVERY`] echoes, in the write of its next message.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -14,6 +16,8 @@ use crate::client::Connected;
 use crate::clock;
 use crate::loadgen::plan::WorkerPlan;
 use crate::loadgen::tally::Tally;
+use crate::loadgen::transport::{ACK_EVERY, Transport};
+use crate::session_mode::prefix::{self, DATA};
 use crate::stamp::StampedFrame;
 use capstan_testkit::counter::FrameCounter;
 
@@ -27,10 +31,14 @@ pub async fn run(
     go: watch::Receiver<bool>,
 ) -> Result<(), String> {
     let (first, size, in_flight) = (plan.first, plan.size, plan.in_flight);
+    let session = plan.transport == Transport::Session;
     let shared = tally.clone();
     open_all(&plan, &tally, move |local, conn| {
         let (tally, go) = (shared.clone(), go.clone());
-        let sender = Sender { frame: StampedFrame::new(size, mask_for(first + local)), size };
+        let mask = mask_for(first + local);
+        let prefix: &[u8] = if session { &[DATA] } else { b"" };
+        let frame = StampedFrame::with_prefix(prefix, size, mask);
+        let sender = Sender { frame, size, session, mask };
         tokio::spawn(async move {
             let why = echo(conn, local, sender, in_flight, &tally, go).await;
             tally.progress.on_end(local, why);
@@ -45,6 +53,10 @@ struct Sender {
     frame: StampedFrame,
     /// Payload bytes.
     size: usize,
+    /// Session mode: acknowledge what was received.
+    session: bool,
+    /// The connection's mask key.
+    mask: [u8; 4],
 }
 
 /// Runs one connection until it fails; returns why it ended.
@@ -61,18 +73,25 @@ async fn echo(
     }
     let (mut read, mut write) = conn.stream.into_split();
     let mut out = Vec::with_capacity(sender.frame.len() * in_flight);
-    let (mut counter, mut messages) = (FrameCounter::default(), Messages::default());
+    let (mut counter, mut messages) = (FrameCounter::default(), Messages::new(sender.session));
     let mut buf = vec![0u8; READ_SIZE];
     // The first round: `in_flight` messages, and any echo already read.
-    let mut due = match take(&mut counter, &mut messages, &conn.leftover, &sender, local, tally) {
-        Ok(echoed) => echoed + in_flight,
+    let echoed = match take(&mut counter, &mut messages, &conn.leftover, &sender, local, tally) {
+        Ok(echoed) => echoed,
         Err(why) => return why,
     };
+    let mut due = echoed + in_flight;
+    // Echoes received and acknowledged (session mode).
+    let (mut received, mut acked) = (echoed as u64, 0u64);
     loop {
         out.clear();
         let now = clock::now_ns();
         for _ in 0..due {
             sender.frame.append(now, &mut out);
+        }
+        if sender.session && prefix::ack_due(received, acked, ACK_EVERY) {
+            out.extend_from_slice(&prefix::control_frame(&prefix::ack_text(received), sender.mask));
+            acked = received;
         }
         if let Err(e) = write.write_all(&out).await {
             return format!("send: {e}");
@@ -90,6 +109,7 @@ async fn echo(
                 Err(why) => return why,
             };
         }
+        received += due as u64;
     }
 }
 
@@ -121,7 +141,7 @@ fn take(
             Some(Event::Control(OpCode::Close)) => {
                 problem.get_or_insert("closed by the server".into());
             }
-            Some(Event::Control(_)) => tally.progress.on_control(),
+            Some(Event::Control(_) | Event::SessionControl) => tally.progress.on_control(),
             None => {}
         })
         .map_err(|e| format!("bad frame: {e}"))?;

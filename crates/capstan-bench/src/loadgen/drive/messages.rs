@@ -1,8 +1,11 @@
 //! Whole messages out of counted frames: a message's timestamp is read
 //! from its first frame, and the message counts when its last one arrives.
+//! In session mode, a data message's `m` prefix is taken off, and a
+//! control (`c`: the server's `ack`s and heartbeats) is told apart.
 
 use capstan::ws::OpCode;
 
+use crate::session_mode::prefix::DATA;
 use crate::stamp;
 use capstan_testkit::counter::Counted;
 
@@ -20,6 +23,8 @@ pub enum Event {
     },
     /// A ping, pong or close frame.
     Control(OpCode),
+    /// A session-mode control message (`c…`).
+    SessionControl,
 }
 
 /// The message being received on one connection.
@@ -28,9 +33,18 @@ pub struct Messages {
     stamp: Option<u64>,
     len: u64,
     wire_len: u64,
+    /// Messages are session mode's (prefixed).
+    session: bool,
+    /// The message being received is a session control.
+    control: bool,
 }
 
 impl Messages {
+    /// Plain messages (`false`) or session mode's (`true`).
+    pub fn new(session: bool) -> Self {
+        Self { session, ..Self::default() }
+    }
+
     /// Takes the next frame; returns what it completed, if anything.
     pub fn on_frame(&mut self, frame: Counted) -> Option<Event> {
         let header = frame.header;
@@ -38,15 +52,26 @@ impl Messages {
             return Some(Event::Control(header.opcode));
         }
         if header.opcode != OpCode::Continuation {
-            *self = Self { stamp: stamp::decode(frame.prefix()), len: 0, wire_len: 0 };
+            let (prefix, session) = (frame.prefix(), self.session);
+            let (payload, control) = match prefix.split_first() {
+                Some((&DATA, rest)) if session => (rest, false),
+                _ if session => (prefix, true),
+                _ => (prefix, false),
+            };
+            let stamp = if control { None } else { stamp::decode(payload) };
+            *self = Self { stamp, len: 0, wire_len: 0, session, control };
         }
         self.len += header.payload_len;
         self.wire_len += frame.wire_len;
-        header.fin.then_some(Event::Message {
-            stamp: self.stamp,
-            len: self.len,
-            wire_len: self.wire_len,
-        })
+        if !header.fin {
+            return None;
+        }
+        if self.control {
+            return Some(Event::SessionControl);
+        }
+        // The `m` is session mode's, not the application's.
+        let len = self.len - u64::from(self.session);
+        Some(Event::Message { stamp: self.stamp, len, wire_len: self.wire_len })
     }
 }
 
@@ -59,8 +84,12 @@ mod tests {
     use capstan_testkit::counter::FrameCounter;
 
     fn events(bytes: &[u8]) -> Vec<Event> {
+        events_of(bytes, false)
+    }
+
+    fn events_of(bytes: &[u8], session: bool) -> Vec<Event> {
         let (mut counter, mut messages, mut out) =
-            (FrameCounter::default(), Messages::default(), Vec::new());
+            (FrameCounter::default(), Messages::new(session), Vec::new());
         counter.feed(bytes, |f| out.extend(messages.on_frame(f))).unwrap();
         out
     }
@@ -86,6 +115,23 @@ mod tests {
                 Event::Control(OpCode::Ping),
                 Event::Message { stamp: Some(77), len: 40, wire_len: 44 },
                 Event::Message { stamp: None, len: 2, wire_len: 4 },
+            ]
+        );
+    }
+
+    #[test]
+    fn session_mode_messages() {
+        let frame = |text: String| OutFrame::message(Message::text(text)).to_bytes().to_vec();
+        let payload = String::from_utf8(stamp::payload(40, 77)).unwrap();
+        let mut bytes = frame(format!("m{payload}"));
+        bytes.extend(frame(r#"c{"ack":32}"#.into()));
+        bytes.extend(frame("m".into()));
+        assert_eq!(
+            events_of(&bytes, true),
+            [
+                Event::Message { stamp: Some(77), len: 40, wire_len: 43 },
+                Event::SessionControl,
+                Event::Message { stamp: None, len: 0, wire_len: 3 },
             ]
         );
     }

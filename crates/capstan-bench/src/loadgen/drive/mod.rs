@@ -6,6 +6,7 @@ pub mod echo;
 pub mod idle;
 pub mod messages;
 pub mod reader;
+pub mod sse_echo;
 pub mod subscriber;
 
 use std::sync::Arc;
@@ -17,12 +18,14 @@ use tokio::sync::watch;
 use super::plan::WorkerPlan;
 use super::scenario::Scenario;
 use super::tally::Tally;
+use super::transport::Transport;
 use crate::client::{self, Connected};
 use crate::fleet::open_many;
+use crate::session_mode::greet::greet;
 use crate::sources;
 
 /// Longest a single connect and handshake may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs `plan`'s part: opens the connections and starts their tasks (or,
 /// for churn, runs the cycles once told to go). Returns when that is done;
@@ -33,6 +36,7 @@ pub async fn run(
     go: watch::Receiver<bool>,
 ) -> Result<(), String> {
     match plan.scenario {
+        Scenario::Echo if plan.transport == Transport::Sse => sse_echo::run(plan, tally, go).await,
         Scenario::Echo => echo::run(plan, tally, go).await,
         Scenario::Broadcast => subscriber::run(plan, tally).await,
         Scenario::Idle => idle::run(plan, tally, go).await,
@@ -47,11 +51,16 @@ pub fn mask_for(index: usize) -> [u8; 4] {
 }
 
 /// Connects run-wide connection `global` as `plan` says (its source
-/// address, its server's address — the servers in turn — and the path).
+/// address, its server's address — the servers in turn — and the path);
+/// in session mode, it is open once the server's `welcome` has come.
 pub async fn connect(plan: &WorkerPlan, global: usize) -> Result<Connected, String> {
     let source = sources::source_for(global, plan.sources);
     let addr = plan.addrs[global % plan.addrs.len()];
-    client::connect_from(source, addr, &plan.path, global as u64, None).await
+    let mut conn = client::connect_from(source, addr, &plan.path, global as u64, None).await?;
+    if plan.transport == Transport::Session {
+        greet(&mut conn, mask_for(global)).await?;
+    }
+    Ok(conn)
 }
 
 /// Opens the plan's connections, `plan.concurrency` handshakes at a time,

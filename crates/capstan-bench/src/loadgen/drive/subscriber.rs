@@ -75,7 +75,7 @@ fn take(
             Some(Event::Control(OpCode::Close)) => {
                 problem.get_or_insert("closed by the server".into());
             }
-            Some(Event::Control(_)) => tally.progress.on_control(),
+            Some(Event::Control(_) | Event::SessionControl) => tally.progress.on_control(),
             None => {}
         })
         .map_err(|e| format!("bad frame: {e}"))?;

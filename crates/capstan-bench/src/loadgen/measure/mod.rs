@@ -9,7 +9,9 @@ pub mod idle;
 use std::time::Duration;
 
 use super::report::thousands;
+use super::scenario::Scenario;
 use super::session::Context;
+use super::transport::{ACK_EVERY, Transport};
 use crate::json::Value;
 
 /// What the "other load" column means.
@@ -28,6 +30,18 @@ pub fn common_notes(ctx: &Context, workers: usize) -> Vec<String> {
             ctx.sources
         ),
     ];
+    if ctx.options.transport.is_session() {
+        notes.push(format!(
+            "Session mode (docs/SESSIONS.md) over {}: data messages prefixed `m`, an `ack` at least every {} echoes received{}.",
+            if ctx.options.transport == Transport::Sse {
+                "the HTTP fallback (Server-Sent Events down, one batch POST at a time up, each on a new connection)"
+            } else {
+                "WebSocket"
+            },
+            ACK_EVERY,
+            if ctx.options.scenario == Scenario::Idle { "; a connection counts as open once welcomed" } else { "" }
+        ));
+    }
     notes.extend(ctx.options.notes.iter().map(|n| format!("Note: {n}")));
     notes
 }
@@ -55,6 +69,7 @@ pub fn common_json(ctx: &Context, workers: usize) -> Vec<(String, Value)> {
             ),
         ),
         ("path", o.path().into()),
+        ("transport", o.transport.name().into()),
         ("pinning", ctx.pinning.description.clone().into()),
         ("worker_processes", workers.into()),
         ("source_addresses", ctx.sources.into()),

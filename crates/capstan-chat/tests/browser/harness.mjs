@@ -413,6 +413,32 @@ class ChatSocket {
   }
 }
 
+/**
+ * The web client speaks session mode (docs/SESSIONS.md §2): each WebSocket
+ * frame of its connection starts with `m` (a data message: the chat's JSON
+ * envelope follows) or `c` (a session control: JSON). The chat envelope of
+ * a frame, or null for a control (or anything else).
+ */
+export function sessionData(frame) {
+  return typeof frame === 'string' && frame.startsWith('m') ? JSON.parse(frame.slice(1)) : null;
+}
+
+/** The session control a frame carries (`{welcome: …}`, `{resume: …}`…), or null for data. */
+export function sessionControl(frame) {
+  return typeof frame === 'string' && frame.startsWith('c') ? JSON.parse(frame.slice(1)) : null;
+}
+
+/** The chat envelopes among `frames` (session frames, as Playwright reports them), from index `from` on. */
+export const sessionEnvelopes = (frames, from = 0) => frames.slice(from).map(sessionData).filter(Boolean);
+
+/** The controls named `name` among `frames`, from index `from` on: their values. */
+export const sessionControls = (frames, name, from = 0) =>
+  frames
+    .slice(from)
+    .map(sessionControl)
+    .filter((c) => c && name in c)
+    .map((c) => c[name]);
+
 /** Polls `probe` until it returns a truthy value; bounded. */
 export async function eventually(probe, what, timeout = WAIT) {
   const deadline = Date.now() + timeout;

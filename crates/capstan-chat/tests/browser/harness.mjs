@@ -414,6 +414,70 @@ class ChatSocket {
 }
 
 /**
+ * A helper process (a proxy, an example server, a test client): started,
+ * waited for until a line of its stdout or stderr matches `ready` (the
+ * match is returned as `ready`), and stopped. `stdout` and `stderr` keep
+ * its lines; `exited` resolves with { code, signal }.
+ */
+export async function startProcess(command, args, { ready, env = {}, timeoutMs = WAIT, name = path.basename(command) } = {}) {
+  const proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = { name, proc, stdout: [], stderr: [], ready: null };
+  child.exited = new Promise((resolve) => {
+    proc.once('exit', (code, signal) => resolve({ code, signal }));
+    proc.once('error', (error) => resolve({ code: null, signal: null, error: String(error) }));
+  });
+  child.log = () => `--- ${name} stdout ---\n${child.stdout.slice(-40).join('\n')}\n--- ${name} stderr ---\n${child.stderr.slice(-40).join('\n')}`;
+  child.stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      if ((await within(child.exited, 5000)) === 'timeout') {
+        proc.kill('SIGKILL');
+        await within(child.exited, 2000);
+      }
+    }
+  };
+  child.killNow = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  let wake = null;
+  const lines = (into) => {
+    let partial = '';
+    return (chunk) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop();
+      into.push(...parts);
+      wake?.();
+    };
+  };
+  proc.stdout.on('data', lines(child.stdout));
+  proc.stderr.on('data', lines(child.stderr));
+  if (!ready) return child;
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  child.exited.then(() => {
+    done = true;
+    wake?.();
+  });
+  for (;;) {
+    for (const line of [...child.stdout, ...child.stderr]) {
+      const match = ready.exec(line);
+      if (match) {
+        child.ready = match;
+        return child;
+      }
+    }
+    if (done) throw new Error(`${name} exited before it was ready\n${child.log()}`);
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      child.killNow();
+      throw new Error(`${name} was not ready within ${timeoutMs} ms\n${child.log()}`);
+    }
+    await within(new Promise((r) => (wake = r)), left);
+    wake = null;
+  }
+}
+
+/**
  * The web client speaks session mode (docs/SESSIONS.md §2): each WebSocket
  * frame of its connection starts with `m` (a data message: the chat's JSON
  * envelope follows) or `c` (a session control: JSON). The chat envelope of

@@ -54,6 +54,13 @@ function forward(target, req, res) {
     method: req.method,
     path: req.url,
     headers: endToEndHeaders(req.headers),
+    // One upstream connection per request, as a proxy without upstream
+    // keep-alive (nginx's default) does. Node's pooled agent would put the
+    // requests of several clients and routes on one kept-alive connection,
+    // and capstan's HTTP server answers every request of a connection with
+    // the route of its first one: a session POST after a GET of a page gets
+    // the page's 405.
+    agent: false,
   });
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode, answer.statusMessage, endToEndHeaders(answer.headers));

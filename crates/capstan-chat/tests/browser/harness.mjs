@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const SERVER_BIN = process.env.CAPSTAN_CHAT_BIN || path.join(ROOT, 'target/debug/capstan-chat');
+export const SERVER_BIN = process.env.CAPSTAN_CHAT_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug/capstan-chat');
 /** The browser (CHROMIUM_PATH, default /usr/bin/chromium). */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Every wait in the browser tests is bounded by this, ms. */

@@ -537,3 +537,73 @@ fn seed() -> u64 {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
     (nanos ^ (u64::from(std::process::id()) << 32)) | 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_closes_end_the_session() {
+        // §7: 1000 and 4400-4499 end it, 4409 (replaced) and the rest do not.
+        for code in [1000, 4400, 4404, 4410, 4416, 4426, 4429, 4499] {
+            assert!(matches!(closed(code, None, None, true), Ended::Over { .. }), "{code}");
+        }
+        for code in [1001, 1005, 1006, 1011, 1012, 4000, 4409, 4500] {
+            assert!(
+                matches!(closed(code, None, None, true), Ended::Cut { welcomed: true }),
+                "{code}"
+            );
+        }
+        let Ended::Over { reason, .. } =
+            closed(4404, Some(String::new()), Some("unknown_session".into()), true)
+        else {
+            panic!("4404 ends the session");
+        };
+        assert_eq!(reason, "unknown_session", "the error control names why");
+    }
+
+    /// A driver with no connection and no application behind it.
+    fn driver(room: Arc<Semaphore>) -> Driver {
+        let (_commands, command_rx) = mpsc::unbounded_channel();
+        let (events, _event_rx) = mpsc::unbounded_channel();
+        Driver {
+            config: SessionConfig::new("127.0.0.1:9".parse().unwrap(), "/x"),
+            sid: None,
+            received: 0,
+            acked_by_us: 0,
+            sent: 0,
+            acked: 0,
+            unacked: VecDeque::new(),
+            room,
+            commands: command_rx,
+            events,
+            rng: seed(),
+            keys: 0,
+        }
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let mut driver = driver(Arc::new(Semaphore::new(1)));
+        for attempt in 0..40 {
+            let ceiling = Duration::from_millis(50).saturating_mul(1 << attempt.min(16));
+            let delay = driver.backoff(attempt);
+            assert!(delay < ceiling.min(Duration::from_secs(2)), "{attempt}: {delay:?}");
+        }
+    }
+
+    #[test]
+    fn acknowledgements_free_room_and_never_pass_what_was_sent() {
+        let room = Arc::new(Semaphore::new(2));
+        let mut driver = driver(room.clone());
+        room.try_acquire_many(2).unwrap().forget();
+        driver.queue(Message::text("one"));
+        driver.queue(Message::text("two"));
+        assert!(driver.acknowledged(3).is_err(), "ack_beyond_sent");
+        driver.acknowledged(1).unwrap();
+        assert_eq!(driver.unacked.len(), 1);
+        assert_eq!(room.available_permits(), 1);
+        driver.acknowledged(1).unwrap(); // a repeat is harmless
+        assert_eq!(room.available_permits(), 1);
+    }
+}

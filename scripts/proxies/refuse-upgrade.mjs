@@ -46,6 +46,9 @@ export function parseTarget(text) {
   return { host: match[1], port: Number(match[2]) };
 }
 
+/** The upstream connections, kept alive and shared by every client. */
+const pooled = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
 /** Passes one request on to the target and its answer back, streaming both. */
 function forward(target, req, res) {
   const upstream = http.request({
@@ -54,6 +57,11 @@ function forward(target, req, res) {
     method: req.method,
     path: req.url,
     headers: endToEndHeaders(req.headers),
+    // Upstream connections kept alive and pooled, as many proxies do: the
+    // requests of several clients and routes share them (a session's POST
+    // after a GET of a page, on one connection), which the server must
+    // route request by request.
+    agent: pooled,
   });
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode, answer.statusMessage, endToEndHeaders(answer.headers));

@@ -9,13 +9,12 @@ import { NodeEventSource } from '../testlib/event_source.mjs';
 import { nextEvent } from '../testlib/events.mjs';
 import { Inbox } from '../testlib/inbox.mjs';
 import { startProxy } from '../testlib/proxy.mjs';
-import { skipReason, startServer } from '../testlib/server.mjs';
+import { startServer } from '../testlib/server.mjs';
 
 let server, proxy;
 const base = { EventSource: NodeEventSource, WebSocket: undefined, minDelay: 20, maxDelay: 200 };
 
 before(async () => {
-  if (skipReason) return;
   server = await startServer({ SESSION_HEARTBEAT_MS: '400', SESSION_GRACE_MS: '5000' });
   proxy = await startProxy(server.port);
 });
@@ -39,7 +38,7 @@ function exactlyOnceInOrder(list, prefix, n) {
 }
 
 for (const transport of ['sse', 'stream']) {
-  test(`${transport}: echo of text and binary, then close: a clean 1000`, { skip: skipReason }, async () => {
+  test(`${transport}: echo of text and binary, then close: a clean 1000`, async () => {
     const [s, inbox] = await connect(server.url('/echo'), { transports: [transport] });
     assert.equal(s.transport, transport);
     s.binaryType = 'arraybuffer';
@@ -61,7 +60,7 @@ for (const transport of ['sse', 'stream']) {
     other.close();
   });
 
-  test(`${transport}: the application closes: close 1000 "bye"`, { skip: skipReason }, async () => {
+  test(`${transport}: the application closes: close 1000 "bye"`, async () => {
     const [s] = await connect(server.url('/echo'), { transports: [transport] });
     const closed = nextEvent(s, 'close');
     s.send('!close');
@@ -69,7 +68,7 @@ for (const transport of ['sse', 'stream']) {
     assert.deepEqual([e.code, e.reason, e.wasClean], [1000, 'bye', true]);
   });
 
-  test(`${transport}: cut twice mid-stream: every message both ways once, in order`, { skip: skipReason }, async () => {
+  test(`${transport}: cut twice mid-stream: every message both ways once, in order`, async () => {
     const N = 300;
     const [s, inbox] = await connect(proxy.url('/echo', 'http'), { transports: [transport] });
     let resumes = 0;
@@ -91,7 +90,7 @@ for (const transport of ['sse', 'stream']) {
     s.close();
   });
 
-  test(`${transport}: large messages go in batches under the server's bound`, { skip: skipReason }, async () => {
+  test(`${transport}: large messages go in batches under the server's bound`, async () => {
     const bodies = [];
     const counting = (url, init) => {
       if (url.includes('capstan=send')) bodies.push(init.body.length);
@@ -112,7 +111,7 @@ for (const transport of ['sse', 'stream']) {
     s.close();
   });
 
-  test(`${transport}: a downstream gone silent is found by heartbeats`, { skip: skipReason }, async () => {
+  test(`${transport}: a downstream gone silent is found by heartbeats`, async () => {
     const [s, inbox] = await connect(proxy.url('/echo', 'http'), { transports: [transport] });
     const opens = await inbox.ask('!opens');
     proxy.freeze();
@@ -143,7 +142,7 @@ class FailingWebSocket {
   close() {}
 }
 
-test('a WebSocket that does not open in time: SSE instead, and SSE again after a cut', { skip: skipReason }, async () => {
+test('a WebSocket that does not open in time: SSE instead, and SSE again after a cut', async () => {
   const transports = [];
   const s = new CapstanSocket(proxy.url('/echo'), { ...base, WebSocket: SilentWebSocket, websocketTimeout: 200 });
   s.addEventListener('transport', (e) => transports.push(e.transport));
@@ -159,7 +158,7 @@ test('a WebSocket that does not open in time: SSE instead, and SSE again after a
   s.close();
 });
 
-test('a WebSocket that fails, and no EventSource: the fetched stream', { skip: skipReason }, async () => {
+test('a WebSocket that fails, and no EventSource: the fetched stream', async () => {
   const s = new CapstanSocket(server.url('/echo', 'http'), { ...base, WebSocket: FailingWebSocket, EventSource: undefined });
   const inbox = new Inbox(s);
   const transport = await nextEvent(s, 'transport');
@@ -169,7 +168,7 @@ test('a WebSocket that fails, and no EventSource: the fetched stream', { skip: s
   s.close();
 });
 
-test('a session moves from the fetched stream to a WebSocket and back', { skip: skipReason }, async () => {
+test('a session moves from the fetched stream to a WebSocket and back', async () => {
   const { default: WebSocket } = await import('ws');
   let blocked = null; // the transport that fails to connect now
   const options = {
@@ -199,7 +198,7 @@ test('a session moves from the fetched stream to a WebSocket and back', { skip: 
 });
 
 for (const [mode, what] of [['refuse', 'refuses WebSocket upgrades (403)'], ['hang', 'never answers WebSocket upgrades']]) {
-  test(`behind a proxy that ${what}: the session runs over SSE`, { skip: skipReason }, async () => {
+  test(`behind a proxy that ${what}: the session runs over SSE`, async () => {
     const { default: WebSocket } = await import('ws');
     proxy.upgrades(mode);
     try {

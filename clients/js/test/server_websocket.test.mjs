@@ -9,13 +9,12 @@ import { CapstanSocket } from '../capstan.js';
 import { nextEvent } from '../testlib/events.mjs';
 import { Inbox } from '../testlib/inbox.mjs';
 import { startProxy } from '../testlib/proxy.mjs';
-import { skipReason, startServer } from '../testlib/server.mjs';
+import { startServer } from '../testlib/server.mjs';
 
 const options = (more) => ({ WebSocket, transports: ['websocket'], minDelay: 20, maxDelay: 200, ...more });
 let server, proxy;
 
 before(async () => {
-  if (skipReason) return;
   server = await startServer({ SESSION_HEARTBEAT_MS: '400', SESSION_GRACE_MS: '3000' });
   proxy = await startProxy(server.port);
 });
@@ -38,7 +37,7 @@ function exactlyOnceInOrder(list, prefix, n) {
   assert.deepEqual(got, Array.from({ length: n }, (_, i) => i + 1), `${prefix}1 … ${prefix}${n}`);
 }
 
-test('echo of text and binary, the transport, close: a clean 1000', { skip: skipReason }, async () => {
+test('echo of text and binary, the transport, close: a clean 1000', async () => {
   const [s, inbox] = await connect(server.url('/echo'));
   assert.equal(s.readyState, CapstanSocket.OPEN);
   assert.equal(s.transport, 'websocket');
@@ -62,7 +61,7 @@ test('echo of text and binary, the transport, close: a clean 1000', { skip: skip
   other.close();
 });
 
-test('the application closes: close 1000 "bye", no resume', { skip: skipReason }, async () => {
+test('the application closes: close 1000 "bye", no resume', async () => {
   const [s] = await connect(server.url('/echo'));
   const closed = nextEvent(s, 'close');
   s.send('!close');
@@ -71,7 +70,7 @@ test('the application closes: close 1000 "bye", no resume', { skip: skipReason }
   assert.equal(s.readyState, CapstanSocket.CLOSED);
 });
 
-test('cut twice mid-stream: every message both ways once, in order, one on_open', { skip: skipReason }, async () => {
+test('cut twice mid-stream: every message both ways once, in order, one on_open', async () => {
   const N = 300;
   const [s, inbox] = await connect(proxy.url('/echo'));
   let resumes = 0;
@@ -94,7 +93,7 @@ test('cut twice mid-stream: every message both ways once, in order, one on_open'
   s.close();
 });
 
-test('messages sent while cut are queued and delivered after the resume', { skip: skipReason }, async () => {
+test('messages sent while cut are queued and delivered after the resume', async () => {
   const [s, inbox] = await connect(proxy.url('/echo'));
   proxy.refuse(true);
   proxy.cut();
@@ -110,7 +109,7 @@ test('messages sent while cut are queued and delivered after the resume', { skip
   s.close();
 });
 
-test('a link that goes silent is found by heartbeats and the session resumed', { skip: skipReason }, async () => {
+test('a link that goes silent is found by heartbeats and the session resumed', async () => {
   const [s, inbox] = await connect(proxy.url('/echo'));
   const opens = await inbox.ask('!opens');
   s.send('before');
@@ -125,7 +124,7 @@ test('a link that goes silent is found by heartbeats and the session resumed', {
   s.close();
 });
 
-test('a session that expired while cut: close 4404, and no new session behind the app', { skip: skipReason }, async () => {
+test('a session that expired while cut: close 4404, and no new session behind the app', async () => {
   const [s, inbox] = await connect(proxy.url('/echo'));
   const [watch, watchInbox] = await connect(server.url('/echo'));
   const closes = Number(await watchInbox.ask('!closes'));
@@ -149,7 +148,7 @@ test('a session that expired while cut: close 4404, and no new session behind th
   watch.close();
 });
 
-test('a route that is not in session mode is refused as a protocol violation', { skip: skipReason }, async () => {
+test('a route that is not in session mode is refused as a protocol violation', async () => {
   const s = new CapstanSocket(server.url('/plain'), options());
   const e = await nextEvent(s, 'close');
   assert.equal(e.code, 4400);

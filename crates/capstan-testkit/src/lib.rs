@@ -12,6 +12,8 @@
 //! - [`frame`]: client frames built (masked), server frames split off;
 //! - [`counter`]: server frames counted in a byte stream without copying;
 //! - [`client`]: the raw client over a TCP stream;
+//! - [`session_client`]: a resuming session client (docs/SESSIONS.md)
+//!   over WebSocket, written from the document;
 //! - [`scratch`]: a free loopback port, a fresh directory;
 //! - [`process`]: a server binary started, signalled, awaited;
 //! - [`redis`]: a real `redis-server` started, restarted, paused, killed;
@@ -36,4 +38,5 @@ pub mod nginx;
 pub mod process;
 pub mod redis;
 pub mod scratch;
+pub mod session_client;
 pub mod wait;

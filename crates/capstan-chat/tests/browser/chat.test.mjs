@@ -14,7 +14,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, eventually, freePort, sleep, startProxy } from './harness.mjs';
+import {
+  ROOT,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  WAIT,
+  ChatServer,
+  eventually,
+  freePort,
+  sessionControls,
+  sessionEnvelopes,
+  sleep,
+  startProxy,
+} from './harness.mjs';
 
 const DOC_SCREENSHOT = path.join(ROOT, 'docs', 'screenshot.png');
 
@@ -57,10 +69,15 @@ async function openUser(name, url, viewport) {
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
   const page = context.pages()[0] ?? (await context.newPage());
-  const user = { name, url, page, context, frames: [], pageErrors: [] };
+  // The text frames of every WebSocket of the page, each way: the client's
+  // session (`m` + an envelope, `c` + a control) and any the test opens.
+  const user = { name, url, page, context, frames: [], sent: [], pageErrors: [] };
   page.on('websocket', (ws) => {
     ws.on('framereceived', (f) => {
       if (typeof f.payload === 'string') user.frames.push(f.payload);
+    });
+    ws.on('framesent', (f) => {
+      if (typeof f.payload === 'string') user.sent.push(f.payload);
     });
   });
   page.on('pageerror', (err) => user.pageErrors.push(String(err)));
@@ -198,9 +215,7 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
     await error.waitFor({ state: 'visible' });
     const refusal = await eventually(
       () =>
-        bob.frames
-          .map((f) => JSON.parse(f))
-          .find((e) => e.type === 'error' && e.data && e.data.type === 'add_user'),
+        sessionEnvelopes(bob.frames).find((e) => e.type === 'error' && e.data && e.data.type === 'add_user'),
       'an error envelope answering add_user',
     );
     assert.equal(refusal.data.code, 'name_taken');
@@ -209,6 +224,11 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
     await bob.page.click('[data-testid=login-button]');
     await loggedIn(bob);
     assert.equal(await bob.page.textContent('[data-testid=me]'), 'bob');
+    // Each page's session rides a WebSocket (nothing refuses one here).
+    for (const u of [alice, bob]) {
+      assert.equal(await u.page.evaluate(() => window.chat.transport()), 'websocket');
+      assert.equal(await u.page.evaluate(() => document.body.dataset.transport), 'websocket');
+    }
     await eventually(
       async () => (await alice.page.locator('[data-testid=member][data-name=bob]').count()) === 1,
       'bob in the presence list of alice',
@@ -242,7 +262,11 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
     await eventually(async () => (await alice.page.textContent('[data-testid=typing]')) === '', 'the indicator to go');
   });
 
+  // Where alice's and bob's frames stood when the cut began.
+  let cutAt = null;
+
   await step("alice's connection is cut: her messages wait, pending", async () => {
+    cutAt = { sent: alice.sent.length, received: alice.frames.length, bob: bob.frames.length };
     proxy.cut();
     await waitBadge(alice, ['reconnecting', 'offline'], 'reconnecting or offline');
     for (const text of OFF) await say(alice, text);
@@ -272,6 +296,24 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
       assert.equal(list.filter((m) => m.pending).length, 0);
     }
     assert.deepEqual(await readMessages(alice.page), await readMessages(bob.page));
+  });
+
+  await step('the cut was a resume of the same session: the server never saw alice leave', async () => {
+    const [first] = sessionControls(alice.frames, 'welcome');
+    assert.ok(first && first.resumed === false, 'the session began with a welcome');
+    const resumes = sessionControls(alice.sent, 'resume', cutAt.sent);
+    assert.ok(resumes.length >= 1, 'alice resumed');
+    assert.ok(resumes.every((r) => r.sid === first.sid), 'the session she began with');
+    const welcomes = sessionControls(alice.frames, 'welcome', cutAt.received);
+    assert.ok(welcomes.some((w) => w.resumed === true && w.sid === first.sid), 'the server took her back into it');
+    assert.deepEqual(sessionControls(alice.sent, 'hello', cutAt.sent), [], 'no new session');
+    const names = sessionEnvelopes(alice.sent, cutAt.sent).filter((e) => e.type === 'add_user');
+    assert.deepEqual(names, [], 'no add_user again: the chat kept her connection');
+    const left = sessionEnvelopes(bob.frames, cutAt.bob).filter(
+      (e) => e.type === 'presence' && (e.data.changes || []).some((c) => c.user === 'alice' && c.event === 'leave'),
+    );
+    assert.deepEqual(left, [], 'bob was never told alice left');
+    assert.equal(await alice.page.evaluate(() => window.chat.transport()), 'websocket');
   });
 
   await step('user text is never HTML', async () => {
@@ -495,15 +537,31 @@ test('the chat web client, two browsers, a cut connection and a restart', { time
     await page.setViewportSize({ width: 1000, height: 700 });
   });
 
-  await step('the server restarts: after a reload the history is still there', async () => {
+  await step('the server restarts: each page starts a new session, catches up, and after a reload the history is still there', async () => {
+    const before = new Map([alice, bob].map((u) => [u, { sent: u.sent.length, received: u.frames.length }]));
+    const lastSeen = await alice.page.evaluate(() => window.chat.lastSeen('general'));
     await server.stop();
     await waitBadge(alice, ['reconnecting', 'offline'], 'reconnecting or offline');
     await waitBadge(bob, ['reconnecting', 'offline'], 'reconnecting or offline');
     await server.start();
+    // Without a reload: the restarted server knows no session (4404
+    // unknown_session), the page starts a new one and asks for what it
+    // missed from its last id.
+    for (const u of [alice, bob]) {
+      await loggedIn(u);
+      await waitMessages(u, exactly(general), 'the history of general after the restart');
+      const from = before.get(u);
+      const errors = sessionControls(u.frames, 'error', from.received);
+      assert.ok(errors.some((e) => e.code === 'unknown_session'), `${u.name}'s resume was refused: ${JSON.stringify(errors)}`);
+      assert.ok(sessionControls(u.sent, 'hello', from.sent).length >= 1, `${u.name} began a new session`);
+      const names = sessionEnvelopes(u.sent, from.sent).filter((e) => e.type === 'add_user');
+      assert.ok(names.length >= 1, `${u.name} sent add_user again`);
+      assert.equal(names.at(-1).data.rooms.general, lastSeen, `${u.name} asked for general after the last id seen`);
+    }
     for (const u of [alice, bob]) {
       await u.page.reload();
       await loggedIn(u);
-      await waitMessages(u, exactly(general), 'the history of general after the restart');
+      await waitMessages(u, exactly(general), 'the history of general after a reload');
     }
     assert.equal(await alice.page.locator('[data-testid=room][data-room=random]').count(), 1, 'random still listed for alice');
     await openRoom(alice, '@alice|bob');

@@ -5,6 +5,12 @@
 // with the new, and it must say which epoch its ids belong to when it
 // resumes (add_user's rooms: {after, epoch}).
 //
+// The page's connection is a session (docs/SESSIONS.md) that outlives a cut
+// for the grace period (here 5 s): a short cut is resumed with nothing lost
+// and the chat never sees it; only a session that ended (a cut longer than
+// the grace) makes the page name itself again with add_user and its ids.
+// Both are tested.
+//
 //   node --test cluster.test.mjs   (scripts/browser-test.sh does the setup)
 //
 // A real redis-server (no persistence) and the chat binary; the page goes
@@ -16,7 +22,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, WAIT, ChatServer, RedisServer, eventually, freePort, openSocket, sleep, startProxy } from './harness.mjs';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  WAIT,
+  ChatServer,
+  RedisServer,
+  eventually,
+  freePort,
+  openSocket,
+  sessionControls,
+  sessionEnvelopes,
+  sleep,
+  startProxy,
+} from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-chat-cluster-'));
 let redis = null;
@@ -58,12 +77,34 @@ async function waitShown(page, room, expected) {
   }, `the page to show exactly ${JSON.stringify(expected)} in ${room}`);
 }
 
-/** Envelopes of `type` in `frames` (JSON texts) from index `from` on. */
-const envelopes = (frames, type, from = 0) =>
-  frames
-    .slice(from)
-    .map((f) => JSON.parse(f))
-    .filter((e) => e.type === type);
+/** Chat envelopes of `type` in `frames` (the page's session frames) from index `from` on. */
+const envelopes = (frames, type, from = 0) => sessionEnvelopes(frames, from).filter((e) => e.type === type);
+
+/** How long the page's session outlives a cut (--session-grace-secs). */
+const GRACE_SECS = 5;
+
+/**
+ * Cuts the page off and waits until its session is over on the server:
+ * a user in general (a plain WebSocket, straight to the server) is told
+ * that alice left, which the chat says only when her session ended (the
+ * grace period passed without her).
+ */
+async function cutUntilSessionEnds(port, badge) {
+  const watcher = await openSocket(port);
+  sockets.push(watcher);
+  watcher.send('add_user', { username: `watcher${sockets.length}` });
+  assert.equal((await watcher.next(['add_user', 'error'])).type, 'add_user');
+  proxy.cut();
+  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the cut');
+  const deadline = Date.now() + GRACE_SECS * 1000 + WAIT;
+  for (;;) {
+    const left = Math.max(1, deadline - Date.now());
+    const env = await watcher.next('presence', left);
+    assert.notEqual(env, 'closed', "the watcher's connection closed");
+    if ((env.data.changes || []).some((c) => c.user === 'alice' && c.event === 'leave')) break;
+  }
+  watcher.close();
+}
 
 /**
  * Posts `content` to `room` as a new user on a new connection, again until
@@ -107,7 +148,7 @@ test('cluster mode: Redis loses its data, the page resumes with its epoch and sh
   redis = new RedisServer({ port: await freePort(), dir: redisDir });
   await redis.start();
   const port = await freePort();
-  server = new ChatServer({ port, db: path.join(tmp, 'chat.db'), args: ['--redis', redis.url()] });
+  server = new ChatServer({ port, db: path.join(tmp, 'chat.db'), args: ['--redis', redis.url(), '--session-grace-secs', String(GRACE_SECS)] });
   await server.start();
   proxy = await startProxy(port);
 
@@ -146,8 +187,7 @@ test('cluster mode: Redis loses its data, the page resumes with its epoch and sh
   // The page is away while Redis loses everything and the rooms start over:
   // more messages than before, so a resume from the old ids into the new
   // sequence would look plausible (it would bring "new 3", "new 4").
-  proxy.cut();
-  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the cut');
+  await cutUntilSessionEnds(port, badge);
   await redis.kill();
   await redis.start();
   const NEW = ['new 1', 'new 2', 'new 3', 'new 4'];
@@ -166,6 +206,9 @@ test('cluster mode: Redis loses its data, the page resumes with its epoch and sh
   await sleep(500); // anything late (an old message, a duplicate) would show now
   await waitShown(page, 'general', NEW.map((t, i) => `${i + 1} ${t}`));
 
+  const refused = sessionControls(received, 'error', answersFrom);
+  assert.ok(refused.some((e) => e.code === 'unknown_session'), `the session had ended: ${JSON.stringify(refused)}`);
+  assert.ok(sessionControls(sent, 'hello', from).length >= 1, 'the page began a new session');
   const resume = envelopes(sent, 'add_user', from)[0];
   assert.ok(resume, 'the page sent add_user again');
   assert.deepEqual(resume.data.rooms, { general: { after: 2, epoch: oldGeneral }, random: { after: 1, epoch: oldRandom } });
@@ -183,23 +226,43 @@ test('cluster mode: Redis loses its data, the page resumes with its epoch and sh
   assert.deepEqual(kept.general, { last: 4, read: 4, epoch: newGeneral });
   assert.equal(kept.random.epoch, joined.epoch);
 
-  // In the new epoch, a resume is recovered as ever: exactly what was missed.
+  // A short cut, within the grace period: the session resumes, the
+  // message posted meanwhile comes on it once, and the chat never saw the
+  // page go (no add_user again).
+  const [session] = sessionControls(received, 'welcome', answersFrom).filter((w) => !w.resumed);
+  assert.ok(session, 'the new session was welcomed');
+  from = sent.length;
+  answersFrom = received.length;
   proxy.cut();
-  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the second cut');
+  await eventually(async () => ({ ok: (await badge()) !== 'online', seen: await badge() }), 'the page to notice the short cut');
   assert.equal(await post(port, 'general', 'new 5'), 5);
+  proxy.restore();
+  await online();
+  await waitShown(page, 'general', [...NEW, 'new 5'].map((t, i) => `${i + 1} ${t}`));
+  const resumes = sessionControls(sent, 'resume', from);
+  assert.ok(resumes.length >= 1 && resumes.every((r) => r.sid === session.sid), 'the page resumed its session');
+  assert.ok(sessionControls(received, 'welcome', answersFrom).some((w) => w.resumed && w.sid === session.sid), 'and was taken back');
+  assert.deepEqual(envelopes(sent, 'add_user', from), [], 'no add_user: the chat kept the connection');
+  const live = envelopes(received, 'message', answersFrom).filter((e) => e.data.content === 'new 5');
+  assert.equal(live.length, 1, "'new 5' came once, on the resumed session");
+
+  // A long cut in the new epoch: the session ends, and the page's add_user
+  // is recovered as ever: exactly what was missed.
+  await cutUntilSessionEnds(port, badge);
+  assert.equal(await post(port, 'general', 'new 6'), 6);
   from = sent.length;
   answersFrom = received.length;
   proxy.restore();
   await page.evaluate(() => window.chat.reconnect());
   await online();
-  await waitShown(page, 'general', [...NEW, 'new 5'].map((t, i) => `${i + 1} ${t}`));
+  await waitShown(page, 'general', [...NEW, 'new 5', 'new 6'].map((t, i) => `${i + 1} ${t}`));
   const again = envelopes(sent, 'add_user', from)[0];
-  assert.deepEqual(again.data.rooms.general, { after: 4, epoch: newGeneral });
+  assert.deepEqual(again.data.rooms.general, { after: 5, epoch: newGeneral });
   const recovered = envelopes(received, 'add_user', answersFrom)[0].data;
   assert.equal(recovered.resumed, true);
   assert.deepEqual(
     recovered.messages.map((m) => m.content),
-    ['new 5'],
+    ['new 6'],
   );
   assert.deepEqual(errors, []);
 });

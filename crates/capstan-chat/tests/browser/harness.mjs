@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const SERVER_BIN = process.env.CAPSTAN_CHAT_BIN || path.join(ROOT, 'target/debug/capstan-chat');
+export const SERVER_BIN = process.env.CAPSTAN_CHAT_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug/capstan-chat');
 /** The browser (CHROMIUM_PATH, default /usr/bin/chromium). */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Every wait in the browser tests is bounded by this, ms. */
@@ -412,6 +412,96 @@ class ChatSocket {
     this.closed = true;
   }
 }
+
+/**
+ * A helper process (a proxy, an example server, a test client): started,
+ * waited for until a line of its stdout or stderr matches `ready` (the
+ * match is returned as `ready`), and stopped. `stdout` and `stderr` keep
+ * its lines; `exited` resolves with { code, signal }.
+ */
+export async function startProcess(command, args, { ready, env = {}, timeoutMs = WAIT, name = path.basename(command) } = {}) {
+  const proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = { name, proc, stdout: [], stderr: [], ready: null };
+  child.exited = new Promise((resolve) => {
+    proc.once('exit', (code, signal) => resolve({ code, signal }));
+    proc.once('error', (error) => resolve({ code: null, signal: null, error: String(error) }));
+  });
+  child.log = () => `--- ${name} stdout ---\n${child.stdout.slice(-40).join('\n')}\n--- ${name} stderr ---\n${child.stderr.slice(-40).join('\n')}`;
+  child.stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      if ((await within(child.exited, 5000)) === 'timeout') {
+        proc.kill('SIGKILL');
+        await within(child.exited, 2000);
+      }
+    }
+  };
+  child.killNow = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  let wake = null;
+  const lines = (into) => {
+    let partial = '';
+    return (chunk) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop();
+      into.push(...parts);
+      wake?.();
+    };
+  };
+  proc.stdout.on('data', lines(child.stdout));
+  proc.stderr.on('data', lines(child.stderr));
+  if (!ready) return child;
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  child.exited.then(() => {
+    done = true;
+    wake?.();
+  });
+  for (;;) {
+    for (const line of [...child.stdout, ...child.stderr]) {
+      const match = ready.exec(line);
+      if (match) {
+        child.ready = match;
+        return child;
+      }
+    }
+    if (done) throw new Error(`${name} exited before it was ready\n${child.log()}`);
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      child.killNow();
+      throw new Error(`${name} was not ready within ${timeoutMs} ms\n${child.log()}`);
+    }
+    await within(new Promise((r) => (wake = r)), left);
+    wake = null;
+  }
+}
+
+/**
+ * The web client speaks session mode (docs/SESSIONS.md §2): each WebSocket
+ * frame of its connection starts with `m` (a data message: the chat's JSON
+ * envelope follows) or `c` (a session control: JSON). The chat envelope of
+ * a frame, or null for a control (or anything else).
+ */
+export function sessionData(frame) {
+  return typeof frame === 'string' && frame.startsWith('m') ? JSON.parse(frame.slice(1)) : null;
+}
+
+/** The session control a frame carries (`{welcome: …}`, `{resume: …}`…), or null for data. */
+export function sessionControl(frame) {
+  return typeof frame === 'string' && frame.startsWith('c') ? JSON.parse(frame.slice(1)) : null;
+}
+
+/** The chat envelopes among `frames` (session frames, as Playwright reports them), from index `from` on. */
+export const sessionEnvelopes = (frames, from = 0) => frames.slice(from).map(sessionData).filter(Boolean);
+
+/** The controls named `name` among `frames`, from index `from` on: their values. */
+export const sessionControls = (frames, name, from = 0) =>
+  frames
+    .slice(from)
+    .map(sessionControl)
+    .filter((c) => c && name in c)
+    .map((c) => c[name]);
 
 /** Polls `probe` until it returns a truthy value; bounded. */
 export async function eventually(probe, what, timeout = WAIT) {

@@ -198,6 +198,25 @@ impl Conn {
         Ok(())
     }
 
+    /// Sends `prefix` then `message`'s payload as one message of its type
+    /// (a session-mode data message): the prefix rides in the frame's head,
+    /// the payload is not copied — unless the message is to be compressed.
+    pub(crate) fn send_prefixed(&self, prefix: u8, message: &Message) -> Result<(), SendError> {
+        let len = 1 + message.len();
+        if self.deflate_for(len).is_some() {
+            return self.send(crate::resume::PrefixedData::new(message.clone()).to_message());
+        }
+        let frame = match message {
+            Message::Text(text) => {
+                OutFrame::prefixed(OpCode::Text, prefix, text.clone().into_bytes())
+            }
+            Message::Binary(data) => OutFrame::prefixed(OpCode::Binary, prefix, data.clone()),
+        };
+        self.0.outbound.push(frame)?;
+        stats::message_out(len);
+        Ok(())
+    }
+
     /// The agreed permessage-deflate parameters, if a message of `len`
     /// bytes is to be compressed.
     fn deflate_for(&self, len: usize) -> Option<&DeflateParams> {

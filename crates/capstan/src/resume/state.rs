@@ -8,6 +8,7 @@
 use std::collections::vec_deque::Iter;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use tokio::time::Instant;
 
@@ -149,7 +150,8 @@ enum Phase {
 pub struct SessionState {
     id: SessionId,
     identity: Identity,
-    config: SessionConfig,
+    /// Shared by every session of a route.
+    config: Arc<SessionConfig>,
     retention: Retention,
     inbound: Inbound,
     acks: AckClock,
@@ -159,7 +161,12 @@ pub struct SessionState {
 impl SessionState {
     /// A session opened by `hello` at `now` on a transport of `identity`:
     /// send the welcome ([`SessionState::welcome`]) first.
-    pub fn new(id: SessionId, identity: Identity, config: SessionConfig, now: Instant) -> Self {
+    pub fn new(
+        id: SessionId,
+        identity: Identity,
+        config: Arc<SessionConfig>,
+        now: Instant,
+    ) -> Self {
         Self {
             retention: Retention::new(config.max_retained_bytes, config.on_overflow),
             acks: AckClock::new(config.ack_every, config.ack_delay),

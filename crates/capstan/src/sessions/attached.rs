@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::downstream::Downstream;
 use super::events;
 use crate::conn::{Conn, ConnId, TransportKind};
-use crate::resume::{PrefixedData, ServerControl, SessionError, prefix};
+use crate::resume::{ServerControl, SessionError, prefix};
 use crate::ws::{CloseCode, Message, PreparedMessage};
 
 /// One attached transport.
@@ -44,7 +44,7 @@ impl Attached {
     pub(crate) fn send_data(&self, number: u64, message: &Message) {
         match self {
             Self::WebSocket(conn) => {
-                let _ = conn.send(PrefixedData::new(message.clone()).to_message());
+                let _ = conn.send_prefixed(prefix::DATA, message);
             }
             Self::Http(downstream) => downstream.push(events::data(number, message)),
         }

@@ -29,14 +29,14 @@ pub type Identify = dyn Fn(&Request) -> Identity + Send + Sync;
 /// A session-mode route's shared part.
 pub(crate) struct RouteCore<A: StatefulComponent> {
     pub(crate) app: A,
-    pub(crate) config: SessionConfig,
+    pub(crate) config: Arc<SessionConfig>,
     identify: Box<Identify>,
     registry: Registry<A::State>,
 }
 
 impl<A: StatefulComponent> RouteCore<A> {
     pub(crate) fn new(app: A, config: SessionConfig, identify: Box<Identify>) -> Self {
-        Self { app, config, identify, registry: Registry::new() }
+        Self { app, config: Arc::new(config), identify, registry: Registry::new() }
     }
 
     /// Live sessions.

@@ -34,8 +34,9 @@ struct LinkState {
     attached: Option<Attached>,
     /// The transport attached last.
     kind: TransportKind,
-    /// How the application is told the session ended, once it did.
-    end: Option<CloseInfo>,
+    /// How the application is told the session ended, once it did (boxed:
+    /// a live session keeps a pointer for it, not the whole).
+    end: Option<Box<CloseInfo>>,
 }
 
 /// Why a POST batch was not taken.
@@ -212,7 +213,7 @@ impl SessionLink {
             && !state.session.is_over()
         {
             state.session.end();
-            state.end = Some(info.clone());
+            state.end = Some(Box::new(info.clone()));
         }
         state.session.detached(Instant::now());
         drop(state);
@@ -228,7 +229,7 @@ impl SessionLink {
     /// How the application is told the session ended: as it ended, or
     /// else as its last transport did (`fallback`).
     pub(crate) fn end_info(&self, fallback: CloseInfo) -> CloseInfo {
-        self.lock().end.clone().unwrap_or(fallback)
+        self.lock().end.as_deref().cloned().unwrap_or(fallback)
     }
 
     /// When the timer must fire next, if ever.
@@ -258,7 +259,7 @@ impl SessionLink {
                     reason: "session expired".to_owned(),
                     cause: CloseCause::SessionExpired,
                 };
-                state.end.get_or_insert(info);
+                state.end.get_or_insert(Box::new(info));
             }
             TimerStep::Wait => {}
         }
@@ -300,11 +301,11 @@ impl LinkState {
     fn end_with(&mut self, error: &SessionError) {
         self.session.end();
         let frame = error.close_frame();
-        self.end.get_or_insert(CloseInfo {
+        self.end.get_or_insert(Box::new(CloseInfo {
             code: frame.code,
             reason: error.message.clone(),
             cause: CloseCause::SessionEnded(error.code),
-        });
+        }));
     }
 }
 
@@ -348,7 +349,7 @@ impl SessionSink for SessionLink {
         }
         state.session.end();
         let info = CloseInfo { code, reason: reason.to_owned(), cause: CloseCause::ClosedByServer };
-        state.end = Some(info);
+        state.end = Some(Box::new(info));
         match &state.attached {
             Some(attached) => attached.close(code, reason),
             None => self.timer.notify_one(),

@@ -12,12 +12,16 @@ use super::opcode::OpCode;
 /// The longest unmasked header a server writes.
 const MAX_SERVER_HEADER: usize = 10;
 
+/// Room inline for the header and a one-byte payload prefix (a session-mode
+/// data message's type byte), so that the payload itself stays shared.
+const MAX_HEAD: usize = MAX_SERVER_HEADER + 1;
+
 /// One outbound frame: its header inline (no allocation) and its payload as
 /// a shared [`Bytes`]. A prepared frame carries header and payload together
 /// in `payload` and an empty inline header.
 #[derive(Debug, Clone)]
 pub struct OutFrame {
-    head: [u8; MAX_SERVER_HEADER],
+    head: [u8; MAX_HEAD],
     head_len: u8,
     /// To be compressed by the connection's own compressor before writing
     /// (permessage-deflate with context takeover).
@@ -36,16 +40,29 @@ impl OutFrame {
         Self::build(opcode, true, payload)
     }
 
+    /// An unmasked frame whose payload is `prefix` then `payload`: the
+    /// prefix rides in the inline head, the payload is not copied.
+    pub fn prefixed(opcode: OpCode, prefix: u8, payload: Bytes) -> Self {
+        let mut frame = Self::framed(opcode, false, 1 + payload.len(), payload);
+        frame.head[frame.head_len as usize] = prefix;
+        frame.head_len += 1;
+        frame
+    }
+
     fn build(opcode: OpCode, rsv1: bool, payload: Bytes) -> Self {
+        Self::framed(opcode, rsv1, payload.len(), payload)
+    }
+
+    fn framed(opcode: OpCode, rsv1: bool, payload_len: usize, payload: Bytes) -> Self {
         let header = FrameHeader {
             fin: true,
             rsv1,
             rsv23: false,
             opcode,
             mask: None,
-            payload_len: payload.len() as u64,
+            payload_len: payload_len as u64,
         };
-        let mut head = [0u8; MAX_SERVER_HEADER];
+        let mut head = [0u8; MAX_HEAD];
         let head_len = header.encoded_len();
         header.encode(&mut &mut head[..]);
         Self { head, head_len: head_len as u8, compress_later: false, payload }
@@ -82,7 +99,7 @@ impl OutFrame {
 
     /// Bytes that are already a whole encoded frame (a prepared frame).
     pub fn encoded(frame: Bytes) -> Self {
-        Self { head: [0; MAX_SERVER_HEADER], head_len: 0, compress_later: false, payload: frame }
+        Self { head: [0; MAX_HEAD], head_len: 0, compress_later: false, payload: frame }
     }
 
     /// Whether this is a data frame (text, binary or continuation).
@@ -166,6 +183,20 @@ mod tests {
         let frame = OutFrame::message(Message::binary(vec![0u8; 70_000]));
         assert_eq!(frame.head()[..2], [0x82, 127]);
         assert_eq!(frame.wire_len(), 10 + 70_000);
+    }
+
+    #[test]
+    fn a_prefixed_frame_counts_its_prefix_and_shares_its_payload() {
+        for len in [0usize, 124, 125, 126, 65_535, 65_536] {
+            let payload = Bytes::from(vec![b'x'; len]);
+            let frame = OutFrame::prefixed(OpCode::Text, b'm', payload.clone());
+            assert_eq!(frame.payload().as_ptr(), payload.as_ptr(), "not copied");
+            assert_eq!(frame.head().last(), Some(&b'm'));
+            let mut expected = vec![b'm'];
+            expected.extend_from_slice(&payload);
+            assert_eq!(frame.to_bytes(), OutFrame::new(OpCode::Text, expected.into()).to_bytes());
+            assert!(frame.is_data());
+        }
     }
 
     #[test]

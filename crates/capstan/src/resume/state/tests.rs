@@ -32,7 +32,7 @@ fn alice() -> Identity {
 }
 
 fn session(config: SessionConfig, t0: Instant) -> SessionState {
-    SessionState::new(sid(), alice(), config, t0)
+    SessionState::new(sid(), alice(), std::sync::Arc::new(config), t0)
 }
 
 fn data(text: &str) -> Message {

@@ -10,6 +10,7 @@
 mod attached;
 mod batch;
 mod carrier;
+mod clock;
 mod core;
 mod downstream;
 mod entry;

@@ -4,14 +4,15 @@
 //! is over — so that a WebSocket and an HTTP fallback do them alike.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 use super::attached::Attached;
 use super::batch::Batch;
+use super::clock::{Clock, Timed};
 use super::entry::Entry;
-use super::link::{BatchRefusal, SessionLink, Tick};
+use super::link::{BatchRefusal, Fired, SessionLink};
 use super::registry::Registry;
 use crate::component::{CloseCause, CloseInfo, StatefulComponent};
 use crate::conn::session_sink::SessionSink;
@@ -32,11 +33,14 @@ pub(crate) struct RouteCore<A: StatefulComponent> {
     pub(crate) config: Arc<SessionConfig>,
     identify: Box<Identify>,
     registry: Registry<A::State>,
+    /// One timer for all the route's sessions.
+    clock: Arc<Clock>,
 }
 
 impl<A: StatefulComponent> RouteCore<A> {
     pub(crate) fn new(app: A, config: SessionConfig, identify: Box<Identify>) -> Self {
-        Self { app, config: Arc::new(config), identify, registry: Registry::new() }
+        let clock = Arc::new(Clock::default());
+        Self { app, config: Arc::new(config), identify, registry: Registry::new(), clock }
     }
 
     /// Live sessions.
@@ -74,9 +78,12 @@ impl<A: StatefulComponent> RouteCore<A> {
         let remote = request.remote_addr().unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)));
         let conn = Conn::for_session(remote, request.clone(), link.clone());
         link.welcome_new();
-        let entry = Arc::new(Entry::opening(conn, link));
+        let entry = Arc::new(Entry::opening(conn, link.clone()));
         self.registry.insert(id, entry.clone());
-        tokio::spawn(self.clone().keep_time(entry.clone()));
+        let timer: Arc<dyn Timed> =
+            Arc::new(SessionTimer { core: Arc::downgrade(self), entry: Arc::downgrade(&entry) });
+        link.start_clock(self.clock.clone(), Arc::downgrade(&timer));
+        entry.keep_timer(timer);
         let state = self.app.on_open(entry.conn()).await;
         entry.give_back(state);
         self.finish_if_over(&entry).await;
@@ -194,26 +201,27 @@ impl<A: StatefulComponent> RouteCore<A> {
         tracing::debug!(conn = %conn.id(), cause = ?info.cause, "session ended");
         self.app.on_close(conn, state, info).await;
     }
+}
 
-    /// The session's timer: acks and heartbeats while a transport is
-    /// attached, the grace deadline while none is; finishes the session
-    /// when it is over and nobody else holds its state.
-    async fn keep_time(self: Arc<Self>, entry: Arc<Entry<A::State>>) {
-        let link = entry.link();
-        loop {
-            let changed = link.deadlines_changed();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if let Tick::Over = link.tick(Instant::now()) {
-                self.finish_if_over(&entry).await;
-                return;
-            }
-            match link.next_deadline() {
-                Some(deadline) => tokio::select! {
-                    () = sleep_until(deadline) => {}
-                    () = &mut changed => {}
-                },
-                None => changed.await,
+/// What the route's clock wakes for one session: its acks and heartbeats
+/// while a transport is attached, the end of its grace period while none
+/// is; it finishes the session once over (when nobody else holds its
+/// state).
+struct SessionTimer<A: StatefulComponent> {
+    core: Weak<RouteCore<A>>,
+    entry: Weak<Entry<A::State>>,
+}
+
+impl<A: StatefulComponent> Timed for SessionTimer<A> {
+    fn fire(self: Arc<Self>, at: Instant, now: Instant) -> Option<Instant> {
+        let entry = self.entry.upgrade()?;
+        match entry.link().fire(at, now) {
+            Fired::Stale => None,
+            Fired::Next(next) => next,
+            Fired::Over => {
+                let core = self.core.upgrade()?;
+                tokio::spawn(async move { core.finish_if_over(&entry).await });
+                None
             }
         }
     }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+use super::clock::Timed;
 use super::link::SessionLink;
 use crate::conn::Conn;
 
@@ -33,6 +34,8 @@ pub(crate) struct Entry<S> {
     /// reach the application in their numbers' order whichever transport
     /// (or concurrent POST) brought them.
     inbox: tokio::sync::Mutex<()>,
+    /// What the route's clock wakes for this session (it holds it weakly).
+    timer: std::sync::OnceLock<Arc<dyn Timed>>,
 }
 
 impl<S> Entry<S> {
@@ -44,7 +47,13 @@ impl<S> Entry<S> {
             slot: Mutex::new(Slot::Lent),
             returned: Notify::new(),
             inbox: tokio::sync::Mutex::new(()),
+            timer: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Keeps what the route's clock wakes for this session, while it lives.
+    pub(crate) fn keep_timer(&self, timer: Arc<dyn Timed>) {
+        let _ = self.timer.set(timer);
     }
 
     /// The application's connection.

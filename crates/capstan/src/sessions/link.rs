@@ -6,13 +6,12 @@
 //! task sends it.
 
 use std::ops::Range;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use tokio::sync::Notify;
-use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
 use super::attached::Attached;
+use super::clock::{Clock, Timed};
 use crate::component::{CloseCause, CloseInfo};
 use crate::conn::ConnId;
 use crate::conn::TransportKind;
@@ -24,9 +23,9 @@ use crate::ws::{CloseCode, Message, PreparedMessage};
 /// A session's state and its transport.
 pub(crate) struct SessionLink {
     state: Mutex<LinkState>,
-    /// Wakes the session's timer: a deadline came earlier, or the session
-    /// ended while no transport was attached.
-    timer: Notify,
+    /// The route's clock, and who it wakes for this session (set once the
+    /// session is made).
+    clock: OnceLock<(Arc<Clock>, Weak<dyn Timed>)>,
 }
 
 struct LinkState {
@@ -34,6 +33,8 @@ struct LinkState {
     attached: Option<Attached>,
     /// The transport attached last.
     kind: TransportKind,
+    /// The deadline the clock will wake the session at, if any.
+    armed: Option<Instant>,
     /// How the application is told the session ended, once it did (boxed:
     /// a live session keeps a pointer for it, not the whole).
     end: Option<Box<CloseInfo>>,
@@ -50,10 +51,12 @@ pub(crate) enum BatchRefusal {
     Violation(SessionError),
 }
 
-/// What the timer did.
-pub(crate) enum Tick {
-    /// The session goes on.
-    Running,
+/// What the clock's wake-up did.
+pub(crate) enum Fired {
+    /// Not this deadline's (the session waits for an earlier one).
+    Stale,
+    /// Come again then.
+    Next(Option<Instant>),
     /// The session is over (the application is to be told how).
     Over,
 }
@@ -62,8 +65,32 @@ impl SessionLink {
     /// A session whose first transport is `attached`.
     pub(crate) fn new(session: SessionState, attached: Attached) -> Self {
         let kind = attached.kind();
-        let state = LinkState { session, attached: Some(attached), kind, end: None };
-        Self { state: Mutex::new(state), timer: Notify::new() }
+        let state = LinkState { session, attached: Some(attached), kind, armed: None, end: None };
+        Self { state: Mutex::new(state), clock: OnceLock::new() }
+    }
+
+    /// Puts the session on the route's `clock`, which wakes `whom`.
+    pub(crate) fn start_clock(&self, clock: Arc<Clock>, whom: Weak<dyn Timed>) {
+        let _ = self.clock.set((clock, whom));
+        let mut state = self.lock();
+        self.rearm(&mut state);
+    }
+
+    /// Asks the clock to wake the session at its next deadline (at once
+    /// once it is over), if that is earlier than the one it waits for.
+    fn rearm(&self, state: &mut LinkState) {
+        let at = match state.session.is_over() {
+            true => Some(Instant::now()),
+            false => state.session.next_deadline(),
+        };
+        let Some(at) = at else { return };
+        if state.armed.is_some_and(|armed| armed <= at) {
+            return;
+        }
+        state.armed = Some(at);
+        if let Some((clock, whom)) = self.clock.get() {
+            clock.wake_at(at, whom.clone());
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, LinkState> {
@@ -88,15 +115,12 @@ impl SessionLink {
             return None;
         }
         let now = Instant::now();
-        let before = state.session.next_deadline();
         match state.session.received(now, message) {
             Ok(Delivery { data, reply }) => {
                 if let (Some(reply), Some(attached)) = (reply, &state.attached) {
                     attached.send_control(&reply);
                 }
-                if state.session.next_deadline() < before {
-                    self.timer.notify_one();
-                }
+                self.rearm(&mut state);
                 data
             }
             Err(error) => {
@@ -129,7 +153,6 @@ impl SessionLink {
         if count == 0 {
             return Ok(0..0);
         }
-        let before = state.session.next_deadline();
         let (fresh, reply) = state
             .session
             .received_batch(Instant::now(), first, count)
@@ -137,9 +160,7 @@ impl SessionLink {
         if let (Some(reply), Some(attached)) = (reply, &state.attached) {
             attached.send_control(&reply);
         }
-        if state.session.next_deadline() < before {
-            self.timer.notify_one();
-        }
+        self.rearm(&mut state);
         Ok(fresh)
     }
 
@@ -186,13 +207,13 @@ impl SessionLink {
                 }
                 state.kind = transport.kind();
                 state.attached = Some(transport);
-                drop(state);
-                self.timer.notify_one();
+                self.rearm(&mut state);
                 Ok(())
             }
             Err(error) => {
                 if error.ends_session {
                     state.end_with(&error);
+                    self.rearm(&mut state);
                 }
                 Err(error)
             }
@@ -216,8 +237,7 @@ impl SessionLink {
             state.end = Some(Box::new(info.clone()));
         }
         state.session.detached(Instant::now());
-        drop(state);
-        self.timer.notify_one();
+        self.rearm(&mut state);
         true
     }
 
@@ -232,21 +252,14 @@ impl SessionLink {
         self.lock().end.as_deref().cloned().unwrap_or(fallback)
     }
 
-    /// When the timer must fire next, if ever.
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.lock().session.next_deadline()
-    }
-
-    /// Completes when something changed the deadlines (enable it before
-    /// reading them).
-    pub(crate) fn deadlines_changed(&self) -> Notified<'_> {
-        self.timer.notified()
-    }
-
-    /// The timer fired: an ack or a heartbeat to send, or the grace period
-    /// passed.
-    pub(crate) fn tick(&self, now: Instant) -> Tick {
+    /// The clock woke the session for deadline `at`, at `now`: an ack or a
+    /// heartbeat to send, or the grace period passed.
+    pub(crate) fn fire(&self, at: Instant, now: Instant) -> Fired {
         let mut state = self.lock();
+        if state.armed != Some(at) {
+            return Fired::Stale;
+        }
+        state.armed = None;
         match state.session.timer_fired(now) {
             TimerStep::Send(control) => {
                 if let Some(attached) = &state.attached {
@@ -263,10 +276,12 @@ impl SessionLink {
             }
             TimerStep::Wait => {}
         }
-        match (&state.end, state.session.is_over()) {
-            (Some(_), true) => Tick::Over,
-            _ => Tick::Running,
+        if state.session.is_over() {
+            return Fired::Over;
         }
+        let next = state.session.next_deadline();
+        state.armed = next;
+        Fired::Next(next)
     }
 }
 
@@ -352,7 +367,7 @@ impl SessionSink for SessionLink {
         state.end = Some(Box::new(info));
         match &state.attached {
             Some(attached) => attached.close(code, reason),
-            None => self.timer.notify_one(),
+            None => self.rearm(&mut state),
         }
     }
 }

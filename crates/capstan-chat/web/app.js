@@ -221,6 +221,8 @@ import { CapstanSocket } from '/capstan.js';
   let linkUp = false; // a transport carries the session now (not cut)
   let transport = null; // which: 'websocket', 'sse' or 'stream'
   let connSerial = 0; // which session an outbox entry was last sent on
+  let resumes = 0; // times the session resumed after a cut (for tests)
+  let addUsers = 0; // add_user requests sent (for tests)
 
   function sessionUrl() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -256,6 +258,9 @@ import { CapstanSocket } from '/capstan.js';
       linkUp = false;
       transport = null;
       renderConn();
+    });
+    sock.addEventListener('resumed', () => {
+      if (ws === sock) resumes += 1;
     });
     sock.addEventListener('transport', (ev) => {
       if (ws !== sock) return;
@@ -377,6 +382,7 @@ import { CapstanSocket } from '/capstan.js';
     const data = { username: state.name, rooms };
     if (state.session && !opts.noSession) data.session = state.session;
     state.awaitingAddUser = true;
+    addUsers += 1;
     send('add_user', data);
     renderConn();
   }
@@ -1670,6 +1676,8 @@ import { CapstanSocket } from '/capstan.js';
   window.chat = {
     state: () => connState(),
     transport: () => transport,
+    // The session now: its id, how often it resumed, add_user sent in all.
+    session: () => ({ id: ws ? ws.sessionId : null, resumes, addUsers }),
     name: () => state.name,
     named: () => state.named,
     room: () => state.current,

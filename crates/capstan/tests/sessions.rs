@@ -429,3 +429,28 @@ async fn a_client_breaking_rfc_6455_ends_its_session() {
     late.control(&json).await;
     assert_eq!(late.refused().await, (ErrorCode::UnknownSession, 4404));
 }
+
+/// Past the bound while no transport is attached, the session ends at
+/// once: the application is told then, not at the end of the grace period.
+#[tokio::test]
+async fn passing_the_bound_while_detached_ends_the_session_at_once() {
+    let config = SessionConfig {
+        grace: Duration::from_secs(3600),
+        max_retained_bytes: 64,
+        ..SessionConfig::default()
+    };
+    let mut fixture = start(config).await;
+    let (mut session, _) = Session::hello(&fixture).await;
+    let Ev::Open(conn) = next_ev(&mut fixture.events).await else { panic!("open first") };
+    // 1001 (a page going away) detaches the session; the server ends the
+    // TCP connection once it has, nearly.
+    session.ws.send_frame(OpCode::Close, true, &1001u16.to_be_bytes()).await;
+    session.ws.expect_close().await;
+    let mut sent = 0;
+    while conn.send_text("kept while away").is_ok() {
+        sent += 1;
+        assert!(sent < 100, "the bound is 64 bytes");
+    }
+    let Ev::Close(info) = next_ev(&mut fixture.events).await else { panic!("close") };
+    assert_eq!(info.cause, CloseCause::SessionEnded(ErrorCode::RetentionFull));
+}

@@ -76,6 +76,17 @@ impl SessionLink {
         self.rearm(&mut state);
     }
 
+    /// Numbers and keeps a message; one past the bound ends the session,
+    /// and the clock is told at once, so that a session with no transport
+    /// is finished now rather than at the end of its grace period.
+    fn commit(&self, state: &mut LinkState, message: Message) -> Result<u64, SendError> {
+        let committed = state.commit(message);
+        if committed.is_err() {
+            self.rearm(state);
+        }
+        committed
+    }
+
     /// Asks the clock to wake the session at its next deadline (at once
     /// once it is over), if that is earlier than the one it waits for.
     fn rearm(&self, state: &mut LinkState) {
@@ -339,7 +350,7 @@ impl SessionSink for SessionLink {
     /// handed to the transport if one is attached.
     fn send(&self, message: Message) -> Result<(), SendError> {
         let mut state = self.lock();
-        let number = state.commit(message.clone())?;
+        let number = self.commit(&mut state, message.clone())?;
         if let Some(attached) = &state.attached {
             attached.send_data(number, &message);
         }
@@ -349,7 +360,7 @@ impl SessionSink for SessionLink {
     /// As [`SessionLink::send`], for a message prepared for many.
     fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
         let mut state = self.lock();
-        let number = state.commit(message.message())?;
+        let number = self.commit(&mut state, message.message())?;
         if let Some(attached) = &state.attached {
             attached.send_prepared(number, message);
         }

@@ -136,20 +136,7 @@ impl SessionClient {
         let (event_tx, events) = mpsc::unbounded_channel();
         let max = config.max_unacked;
         let room = Arc::new(Semaphore::new(max));
-        let driver = Driver {
-            config,
-            sid: None,
-            received: 0,
-            acked_by_us: 0,
-            sent: 0,
-            acked: 0,
-            unacked: VecDeque::new(),
-            room: room.clone(),
-            commands: command_rx,
-            events: event_tx,
-            rng: seed(),
-            keys: 0,
-        };
+        let driver = Driver::new(config, room.clone(), command_rx, event_tx);
         tokio::spawn(driver.run());
         SessionClient { commands, events, room, max }
     }
@@ -206,6 +193,29 @@ struct Driver {
 }
 
 impl Driver {
+    /// A session not yet opened: nothing sent, received or kept.
+    fn new(
+        config: SessionConfig,
+        room: Arc<Semaphore>,
+        commands: mpsc::UnboundedReceiver<Command>,
+        events: mpsc::UnboundedSender<SessionEvent>,
+    ) -> Self {
+        Driver {
+            config,
+            sid: None,
+            received: 0,
+            acked_by_us: 0,
+            sent: 0,
+            acked: 0,
+            unacked: VecDeque::new(),
+            room,
+            commands,
+            events,
+            rng: seed(),
+            keys: 0,
+        }
+    }
+
     async fn run(mut self) {
         let mut attempt = 0u32;
         loop {
@@ -566,20 +576,8 @@ mod tests {
     fn driver(room: Arc<Semaphore>) -> Driver {
         let (_commands, command_rx) = mpsc::unbounded_channel();
         let (events, _event_rx) = mpsc::unbounded_channel();
-        Driver {
-            config: SessionConfig::new("127.0.0.1:9".parse().unwrap(), "/x"),
-            sid: None,
-            received: 0,
-            acked_by_us: 0,
-            sent: 0,
-            acked: 0,
-            unacked: VecDeque::new(),
-            room,
-            commands: command_rx,
-            events,
-            rng: seed(),
-            keys: 0,
-        }
+        let config = SessionConfig::new("127.0.0.1:9".parse().unwrap(), "/x");
+        Driver::new(config, room, command_rx, events)
     }
 
     #[test]

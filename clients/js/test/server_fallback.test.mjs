@@ -10,6 +10,7 @@ import { nextEvent } from '../testlib/events.mjs';
 import { Inbox } from '../testlib/inbox.mjs';
 import { startProxy } from '../testlib/proxy.mjs';
 import { startServer } from '../testlib/server.mjs';
+import { connect as open, cutTwiceMidStream, exactlyOnceInOrder } from '../testlib/scenarios.mjs';
 
 let server, proxy;
 const base = { EventSource: NodeEventSource, WebSocket: undefined, minDelay: 20, maxDelay: 200 };
@@ -24,18 +25,7 @@ after(async () => {
 });
 
 /** A socket on `url`, opened; with its inbox. */
-async function connect(url, options) {
-  const s = new CapstanSocket(url, { ...base, ...options });
-  const inbox = new Inbox(s);
-  await nextEvent(s, 'open');
-  return [s, inbox];
-}
-
-/** Checks that `list` holds `prefix 1` … `prefix n` exactly once each, in order. */
-function exactlyOnceInOrder(list, prefix, n) {
-  const got = list.filter((m) => typeof m == 'string' && m.startsWith(prefix)).map((m) => Number(m.slice(prefix.length)));
-  assert.deepEqual(got, Array.from({ length: n }, (_, i) => i + 1), `${prefix}1 … ${prefix}${n}`);
-}
+const connect = (url, options) => open(url, { ...base, ...options });
 
 for (const transport of ['sse', 'stream']) {
   test(`${transport}: echo of text and binary, then close: a clean 1000`, async () => {
@@ -71,22 +61,7 @@ for (const transport of ['sse', 'stream']) {
   test(`${transport}: cut twice mid-stream: every message both ways once, in order`, async () => {
     const N = 300;
     const [s, inbox] = await connect(proxy.url('/echo', 'http'), { transports: [transport] });
-    let resumes = 0;
-    s.addEventListener('resumed', () => resumes++);
-    const opens = await inbox.ask('!opens');
-    s.send(`!flood ${N}`);
-    for (let i = 1; i <= N; i++) s.send(`echo ${i}`);
-    await inbox.until((l) => l.length >= 60, '60 messages');
-    proxy.cut();
-    await nextEvent(s, 'resumed');
-    await inbox.until((l) => l.length >= 350, '350 messages');
-    proxy.cut();
-    await inbox.until((l) => l.length >= 2 * N + 1, 'every message');
-    assert.equal(await inbox.ask('!count'), String(N + 3), 'the server got each message once');
-    exactlyOnceInOrder(inbox.list, 'flood ', N);
-    exactlyOnceInOrder(inbox.list, 'echo ', N);
-    assert.equal(await inbox.ask('!opens'), opens, 'no second on_open');
-    assert.ok(resumes >= 2, `${resumes} resumes`);
+    await cutTwiceMidStream(s, inbox, proxy, N);
     s.close();
   });
 

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { CapstanSocket } from '../capstan.js';
 import { nextEvent } from '../testlib/events.mjs';
-import { Inbox } from '../testlib/inbox.mjs';
 import { startProxy } from '../testlib/proxy.mjs';
 import { startServer } from '../testlib/server.mjs';
+import { connect as open, cutTwiceMidStream, exactlyOnceInOrder } from '../testlib/scenarios.mjs';
 
 const options = (more) => ({ WebSocket, transports: ['websocket'], minDelay: 20, maxDelay: 200, ...more });
 let server, proxy;
@@ -24,18 +24,7 @@ after(async () => {
 });
 
 /** A socket on `url`, opened; with its inbox. */
-async function connect(url, more) {
-  const s = new CapstanSocket(url, options(more));
-  const inbox = new Inbox(s);
-  await nextEvent(s, 'open');
-  return [s, inbox];
-}
-
-/** Checks that `list` holds `prefix 1` … `prefix n` exactly once each, in order. */
-function exactlyOnceInOrder(list, prefix, n) {
-  const got = list.filter((m) => typeof m == 'string' && m.startsWith(prefix)).map((m) => Number(m.slice(prefix.length)));
-  assert.deepEqual(got, Array.from({ length: n }, (_, i) => i + 1), `${prefix}1 … ${prefix}${n}`);
-}
+const connect = (url, more) => open(url, options(more));
 
 test('echo of text and binary, the transport, close: a clean 1000', async () => {
   const [s, inbox] = await connect(server.url('/echo'));
@@ -73,23 +62,7 @@ test('the application closes: close 1000 "bye", no resume', async () => {
 test('cut twice mid-stream: every message both ways once, in order, one on_open', async () => {
   const N = 300;
   const [s, inbox] = await connect(proxy.url('/echo'));
-  let resumes = 0;
-  s.addEventListener('resumed', () => resumes++);
-  const opens = await inbox.ask('!opens');
-  s.send(`!flood ${N}`);
-  for (let i = 1; i <= N; i++) s.send(`echo ${i}`);
-  await inbox.until((l) => l.length >= 60, '60 messages');
-  proxy.cut();
-  await nextEvent(s, 'resumed');
-  await inbox.until((l) => l.length >= 350, '350 messages');
-  proxy.cut();
-  await inbox.until((l) => l.length >= 2 * N + 1, 'every message');
-  assert.equal(await inbox.ask('!count'), String(N + 3), 'the server got each message once: opens, flood, echoes, count');
-  exactlyOnceInOrder(inbox.list, 'flood ', N);
-  exactlyOnceInOrder(inbox.list, 'echo ', N);
-  assert.equal(await inbox.ask('!opens'), opens, 'no second on_open');
-  assert.ok(resumes >= 2, `${resumes} resumes`);
-  assert.equal(s.readyState, CapstanSocket.OPEN);
+  await cutTwiceMidStream(s, inbox, proxy, N);
   s.close();
 });
 

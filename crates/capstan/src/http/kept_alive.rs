@@ -30,6 +30,9 @@ pub(crate) struct KeptAlive<C> {
 impl<C: HttpComponent> RouteRequest for KeptAlive<C> {
     fn route(self: Arc<Self>, http: http::Request<Incoming>) -> RoutedFuture {
         Box::pin(async move {
+            if !may_be_connection_request(&http) {
+                return Err(http);
+            }
             let Some(mut request) = head_of(&http).filter(Request::is_connection_request) else {
                 return Err(http);
             };
@@ -54,6 +57,15 @@ impl<C: HttpComponent> RouteRequest for KeptAlive<C> {
             }
         })
     }
+}
+
+/// Whether `http` could be a connection request, told without building
+/// its head: it has an Upgrade header, or its query could name `capstan`
+/// (spelled out, or percent-encoded). Every other plain request (a page,
+/// an API call) goes straight to the service, as the first one would.
+fn may_be_connection_request(http: &http::Request<Incoming>) -> bool {
+    http.headers().contains_key(http::header::UPGRADE)
+        || http.uri().query().is_some_and(|query| query.contains("capstan") || query.contains('%'))
 }
 
 /// The request's head as the layers read it (method, target, headers).

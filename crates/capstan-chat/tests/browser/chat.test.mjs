@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { badge, exactly, loggedIn, login, readMessages, say, waitBadge, waitMessages } from './ui.mjs';
 import {
   ROOT,
   CHROMIUM,
@@ -85,65 +86,8 @@ async function openUser(name, url, viewport) {
   return user;
 }
 
-const badge = (page) => page.getAttribute('[data-testid=connection-state]', 'data-state');
-
-async function waitBadge(user, states, what) {
-  const wanted = [].concat(states);
-  await eventually(async () => {
-    const s = await badge(user.page);
-    return { ok: wanted.includes(s), seen: s };
-  }, `${user.name}'s badge to be ${what || wanted.join(' or ')}`);
-}
-
-/** The messages shown in the current room, top to bottom. */
-function readMessages(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('#messages [data-testid=message]')].map((li) => ({
-      id: li.dataset.id ? Number(li.dataset.id) : null,
-      author: li.querySelector('[data-testid=message-author]')?.textContent ?? '',
-      content: li.querySelector('[data-testid=message-content]')?.textContent ?? '',
-      pending: li.dataset.pending === 'true',
-    })),
-  );
-}
-
-/** Waits until `check(list)` holds for the messages `user` sees. */
-async function waitMessages(user, check, what) {
-  return eventually(async () => {
-    const list = await readMessages(user.page);
-    return { ok: !!check(list), seen: list.map((m) => `${m.id ?? 'pending'} ${m.author}: ${m.content}`), list };
-  }, `${user.name} to see ${what}`);
-}
-
 const count = (list, text) => list.filter((m) => m.content === text).length;
 const contents = (list) => list.map((m) => m.content);
-
-/** Every text shown exactly once, in this order, none pending, and nothing else. */
-function exactly(expected) {
-  return (list) =>
-    list.length === expected.length &&
-    list.every((m, i) => m.content === expected[i] && !m.pending && m.id !== null) &&
-    list.every((m, i) => i === 0 || m.id > list[i - 1].id);
-}
-
-async function say(user, text, { enter = false } = {}) {
-  await user.page.fill('[data-testid=message-input]', text);
-  if (enter) await user.page.press('[data-testid=message-input]', 'Enter');
-  else await user.page.click('[data-testid=send-button]');
-}
-
-async function login(user, name) {
-  const { page } = user;
-  await page.locator('[data-testid=login]').waitFor({ state: 'visible' });
-  await page.fill('[data-testid=name-input]', name);
-  await page.click('[data-testid=login-button]');
-}
-
-async function loggedIn(user) {
-  await user.page.locator('[data-testid=login]').waitFor({ state: 'hidden' });
-  await waitBadge(user, 'online');
-  await user.page.waitForFunction(() => window.chat && window.chat.named(), null, { timeout: WAIT });
-}
 
 async function openRoom(user, room) {
   await user.page.click(`[data-testid=room][data-room="${room}"] .room-button, [data-testid=dm][data-room="${room}"] .room-button`);

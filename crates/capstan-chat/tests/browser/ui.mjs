@@ -29,10 +29,11 @@ export async function loggedIn(user) {
   await user.page.waitForFunction(() => window.chat && window.chat.named(), null, { timeout: WAIT });
 }
 
-/** Types `text` and sends it with the button. */
-export async function say(user, text) {
+/** Types `text` and sends it with the button (or the Enter key). */
+export async function say(user, text, { enter = false } = {}) {
   await user.page.fill('[data-testid=message-input]', text);
-  await user.page.click('[data-testid=send-button]');
+  if (enter) await user.page.press('[data-testid=message-input]', 'Enter');
+  else await user.page.click('[data-testid=send-button]');
 }
 
 /** The messages shown in the current room, top to bottom. */

@@ -223,6 +223,7 @@ import { CapstanSocket } from '/capstan.js';
   let connSerial = 0; // which session an outbox entry was last sent on
   let resumes = 0; // times the session resumed after a cut (for tests)
   let addUsers = 0; // add_user requests sent (for tests)
+  let lastEnd = null; // the close code that ended the last session (for tests)
 
   function sessionUrl() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -298,6 +299,7 @@ import { CapstanSocket } from '/capstan.js';
     };
     sock.onclose = (ev) => {
       if (ws !== sock) return;
+      lastEnd = ev.code;
       dropConnection();
       if (ev.code === 4001) {
         stopped = true;
@@ -1676,8 +1678,9 @@ import { CapstanSocket } from '/capstan.js';
   window.chat = {
     state: () => connState(),
     transport: () => transport,
-    // The session now: its id, how often it resumed, add_user sent in all.
-    session: () => ({ id: ws ? ws.sessionId : null, resumes, addUsers }),
+    // The session now: its id, how often it resumed, add_user sent in all,
+    // and the close code that ended the one before.
+    session: () => ({ id: ws ? ws.sessionId : null, resumes, addUsers, lastEnd }),
     name: () => state.name,
     named: () => state.named,
     room: () => state.current,

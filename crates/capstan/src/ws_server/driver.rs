@@ -137,14 +137,17 @@ impl<A: StatefulComponent> Driver<A> {
     async fn serve_to_end(&mut self, conn: &Conn, shutdown: &ShutdownSignal) {
         let shared = self.shared.clone();
         stats::opened();
-        let state = self.run_app(conn, shared.app.on_open(conn)).await;
+        // The opening and closing callbacks are boxed while they run: an
+        // application's may be large, and would otherwise size what every
+        // open connection keeps.
+        let state = self.run_app(conn, Box::pin(shared.app.on_open(conn))).await;
         let mut app = AppState { shared, state };
         let end = self.serve(&mut app, conn, shutdown).await;
         conn.finish();
         stats::closed(CloseKind::from(&end.cause));
         tracing::debug!(conn = %conn.id(), code = %end.code, cause = ?end.cause, "closed");
         let AppState { shared, state } = app;
-        shared.app.on_close(conn, state, end).await;
+        Box::pin(shared.app.on_close(conn, state, end)).await;
         Box::pin(self.linger()).await;
     }
 
@@ -433,21 +436,48 @@ impl<A: StatefulComponent> Driver<A> {
     }
 }
 
+/// What the tests of connection memory share.
 #[cfg(test)]
-mod tests {
+pub(crate) mod sizes {
     use std::sync::Arc;
 
     use bytes::BytesMut;
     use tokio::net::{TcpListener, TcpStream};
 
     use super::run;
-    use crate::component::Component;
+    use crate::component::StatefulComponent;
     use crate::request::Request;
     use crate::server::shutdown::{ShutdownHandle, Tracker};
     use crate::server::{ConnContext, Transport};
     use crate::ws::deflate::DeflateConfig;
     use crate::ws::handshake;
     use crate::ws_server::{Shared, WsConfig};
+
+    /// The size of the future an open connection of `app` keeps for its
+    /// whole life (boxed) beside its `Conn`.
+    pub(crate) async fn connection_future_size<A: StatefulComponent>(app: A) -> usize {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, remote) = listener.accept().await.unwrap();
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let (request, _) = Request::parse(head).unwrap().unwrap();
+        let accepted = handshake::accept(&request, &[], &DeflateConfig::disabled()).unwrap();
+        let shared = Arc::new(Shared { app, config: WsConfig::default() });
+        let tracker = Arc::new(Tracker::default());
+        let context = ConnContext::new(remote, ShutdownHandle::new().signal(), tracker.enter());
+        let transport = Transport::tcp(server).unwrap();
+        let future = run(shared, transport, request, accepted, BytesMut::new(), context);
+        let size = std::mem::size_of_val(&future);
+        drop((future, client));
+        size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sizes::connection_future_size;
+    use crate::component::Component;
     use crate::{Conn, Message};
 
     struct Echo;
@@ -460,24 +490,12 @@ mod tests {
 
     /// What every open connection keeps for its whole life is this future
     /// (boxed) beside its `Conn`: the idle-memory budget (docs in
-    /// BENCHMARKS.md) depends on it staying small. Rare paths (closing,
-    /// protocol errors, lingering) are boxed when taken so as not to size it.
+    /// BENCHMARKS.md) depends on it staying small. Rare paths (opening,
+    /// closing, protocol errors, lingering) are boxed when taken so as not
+    /// to size it.
     #[tokio::test]
     async fn a_connection_future_stays_small() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (server, remote) = listener.accept().await.unwrap();
-        let head = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        let (request, _) = Request::parse(head).unwrap().unwrap();
-        let accepted = handshake::accept(&request, &[], &DeflateConfig::disabled()).unwrap();
-        let shared = Arc::new(Shared { app: Echo, config: WsConfig::default() });
-        let tracker = Arc::new(Tracker::default());
-        let context = ConnContext::new(remote, ShutdownHandle::new().signal(), tracker.enter());
-        let transport = Transport::tcp(server).unwrap();
-        let future = run(shared, transport, request, accepted, BytesMut::new(), context);
-        let size = std::mem::size_of_val(&future);
+        let size = connection_future_size(Echo).await;
         assert!(size <= 1024, "the connection future grew to {size} bytes");
-        drop((future, client));
     }
 }

@@ -2,6 +2,8 @@
 //! answers 101 and runs each connection for the application.
 
 mod driver;
+#[cfg(test)]
+pub(crate) use driver::sizes::connection_future_size;
 mod session;
 mod writer;
 

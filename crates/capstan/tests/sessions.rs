@@ -9,7 +9,7 @@ use std::time::Duration;
 use capstan::resume::{ClientControl, ErrorCode, ServerControl, SessionId, Welcome, prefix};
 use capstan::sessions::{Identity, SessionConfig};
 use capstan::ws::OpCode;
-use capstan::{CloseCause, CloseCode, Message, TransportKind};
+use capstan::{CloseCause, CloseCode, Message, SendError, TransportKind};
 use common::session_app::*;
 use common::*;
 
@@ -237,7 +237,7 @@ async fn a_session_without_transport_expires_and_cannot_be_resumed() {
     let config = SessionConfig { grace: Duration::from_millis(100), ..quick() };
     let mut fixture = start(config).await;
     let (session, welcome) = Session::hello(&fixture).await;
-    assert!(matches!(next_ev(&mut fixture.events).await, Ev::Open(_)));
+    let Ev::Open(conn) = next_ev(&mut fixture.events).await else { panic!("open first") };
     drop(session.ws);
     let Ev::Close(info) = next_ev(&mut fixture.events).await else { panic!("close") };
     assert_eq!(info.cause, CloseCause::SessionExpired);
@@ -245,6 +245,9 @@ async fn a_session_without_transport_expires_and_cannot_be_resumed() {
     let mut late = Session::connect(&fixture, "").await;
     late.control(&json).await;
     assert_eq!(late.refused().await, (ErrorCode::UnknownSession, 4404));
+    // The application kept its `Conn`: sending on it is refused, the
+    // session being over (and, once its route lets it go, freed).
+    assert_eq!(conn.send_text("late"), Err(SendError::Closed));
 }
 
 #[tokio::test]

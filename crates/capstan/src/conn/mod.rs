@@ -10,8 +10,8 @@ mod transport_kind;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 
@@ -71,7 +71,9 @@ struct Inner {
     memberships: Memberships,
     /// A session-mode connection's session: what it sends goes through it
     /// (numbered, kept, handed to the transport attached now).
-    session: Option<Arc<dyn SessionSink>>,
+    /// Held weakly: a session finished and let go refuses the sends of a
+    /// `Conn` the application kept.
+    session: Option<Weak<dyn SessionSink>>,
 }
 
 /// One WebSocket connection: who it is, what it asked for, and a
@@ -98,7 +100,7 @@ impl Conn {
     pub(crate) fn for_session(
         remote: SocketAddr,
         request: Request,
-        link: Arc<dyn SessionSink>,
+        link: Weak<dyn SessionSink>,
     ) -> Self {
         let outbound = Outbound::with_overflow(0, Overflow::Close);
         Self::with_parts(remote, request, None, None, outbound, Some(link))
@@ -110,7 +112,7 @@ impl Conn {
         protocol: Option<String>,
         deflate: Option<DeflateParams>,
         outbound: Outbound,
-        session: Option<Arc<dyn SessionSink>>,
+        session: Option<Weak<dyn SessionSink>>,
     ) -> Self {
         // The address lives in the request (kept once).
         request.set_remote_addr(remote);
@@ -130,13 +132,19 @@ impl Conn {
     /// session-mode route ([`crate::SessionRoute`]) the one attached last,
     /// which may be an HTTP fallback. The application sends and receives
     /// alike on each.
+    /// (A session finished and let go says `WebSocket`.)
     pub fn transport(&self) -> TransportKind {
-        self.0.session.as_ref().map_or(TransportKind::WebSocket, |link| link.transport())
+        self.live_session().map_or(TransportKind::WebSocket, |link| link.transport())
     }
 
-    /// The session of a session-mode connection.
+    /// The session of a session-mode connection, while it lives (its
+    /// `on_close` included).
     pub fn session_id(&self) -> Option<SessionId> {
-        self.0.session.as_ref().map(|link| link.id())
+        self.live_session().map(|link| link.id())
+    }
+
+    fn live_session(&self) -> Option<Arc<dyn SessionSink>> {
+        self.0.session.as_ref().and_then(Weak::upgrade)
     }
 
     /// This connection's id.
@@ -179,6 +187,7 @@ impl Conn {
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
         if let Some(session) = &self.0.session {
+            let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send(message);
         }
         let len = message.len();
@@ -201,16 +210,14 @@ impl Conn {
     /// Sends `prefix` then `message`'s payload as one message of its type
     /// (a session-mode data message): the prefix rides in the frame's head,
     /// the payload is not copied — unless the message is to be compressed.
-    pub(crate) fn send_prefixed(&self, prefix: u8, message: &Message) -> Result<(), SendError> {
+    pub(crate) fn send_prefixed(&self, prefix: u8, message: Message) -> Result<(), SendError> {
         let len = 1 + message.len();
         if self.deflate_for(len).is_some() {
-            return self.send(crate::resume::PrefixedData::new(message.clone()).to_message());
+            return self.send(crate::resume::PrefixedData::new(message).to_message());
         }
         let frame = match message {
-            Message::Text(text) => {
-                OutFrame::prefixed(OpCode::Text, prefix, text.clone().into_bytes())
-            }
-            Message::Binary(data) => OutFrame::prefixed(OpCode::Binary, prefix, data.clone()),
+            Message::Text(text) => OutFrame::prefixed(OpCode::Text, prefix, text.into_bytes()),
+            Message::Binary(data) => OutFrame::prefixed(OpCode::Binary, prefix, data),
         };
         self.0.outbound.push(frame)?;
         stats::message_out(len);
@@ -254,6 +261,7 @@ impl Conn {
         at_once: bool,
     ) -> Result<bool, SendError> {
         if let Some(session) = &self.0.session {
+            let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send_prepared(message).map(|()| false);
         }
         let frame = match self.deflate_for(message.len()) {
@@ -277,7 +285,10 @@ impl Conn {
     pub fn close(&self, code: CloseCode, reason: &str) {
         let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
         if let Some(session) = &self.0.session {
-            return session.close(code, reason);
+            if let Some(session) = session.upgrade() {
+                session.close(code, reason);
+            }
+            return;
         }
         self.0.outbound.close(CloseFrame::new(code, reason));
     }

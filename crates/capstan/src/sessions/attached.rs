@@ -41,12 +41,12 @@ impl Attached {
     /// or its own queue is full and it is being closed) loses nothing: the
     /// session keeps the message until the client acknowledges it, and a
     /// resume sends it again.
-    pub(crate) fn send_data(&self, number: u64, message: &Message) {
+    pub(crate) fn send_data(&self, number: u64, message: Message) {
         match self {
             Self::WebSocket(conn) => {
                 let _ = conn.send_prefixed(prefix::DATA, message);
             }
-            Self::Http(downstream) => downstream.push(events::data(number, message)),
+            Self::Http(downstream) => downstream.push(events::data(number, &message)),
         }
     }
 

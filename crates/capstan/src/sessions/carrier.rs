@@ -34,6 +34,26 @@ pub(crate) enum Carried<S> {
     Refused,
 }
 
+impl<A: StatefulComponent> WsCarrier<A> {
+    /// The transport's first message: opens or resumes its session, or
+    /// is refused (the transport is told and closed).
+    async fn open(&self, transport: &Conn, message: Message) -> Carried<A::State> {
+        let attached = Attached::WebSocket(transport.clone());
+        let opened = match opening(message) {
+            Ok(asked) => self.core.open(attached.clone(), transport.request(), asked).await,
+            Err(error) => Err(error),
+        };
+        match opened {
+            Ok(entry) => Carried::Carrying(entry),
+            Err(error) => {
+                tracing::debug!(transport = %transport.id(), %error, "session refused");
+                attached.fail(&error);
+                Carried::Refused
+            }
+        }
+    }
+}
+
 impl<A: StatefulComponent> StatefulComponent for WsCarrier<A> {
     type State = Carried<A::State>;
 
@@ -43,21 +63,9 @@ impl<A: StatefulComponent> StatefulComponent for WsCarrier<A> {
 
     async fn on_message(&self, transport: &Conn, carried: &mut Self::State, message: Message) {
         match carried {
-            Carried::Opening => {
-                let attached = Attached::WebSocket(transport.clone());
-                let opened = match opening(message) {
-                    Ok(asked) => self.core.open(attached.clone(), transport.request(), asked).await,
-                    Err(error) => Err(error),
-                };
-                *carried = match opened {
-                    Ok(entry) => Carried::Carrying(entry),
-                    Err(error) => {
-                        tracing::debug!(transport = %transport.id(), %error, "session refused");
-                        attached.fail(&error);
-                        Carried::Refused
-                    }
-                };
-            }
+            // Boxed: once per transport, and it would otherwise size the
+            // future of every message's delivery.
+            Carried::Opening => *carried = Box::pin(self.open(transport, message)).await,
             Carried::Carrying(entry) => self.core.receive(entry, transport.id(), message).await,
             Carried::Refused => {}
         }
@@ -67,5 +75,35 @@ impl<A: StatefulComponent> StatefulComponent for WsCarrier<A> {
         if let Carried::Carrying(entry) = carried {
             self.core.transport_ended(&entry, transport.id(), &info).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::Component;
+    use crate::resume::{Identity, SessionConfig};
+    use crate::ws_server::connection_future_size;
+
+    struct Echo;
+
+    impl Component for Echo {
+        async fn on_message(&self, conn: &Conn, message: Message) {
+            let _ = conn.send(message);
+        }
+    }
+
+    /// What every open WebSocket transport of a session route keeps for
+    /// its whole life stays small (as a plain connection's, see the
+    /// driver's test): its opening and its ending (finishing a session,
+    /// the application's `on_close`) are boxed when they run.
+    #[tokio::test]
+    async fn a_session_transport_future_stays_small() {
+        let identify = Box::new(|_: &crate::http::Request| Identity::anonymous());
+        let core = RouteCore::new(Echo, SessionConfig::default(), identify);
+        let size = connection_future_size(WsCarrier::new(Arc::new(core))).await;
+        assert!(size <= 900, "the session transport's future grew to {size} bytes");
     }
 }

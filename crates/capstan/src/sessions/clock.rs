@@ -24,61 +24,63 @@ pub(crate) trait Timed: Send + Sync + 'static {
     fn fire(self: Arc<Self>, at: Instant, now: Instant) -> Option<Instant>;
 }
 
-struct Due {
+/// One deadline queued (a session waiting has one or two: kept small).
+struct Due<T> {
     at: Instant,
-    /// Ties broken by order of arrival.
-    seq: u64,
-    whom: Weak<dyn Timed>,
+    whom: Weak<T>,
 }
 
-impl PartialEq for Due {
+/// By deadline only: ties fire in any order.
+impl<T> PartialEq for Due<T> {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+        self.at == other.at
     }
 }
 
-impl Eq for Due {}
+impl<T> Eq for Due<T> {}
 
-impl PartialOrd for Due {
+impl<T> PartialOrd for Due<T> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Due {
+impl<T> Ord for Due<T> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+        self.at.cmp(&other.at)
     }
 }
 
-#[derive(Default)]
-struct Queue {
-    heap: BinaryHeap<Reverse<Due>>,
-    seq: u64,
+struct Queue<T> {
+    heap: BinaryHeap<Reverse<Due<T>>>,
     running: bool,
 }
 
-/// A route's clock.
-#[derive(Default)]
-pub(crate) struct Clock {
-    queue: Mutex<Queue>,
+/// A route's clock, for the things of type `T` it wakes.
+pub(crate) struct Clock<T> {
+    queue: Mutex<Queue<T>>,
     /// Wakes the clock's task: an earlier deadline was queued.
     earlier: Notify,
 }
 
-impl Clock {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
+impl<T> Default for Clock<T> {
+    fn default() -> Self {
+        let queue = Queue { heap: BinaryHeap::new(), running: false };
+        Self { queue: Mutex::new(queue), earlier: Notify::new() }
+    }
+}
+
+impl<T: Timed> Clock<T> {
+    fn lock(&self) -> MutexGuard<'_, Queue<T>> {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Wakes `whom` at `at` (it decides then whether it still cares).
     /// Starts the clock's task on first use (within the runtime).
-    pub(crate) fn wake_at(self: &Arc<Self>, at: Instant, whom: Weak<dyn Timed>) {
+    pub(crate) fn wake_at(self: &Arc<Self>, at: Instant, whom: Weak<T>) {
         let mut queue = self.lock();
         let earliest = queue.heap.peek().is_none_or(|Reverse(first)| at < first.at);
-        queue.seq += 1;
-        let seq = queue.seq;
-        queue.heap.push(Reverse(Due { at, seq, whom }));
+        queue.heap.push(Reverse(Due { at, whom }));
         if !queue.running {
             queue.running = true;
             tokio::spawn(run(self.clone()));
@@ -94,7 +96,7 @@ impl Clock {
     }
 
     /// Takes what is due at `now`, or says when the next is.
-    fn take_due(&self, now: Instant) -> Result<Due, Option<Instant>> {
+    fn take_due(&self, now: Instant) -> Result<Due<T>, Option<Instant>> {
         let mut queue = self.lock();
         match queue.heap.peek() {
             Some(Reverse(first)) if first.at <= now => Ok(queue.heap.pop().expect("peeked").0),
@@ -107,7 +109,7 @@ impl Clock {
 /// The clock's task: fires what is due, sleeps until the next deadline or
 /// an earlier one is queued; ends when nothing is queued (the next
 /// `wake_at` starts another).
-async fn run(clock: Arc<Clock>) {
+async fn run<T: Timed>(clock: Arc<Clock<T>>) {
     loop {
         let earlier = clock.earlier.notified();
         tokio::pin!(earlier);
@@ -180,8 +182,7 @@ mod tests {
     async fn a_timed_thing_fires_until_it_says_enough() {
         let clock = Arc::new(Clock::default());
         let counter = counter(3, Duration::from_millis(1));
-        let whom: Arc<dyn Timed> = counter.clone();
-        clock.wake_at(Instant::now() + Duration::from_millis(1), Arc::downgrade(&whom));
+        clock.wake_at(Instant::now() + Duration::from_millis(1), Arc::downgrade(&counter));
         done(&counter).await;
         assert_eq!(counter.fired.load(Ordering::Relaxed), 3);
         assert_eq!(clock.len(), 0, "nothing left queued");
@@ -194,10 +195,9 @@ mod tests {
         let clock = Arc::new(Clock::default());
         let hour = counter(1, Duration::ZERO);
         let soon = counter(1, Duration::ZERO);
-        let (hour_dyn, soon_dyn): (Arc<dyn Timed>, Arc<dyn Timed>) = (hour.clone(), soon.clone());
-        clock.wake_at(Instant::now() + Duration::from_secs(3600), Arc::downgrade(&hour_dyn));
+        clock.wake_at(Instant::now() + Duration::from_secs(3600), Arc::downgrade(&hour));
         tokio::task::yield_now().await;
-        clock.wake_at(Instant::now() + Duration::from_millis(5), Arc::downgrade(&soon_dyn));
+        clock.wake_at(Instant::now() + Duration::from_millis(5), Arc::downgrade(&soon));
         done(&soon).await;
         assert_eq!(hour.fired.load(Ordering::Relaxed), 0);
         assert_eq!(clock.len(), 1, "the hour's entry waits on");

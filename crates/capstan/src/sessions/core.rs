@@ -10,13 +10,12 @@ use tokio::time::Instant;
 
 use super::attached::Attached;
 use super::batch::Batch;
-use super::clock::{Clock, Timed};
-use super::entry::Entry;
-use super::link::{BatchRefusal, Fired, SessionLink};
+use super::clock::Clock;
+use super::entry::{Entry, Finish, Slot};
+use super::link::BatchRefusal;
 use super::registry::Registry;
 use crate::component::{CloseCause, CloseInfo, StatefulComponent};
-use crate::conn::session_sink::SessionSink;
-use crate::conn::{Conn, ConnId};
+use crate::conn::ConnId;
 use crate::request::Request;
 use crate::resume::{
     ErrorCode, Identity, Opening, SessionConfig, SessionError, SessionId, SessionState,
@@ -34,7 +33,7 @@ pub(crate) struct RouteCore<A: StatefulComponent> {
     identify: Box<Identify>,
     registry: Registry<A::State>,
     /// One timer for all the route's sessions.
-    clock: Arc<Clock>,
+    clock: Arc<Clock<Entry<A::State>>>,
 }
 
 impl<A: StatefulComponent> RouteCore<A> {
@@ -74,19 +73,18 @@ impl<A: StatefulComponent> RouteCore<A> {
             SessionError::new(ErrorCode::ProtocolViolation, format_args!("no session id: {error}"))
         })?;
         let state = SessionState::new(id.clone(), identity, self.config.clone(), Instant::now());
-        let link = Arc::new(SessionLink::new(state, transport));
         let remote = request.remote_addr().unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)));
-        let conn = Conn::for_session(remote, request.clone(), link.clone());
-        link.welcome_new();
-        let entry = Arc::new(Entry::opening(conn, link.clone()));
-        self.registry.insert(id, entry.clone());
-        let timer: Arc<dyn Timed> =
-            Arc::new(SessionTimer { core: Arc::downgrade(self), entry: Arc::downgrade(&entry) });
-        link.start_clock(self.clock.clone(), Arc::downgrade(&timer));
-        entry.keep_timer(timer);
-        let state = self.app.on_open(entry.conn()).await;
-        entry.give_back(state);
-        self.finish_if_over(&entry).await;
+        let route: Weak<dyn Finish<A::State>> = Arc::downgrade(self) as Weak<Self>;
+        let clock = self.clock.clone();
+        let entry = Entry::opening(state, transport, remote, request.clone(), clock, route);
+        {
+            let mut app = entry.app_of_new();
+            entry.link().welcome_new();
+            self.registry.insert(id, entry.clone());
+            entry.link().start_clock();
+            *app = Slot::Here(self.app.on_open(entry.conn()).await);
+            self.finish_locked(&entry, &mut app).await;
+        }
         Ok(entry)
     }
 
@@ -123,10 +121,11 @@ impl<A: StatefulComponent> RouteCore<A> {
     /// A message (after the first) arrived on WebSocket transport `from`:
     /// its data, if any, goes to the application.
     pub(crate) async fn receive(&self, entry: &Entry<A::State>, from: ConnId, message: Message) {
-        let _inbox = entry.inbox().await;
+        let mut app = entry.app().await;
         if let Some(data) = entry.link().received(from, message) {
-            self.deliver(entry, data).await;
+            self.deliver(entry, &mut app, data).await;
         }
+        self.finish_locked(entry, &mut app).await;
     }
 
     /// A POST batch arrived on HTTP transport `from`: its new messages go
@@ -137,26 +136,28 @@ impl<A: StatefulComponent> RouteCore<A> {
         from: ConnId,
         batch: Batch,
     ) -> Result<(), BatchRefusal> {
-        let _inbox = entry.inbox().await;
+        let mut app = entry.app().await;
         let count = batch.messages.len() as u64;
         let fresh = entry.link().received_batch(from, batch.first, count, batch.ack);
         if let Err(BatchRefusal::Violation(_)) = &fresh {
-            self.finish_if_over(entry).await;
+            self.finish_locked(entry, &mut app).await;
         }
         let fresh = fresh?;
         let skip = usize::try_from(fresh.start).unwrap_or(usize::MAX);
         for message in batch.messages.into_iter().skip(skip) {
-            self.deliver(entry, message).await;
+            self.deliver(entry, &mut app, message).await;
         }
+        self.finish_locked(entry, &mut app).await;
         Ok(())
     }
 
     /// Gives `message` (a data message of the client) to the application.
-    async fn deliver(&self, entry: &Entry<A::State>, message: Message) {
-        let Some(mut state) = entry.borrow().await else { return };
-        self.app.on_message(entry.conn(), &mut state, message).await;
-        entry.give_back(state);
-        self.finish_if_over(entry).await;
+    async fn deliver(&self, entry: &Entry<A::State>, app: &mut Slot<A::State>, message: Message) {
+        if let Slot::Here(state) = app
+            && !entry.link().is_over()
+        {
+            self.app.on_message(entry.conn(), state, message).await;
+        }
     }
 
     /// Transport `transport` of `entry`'s session ended as `info` says:
@@ -181,14 +182,28 @@ impl<A: StatefulComponent> RouteCore<A> {
         self.finish_if_over(entry).await;
     }
 
-    /// If the session is over and its state at home: the application's
-    /// `on_close`, once.
+    /// If the session is over: the application's `on_close`, once (by
+    /// whoever holds its state then).
     pub(crate) async fn finish_if_over(&self, entry: &Entry<A::State>) {
-        let link = entry.link();
-        if !link.is_over() {
+        if entry.link().is_over() {
+            let mut app = entry.app().await;
+            self.finish_locked(entry, &mut app).await;
+        }
+    }
+
+    /// If the session is over and its state made (`app` is its lock): the
+    /// application's `on_close`, once.
+    async fn finish_locked(&self, entry: &Entry<A::State>, app: &mut Slot<A::State>) {
+        if !entry.link().is_over() || !matches!(app, Slot::Here(_)) {
             return;
         }
-        let Some(state) = entry.take_to_finish() else { return };
+        let Slot::Here(state) = std::mem::replace(app, Slot::Finished) else { return };
+        // Boxed: rare, and it would otherwise size every delivery's future.
+        Box::pin(self.finish(entry, state)).await;
+    }
+
+    async fn finish(&self, entry: &Entry<A::State>, state: A::State) {
+        let link = entry.link();
         let fallback = CloseInfo {
             code: CloseCode::ABNORMAL,
             reason: String::new(),
@@ -203,26 +218,8 @@ impl<A: StatefulComponent> RouteCore<A> {
     }
 }
 
-/// What the route's clock wakes for one session: its acks and heartbeats
-/// while a transport is attached, the end of its grace period while none
-/// is; it finishes the session once over (when nobody else holds its
-/// state).
-struct SessionTimer<A: StatefulComponent> {
-    core: Weak<RouteCore<A>>,
-    entry: Weak<Entry<A::State>>,
-}
-
-impl<A: StatefulComponent> Timed for SessionTimer<A> {
-    fn fire(self: Arc<Self>, at: Instant, now: Instant) -> Option<Instant> {
-        let entry = self.entry.upgrade()?;
-        match entry.link().fire(at, now) {
-            Fired::Stale => None,
-            Fired::Next(next) => next,
-            Fired::Over => {
-                let core = self.core.upgrade()?;
-                tokio::spawn(async move { core.finish_if_over(&entry).await });
-                None
-            }
-        }
+impl<A: StatefulComponent> Finish<A::State> for RouteCore<A> {
+    fn finish_later(self: Arc<Self>, entry: Arc<Entry<A::State>>) {
+        tokio::spawn(async move { self.finish_if_over(&entry).await });
     }
 }

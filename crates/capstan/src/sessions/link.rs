@@ -5,8 +5,9 @@
 //! transport in one step, in the order the application sent it, whichever
 //! task sends it.
 
-use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::ops::{Deref, DerefMut, Range};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::time::Instant;
 
@@ -15,17 +16,49 @@ use super::clock::{Clock, Timed};
 use crate::component::{CloseCause, CloseInfo};
 use crate::conn::ConnId;
 use crate::conn::TransportKind;
-use crate::conn::session_sink::SessionSink;
 use crate::error::SendError;
 use crate::resume::{Delivery, Gap, Identity, SessionError, SessionId, SessionState, TimerStep};
 use crate::ws::{CloseCode, Message, PreparedMessage};
 
-/// A session's state and its transport.
-pub(crate) struct SessionLink {
+/// A session's state and its transport; the route's clock wakes a `T`
+/// for it (its entry).
+pub(crate) struct SessionLink<T> {
     state: Mutex<LinkState>,
-    /// The route's clock, and who it wakes for this session (set once the
-    /// session is made).
-    clock: OnceLock<(Arc<Clock>, Weak<dyn Timed>)>,
+    /// Whether the session is over, as its state says (kept beside it, so
+    /// that asking takes no lock).
+    over: AtomicBool,
+    /// The route's clock.
+    clock: Arc<Clock<T>>,
+    /// Who the clock wakes for this session.
+    whom: Weak<T>,
+}
+
+/// The link's state, locked; unlocking notes whether the session is over.
+struct Locked<'a> {
+    state: MutexGuard<'a, LinkState>,
+    over: &'a AtomicBool,
+}
+
+impl Deref for Locked<'_> {
+    type Target = LinkState;
+
+    fn deref(&self) -> &LinkState {
+        &self.state
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut LinkState {
+        &mut self.state
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if self.state.session.is_over() {
+            self.over.store(true, Ordering::Release);
+        }
+    }
 }
 
 struct LinkState {
@@ -61,17 +94,22 @@ pub(crate) enum Fired {
     Over,
 }
 
-impl SessionLink {
-    /// A session whose first transport is `attached`.
-    pub(crate) fn new(session: SessionState, attached: Attached) -> Self {
+impl<T: Timed> SessionLink<T> {
+    /// A session whose first transport is `attached`, on the route's
+    /// `clock`, which wakes `whom` for it.
+    pub(crate) fn new(
+        session: SessionState,
+        attached: Attached,
+        clock: Arc<Clock<T>>,
+        whom: Weak<T>,
+    ) -> Self {
         let kind = attached.kind();
         let state = LinkState { session, attached: Some(attached), kind, armed: None, end: None };
-        Self { state: Mutex::new(state), clock: OnceLock::new() }
+        Self { state: Mutex::new(state), over: AtomicBool::new(false), clock, whom }
     }
 
-    /// Puts the session on the route's `clock`, which wakes `whom`.
-    pub(crate) fn start_clock(&self, clock: Arc<Clock>, whom: Weak<dyn Timed>) {
-        let _ = self.clock.set((clock, whom));
+    /// Starts the session's clock (once it is made).
+    pub(crate) fn start_clock(&self) {
         let mut state = self.lock();
         self.rearm(&mut state);
     }
@@ -79,7 +117,7 @@ impl SessionLink {
     /// Numbers and keeps a message; one past the bound ends the session,
     /// and the clock is told at once, so that a session with no transport
     /// is finished now rather than at the end of its grace period.
-    fn commit(&self, state: &mut LinkState, message: Message) -> Result<u64, SendError> {
+    fn commit(&self, state: &mut Locked<'_>, message: &Message) -> Result<u64, SendError> {
         let committed = state.commit(message);
         if committed.is_err() {
             self.rearm(state);
@@ -89,7 +127,7 @@ impl SessionLink {
 
     /// Asks the clock to wake the session at its next deadline (at once
     /// once it is over), if that is earlier than the one it waits for.
-    fn rearm(&self, state: &mut LinkState) {
+    fn rearm(&self, state: &mut Locked<'_>) {
         let at = match state.session.is_over() {
             true => Some(Instant::now()),
             false => state.session.next_deadline(),
@@ -99,13 +137,12 @@ impl SessionLink {
             return;
         }
         state.armed = Some(at);
-        if let Some((clock, whom)) = self.clock.get() {
-            clock.wake_at(at, whom.clone());
-        }
+        self.clock.wake_at(at, self.whom.clone());
     }
 
-    fn lock(&self) -> MutexGuard<'_, LinkState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> Locked<'_> {
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Locked { state, over: &self.over }
     }
 
     /// Sends the `welcome` of a new session on its first transport.
@@ -214,7 +251,7 @@ impl SessionLink {
             Ok(resumed) => {
                 transport.send_control(&resumed.welcome);
                 for (number, message) in (rx + 1..).zip(resumed.resend) {
-                    transport.send_data(number, message);
+                    transport.send_data(number, message.clone());
                 }
                 state.kind = transport.kind();
                 state.attached = Some(transport);
@@ -254,7 +291,7 @@ impl SessionLink {
 
     /// Whether the session is over.
     pub(crate) fn is_over(&self) -> bool {
-        self.lock().session.is_over()
+        self.over.load(Ordering::Acquire)
     }
 
     /// How the application is told the session ended: as it ended, or
@@ -303,7 +340,7 @@ impl LinkState {
 
     /// Numbers and keeps a message (its number); past the bound (under `Close`), the
     /// session is over.
-    fn commit(&mut self, message: Message) -> Result<u64, SendError> {
+    fn commit(&mut self, message: &Message) -> Result<u64, SendError> {
         if self.session.is_over() {
             return Err(SendError::Closed);
         }
@@ -335,32 +372,33 @@ impl LinkState {
     }
 }
 
-impl SessionSink for SessionLink {
+/// What the application's connection does through its session.
+impl<T: Timed> SessionLink<T> {
     /// The session's id.
-    fn id(&self) -> SessionId {
+    pub(crate) fn id(&self) -> SessionId {
         self.lock().session.id().clone()
     }
 
     /// The transport attached last.
-    fn transport(&self) -> TransportKind {
+    pub(crate) fn transport(&self) -> TransportKind {
         self.lock().kind
     }
 
     /// The application sends `message`: numbered, kept until acknowledged,
     /// handed to the transport if one is attached.
-    fn send(&self, message: Message) -> Result<(), SendError> {
+    pub(crate) fn send(&self, message: Message) -> Result<(), SendError> {
         let mut state = self.lock();
-        let number = self.commit(&mut state, message.clone())?;
+        let number = self.commit(&mut state, &message)?;
         if let Some(attached) = &state.attached {
-            attached.send_data(number, &message);
+            attached.send_data(number, message);
         }
         Ok(())
     }
 
     /// As [`SessionLink::send`], for a message prepared for many.
-    fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+    pub(crate) fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
         let mut state = self.lock();
-        let number = self.commit(&mut state, message.message())?;
+        let number = self.commit(&mut state, &message.message())?;
         if let Some(attached) = &state.attached {
             attached.send_prepared(number, message);
         }
@@ -368,7 +406,7 @@ impl SessionSink for SessionLink {
     }
 
     /// The application closes the session.
-    fn close(&self, code: CloseCode, reason: &str) {
+    pub(crate) fn close(&self, code: CloseCode, reason: &str) {
         let mut state = self.lock();
         if state.session.is_over() {
             return;

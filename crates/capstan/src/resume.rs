@@ -20,7 +20,7 @@ pub mod prefix;
 pub mod retention;
 pub mod state;
 
-pub use acks::AckClock;
+pub use acks::{AckClock, AckPolicy};
 pub use config::SessionConfig;
 pub use control::{ClientControl, ControlError, ServerControl, Welcome};
 pub use error_code::ErrorCode;
@@ -28,7 +28,7 @@ pub use id::{SessionId, SessionIdError};
 pub use identity::Identity;
 pub use inbound::{Gap, Inbound, Received};
 pub use prefix::{Incoming, PrefixError, PrefixedData};
-pub use retention::{AckError, Committed, ResumeError, Retention, RetentionFull};
+pub use retention::{AckError, Committed, ResumeError, Retention, RetentionBound, RetentionFull};
 pub use state::{Delivery, Opening, Resumed, SessionError, SessionState, TimerStep, opening};
 
 /// The protocol version this module speaks (`hello`'s `v`).

@@ -6,11 +6,20 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// When acknowledgements are owed: every `every` messages (at least 1),
+/// or `delay` after the first not acknowledged (a route's, shared by its
+/// sessions: an [`AckClock`] keeps only what is its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckPolicy {
+    /// Acknowledge at least every this many messages.
+    pub every: u32,
+    /// … and at most this long after the first one not acknowledged.
+    pub delay: Duration,
+}
+
 /// The acknowledgements owed to the client.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct AckClock {
-    every: u64,
-    delay: Duration,
     /// The last number acknowledged.
     acked: u64,
     /// When the first message not acknowledged arrived.
@@ -18,16 +27,15 @@ pub struct AckClock {
 }
 
 impl AckClock {
-    /// Acknowledging every `every` messages (at least 1) or `delay` after
-    /// the first not acknowledged.
-    pub fn new(every: u32, delay: Duration) -> Self {
-        Self { every: u64::from(every.max(1)), delay, acked: 0, waiting_since: None }
+    /// Nothing received yet.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// A data message arrived at `now`, making `received` in all: the ack
-    /// to send at once, if the count is reached.
-    pub fn received(&mut self, now: Instant, received: u64) -> Option<u64> {
-        if received - self.acked >= self.every {
+    /// to send at once, if `policy`'s count is reached.
+    pub fn received(&mut self, now: Instant, received: u64, policy: &AckPolicy) -> Option<u64> {
+        if received - self.acked >= u64::from(policy.every.max(1)) {
             self.acknowledged(received);
             return Some(received);
         }
@@ -41,14 +49,14 @@ impl AckClock {
         self.waiting_since = None;
     }
 
-    /// When an ack is due, if one is owed.
-    pub fn deadline(&self) -> Option<Instant> {
-        self.waiting_since.map(|since| since + self.delay)
+    /// When an ack is due under `policy`, if one is owed.
+    pub fn deadline(&self, policy: &AckPolicy) -> Option<Instant> {
+        self.waiting_since.map(|since| since + policy.delay)
     }
 
     /// The timer fired at `now`: the ack to send, if it is due.
-    pub fn due(&mut self, now: Instant, received: u64) -> Option<u64> {
-        let deadline = self.deadline()?;
+    pub fn due(&mut self, now: Instant, received: u64, policy: &AckPolicy) -> Option<u64> {
+        let deadline = self.deadline(policy)?;
         if now < deadline || received == self.acked {
             return None;
         }
@@ -68,38 +76,42 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
+    fn policy(every: u32, delay: Duration) -> AckPolicy {
+        AckPolicy { every, delay }
+    }
+
     #[test]
     fn every_nth_message_is_acknowledged_at_once() {
-        let (mut clock, t0) = (AckClock::new(3, 1000 * MS), Instant::now());
-        assert_eq!(clock.received(t0, 1), None);
-        assert_eq!(clock.received(t0, 2), None);
-        assert_eq!(clock.received(t0, 3), Some(3));
-        assert_eq!((clock.acked(), clock.deadline()), (3, None));
-        assert_eq!(clock.received(t0, 4), None);
-        assert_eq!(clock.received(t0, 5), None);
-        assert_eq!(clock.received(t0, 6), Some(6));
+        let (mut clock, t0, p) = (AckClock::new(), Instant::now(), policy(3, 1000 * MS));
+        assert_eq!(clock.received(t0, 1, &p), None);
+        assert_eq!(clock.received(t0, 2, &p), None);
+        assert_eq!(clock.received(t0, 3, &p), Some(3));
+        assert_eq!((clock.acked(), clock.deadline(&p)), (3, None));
+        assert_eq!(clock.received(t0, 4, &p), None);
+        assert_eq!(clock.received(t0, 5, &p), None);
+        assert_eq!(clock.received(t0, 6, &p), Some(6));
     }
 
     #[test]
     fn a_lone_message_is_acknowledged_after_the_delay_from_the_first() {
-        let (mut clock, t0) = (AckClock::new(32, 1000 * MS), Instant::now());
-        assert_eq!(clock.deadline(), None);
-        clock.received(t0, 1);
-        clock.received(t0 + 600 * MS, 2);
-        assert_eq!(clock.deadline(), Some(t0 + 1000 * MS), "from the first, not the last");
-        assert_eq!(clock.due(t0 + 999 * MS, 2), None);
-        assert_eq!(clock.due(t0 + 1000 * MS, 2), Some(2));
-        assert_eq!(clock.deadline(), None);
-        assert_eq!(clock.due(t0 + 5000 * MS, 2), None, "nothing owed");
+        let (mut clock, t0, p) = (AckClock::new(), Instant::now(), policy(32, 1000 * MS));
+        assert_eq!(clock.deadline(&p), None);
+        clock.received(t0, 1, &p);
+        clock.received(t0 + 600 * MS, 2, &p);
+        assert_eq!(clock.deadline(&p), Some(t0 + 1000 * MS), "from the first, not the last");
+        assert_eq!(clock.due(t0 + 999 * MS, 2, &p), None);
+        assert_eq!(clock.due(t0 + 1000 * MS, 2, &p), Some(2));
+        assert_eq!(clock.deadline(&p), None);
+        assert_eq!(clock.due(t0 + 5000 * MS, 2, &p), None, "nothing owed");
     }
 
     #[test]
     fn a_welcome_acknowledges() {
-        let (mut clock, t0) = (AckClock::new(32, 1000 * MS), Instant::now());
-        clock.received(t0, 1);
+        let (mut clock, t0, p) = (AckClock::new(), Instant::now(), policy(32, 1000 * MS));
+        clock.received(t0, 1, &p);
         clock.acknowledged(1);
-        assert_eq!(clock.deadline(), None);
-        assert_eq!(clock.received(t0, 2), None);
-        assert_eq!(clock.deadline(), Some(t0 + 1000 * MS));
+        assert_eq!(clock.deadline(&p), None);
+        assert_eq!(clock.received(t0, 2, &p), None);
+        assert_eq!(clock.deadline(&p), Some(t0 + 1000 * MS));
     }
 }

@@ -185,9 +185,32 @@ fn number(value: &Value, path: &'static str) -> Result<u64, ControlError> {
         .ok_or(ControlError::WrongType { field: path, expected: A_NUMBER })
 }
 
+/// `{"ack":N}` written compactly, as clients send it every few dozen
+/// messages: read without building a JSON tree (any other spelling goes
+/// through the full parser, which reads it the same).
+fn compact_ack(json: &str) -> Option<u64> {
+    let digits = json.strip_prefix(r#"{"ack":"#)?.strip_suffix('}')?;
+    let canonical = digits == "0" || !digits.starts_with('0');
+    if digits.is_empty() || digits.len() > 16 || !canonical {
+        return None;
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n <= MAX_NUMBER)
+}
+
 impl ClientControl {
     /// Reads a client's control (the JSON after the `c`), strictly.
     pub fn parse(json: &str) -> Result<Self, ControlError> {
+        match compact_ack(json) {
+            Some(n) => Ok(Self::Ack(n)),
+            None => Self::parse_tree(json),
+        }
+    }
+
+    /// [`ClientControl::parse`] through a JSON tree (any control).
+    fn parse_tree(json: &str) -> Result<Self, ControlError> {
         let (name, value) = named(json)?;
         match name.as_str() {
             "hello" => {
@@ -264,7 +287,8 @@ impl ServerControl {
                 "heartbeat_ms": w.heartbeat_ms,
                 "grace_ms": w.grace_ms,
             } }),
-            Self::Ack(n) => json!({ "ack": n }),
+            // Every few dozen messages: written without a JSON tree.
+            Self::Ack(n) => return format!(r#"{{"ack":{n}}}"#),
             Self::Heartbeat(n) => json!({ "hb": n }),
             Self::Error { code, message } => {
                 json!({ "error": { "code": code.as_str(), "message": message } })

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::ws::{Message, Utf8Bytes};
 
@@ -48,18 +48,22 @@ impl fmt::Display for PrefixError {
 
 impl std::error::Error for PrefixError {}
 
-/// Reads a message's type byte and strips it (no copy).
+/// Reads a message's type byte and strips it (no copy: the same bytes,
+/// advanced past it).
 pub fn split(message: Message) -> Result<Incoming, PrefixError> {
     let first = *message.as_bytes().first().ok_or(PrefixError::Empty)?;
+    let rest = |mut bytes: Bytes| {
+        bytes.advance(1);
+        bytes
+    };
     match (first, message) {
+        // The prefix is one ASCII byte: the rest is UTF-8 still.
         (DATA, Message::Text(text)) => {
-            // The prefix is one ASCII byte: the rest is UTF-8 still.
-            let rest = text.into_bytes().slice(1..);
-            Ok(Incoming::Data(Message::Text(Utf8Bytes::from_validated(rest))))
+            Ok(Incoming::Data(Message::Text(Utf8Bytes::from_validated(rest(text.into_bytes())))))
         }
-        (DATA, Message::Binary(bytes)) => Ok(Incoming::Data(Message::Binary(bytes.slice(1..)))),
+        (DATA, Message::Binary(bytes)) => Ok(Incoming::Data(Message::Binary(rest(bytes)))),
         (CONTROL, Message::Text(text)) => {
-            Ok(Incoming::Control(Utf8Bytes::from_validated(text.into_bytes().slice(1..))))
+            Ok(Incoming::Control(Utf8Bytes::from_validated(rest(text.into_bytes()))))
         }
         (CONTROL, Message::Binary(_)) => Err(PrefixError::BinaryControl),
         (other, _) => Err(PrefixError::UnknownType(other)),

@@ -9,8 +9,29 @@ use std::collections::VecDeque;
 use std::collections::vec_deque::Iter;
 use std::fmt;
 
+use bytes::BytesMut;
+
 use crate::overflow::Overflow;
-use crate::ws::Message;
+use crate::ws::{Message, Utf8Bytes};
+
+/// Payloads up to this size that share a buffer with others are copied to
+/// be kept.
+pub const COPY_TO_KEEP_BYTES: usize = 2048;
+
+/// The copies are made in chunks of this size, one allocation for many.
+pub const COPY_CHUNK_BYTES: usize = 16 << 10;
+
+/// The bound of what a session keeps unacknowledged, in bytes (prefixes
+/// counted), and what passing it does (a route's, shared by its sessions:
+/// a [`Retention`] keeps only what is its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionBound {
+    /// The bound.
+    pub limit: usize,
+    /// Past it: refuse the message (`Close`), or forget the oldest
+    /// (`DropOldest`).
+    pub overflow: Overflow,
+}
 
 /// A message numbered and kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,25 +119,69 @@ impl fmt::Display for ResumeError {
 }
 
 /// Data messages sent and not yet acknowledged.
+///
+/// A message is kept as it is (its bytes shared, not copied), unless it is
+/// small and a slice of a buffer shared with others — a connection's read
+/// buffer, for an echo —: then it is copied, into chunks of
+/// [`COPY_CHUNK_BYTES`], so that keeping it does not pin that buffer (which
+/// the connection would otherwise reallocate for each read) and costs no
+/// allocation of its own. The chunk is let go once nothing is kept.
 #[derive(Debug)]
 pub struct Retention {
     kept: VecDeque<Message>,
+    /// Where small shared payloads are copied.
+    copies: BytesMut,
     /// Messages committed: the last one's number.
     sent: u64,
     /// The client's highest acknowledgement.
     acked: u64,
     /// Bytes kept, each message counted with its prefix.
     bytes: usize,
-    limit: usize,
-    overflow: Overflow,
     /// Messages forgotten unacknowledged (`DropOldest`).
     dropped: u64,
 }
 
+impl Default for Retention {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Retention {
-    /// Nothing sent yet; bounded at `limit` bytes with `overflow` past it.
-    pub fn new(limit: usize, overflow: Overflow) -> Self {
-        Self { kept: VecDeque::new(), sent: 0, acked: 0, bytes: 0, limit, overflow, dropped: 0 }
+    /// Nothing sent yet.
+    pub fn new() -> Self {
+        let kept = VecDeque::new();
+        Self { kept, copies: BytesMut::new(), sent: 0, acked: 0, bytes: 0, dropped: 0 }
+    }
+
+    /// What to keep of `message`: itself, or a copy in the chunk.
+    fn keepable(&mut self, message: &Message) -> Message {
+        let bytes = match message {
+            Message::Text(text) => text.as_bytes(),
+            Message::Binary(data) => data,
+        };
+        if bytes.len() > COPY_TO_KEEP_BYTES || bytes.is_unique() {
+            return message.clone();
+        }
+        if self.copies.capacity() - self.copies.len() < bytes.len() {
+            self.copies = BytesMut::with_capacity(COPY_CHUNK_BYTES);
+        }
+        self.copies.extend_from_slice(bytes);
+        let copy = self.copies.split().freeze();
+        match message {
+            Message::Text(_) => Message::Text(Utf8Bytes::from_validated(copy)),
+            Message::Binary(_) => Message::Binary(copy),
+        }
+    }
+
+    /// Forgets the oldest message kept.
+    fn forget_oldest(&mut self) -> Option<Message> {
+        let oldest = self.kept.pop_front()?;
+        self.bytes -= Self::weight(&oldest);
+        if self.kept.is_empty() {
+            self.copies = BytesMut::new();
+        }
+        Some(oldest)
     }
 
     /// A message's weight against the bound: its bytes on the wire,
@@ -125,25 +190,29 @@ impl Retention {
         1 + message.len()
     }
 
-    /// Numbers `message` and keeps it until acknowledged.
-    pub fn commit(&mut self, message: Message) -> Result<Committed, RetentionFull> {
+    /// Numbers `message` and keeps it (or a copy) until acknowledged,
+    /// within `bound`.
+    pub fn commit(
+        &mut self,
+        message: &Message,
+        bound: RetentionBound,
+    ) -> Result<Committed, RetentionFull> {
         let mut dropped = 0;
-        match self.overflow {
+        match bound.overflow {
             Overflow::DropOldest => {
-                while self.bytes >= self.limit {
-                    let Some(oldest) = self.kept.pop_front() else { break };
-                    self.bytes -= Self::weight(&oldest);
+                while self.bytes >= bound.limit && self.forget_oldest().is_some() {
                     dropped += 1;
                 }
                 self.dropped += dropped;
             }
-            _ if self.bytes >= self.limit => {
-                return Err(RetentionFull { kept_bytes: self.bytes, limit: self.limit });
+            _ if self.bytes >= bound.limit => {
+                return Err(RetentionFull { kept_bytes: self.bytes, limit: bound.limit });
             }
             _ => {}
         }
-        self.bytes += Self::weight(&message);
-        self.kept.push_back(message);
+        let kept = self.keepable(message);
+        self.bytes += Self::weight(&kept);
+        self.kept.push_back(kept);
         self.sent += 1;
         Ok(Committed { number: self.sent, dropped })
     }
@@ -166,8 +235,7 @@ impl Retention {
         self.acked = ack;
         let mut released = 0;
         while self.oldest() <= ack {
-            let message = self.kept.pop_front().expect("oldest <= sent: kept");
-            self.bytes -= Self::weight(&message);
+            self.forget_oldest().expect("oldest <= sent: kept");
             released += 1;
         }
         Ok(released)

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use super::VERSION;
-use super::acks::AckClock;
+use super::acks::{AckClock, AckPolicy};
 use super::config::SessionConfig;
 use super::control::{ClientControl, ServerControl, Welcome};
 use super::error_code::ErrorCode;
@@ -21,7 +21,7 @@ use super::id::SessionId;
 use super::identity::Identity;
 use super::inbound::{Gap, Inbound};
 use super::prefix::{self, Incoming};
-use super::retention::{Committed, ResumeError, Retention};
+use super::retention::{Committed, ResumeError, Retention, RetentionBound};
 use crate::ws::{CloseFrame, Message};
 
 /// What a transport's first message asks for.
@@ -168,14 +168,18 @@ impl SessionState {
         now: Instant,
     ) -> Self {
         Self {
-            retention: Retention::new(config.max_retained_bytes, config.on_overflow),
-            acks: AckClock::new(config.ack_every, config.ack_delay),
+            retention: Retention::new(),
+            acks: AckClock::new(),
             inbound: Inbound::new(),
             phase: Phase::Attached { last_sent: now },
             id,
             identity,
             config,
         }
+    }
+
+    fn ack_policy(&self) -> AckPolicy {
+        AckPolicy { every: self.config.ack_every, delay: self.config.ack_delay }
     }
 
     /// The session's id.
@@ -259,7 +263,8 @@ impl SessionState {
         match prefix::split(message).map_err(SessionError::violation)? {
             Incoming::Data(data) => {
                 let received = self.inbound.take_next();
-                let reply = self.acks.received(now, received).map(ServerControl::Ack);
+                let reply =
+                    self.acks.received(now, received, &self.ack_policy()).map(ServerControl::Ack);
                 if reply.is_some() {
                     self.sent_at(now);
                 }
@@ -292,7 +297,9 @@ impl SessionState {
         let fresh = self.inbound.receive_batch(first, count)?;
         let mut reply = None;
         if !fresh.is_empty() {
-            reply = self.acks.received(now, self.inbound.received()).map(ServerControl::Ack);
+            let policy = self.ack_policy();
+            reply =
+                self.acks.received(now, self.inbound.received(), &policy).map(ServerControl::Ack);
             if reply.is_some() {
                 self.sent_at(now);
             }
@@ -316,8 +323,12 @@ impl SessionState {
     /// The application sent `message` at `now`: numbered and kept until
     /// acknowledged (attached, send it; detached, it waits for a resume).
     /// Past the bound under `Overflow::Close` the session is over.
-    pub fn send(&mut self, now: Instant, message: Message) -> Result<Committed, SessionError> {
-        match self.retention.commit(message) {
+    pub fn send(&mut self, now: Instant, message: &Message) -> Result<Committed, SessionError> {
+        let bound = RetentionBound {
+            limit: self.config.max_retained_bytes,
+            overflow: self.config.on_overflow,
+        };
+        match self.retention.commit(message, bound) {
             Ok(committed) => {
                 self.sent_at(now);
                 Ok(committed)
@@ -347,7 +358,11 @@ impl SessionState {
         match self.phase {
             Phase::Attached { last_sent } => {
                 let heartbeat = last_sent + self.config.heartbeat;
-                Some(self.acks.deadline().map_or(heartbeat, |ack| ack.min(heartbeat)))
+                Some(
+                    self.acks
+                        .deadline(&self.ack_policy())
+                        .map_or(heartbeat, |ack| ack.min(heartbeat)),
+                )
             }
             Phase::Detached { deadline } => Some(deadline),
             Phase::Over => None,
@@ -365,7 +380,8 @@ impl SessionState {
             Phase::Detached { .. } => TimerStep::Wait,
             Phase::Attached { last_sent } => {
                 // An ack is traffic too: it stands for the heartbeat.
-                let step = match self.acks.due(now, self.inbound.received()) {
+                let policy = self.ack_policy();
+                let step = match self.acks.due(now, self.inbound.received(), &policy) {
                     Some(n) => ServerControl::Ack(n),
                     None if now >= last_sent + self.config.heartbeat => {
                         ServerControl::Heartbeat(self.retention.sent())

@@ -176,3 +176,36 @@ fn errors_name_the_rule() {
     );
     assert_eq!(ControlError::NotOneKey(2).to_string(), "control has 2 keys, not one");
 }
+
+/// The compact `ack` path reads what the JSON tree reads, and leaves
+/// everything else (other spellings, malformed numbers) to it.
+#[test]
+fn the_compact_ack_path_agrees_with_the_json_tree() {
+    let inputs = [
+        r#"{"ack":0}"#,
+        r#"{"ack":7}"#,
+        r#"{"ack":1234567890}"#,
+        r#"{"ack":9007199254740991}"#,
+        r#"{"ack":9007199254740992}"#,
+        r#"{"ack":99999999999999999999}"#,
+        r#"{"ack":01}"#,
+        r#"{"ack":-1}"#,
+        r#"{"ack":1.0}"#,
+        r#"{"ack":1e3}"#,
+        r#"{"ack":}"#,
+        r#"{"ack":1}x"#,
+        r#"{"ack": 5}"#,
+        r#"{ "ack":5}"#,
+        r#"{"ack":"5"}"#,
+        r#"{"ack":5,"ack":6}"#,
+    ];
+    for json in inputs {
+        assert_eq!(ClientControl::parse(json), ClientControl::parse_tree(json), "{json}");
+    }
+    assert_eq!(compact_ack(r#"{"ack":42}"#), Some(42), "the compact path is taken");
+    assert_eq!(compact_ack(r#"{"ack": 42}"#), None, "other spellings are not");
+    for n in [0, 1, 31, 32, 1 << 20, MAX_NUMBER] {
+        let json = ServerControl::Ack(n).to_json();
+        assert_eq!(server(&json), Ok(ServerControl::Ack(n)), "{json}");
+    }
+}

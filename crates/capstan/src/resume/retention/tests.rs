@@ -1,15 +1,47 @@
 //! Numbering, acknowledgement, the bound under both policies, and the
 //! resume decision at every boundary.
 
+use bytes::{Bytes, BytesMut};
+
 use super::*;
 
 fn msg(text: &str) -> Message {
     Message::text(text.to_owned())
 }
 
+/// A retention with its bound, as a session holds them.
+struct Bounded {
+    retention: Retention,
+    bound: RetentionBound,
+}
+
+impl Bounded {
+    fn new(limit: usize, overflow: Overflow) -> Self {
+        Self { retention: Retention::new(), bound: RetentionBound { limit, overflow } }
+    }
+
+    fn commit(&mut self, message: Message) -> Result<Committed, RetentionFull> {
+        self.retention.commit(&message, self.bound)
+    }
+}
+
+impl std::ops::Deref for Bounded {
+    type Target = Retention;
+
+    fn deref(&self) -> &Retention {
+        &self.retention
+    }
+}
+
+impl std::ops::DerefMut for Bounded {
+    fn deref_mut(&mut self) -> &mut Retention {
+        &mut self.retention
+    }
+}
+
 /// Messages "1", "2", … `n` committed under a large bound.
-fn sent(n: u64) -> Retention {
-    let mut retention = Retention::new(1 << 20, Overflow::Close);
+fn sent(n: u64) -> Bounded {
+    let mut retention = Bounded::new(1 << 20, Overflow::Close);
     for i in 1..=n {
         assert_eq!(retention.commit(msg(&i.to_string())).unwrap().number, i);
     }
@@ -51,7 +83,7 @@ fn an_ack_beyond_what_was_sent_is_refused() {
     assert_eq!(retention.ack(4), Err(AckError::BeyondSent { ack: 4, sent: 3 }));
     assert_eq!(retention.len(), 3, "nothing forgotten");
     assert_eq!(
-        Retention::new(10, Overflow::Close).ack(1),
+        Bounded::new(10, Overflow::Close).ack(1),
         Err(AckError::BeyondSent { ack: 1, sent: 0 })
     );
 }
@@ -107,7 +139,7 @@ fn resume_behind_an_earlier_ack_is_refused() {
 #[test]
 fn close_policy_refuses_at_the_bound_as_the_queue_does() {
     // Bound 4 bytes: "1" and "2" weigh 2 each.
-    let mut retention = Retention::new(4, Overflow::Close);
+    let mut retention = Bounded::new(4, Overflow::Close);
     retention.commit(msg("1")).unwrap();
     // Below the bound a message is taken, even one that passes it.
     assert_eq!(retention.commit(msg("22")).unwrap().number, 2);
@@ -121,7 +153,7 @@ fn close_policy_refuses_at_the_bound_as_the_queue_does() {
 
 #[test]
 fn drop_oldest_policy_forgets_the_oldest_to_make_room() {
-    let mut retention = Retention::new(4, Overflow::DropOldest);
+    let mut retention = Bounded::new(4, Overflow::DropOldest);
     for i in 1..=2 {
         assert_eq!(retention.commit(msg(&i.to_string())).unwrap().dropped, 0);
     }
@@ -138,7 +170,7 @@ fn drop_oldest_policy_forgets_the_oldest_to_make_room() {
 
 #[test]
 fn resume_from_before_the_oldest_kept_after_drop_oldest_is_refused() {
-    let mut retention = Retention::new(4, Overflow::DropOldest);
+    let mut retention = Bounded::new(4, Overflow::DropOldest);
     for i in 1..=4 {
         retention.commit(msg(&i.to_string())).unwrap();
     }
@@ -147,4 +179,38 @@ fn resume_from_before_the_oldest_kept_after_drop_oldest_is_refused() {
     assert_eq!(resent(&mut retention, 1), Err(ResumeError::NotKept { rx: 1, oldest: 3 }));
     // Message 3 is the oldest kept: a client that has 2 misses nothing.
     assert_eq!(resent(&mut retention, 2), Ok(vec!["3".into(), "4".into()]));
+}
+
+/// A small slice of a shared buffer is kept as a copy (the buffer is no
+/// longer pinned by it), the copies sharing one chunk, let go once nothing
+/// is kept; a message with bytes of its own, or a large one, is kept as it
+/// is (the same bytes).
+#[test]
+fn small_slices_of_a_shared_buffer_are_copied_into_one_chunk_to_be_kept() {
+    let mut retention = Bounded::new(1 << 20, Overflow::Close);
+    let mut buffer = BytesMut::from(&[b'x'; 8192][..]);
+    let first = buffer.split_to(512).freeze();
+    retention.commit(Message::Binary(first.clone())).unwrap();
+    retention
+        .commit(Message::Text(Utf8Bytes::from_validated(buffer.split_to(5).freeze())))
+        .unwrap();
+    let kept: Vec<Message> = retention.kept().cloned().collect();
+    let Message::Binary(copy) = &kept[0] else { panic!("binary stays binary") };
+    assert_eq!(copy, &first);
+    assert_ne!(copy.as_ptr(), first.as_ptr(), "a copy");
+    assert_eq!(kept[1].as_text(), Some("xxxxx"), "text stays text");
+    assert_eq!(kept[1].as_bytes().as_ptr(), copy.as_ptr().wrapping_add(512), "the same chunk");
+    drop(kept);
+
+    let own = Bytes::from(vec![1u8; 512]);
+    let own_ptr = own.as_ptr();
+    retention.commit(Message::Binary(own)).unwrap();
+    let large = buffer.split_to(COPY_TO_KEEP_BYTES + 1).freeze();
+    retention.commit(Message::Binary(large.clone())).unwrap();
+    let pointers: Vec<*const u8> = retention.kept().map(|m| m.as_bytes().as_ptr()).collect();
+    assert_eq!(pointers[2..], [own_ptr, large.as_ptr()], "shared, not copied");
+
+    assert!(retention.copies.capacity() > 0);
+    retention.ack(4).unwrap();
+    assert_eq!(retention.copies.capacity(), 0, "nothing kept: the chunk is let go");
 }

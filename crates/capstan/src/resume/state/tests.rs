@@ -50,7 +50,7 @@ fn text(message: &Message) -> &str {
 /// The session with `n` messages "1".."n" sent.
 fn sent(state: &mut SessionState, now: Instant, n: u64) {
     for i in 1..=n {
-        state.send(now, Message::text(i.to_string())).unwrap();
+        state.send(now, &Message::text(i.to_string())).unwrap();
     }
 }
 
@@ -211,7 +211,7 @@ fn what_is_sent_while_detached_waits_for_the_resume() {
     let mut state = session(config(), t0);
     sent(&mut state, t0, 2);
     state.detached(t0 + SECOND);
-    assert_eq!(state.send(t0 + 2 * SECOND, Message::text("3")).unwrap().number, 3);
+    assert_eq!(state.send(t0 + 2 * SECOND, &Message::text("3")).unwrap().number, 3);
     let resumed = state.resume(&alice(), 1, t0 + 3 * SECOND).unwrap();
     assert!(!resumed.replaced);
     assert_eq!(resent(resumed), ["2", "3"]);
@@ -315,7 +315,7 @@ fn past_the_bound_under_close_the_session_is_over() {
     let t0 = Instant::now();
     let mut state = session(config, t0);
     sent(&mut state, t0, 2);
-    let error = state.send(t0, Message::text("3")).unwrap_err();
+    let error = state.send(t0, &Message::text("3")).unwrap_err();
     assert_eq!((error.code, error.ends_session), (ErrorCode::RetentionFull, true));
     assert_eq!(error.close_frame().code.0, 4429);
     assert!(state.is_over());

@@ -5,21 +5,11 @@
 //! forgets the oldest kept messages to make room (a client resuming from
 //! before them is told, never given a silent gap).
 
-use std::collections::VecDeque;
-use std::collections::vec_deque::Iter;
 use std::fmt;
 
-use bytes::BytesMut;
-
+use super::kept::{Kept, KeptIter};
 use crate::overflow::Overflow;
-use crate::ws::{Message, Utf8Bytes};
-
-/// Payloads up to this size that share a buffer with others are copied to
-/// be kept.
-pub const COPY_TO_KEEP_BYTES: usize = 2048;
-
-/// The copies are made in chunks of this size, one allocation for many.
-pub const COPY_CHUNK_BYTES: usize = 16 << 10;
+use crate::ws::Message;
 
 /// The bound of what a session keeps unacknowledged, in bytes (prefixes
 /// counted), and what passing it does (a route's, shared by its sessions:
@@ -118,19 +108,10 @@ impl fmt::Display for ResumeError {
     }
 }
 
-/// Data messages sent and not yet acknowledged.
-///
-/// A message is kept as it is (its bytes shared, not copied), unless it is
-/// small and a slice of a buffer shared with others — a connection's read
-/// buffer, for an echo —: then it is copied, into chunks of
-/// [`COPY_CHUNK_BYTES`], so that keeping it does not pin that buffer (which
-/// the connection would otherwise reallocate for each read) and costs no
-/// allocation of its own. The chunk is let go once nothing is kept.
+/// Data messages sent and not yet acknowledged (stored as [`Kept`] says).
 #[derive(Debug)]
 pub struct Retention {
-    kept: VecDeque<Message>,
-    /// Where small shared payloads are copied.
-    copies: BytesMut,
+    kept: Kept,
     /// Messages committed: the last one's number.
     sent: u64,
     /// The client's highest acknowledgement.
@@ -150,38 +131,14 @@ impl Default for Retention {
 impl Retention {
     /// Nothing sent yet.
     pub fn new() -> Self {
-        let kept = VecDeque::new();
-        Self { kept, copies: BytesMut::new(), sent: 0, acked: 0, bytes: 0, dropped: 0 }
+        Self { kept: Kept::default(), sent: 0, acked: 0, bytes: 0, dropped: 0 }
     }
 
-    /// What to keep of `message`: itself, or a copy in the chunk.
-    fn keepable(&mut self, message: &Message) -> Message {
-        let bytes = match message {
-            Message::Text(text) => text.as_bytes(),
-            Message::Binary(data) => data,
-        };
-        if bytes.len() > COPY_TO_KEEP_BYTES || bytes.is_unique() {
-            return message.clone();
-        }
-        if self.copies.capacity() - self.copies.len() < bytes.len() {
-            self.copies = BytesMut::with_capacity(COPY_CHUNK_BYTES);
-        }
-        self.copies.extend_from_slice(bytes);
-        let copy = self.copies.split().freeze();
-        match message {
-            Message::Text(_) => Message::Text(Utf8Bytes::from_validated(copy)),
-            Message::Binary(_) => Message::Binary(copy),
-        }
-    }
-
-    /// Forgets the oldest message kept.
-    fn forget_oldest(&mut self) -> Option<Message> {
-        let oldest = self.kept.pop_front()?;
-        self.bytes -= Self::weight(&oldest);
-        if self.kept.is_empty() {
-            self.copies = BytesMut::new();
-        }
-        Some(oldest)
+    /// Forgets the oldest message kept; whether there was one.
+    fn forget_oldest(&mut self) -> bool {
+        let Some(len) = self.kept.pop() else { return false };
+        self.bytes -= 1 + len;
+        true
     }
 
     /// A message's weight against the bound: its bytes on the wire,
@@ -200,7 +157,7 @@ impl Retention {
         let mut dropped = 0;
         match bound.overflow {
             Overflow::DropOldest => {
-                while self.bytes >= bound.limit && self.forget_oldest().is_some() {
+                while self.bytes >= bound.limit && self.forget_oldest() {
                     dropped += 1;
                 }
                 self.dropped += dropped;
@@ -210,9 +167,8 @@ impl Retention {
             }
             _ => {}
         }
-        let kept = self.keepable(message);
-        self.bytes += Self::weight(&kept);
-        self.kept.push_back(kept);
+        self.bytes += Self::weight(message);
+        self.kept.push(message);
         self.sent += 1;
         Ok(Committed { number: self.sent, dropped })
     }
@@ -235,7 +191,8 @@ impl Retention {
         self.acked = ack;
         let mut released = 0;
         while self.oldest() <= ack {
-            self.forget_oldest().expect("oldest <= sent: kept");
+            let forgot = self.forget_oldest();
+            debug_assert!(forgot, "oldest <= sent: kept");
             released += 1;
         }
         Ok(released)
@@ -260,7 +217,7 @@ impl Retention {
 
     /// The messages kept, oldest first (numbers [`Retention::oldest`] ..=
     /// [`Retention::sent`]).
-    pub fn kept(&self) -> Iter<'_, Message> {
+    pub fn kept(&self) -> KeptIter<'_> {
         self.kept.iter()
     }
 

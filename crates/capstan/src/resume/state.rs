@@ -5,7 +5,6 @@
 //! this control, resend these messages, close with this error, end the
 //! session. No socket, no task; instants are given, never read.
 
-use std::collections::vec_deque::Iter;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -20,6 +19,7 @@ use super::error_code::ErrorCode;
 use super::id::SessionId;
 use super::identity::Identity;
 use super::inbound::{Gap, Inbound};
+use super::kept::KeptIter;
 use super::prefix::{self, Incoming};
 use super::retention::{Committed, ResumeError, Retention, RetentionBound};
 use crate::ws::{CloseFrame, Message};
@@ -117,7 +117,7 @@ pub struct Resumed<'a> {
     /// [`ErrorCode::Replaced`]'s close code and forget it.
     pub replaced: bool,
     /// Then send these again, in order (numbers `rx + 1 ..`), then new ones.
-    pub resend: Iter<'a, Message>,
+    pub resend: KeptIter<'a>,
 }
 
 /// What the driver does when the timer fires.

@@ -251,7 +251,7 @@ impl<T: Timed> SessionLink<T> {
             Ok(resumed) => {
                 transport.send_control(&resumed.welcome);
                 for (number, message) in (rx + 1..).zip(resumed.resend) {
-                    transport.send_data(number, message.clone());
+                    transport.send_data(number, message);
                 }
                 state.kind = transport.kind();
                 state.attached = Some(transport);

@@ -1,8 +1,6 @@
 //! Numbering, acknowledgement, the bound under both policies, and the
 //! resume decision at every boundary.
 
-use bytes::{Bytes, BytesMut};
-
 use super::*;
 
 fn msg(text: &str) -> Message {
@@ -179,38 +177,4 @@ fn resume_from_before_the_oldest_kept_after_drop_oldest_is_refused() {
     assert_eq!(resent(&mut retention, 1), Err(ResumeError::NotKept { rx: 1, oldest: 3 }));
     // Message 3 is the oldest kept: a client that has 2 misses nothing.
     assert_eq!(resent(&mut retention, 2), Ok(vec!["3".into(), "4".into()]));
-}
-
-/// A small slice of a shared buffer is kept as a copy (the buffer is no
-/// longer pinned by it), the copies sharing one chunk, let go once nothing
-/// is kept; a message with bytes of its own, or a large one, is kept as it
-/// is (the same bytes).
-#[test]
-fn small_slices_of_a_shared_buffer_are_copied_into_one_chunk_to_be_kept() {
-    let mut retention = Bounded::new(1 << 20, Overflow::Close);
-    let mut buffer = BytesMut::from(&[b'x'; 8192][..]);
-    let first = buffer.split_to(512).freeze();
-    retention.commit(Message::Binary(first.clone())).unwrap();
-    retention
-        .commit(Message::Text(Utf8Bytes::from_validated(buffer.split_to(5).freeze())))
-        .unwrap();
-    let kept: Vec<Message> = retention.kept().cloned().collect();
-    let Message::Binary(copy) = &kept[0] else { panic!("binary stays binary") };
-    assert_eq!(copy, &first);
-    assert_ne!(copy.as_ptr(), first.as_ptr(), "a copy");
-    assert_eq!(kept[1].as_text(), Some("xxxxx"), "text stays text");
-    assert_eq!(kept[1].as_bytes().as_ptr(), copy.as_ptr().wrapping_add(512), "the same chunk");
-    drop(kept);
-
-    let own = Bytes::from(vec![1u8; 512]);
-    let own_ptr = own.as_ptr();
-    retention.commit(Message::Binary(own)).unwrap();
-    let large = buffer.split_to(COPY_TO_KEEP_BYTES + 1).freeze();
-    retention.commit(Message::Binary(large.clone())).unwrap();
-    let pointers: Vec<*const u8> = retention.kept().map(|m| m.as_bytes().as_ptr()).collect();
-    assert_eq!(pointers[2..], [own_ptr, large.as_ptr()], "shared, not copied");
-
-    assert!(retention.copies.capacity() > 0);
-    retention.ack(4).unwrap();
-    assert_eq!(retention.copies.capacity(), 0, "nothing kept: the chunk is let go");
 }

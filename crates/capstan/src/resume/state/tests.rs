@@ -55,7 +55,7 @@ fn sent(state: &mut SessionState, now: Instant, n: u64) {
 }
 
 fn resent(resumed: Resumed<'_>) -> Vec<String> {
-    resumed.resend.map(|m| text(m).to_owned()).collect()
+    resumed.resend.map(|m| text(&m).to_owned()).collect()
 }
 
 fn code(result: Result<impl std::fmt::Debug, SessionError>) -> (ErrorCode, bool) {

@@ -83,17 +83,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::Component;
     use crate::resume::{Identity, SessionConfig};
-    use crate::ws_server::connection_future_size;
-
-    struct Echo;
-
-    impl Component for Echo {
-        async fn on_message(&self, conn: &Conn, message: Message) {
-            let _ = conn.send(message);
-        }
-    }
+    use crate::ws_server::{SizedEcho as Echo, connection_future_size};
 
     /// What every open WebSocket transport of a session route keeps for
     /// its whole life stays small (as a plain connection's, see the

@@ -445,13 +445,23 @@ pub(crate) mod sizes {
     use tokio::net::{TcpListener, TcpStream};
 
     use super::run;
-    use crate::component::StatefulComponent;
+    use crate::component::{Component, StatefulComponent};
+    use crate::conn::Conn;
     use crate::request::Request;
     use crate::server::shutdown::{ShutdownHandle, Tracker};
     use crate::server::{ConnContext, Transport};
     use crate::ws::deflate::DeflateConfig;
     use crate::ws::handshake;
     use crate::ws_server::{Shared, WsConfig};
+
+    /// The plainest application: each message sent back.
+    pub(crate) struct Echo;
+
+    impl Component for Echo {
+        async fn on_message(&self, conn: &Conn, message: crate::Message) {
+            let _ = conn.send(message);
+        }
+    }
 
     /// The size of the future an open connection of `app` keeps for its
     /// whole life (boxed) beside its `Conn`.
@@ -476,17 +486,7 @@ pub(crate) mod sizes {
 
 #[cfg(test)]
 mod tests {
-    use super::sizes::connection_future_size;
-    use crate::component::Component;
-    use crate::{Conn, Message};
-
-    struct Echo;
-
-    impl Component for Echo {
-        async fn on_message(&self, conn: &Conn, message: Message) {
-            let _ = conn.send(message);
-        }
-    }
+    use super::sizes::{Echo, connection_future_size};
 
     /// What every open connection keeps for its whole life is this future
     /// (boxed) beside its `Conn`: the idle-memory budget (docs in

@@ -3,7 +3,7 @@
 
 mod driver;
 #[cfg(test)]
-pub(crate) use driver::sizes::connection_future_size;
+pub(crate) use driver::sizes::{Echo as SizedEcho, connection_future_size};
 mod session;
 mod writer;
 

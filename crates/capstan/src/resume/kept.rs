@@ -42,12 +42,12 @@ impl Kept {
             Message::Text(text) => (text.as_bytes(), true),
             Message::Binary(data) => (data, false),
         };
-        let stored = match u32::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= COPY_TO_KEEP_BYTES && !bytes.is_unique() => {
-                self.ring.extend(bytes.iter());
-                Stored::Copied { len, text }
-            }
-            _ => Stored::Shared(message.clone()),
+        let stored = if bytes.len() <= COPY_TO_KEEP_BYTES && !bytes.is_unique() {
+            self.ring.extend(bytes.iter());
+            // At most COPY_TO_KEEP_BYTES: fits.
+            Stored::Copied { len: bytes.len() as u32, text }
+        } else {
+            Stored::Shared(message.clone())
         };
         self.messages.push_back(stored);
     }
@@ -83,7 +83,7 @@ impl Kept {
         KeptIter { messages: self.messages.iter(), ring: &self.ring, offset: 0 }
     }
 
-    /// Whether the ring holds bytes (for tests).
+    /// The ring's capacity: whether it holds storage (for tests).
     #[cfg(test)]
     pub(crate) fn ring_capacity(&self) -> usize {
         self.ring.capacity()

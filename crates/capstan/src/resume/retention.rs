@@ -137,14 +137,15 @@ impl Retention {
     /// Forgets the oldest message kept; whether there was one.
     fn forget_oldest(&mut self) -> bool {
         let Some(len) = self.kept.pop() else { return false };
-        self.bytes -= 1 + len;
+        self.bytes -= Self::weight(len);
         true
     }
 
-    /// A message's weight against the bound: its bytes on the wire,
-    /// prefix included (so that empty messages count too).
-    fn weight(message: &Message) -> usize {
-        1 + message.len()
+    /// The weight against the bound of a message of `len` bytes: its
+    /// bytes on the wire, prefix included (so that empty messages count
+    /// too).
+    fn weight(len: usize) -> usize {
+        1 + len
     }
 
     /// Numbers `message` and keeps it (or a copy) until acknowledged,
@@ -167,7 +168,7 @@ impl Retention {
             }
             _ => {}
         }
-        self.bytes += Self::weight(message);
+        self.bytes += Self::weight(message.len());
         self.kept.push(message);
         self.sent += 1;
         Ok(Committed { number: self.sent, dropped })
@@ -192,7 +193,7 @@ impl Retention {
         let mut released = 0;
         while self.oldest() <= ack {
             let forgot = self.forget_oldest();
-            debug_assert!(forgot, "oldest <= sent: kept");
+            assert!(forgot, "oldest <= sent: kept");
             released += 1;
         }
         Ok(released)

@@ -104,6 +104,30 @@ impl Value {
     }
 }
 
+/// JSON's values as they are: numbers as integers where they fit (`UInt`
+/// above `i64::MAX`), strings as text — a string that starts with NUL stays
+/// text here; only the `wamp.2.json` decoder reads those as bytes.
+impl From<serde_json::Value> for Value {
+    fn from(json: serde_json::Value) -> Self {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Value::Int(i),
+                (None, Some(u)) => Value::UInt(u),
+                _ => n.as_f64().map_or(Value::Null, Value::Float),
+            },
+            serde_json::Value::String(text) => Value::Str(text),
+            serde_json::Value::Array(items) => {
+                Value::List(items.into_iter().map(Value::from).collect())
+            }
+            serde_json::Value::Object(map) => {
+                Value::Dict(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(text: &str) -> Self {
         Self::Str(text.to_owned())

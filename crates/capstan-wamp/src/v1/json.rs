@@ -9,34 +9,17 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::value::{Dict, Value};
+use crate::value::Value;
 
 /// Reads JSON text as a value; the parser's complaint when it is not JSON.
 pub fn parse(text: &str) -> Result<Value, String> {
     let json: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(from_json(json))
+    Ok(Value::from(json))
 }
 
 /// Writes a value as JSON text.
 pub fn to_text(value: &Value) -> String {
     to_json(value).to_string()
-}
-
-fn from_json(json: serde_json::Value) -> Value {
-    match json {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::Int(i),
-            (None, Some(u)) => Value::UInt(u),
-            _ => n.as_f64().map_or(Value::Null, Value::Float),
-        },
-        serde_json::Value::String(text) => Value::Str(text),
-        serde_json::Value::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Dict(map.into_iter().map(|(k, v)| (k, from_json(v))).collect::<Dict>())
-        }
-    }
 }
 
 /// `value` as serde_json's value, for [`to_text`] and for the encoder,

@@ -375,6 +375,36 @@ fn chat_protocol(root: &Path) -> usize {
     s.count
 }
 
+/// The game's messages, one per line as the target reads them: every
+/// client type of docs/game-protocol.md, moves by both players (a tab
+/// before the JSON makes the line's first byte odd: O moves), and refused
+/// ones.
+fn game_protocol(root: &Path) -> usize {
+    let mut s = Seeds::new(root, "game_protocol");
+    let seeds: &[(&str, &str)] = &[
+        (
+            "create_public",
+            r#"{"type":"create_player","data":{"player_name":"Bob","game_public":true}}"#,
+        ),
+        (
+            "create_private",
+            r#"{"type":"create_player","data":{"player_name":"Al","game_public":"false","game_id":"5960c2b1a3f4e","player_key":"abcdefghijklmnop1234","time_control":{"game_secs":60,"move_secs":10}}}"#,
+        ),
+        (
+            "moves",
+            "{\"type\":\"add_move\",\"data\":{\"coords\":{\"x\":\"4\",\"y\":\"7\"}}}\n\t{\"type\":\"add_move\",\"data\":{\"coords\":{\"x\":5,\"y\":\"7\"}}}\n{\"type\":\"add_move\",\"data\":{\"coords\":{\"x\":\"4\",\"y\":\"8\"}}}\n{\"type\":\"add_move\",\"data\":{\"coords\":{}}}\n",
+        ),
+        (
+            "others",
+            "{\"type\":\"resume_game\",\"data\":{\"token\":\"00\"}}\n{\"type\":\"watch_game\",\"data\":{\"game_id\":\"ab\"}}\n{\"type\":\"rematch\",\"data\":{}}\n{\"type\":\"resign\",\"data\":{}}\n{\"type\":\"disconnect_player\",\"data\":{}}\n{\"type\":\"<b>\",\"data\":1}\n",
+        ),
+    ];
+    for (name, text) in seeds {
+        s.add(name, text.as_bytes());
+    }
+    s.count
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let counts = [
@@ -382,6 +412,7 @@ fn main() {
         ("frame_decoder_deflate", frame_decoder_deflate(&root)),
         ("handshake", handshake(&root)),
         ("chat_protocol", chat_protocol(&root)),
+        ("game_protocol", game_protocol(&root)),
     ];
     for (target, count) in counts {
         println!("{target}: {count} seeds in {}", root.join(target).display());

@@ -55,6 +55,10 @@ impl Arcade {
                 let (table, symbol) = seated(link).ok_or(GameError::NoSeat)?;
                 table.play(symbol, x, y, now)
             }
+            Request::DisconnectPlayer if matches!(link.place(), Place::Watching(_)) => {
+                stop_watching(conn, link)
+            }
+            Request::UnwatchGame => stop_watching(conn, link),
             Request::DisconnectPlayer => {
                 let (table, symbol) = seated(link).ok_or(GameError::UnknownPlayer)?;
                 self.close_if(&table, table.leave(symbol, now));
@@ -187,6 +191,20 @@ impl Arcade {
             self.lobby.remove(table);
         }
     }
+}
+
+/// A spectator stops watching: `unwatch_game_resp` with the game's id.
+fn stop_watching(conn: &Conn, link: &Link) -> Result<(), GameError> {
+    let Place::Watching(table) = link.place() else { return Err(GameError::NotWatching) };
+    table.unwatch(conn.id());
+    link.set(Place::Nowhere);
+    #[derive(serde::Serialize)]
+    struct Unwatched<'a> {
+        game_id: &'a str,
+    }
+    let answer = server::encode("unwatch_game_resp", None, Some(Unwatched { game_id: table.id() }));
+    let _ = conn.send_text(answer);
+    Ok(())
 }
 
 /// The table and seat `link` holds.

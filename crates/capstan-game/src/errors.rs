@@ -30,8 +30,8 @@ pub enum GameError {
     RematchTooEarly,
     /// A rematch asked for after the opponent left.
     RematchNoOpponent,
-    /// The server is closing.
-    ShuttingDown,
+    /// `unwatch_game` from a connection that watches nothing.
+    NotWatching,
 }
 
 impl From<RequestError> for GameError {
@@ -82,7 +82,7 @@ impl fmt::Display for GameError {
             GameError::RematchNoOpponent => {
                 f.write_str("Cannot ask for a rematch: the opponent has left.")
             }
-            GameError::ShuttingDown => f.write_str("The server is shutting down."),
+            GameError::NotWatching => f.write_str("Cannot stop watching: not watching a game."),
         }
     }
 }

@@ -217,8 +217,9 @@ pub struct GameSummary {
     pub started_at_ms: u64,
     /// When the game ended (unix ms); `None` while running.
     pub ended_at_ms: Option<u64>,
-    /// How many moves are stored.
-    pub moves: u32,
+    /// How many moves are stored (named apart from a record's move list,
+    /// which the record's JSON holds beside the summary's fields).
+    pub move_count: u32,
     /// Each player's time for the whole game, in ms.
     pub game_ms: u64,
     /// Time allowed per move, in ms.
@@ -640,7 +641,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<GameSummary> {
         winner: row.get(8)?,
         started_at_ms: row.get(9)?,
         ended_at_ms: row.get(10)?,
-        moves: row.get(11)?,
+        move_count: row.get(11)?,
         game_ms: row.get(12)?,
         move_ms: row.get(13)?,
     })
@@ -742,7 +743,7 @@ mod tests {
         let running = store.game("g1").await.expect("the running game is stored");
         assert_eq!(running.summary.result, None);
         assert_eq!(running.summary.ended_at_ms, None);
-        assert_eq!(running.summary.moves, 3);
+        assert_eq!(running.summary.move_count, 3);
 
         store.game_ended(end("g1", 2_000, Vec::new()));
         let record = store.game("g1").await.expect("the game is stored");
@@ -766,7 +767,7 @@ mod tests {
             winner: Some("X".into()),
             started_at_ms: 1_000,
             ended_at_ms: Some(2_000),
-            moves: 3,
+            move_count: 3,
             game_ms: 300_000,
             move_ms: 30_000,
         };
@@ -775,6 +776,8 @@ mod tests {
         let json = serde_json::to_value(&record).expect("serialize the record");
         assert_eq!(json["game_id"], "g1", "the summary is flattened");
         assert_eq!(json["moves"][2]["symbol"], "X");
+        let text = serde_json::to_string(&record).expect("serialize the record");
+        assert_eq!(text.matches("\"moves\":").count(), 1, "one key per name: {text}");
     }
 
     #[tokio::test]
@@ -793,8 +796,8 @@ mod tests {
         let recent = store.recent_games(10).await;
         let ids: Vec<&str> = recent.iter().map(|g| g.game_id.as_str()).collect();
         assert_eq!(ids, ["b", "e", "a"]);
-        assert_eq!(recent[0].moves, 1);
-        assert_eq!(recent[1].moves, 0);
+        assert_eq!(recent[0].move_count, 1);
+        assert_eq!(recent[1].move_count, 0);
 
         let two = store.recent_games(2).await;
         let ids: Vec<&str> = two.iter().map(|g| g.game_id.as_str()).collect();

@@ -49,7 +49,8 @@ async fn a_resume_from_a_second_connection_closes_the_first() {
     second.send(json!({"type": "resume_game", "data": {"token": token(&x_joined)}})).await;
     second.expect("resume_game_resp").await;
     let close = x.client.expect_close().await.expect("a close frame");
-    assert_eq!(close.code.0, 4001);
+    assert_eq!(close.code.0, 1000);
+    assert_eq!(close.reason, "the seat was taken back by another connection");
     o.expect("opponent_back").await;
     exchange_move(&mut second, &mut o, 1, 1).await;
     let mut stranger = server.player().await;
@@ -92,6 +93,19 @@ async fn spectators_get_the_game_so_far_then_every_event() {
     x.expect("end_of_game_resp").await;
     let end = fan.expect("end_of_game_resp").await;
     assert_eq!(end["data"]["reason"], "resigned");
+    assert_eq!(end["data"]["clocks"]["running"], Value::Null, "the clocks stopped: {end}");
+    // Stopping: with unwatch_game, or as a player leaves (disconnect_player).
+    fan.bare("unwatch_game").await;
+    let left = fan.expect("unwatch_game_resp").await;
+    assert_eq!(left["data"]["game_id"], x_joined["game_id"]);
+    fan.bare("unwatch_game").await;
+    assert_eq!(fan.error().await, "Cannot stop watching: not watching a game.");
+    fan.send(json!({"type": "watch_game", "data": {"game_id": x_joined["game_id"]}})).await;
+    fan.expect("watch_game_resp").await;
+    fan.bare("disconnect_player").await;
+    fan.expect("unwatch_game_resp").await;
+    o.bare("rematch").await;
+    x.expect("rematch_offer").await;
     let mut lost = server.player().await;
     lost.send(json!({"type": "watch_game", "data": {"game_id": "ffff"}})).await;
     assert_eq!(lost.error().await, "Trying to join non-existing game: ffff");

@@ -69,6 +69,8 @@ pub enum Request {
         /// The game.
         game_id: String,
     },
+    /// Stop watching.
+    UnwatchGame,
     /// Ask for (or accept) a rematch with colours swapped.
     Rematch,
     /// Give the game up.
@@ -151,6 +153,7 @@ impl Request {
                 Some(Value::String(id)) => Ok(Request::WatchGame { game_id: id.clone() }),
                 _ => Err(RequestError::BadGameId),
             },
+            "unwatch_game" => Ok(Request::UnwatchGame),
             "rematch" => Ok(Request::Rematch),
             "resign" => Ok(Request::Resign),
             _ => Err(RequestError::UnknownType(echoable(&kind))),

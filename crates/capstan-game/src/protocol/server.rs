@@ -160,6 +160,8 @@ pub struct Ended {
     pub line: Vec<CoordView>,
     /// New: the ratings after the game (rated games only), X first.
     pub ratings: Option<[i64; 2]>,
+    /// New: the clocks as the game ended (stopped).
+    pub clocks: ClockView,
 }
 
 /// One move of a move list.

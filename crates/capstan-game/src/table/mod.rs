@@ -25,8 +25,10 @@ use crate::store::{GameEnd, GameStart, RatingChange, SeatRecord, Store};
 use seat::{Link, Occupant, Place, Seat};
 
 /// The close code sent to a connection whose seat was taken back by
-/// another connection with the same resume token.
-pub const REPLACED: CloseCode = CloseCode(4001);
+/// another connection with the same resume token: 1000, so that in session
+/// mode the session ends (docs/SESSIONS.md §7) rather than resuming and
+/// taking the seat back in turn; the reason says why.
+pub const REPLACED: CloseCode = CloseCode::NORMAL;
 
 /// What tables are told by the server's settings.
 #[derive(Clone, Copy, Debug)]
@@ -445,7 +447,7 @@ impl Table {
             ended_at_ms: unix_ms(),
             ratings: ratings.map(Vec::from).unwrap_or_default(),
         });
-        let data = views::ended(state, ending, state.ratings_after);
+        let data = views::ended(state, ending, state.ratings_after, now);
         let message = views::end_text(state, ending);
         self.broadcast(state, &text("end_of_game_resp", Some(&message), Some(data)));
     }
@@ -764,7 +766,7 @@ impl Table {
     pub fn shut_down(&self, now: Instant) {
         let mut state = self.lock();
         if let Some(ending) = state.game.abort(now) {
-            let data = views::ended(&state, &ending, None);
+            let data = views::ended(&state, &ending, None, now);
             self.broadcast(
                 &state,
                 &text("end_of_game_resp", Some("The server is shutting down."), Some(data)),

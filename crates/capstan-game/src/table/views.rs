@@ -53,7 +53,12 @@ pub fn name_of(state: &TableState, symbol: Symbol) -> String {
 }
 
 /// `end_of_game_resp`'s data.
-pub fn ended(state: &TableState, ending: &Ending, ratings: Option<[i64; 2]>) -> Ended {
+pub fn ended(
+    state: &TableState,
+    ending: &Ending,
+    ratings: Option<[i64; 2]>,
+    now: Instant,
+) -> Ended {
     let result = match (ending.winner, ending.reason) {
         (Some(_), _) => "win",
         (None, EndReason::Aborted) => "aborted",
@@ -65,6 +70,7 @@ pub fn ended(state: &TableState, ending: &Ending, ratings: Option<[i64; 2]>) -> 
         reason: ending.reason.as_str(),
         line: ending.line.iter().copied().map(CoordView::from).collect(),
         ratings,
+        clocks: clocks(state, now),
     }
 }
 
@@ -96,7 +102,9 @@ pub fn snapshot(
     let (phase, on_turn, ending) = match state.game.phase() {
         Phase::Waiting => ("waiting", None, None),
         Phase::Playing => ("playing", Some(id_of(state, state.game.turn())), None),
-        Phase::Ended(ending) => ("ended", None, Some(ended(state, ending, state.ratings_after))),
+        Phase::Ended(ending) => {
+            ("ended", None, Some(ended(state, ending, state.ratings_after, now)))
+        }
     };
     let you = you.and_then(|symbol| {
         state.seat(symbol).map(|seat| You {

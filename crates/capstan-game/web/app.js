@@ -218,10 +218,9 @@ import { CapstanSocket } from '/capstan.js';
         return;
       }
       // A seat taken back by another connection ends this session with
-      // the game's close code 4001, which reaches here only as a session
-      // gone (4404): another browser holding the same seat would take it
-      // back and forth. Sessions that keep ending at once while holding a
-      // seat: give it up, and let the user decide.
+      // 1000 and a reason (above). Should sessions holding a seat still
+      // keep ending as unknown (4404) at once, another window is fighting
+      // for it: give it up, and let the user decide.
       const now = Date.now();
       if (event.code === 4404 && savedSeat()) {
         seatLosses = seatLosses.filter((t) => now - t < 60000);
@@ -690,9 +689,8 @@ import { CapstanSocket } from '/capstan.js';
   function leave() {
     const g = S.game;
     if (g && g.role === 'player' && g.state !== 'playing') send('disconnect_player', {});
-    // A spectator has nothing to send: the server stops sending its
-    // events when this connection asks for something else; until then
-    // they are ignored (no game here).
+    // A spectator stops the game's events.
+    if (g && g.role === 'spectator') send('unwatch_game', {});
     S.game = null;
     perTab.set(KEY.seat, null);
     perTab.set(KEY.watch, null);
@@ -1220,7 +1218,7 @@ import { CapstanSocket } from '/capstan.js';
       const who = document.createElement('span');
       who.className = 'who';
       who.append(textSpan('pname', game.x_name || '?'), textSpan('vs', ' vs '), textSpan('pname', game.o_name || '?'));
-      const moves = typeof game.moves === 'number' ? game.moves : Array.isArray(game.moves) ? game.moves.length : 0;
+      const moves = typeof game.move_count === 'number' ? game.move_count : 0;
       li.append(who, textSpan('meta', `${summaryText(game)} · ${moves} moves`), button('Replay', 'replay', { gameId: game.game_id }));
       ul.appendChild(li);
     }
@@ -1368,8 +1366,11 @@ import { CapstanSocket } from '/capstan.js';
     $('home').addEventListener('click', (event) => {
       // In a game, the brand does not leave it (use the buttons); elsewhere it is the lobby.
       event.preventDefault();
+      const g = S.game;
       if (S.view === 'replay') leaveReplay();
-      else if (!S.game) showView('lobby');
+      else if (!g) showView('lobby');
+      else if (g.role === 'spectator' || g.state === 'ended') leave();
+      // A game being played (or waited for) is left with its own buttons.
     });
     $('replay-first').addEventListener('click', () => stepReplay(0));
     $('replay-prev').addEventListener('click', () => stepReplay(S.replay ? S.replay.step - 1 : 0));

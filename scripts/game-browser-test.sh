@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The game's JavaScript tests, against the real capstan-game binary:
+#
+# - classic.test.mjs: the original 2017 TikzTakz client's protocol logic
+#   (classic-client.mjs, rewritten rule for rule from its connect5-core.js)
+#   as two "tabs" over Node's `ws`: a public game played through, a private
+#   game by invite link, the quirks the original depends on, the opponent
+#   leaving, and the new fields ignored;
+# - game.test.mjs: the web client in headless Chromium (Debian's package,
+#   driven by playwright-core): two browsers play until one wins while a
+#   third watches, one reloads mid-game and continues, a private game by
+#   invite link, the bot, phone width, names as text, the replay view.
+#
+#   scripts/game-browser-test.sh
+#   GAME_SCREENSHOT=1 scripts/game-browser-test.sh    # also rewrites docs/img/game.png
+#
+# Installs what is missing (chromium, node and npm with apt; playwright-core
+# and ws with `npm ci` from the lock file, no browser download), builds
+# capstan-game (debug), then runs `node --test`. Exits non-zero when
+# anything fails. CAPSTAN_GAME_BIN=path tests another binary (no build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+test_dir=crates/capstan-game/tests/browser
+
+. scripts/lib/apt.sh
+apt_need /usr/bin/chromium chromium
+apt_need node nodejs
+apt_need npm npm
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
+    [ ! -f "$test_dir/node_modules/ws/package.json" ] ||
+    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
+    echo "== npm ci in $test_dir"
+    (cd "$test_dir" && npm ci --no-audit --no-fund)
+fi
+
+if [ -z "${CAPSTAN_GAME_BIN:-}" ]; then
+    echo "== cargo build -p capstan-game"
+    cargo build -p capstan-game
+    target_dir=$(cargo metadata --format-version 1 --no-deps |
+        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+    export CAPSTAN_GAME_BIN="$target_dir/debug/capstan-game"
+fi
+
+echo "== game tests ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"
+cd "$test_dir"
+exec node --test --test-reporter=spec classic.test.mjs game.test.mjs

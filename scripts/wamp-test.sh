@@ -3,7 +3,8 @@
 # current release, with its msgpack and CBOR serializers) and autobahn-js
 # 22.x and 26.x (npm, pinned) — against capstan-router, once per serializer:
 # the Basic Profile, the Advanced Profile, authentication and authorization,
-# bad input over a raw WebSocket, and GOODBYE on shutdown.
+# bad input over a raw WebSocket, and GOODBYE on shutdown; and a game of
+# capstan-game watched over its /wamp feed.
 #
 #   scripts/wamp-test.sh
 #
@@ -61,6 +62,18 @@ run "$venv/bin/python" "$clients/test_autobahn_python.py" "$port" json msgpack c
 run "$venv/bin/python" "$clients/test_autobahn_python_advanced.py" "$port" json msgpack cbor
 run node "$js/test_autobahn_js.mjs" "$port" 22 json msgpack cbor
 run node "$js/test_autobahn_js.mjs" "$port" 26 json msgpack cbor
+
+# The game server's WAMP feed, watched by autobahn-python (the router's pid
+# is kept for the shutdown suite below).
+router_pid=$pid
+echo "== cargo build -p capstan-game (a game watched over WAMP)"
+cargo build -p capstan-game
+background_start game "${CARGO_TARGET_DIR:-$root/target}/debug/capstan-game" --bind 127.0.0.1 --port 0 --db "$work/game.db"
+game_url=$(background_wait_for game 'open http://127\.0\.0\.1:[0-9]+/')
+game_port=${game_url##*:}
+game_port=${game_port%/}
+run "$venv/bin/python" crates/capstan-game/tests/wamp/test_autobahn_watch.py "$game_port" json msgpack cbor
+pid=$router_pid
 
 # Last: the router's GOODBYE on SIGTERM (this stops the router).
 run "$venv/bin/python" "$clients/test_router_shutdown.py" "$port" "$pid"

@@ -58,7 +58,7 @@ def cryptosign(key):
     return lambda session, challenge: key.sign_challenge(challenge, channel_id=None, channel_id_type=None)
 
 
-async def connect(port, serializer, realm="realm1", authmethods=None, authid=None, authextra=None, on_challenge=None):
+async def connect(port, serializer, realm="realm1", authmethods=None, authid=None, authextra=None, on_challenge=None, path="/ws"):
     """A session on `realm`: (session, left) once joined, where `left` is a
     future of its close details, or (None, close details) if the router
     refused it. Without `authmethods` the session asks for none (anonymous).
@@ -113,7 +113,7 @@ async def connect(port, serializer, realm="realm1", authmethods=None, authid=Non
 
     factory = WampWebSocketClientFactory(
         lambda: Session(ComponentConfig(realm)),
-        url=f"ws://127.0.0.1:{port}/ws",
+        url=f"ws://127.0.0.1:{port}{path}",
         serializers=[serializer()],
     )
     await loop.create_connection(factory, "127.0.0.1", port)

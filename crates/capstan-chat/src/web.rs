@@ -1,19 +1,10 @@
 //! The web client, compiled into the binary and served on the WebSocket's
 //! port.
 
-use bytes::Bytes;
-use capstan::http::HttpResponse;
-use http::{Method, StatusCode, header};
-use http_body_util::Full;
+use capstan::http::{Asset, Assets, HttpResponse, plain};
+use http::{Method, StatusCode};
 
-/// One embedded file.
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-}
-
-const ASSETS: &[Asset] = &[
+const FILES: &[Asset] = &[
     Asset {
         path: "/",
         content_type: "text/html; charset=utf-8",
@@ -42,8 +33,11 @@ const ASSETS: &[Asset] = &[
 ];
 
 /// Scripts and styles from this origin only; sockets to this host.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'";
+const SITE: Assets = Assets::new(
+    FILES,
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'",
+);
 
 /// The answer to `method` on `path`: an embedded file, `/healthz`, 404 or
 /// 405.
@@ -55,35 +49,13 @@ pub fn answer(method: &Method, path: &str) -> HttpResponse {
         return plain(StatusCode::OK, "ok\n");
     }
     let path = if path == "/index.html" { "/" } else { path };
-    let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
-        return plain(StatusCode::NOT_FOUND, "not found\n");
-    };
-    let body = if method == Method::HEAD {
-        Bytes::new()
-    } else {
-        Bytes::from_static(asset.body.as_bytes())
-    };
-    http::Response::builder()
-        .header(header::CONTENT_TYPE, asset.content_type)
-        .header(header::CONTENT_LENGTH, asset.body.len())
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::CONTENT_SECURITY_POLICY, CSP)
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .body(Full::new(body))
-        .expect("static headers are valid")
-}
-
-fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    http::Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from_static(text.as_bytes())))
-        .expect("static headers are valid")
+    SITE.answer(method, path).unwrap_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"))
 }
 
 #[cfg(test)]
 mod tests {
+    use http::header;
+
     use super::*;
 
     #[test]

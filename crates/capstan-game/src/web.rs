@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use capstan::http::HttpResponse;
+use capstan::http::{Asset, Assets, HttpResponse, plain};
 use http::{Method, StatusCode, header};
 use http_body_util::Full;
 use serde::Serialize;
@@ -12,14 +12,7 @@ use serde::Serialize;
 use crate::lobby::Lobby;
 use crate::store::Store;
 
-/// One embedded file.
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-}
-
-const ASSETS: &[Asset] = &[
+const FILES: &[Asset] = &[
     Asset {
         path: "/",
         content_type: "text/html; charset=utf-8",
@@ -43,8 +36,11 @@ const ASSETS: &[Asset] = &[
 ];
 
 /// Scripts and styles from this origin only; sockets to this host.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'";
+const SITE: Assets = Assets::new(
+    FILES,
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'",
+);
 
 /// The most rows a list answers.
 const LIST_LIMIT: usize = 50;
@@ -78,28 +74,8 @@ impl Site {
             };
         }
         let path = if path == "/index.html" { "/" } else { path };
-        match ASSETS.iter().find(|asset| asset.path == path) {
-            Some(asset) => file(method, asset),
-            None => plain(StatusCode::NOT_FOUND, "not found\n"),
-        }
+        SITE.answer(method, path).unwrap_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"))
     }
-}
-
-fn file(method: &Method, asset: &Asset) -> HttpResponse {
-    let body = if method == Method::HEAD {
-        Bytes::new()
-    } else {
-        Bytes::from_static(asset.body.as_bytes())
-    };
-    http::Response::builder()
-        .header(header::CONTENT_TYPE, asset.content_type)
-        .header(header::CONTENT_LENGTH, asset.body.len())
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::CONTENT_SECURITY_POLICY, CSP)
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .body(Full::new(body))
-        .expect("static headers are valid")
 }
 
 fn json(value: &impl Serialize) -> HttpResponse {
@@ -108,13 +84,5 @@ fn json(value: &impl Serialize) -> HttpResponse {
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CACHE_CONTROL, "no-store")
         .body(Full::new(Bytes::from(body)))
-        .expect("static headers are valid")
-}
-
-fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    http::Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from_static(text.as_bytes())))
         .expect("static headers are valid")
 }

@@ -4,19 +4,10 @@
 
 use axum::body::Body;
 use axum::response::Response;
-use bytes::Bytes;
-use http::header;
-
-/// One embedded file.
-pub(crate) struct Asset {
-    /// Where it is served.
-    pub(crate) path: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-}
+use capstan::http::{Asset, Assets};
 
 /// The page and its script and style.
-pub(crate) const ASSETS: &[Asset] = &[
+const FILES: &[Asset] = &[
     Asset {
         path: "/admin",
         content_type: "text/html; charset=utf-8",
@@ -40,48 +31,36 @@ pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src '
      img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-impl Asset {
-    /// The file, as a response (without its body for HEAD).
-    pub(crate) fn response(&self, head: bool) -> Response {
-        let body = if head { Bytes::new() } else { Bytes::from_static(self.body.as_bytes()) };
-        Response::builder()
-            .header(header::CONTENT_TYPE, self.content_type)
-            .header(header::CONTENT_LENGTH, self.body.len())
-            .header(header::CACHE_CONTROL, "no-cache")
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-            .header(header::CONTENT_SECURITY_POLICY, CSP)
-            .header(header::REFERRER_POLICY, "no-referrer")
-            .header(header::X_FRAME_OPTIONS, "DENY")
-            .body(Body::from(body))
-            .expect("static headers are valid")
-    }
-}
+const PAGE: Assets = Assets::new(FILES, CSP);
 
-/// The file served at `path`, if any.
-pub(crate) fn find(path: &str) -> Option<&'static Asset> {
-    ASSETS.iter().find(|asset| asset.path == path)
+/// The file served at `path`, as a response (without its body for HEAD).
+pub(crate) fn response(path: &str, head: bool) -> Option<Response> {
+    let asset = PAGE.find(path)?;
+    Some(PAGE.response(asset, head).map(Body::new))
 }
 
 #[cfg(test)]
 mod tests {
+    use http::header;
+
     use super::*;
 
     #[test]
     fn every_file_is_there_with_the_policy() {
-        for asset in ASSETS {
+        for asset in FILES {
             assert!(!asset.body.is_empty(), "{}", asset.path);
-            let response = asset.response(false);
+            let response = response(asset.path, false).expect("served");
             assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], CSP);
         }
-        assert!(find("/admin/admin.js").is_some());
-        assert!(find("/admin/../etc/passwd").is_none());
+        assert!(response("/admin/admin.js", true).is_some());
+        assert!(response("/admin/../etc/passwd", false).is_none());
     }
 
     #[test]
     fn the_page_has_no_inline_code_and_no_other_origin() {
-        let page = find("/admin").unwrap().body;
+        let page = PAGE.find("/admin").unwrap().body;
         assert!(!page.contains("<script>") && !page.contains("style="), "inline code");
-        for asset in ASSETS {
+        for asset in FILES {
             assert!(!asset.body.contains("http://") && !asset.body.contains("https://"));
         }
     }

@@ -49,8 +49,8 @@ pub(crate) fn off() -> Router {
 }
 
 async fn page(request: Request) -> Response {
-    match assets::find(request.uri().path()) {
-        Some(asset) => asset.response(request.method() == Method::HEAD),
+    match assets::response(request.uri().path(), request.method() == Method::HEAD) {
+        Some(response) => response,
         None => plain(StatusCode::NOT_FOUND, "not found\n"),
     }
 }

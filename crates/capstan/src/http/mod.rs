@@ -1,6 +1,7 @@
 //! The HTTP layer: reads the request head, hands upgrade requests inward
 //! and plain requests to an optional HTTP service.
 
+mod assets;
 mod auth;
 pub(crate) mod component;
 mod conn_limit;
@@ -19,6 +20,7 @@ pub(crate) mod router;
 pub use crate::request::{MAX_HEADERS, ParseError};
 // Reached from the crate root only: named here for the crate's own modules.
 pub(crate) use crate::request::{Rejection, Request};
+pub use assets::{Asset, Assets, plain};
 pub use auth::{Authenticate, Authenticator};
 pub use component::{Decision, HttpComponent, Upgrade};
 pub use conn_limit::PerIpLimit;

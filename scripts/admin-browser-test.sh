@@ -21,19 +21,13 @@ apt_need node nodejs
 apt_need npm npm
 
 # playwright-core only, from the lock file; browsers are never downloaded.
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
-    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
-    echo "== npm ci in $test_dir"
-    (cd "$test_dir" && npm ci --no-audit --no-fund)
-fi
+. scripts/lib/npm.sh
+npm_ci_if_stale "$test_dir" playwright-core
 
 if [ -z "${CAPSTAN_ADMIN_DEMO_BIN:-}" ]; then
     echo "== cargo build -p capstan-api --example admin_demo"
     cargo build -p capstan-api --example admin_demo
-    target_dir=$(cargo metadata --format-version 1 --no-deps |
-        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-    export CAPSTAN_ADMIN_DEMO_BIN="$target_dir/debug/examples/admin_demo"
+    export CAPSTAN_ADMIN_DEMO_BIN="$(cargo_target_dir)/debug/examples/admin_demo"
 fi
 
 echo "== admin browser test ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"

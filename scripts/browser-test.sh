@@ -42,12 +42,8 @@ apt_need npm npm
 apt_need redis-server redis-server
 
 # playwright-core only, from the lock file; browsers are never downloaded.
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
-    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
-    echo "== npm ci in $test_dir"
-    (cd "$test_dir" && npm ci --no-audit --no-fund)
-fi
+. scripts/lib/npm.sh
+npm_ci_if_stale "$test_dir" playwright-core
 
 if [ -z "${CAPSTAN_CHAT_BIN:-}" ]; then
     echo "== cargo build -p capstan-chat"

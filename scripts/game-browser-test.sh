@@ -27,20 +27,13 @@ apt_need /usr/bin/chromium chromium
 apt_need node nodejs
 apt_need npm npm
 
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -f "$test_dir/node_modules/playwright-core/package.json" ] ||
-    [ ! -f "$test_dir/node_modules/ws/package.json" ] ||
-    [ "$test_dir/package-lock.json" -nt "$test_dir/node_modules/.package-lock.json" ]; then
-    echo "== npm ci in $test_dir"
-    (cd "$test_dir" && npm ci --no-audit --no-fund)
-fi
+. scripts/lib/npm.sh
+npm_ci_if_stale "$test_dir" playwright-core ws
 
 if [ -z "${CAPSTAN_GAME_BIN:-}" ]; then
     echo "== cargo build -p capstan-game"
     cargo build -p capstan-game
-    target_dir=$(cargo metadata --format-version 1 --no-deps |
-        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-    export CAPSTAN_GAME_BIN="$target_dir/debug/capstan-game"
+    export CAPSTAN_GAME_BIN="$(cargo_target_dir)/debug/capstan-game"
 fi
 
 echo "== game tests ($(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version))"

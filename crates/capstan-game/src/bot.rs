@@ -590,8 +590,13 @@ mod tests {
         (0..count).map(|k| start.step(direction, k).unwrap()).collect()
     }
 
-    /// The cells where `symbol` would make five.
-    fn winning_cells(board: &Board, symbol: Symbol) -> Vec<Coord> {
+    /// The empty cells where a stone of `symbol` makes `holds` true of
+    /// the board with it.
+    fn cells_where(
+        board: &Board,
+        symbol: Symbol,
+        holds: impl Fn(&Board, Coord) -> bool,
+    ) -> Vec<Coord> {
         let mut board = board.clone();
         Coord::all()
             .filter(|&c| {
@@ -599,27 +604,21 @@ mod tests {
                     return false;
                 }
                 board.place(c, symbol).unwrap();
-                let wins = board.winning_line(c).is_some();
+                let held = holds(&board, c);
                 board.clear(c);
-                wins
+                held
             })
             .collect()
     }
 
+    /// The cells where `symbol` would make five.
+    fn winning_cells(board: &Board, symbol: Symbol) -> Vec<Coord> {
+        cells_where(board, symbol, |board, c| board.winning_line(c).is_some())
+    }
+
     /// The cells where `symbol` would leave two or more cells making five.
     fn open_four_cells(board: &Board, symbol: Symbol) -> Vec<Coord> {
-        let mut board = board.clone();
-        Coord::all()
-            .filter(|&c| {
-                if board.get(c).is_some() {
-                    return false;
-                }
-                board.place(c, symbol).unwrap();
-                let open = winning_cells(&board, symbol).len() >= 2;
-                board.clear(c);
-                open
-            })
-            .collect()
+        cells_where(board, symbol, |board, _| winning_cells(board, symbol).len() >= 2)
     }
 
     fn play(board: &Board, me: Symbol) -> Coord {

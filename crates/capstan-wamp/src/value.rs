@@ -109,6 +109,17 @@ impl Value {
 /// text here; only the `wamp.2.json` decoder reads those as bytes.
 impl From<serde_json::Value> for Value {
     fn from(json: serde_json::Value) -> Self {
+        Value::from_json_with(json, &Value::Str)
+    }
+}
+
+impl Value {
+    /// A JSON value read with `string` deciding what each string becomes
+    /// (text, or bytes for `wamp.2.json`'s NUL-prefixed base64).
+    pub(crate) fn from_json_with(
+        json: serde_json::Value,
+        string: &impl Fn(String) -> Value,
+    ) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
@@ -117,13 +128,13 @@ impl From<serde_json::Value> for Value {
                 (None, Some(u)) => Value::UInt(u),
                 _ => n.as_f64().map_or(Value::Null, Value::Float),
             },
-            serde_json::Value::String(text) => Value::Str(text),
-            serde_json::Value::Array(items) => {
-                Value::List(items.into_iter().map(Value::from).collect())
-            }
-            serde_json::Value::Object(map) => {
-                Value::Dict(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
-            }
+            serde_json::Value::String(text) => string(text),
+            serde_json::Value::Array(items) => Value::List(
+                items.into_iter().map(|item| Value::from_json_with(item, string)).collect(),
+            ),
+            serde_json::Value::Object(map) => Value::Dict(
+                map.into_iter().map(|(k, v)| (k, Value::from_json_with(v, string))).collect(),
+            ),
         }
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::SerializeError;
 use crate::message::DecodeError;
-use crate::value::{Dict, Value};
+use crate::value::Value;
 
 /// Reads JSON text as a value.
 pub(super) fn from_str(text: &str) -> Result<Value, DecodeError> {
@@ -22,27 +22,14 @@ pub(super) fn to_string(value: &Value) -> Result<String, SerializeError> {
 }
 
 fn from_json(json: serde_json::Value) -> Value {
-    match json {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::Int(i),
-            (None, Some(u)) => Value::UInt(u),
-            _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+    Value::from_json_with(json, &|text: String| match text.strip_prefix('\0') {
+        // Text that starts with NUL and is not base64 stays text.
+        Some(encoded) => match STANDARD.decode(encoded) {
+            Ok(bytes) => Value::Bytes(Bytes::from(bytes)),
+            Err(_) => Value::Str(text),
         },
-        serde_json::Value::String(text) => match text.strip_prefix('\0') {
-            // Text that starts with NUL and is not base64 stays text.
-            Some(encoded) => match STANDARD.decode(encoded) {
-                Ok(bytes) => Value::Bytes(Bytes::from(bytes)),
-                Err(_) => Value::Str(text),
-            },
-            None => Value::Str(text),
-        },
-        serde_json::Value::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Dict(map.into_iter().map(|(k, v)| (k, from_json(v))).collect::<Dict>())
-        }
-    }
+        None => Value::Str(text),
+    })
 }
 
 fn to_json(value: &Value) -> Result<serde_json::Value, SerializeError> {

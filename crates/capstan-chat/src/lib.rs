@@ -282,7 +282,7 @@ impl ChatServer {
         let signals = async {
             tokio::select! {
                 () = stop => {}
-                () = termination() => {}
+                () = capstan::server::termination_signal() => {}
             }
         };
         // The API's own port, if any, stops with the chat's.
@@ -406,14 +406,4 @@ fn token_auth(config: &Config) -> io::Result<Option<JwtAuth>> {
         None => auth,
     };
     Ok(Some(auth))
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn termination() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else { return std::future::pending().await };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

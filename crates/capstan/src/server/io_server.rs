@@ -228,8 +228,9 @@ fn connection_number() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn termination_signal() {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM: what [`IoServer::run`] stops
+/// on, for an application that does something first (`run_until`).
+pub async fn termination_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

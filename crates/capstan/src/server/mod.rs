@@ -9,5 +9,6 @@ mod transport;
 
 pub use handler::{ConnContext, ConnectionHandler};
 pub(crate) use io_server::IoServer;
+pub use io_server::termination_signal;
 pub use shutdown::ShutdownSignal;
 pub use transport::{Io, Transport};

@@ -18,7 +18,7 @@ use crate::rules::Symbol;
 use crate::rules::clock::TimeControl;
 use crate::store::Store;
 use crate::table::seat::{Link, Occupant, Place, Seat};
-use crate::table::{Afterwards, Newcomer, Table};
+use crate::table::{Afterwards, Dropped, Newcomer, Table};
 
 /// How many times a public join retries when the table it picked filled
 /// up under it.
@@ -69,24 +69,27 @@ impl Arcade {
                 let (table, symbol) = seated(link).ok_or(GameError::NoSeat)?;
                 table.resign(symbol, now)
             }
+            // Each request that moves the connection finds its target
+            // first: a refused one leaves the connection where it was.
             Request::ResumeGame { token } => {
-                self.leave_finished(conn, link, now)?;
+                must_be_free(link)?;
                 let table = self.lobby.find_token(&token).ok_or(GameError::UnknownToken)?;
+                if !is_at(link, &table) {
+                    self.leave_finished(conn, link, now);
+                }
                 table.resume(&token, conn, link, now).map(drop)
             }
             Request::WatchGame { game_id } => {
-                self.leave_finished(conn, link, now)?;
+                must_be_free(link)?;
                 let table = self.lobby.get(&game_id).ok_or(GameError::UnknownGame(game_id))?;
+                self.leave_finished(conn, link, now);
                 table.watch(conn, link, now)
             }
             Request::Rematch => {
                 let (table, symbol) = seated(link).ok_or(GameError::NoSeat)?;
-                if let Some([x, o]) = table.rematch(symbol)? {
+                let open = |control| self.lobby.open(false, control);
+                if table.rematch(symbol, open, now)? {
                     self.lobby.remove(&table);
-                    let rematch = self.lobby.open(false, table.control());
-                    for seat in [x, o] {
-                        rematch.sit(Newcomer { seat, answer: "rematch_resp" }, Instant::now())?;
-                    }
                 }
                 Ok(())
             }
@@ -99,12 +102,24 @@ impl Arcade {
         link: &Link,
         create: CreatePlayer,
     ) -> Result<(), GameError> {
-        let now = Instant::now();
-        self.leave_finished(conn, link, now)?;
+        must_be_free(link)?;
+        let joining = match &create.opponent {
+            Opponent::Join(id) => {
+                let table = self.lobby.get(id).ok_or_else(|| GameError::UnknownGame(id.clone()))?;
+                if !table.is_waiting() {
+                    return Err(GameError::GameFull);
+                }
+                Some(table)
+            }
+            _ => None,
+        };
         let rating = match &create.player_key {
             Some(key) => Some(self.store.rating(key).await.unwrap_or_default()),
             None => None,
         };
+        // After the store answered: the clock must not start in the past.
+        let now = Instant::now();
+        self.leave_finished(conn, link, now);
         let human = Seat {
             player_id: ids::player_id(),
             name: create.name,
@@ -121,7 +136,7 @@ impl Arcade {
         let control = create.time.map_or(self.default_time, asked_control);
         match create.opponent {
             Opponent::Join(id) => {
-                let table = self.lobby.get(&id).ok_or(GameError::UnknownGame(id))?;
+                let table = joining.ok_or(GameError::UnknownGame(id))?;
                 table.sit(newcomer, now)?;
                 Ok(())
             }
@@ -164,24 +179,36 @@ impl Arcade {
         Ok(())
     }
 
-    /// A connection seated in a game that is over leaves it before taking
-    /// another seat; one still playing may not (one seat per connection).
-    /// A spectator stops watching.
-    fn leave_finished(&self, conn: &Conn, link: &Link, now: Instant) -> Result<(), GameError> {
+    /// Before taking another seat or game: a connection seated in a game
+    /// that is over leaves it (one still playing was refused by
+    /// [`must_be_free`]); a spectator stops watching.
+    fn leave_finished(&self, conn: &Conn, link: &Link, now: Instant) {
         match link.place() {
-            Place::Nowhere => Ok(()),
-            Place::Watching(table) => {
-                link.set(Place::Nowhere);
-                table.unwatch(conn.id());
-                Ok(())
+            Place::Nowhere => {}
+            Place::Watching(_) => {
+                let _ = stop_watching(conn, link);
             }
             Place::Seated(table, symbol) => {
-                if table.is_running() {
-                    return Err(GameError::AlreadySeated);
-                }
                 self.close_if(&table, table.leave(symbol, now));
                 link.set(Place::Nowhere);
-                Ok(())
+            }
+        }
+    }
+
+    /// The connection of a seat closed. A rematch or matchmaking may have
+    /// moved the seat to another table after the link was read: the move
+    /// updates the link before it lets the old table go, so the link, read
+    /// again, names where the seat went.
+    fn dropped(&self, conn: &Conn, link: &Link, mut table: Arc<Table>, mut symbol: Symbol) {
+        loop {
+            match table.dropped(symbol, conn.id(), Instant::now()) {
+                Dropped::Here(afterwards) => return self.close_if(&table, afterwards),
+                Dropped::NotHere => match link.place() {
+                    Place::Seated(moved, at) if moved.id() != table.id() => {
+                        (table, symbol) = (moved, at);
+                    }
+                    _ => return,
+                },
             }
         }
     }
@@ -205,6 +232,19 @@ fn stop_watching(conn: &Conn, link: &Link) -> Result<(), GameError> {
     let answer = server::encode("unwatch_game_resp", None, Some(Unwatched { game_id: table.id() }));
     let _ = conn.send_text(answer);
     Ok(())
+}
+
+/// One seat per connection: refused while the connection's game runs.
+fn must_be_free(link: &Link) -> Result<(), GameError> {
+    match link.place() {
+        Place::Seated(table, _) if table.is_running() => Err(GameError::AlreadySeated),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `link` is seated at `table`.
+fn is_at(link: &Link, table: &Table) -> bool {
+    matches!(link.place(), Place::Seated(ref at, _) if at.id() == table.id())
 }
 
 /// The table and seat `link` holds.
@@ -258,9 +298,7 @@ impl StatefulComponent for Arcade {
         match visitor.link.place() {
             Place::Nowhere => {}
             Place::Watching(table) => table.unwatch(conn.id()),
-            Place::Seated(table, symbol) => {
-                self.close_if(&table, table.dropped(symbol, conn.id(), Instant::now()));
-            }
+            Place::Seated(table, symbol) => self.dropped(conn, &visitor.link, table, symbol),
         }
     }
 }

@@ -23,4 +23,4 @@ pub mod table;
 pub mod web;
 
 pub use config::Config;
-pub use server::GameServer;
+pub use server::{GameServer, GameShutdown};

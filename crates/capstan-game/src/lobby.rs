@@ -11,7 +11,7 @@ use crate::feed::WampFeed;
 use crate::ids;
 use crate::rules::clock::TimeControl;
 use crate::store::Store;
-use crate::table::{Afterwards, LobbyEntry, Newcomer, Table, TableSettings};
+use crate::table::{Afterwards, LobbyEntry, Table, TableSettings};
 
 /// How far apart in rating two public players may be to be paired: `base`
 /// at first, wider by `widen` for every 10 seconds the earlier one waited.
@@ -134,7 +134,8 @@ impl Lobby {
     /// Pairs public players who wait at separate tables once their ratings
     /// are within the window of the longer waiter: the later one moves to
     /// the earlier one's table (it gets `create_player_resp` again, with the
-    /// game it moved to). Returns how many were moved.
+    /// game it moved to; spectators of the table it left are told it
+    /// closed). Returns how many were moved.
     pub fn pair_waiting(self: &Arc<Self>, control: TimeControl) -> usize {
         let now = Instant::now();
         let mut waiting = self.waiting(control);
@@ -156,13 +157,8 @@ impl Lobby {
                 .map(|(j, _)| j);
             if let Some(j) = partner {
                 let guest = waiting.remove(j);
-                if let Some(seat) = guest.take_waiting() {
+                if guest.move_waiting_to(&host, now) {
                     self.remove(&guest);
-                    let newcomer = Newcomer { seat, answer: "create_player_resp" };
-                    if let Err(refused) = host.sit(newcomer, now) {
-                        // The host's table filled meanwhile: wait anew.
-                        let _ = self.open(true, control).sit(refused.newcomer, now);
-                    }
                     moved += 1;
                 }
             }
@@ -251,4 +247,70 @@ async fn run_timer(lobby: Arc<Lobby>, table: Arc<Table>) {
         }
     }
     lobby.remove(&table);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::names::PlayerName;
+    use crate::table::Newcomer;
+    use crate::table::seat::{Occupant, Seat};
+
+    fn lobby(window: MatchWindow) -> Arc<Lobby> {
+        let store = Store::open(std::path::Path::new(":memory:")).expect("a store");
+        let settings =
+            TableSettings { grace: Duration::from_secs(30), linger: Duration::from_secs(60) };
+        Lobby::new(store, settings, window, None)
+    }
+
+    fn bot_player() -> Newcomer {
+        let seat = Seat {
+            player_id: ids::player_id(),
+            name: PlayerName::bot(),
+            token: ids::resume_token(),
+            key: None,
+            rating: None,
+            occupant: Occupant::Bot,
+        };
+        Newcomer { seat, answer: "create_player_resp" }
+    }
+
+    #[tokio::test]
+    async fn the_sweep_leaves_a_new_table_alone_until_its_creator_sits() {
+        let lobby = lobby(MatchWindow { base: 1000.0, widen: 0.0 });
+        let control = TimeControl::default();
+        let waiting = lobby.open(true, control);
+        waiting.sit(bot_player(), Instant::now()).map_err(|_| "seated").unwrap();
+        // Listed, not yet sat at: the sweep must not take it for a waiter.
+        let fresh = lobby.open(true, control);
+        assert_eq!(lobby.pair_waiting(control), 0);
+        assert!(!fresh.is_closed());
+        fresh.sit(bot_player(), Instant::now()).map_err(|_| "seated").unwrap();
+        // Now two wait, within the window: the later moves to the earlier.
+        assert_eq!(lobby.pair_waiting(control), 1);
+        assert!(fresh.is_closed());
+        assert!(!waiting.is_waiting(), "the earlier table has both players");
+    }
+
+    #[tokio::test]
+    async fn the_nearest_rating_within_the_window_is_chosen() {
+        let lobby = lobby(MatchWindow { base: 200.0, widen: 0.0 });
+        let control = TimeControl::default();
+        let at = |rating: f64| {
+            let table = lobby.open(true, control);
+            let mut player = bot_player();
+            player.seat.rating = Some(crate::rating::Rating { rating, ..Default::default() });
+            table.sit(player, Instant::now()).map_err(|_| "seated").unwrap();
+            table
+        };
+        let low = at(1300.0);
+        let high = at(1800.0);
+        let near = lobby.nearest_waiting(1650.0, control).expect("a table in the window");
+        assert_eq!(near.id(), high.id());
+        let near = lobby.nearest_waiting(1400.0, control).expect("a table in the window");
+        assert_eq!(near.id(), low.id());
+        assert!(lobby.nearest_waiting(1550.0, control).is_none(), "both 250 away");
+    }
 }

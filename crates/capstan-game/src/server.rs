@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use capstan::{
     HttpServer, HttpService, IoServer, Limits, MessageRate, Router, ServerConfig, SessionRoute,
-    ShutdownHandle, WsConfig, WsServer,
+    WsConfig, WsServer,
 };
+use tokio::sync::Notify;
 
 use capstan_wamp::WampServer;
 
@@ -35,6 +36,18 @@ pub struct GameServer {
     lobby: Arc<Lobby>,
     store: Store,
     wamp: WampServer,
+    stop: GameShutdown,
+}
+
+/// Stops a [`GameServer`] from elsewhere, as SIGTERM does. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct GameShutdown(Arc<Notify>);
+
+impl GameShutdown {
+    /// Starts the shutdown: the games end, then the connections close.
+    pub fn shutdown(&self) {
+        self.0.notify_one();
+    }
 }
 
 impl GameServer {
@@ -75,7 +88,7 @@ impl GameServer {
             ServerConfig { max_connections: config.max_connections, ..ServerConfig::default() };
         let server =
             IoServer::new(http).with_config(limits).listen((config.bind, config.port)).await?;
-        Ok(GameServer { server, lobby, store, wamp })
+        Ok(GameServer { server, lobby, store, wamp, stop: GameShutdown::default() })
     }
 
     /// The address bound.
@@ -84,16 +97,28 @@ impl GameServer {
     }
 
     /// A handle to stop the server.
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.server.shutdown_handle()
+    pub fn shutdown_handle(&self) -> GameShutdown {
+        self.stop.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM or the shutdown handle; then ends the
-    /// running games (no winner, stored as aborted) and lets the store
-    /// finish writing.
+    /// Serves until SIGINT/SIGTERM or the shutdown handle. Then the games
+    /// end first (no winner; a started game is stored as aborted, and its
+    /// players and spectators are told), before the connections close — a
+    /// closing connection must not read as a player leaving — and the
+    /// store finishes writing.
     pub async fn run(self) -> io::Result<()> {
-        let result = self.server.run().await;
-        self.lobby.shut_down();
+        let lobby = self.lobby.clone();
+        let stop = self.stop.0.clone();
+        let result = self
+            .server
+            .run_until(async move {
+                tokio::select! {
+                    () = capstan::server::termination_signal() => {}
+                    () = stop.notified() => {}
+                }
+                lobby.shut_down();
+            })
+            .await;
         self.wamp.shut_down();
         self.store.flush().await;
         result

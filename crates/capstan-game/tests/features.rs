@@ -51,7 +51,7 @@ async fn a_resume_from_a_second_connection_closes_the_first() {
     let close = x.client.expect_close().await.expect("a close frame");
     assert_eq!(close.code.0, 1000);
     assert_eq!(close.reason, "the seat was taken back by another connection");
-    o.expect("opponent_back").await;
+    // The seat was never away: the opponent is not told it came back.
     exchange_move(&mut second, &mut o, 1, 1).await;
     let mut stranger = server.player().await;
     stranger.send(json!({"type": "resume_game", "data": {"token": "0".repeat(64)}})).await;
@@ -393,4 +393,149 @@ async fn the_web_client_is_served_with_a_content_security_policy() {
     }
     assert_eq!(server.get("/nothing").await.status(), 404);
     assert_eq!(server.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn one_key_on_both_seats_is_not_rated() {
+    let server = Server::start(|_| {}).await;
+    let key = "samesamesamesame";
+    let mut x = server.player().await;
+    x.create(json!({"player_name": "A", "game_public": false, "player_key": key})).await;
+    let joined = x.expect("create_player_resp").await;
+    x.expect("info_resp").await;
+    let mut o = server.player().await;
+    let id = joined["data"]["game_id"].clone();
+    o.create(json!({"player_name": "B", "game_public": false, "game_id": id, "player_key": key}))
+        .await;
+    o.expect("create_player_resp").await;
+    x.bare("resign").await;
+    let end = loop {
+        let message = o.recv().await;
+        if message["type"] == "end_of_game_resp" {
+            break message;
+        }
+    };
+    assert_eq!(end["data"]["ratings"], Value::Null, "{end}");
+    assert_eq!(server.get_json("/api/leaderboard").await, json!([]));
+}
+
+#[tokio::test]
+async fn the_games_end_before_the_connections_when_the_server_stops() {
+    let server = Server::start(|config| config.grace_secs = 0).await;
+    let (mut x, mut o, x_joined, _) = started_game(&server).await;
+    exchange_move(&mut x, &mut o, 1, 1).await;
+    let db = server.db.clone();
+    let id = x_joined["game_id"].as_str().unwrap().to_owned();
+    let stopping = tokio::spawn(server.stop());
+    for player in [&mut x, &mut o] {
+        let end = player.expect("end_of_game_resp").await;
+        assert_eq!(end["data"]["result"], "aborted", "{end}");
+        assert_eq!(end["message"], "The server is shutting down.");
+        let close = player.client.expect_close().await.expect("a close frame");
+        assert_eq!(close.code.0, 1001);
+    }
+    let _dir = stopping.await.expect("the server stopped");
+    let store = Store::open(&db).expect("the database");
+    let game = store.game(&id).await.expect("stored");
+    assert_eq!(game.summary.result.as_deref(), Some("aborted"));
+    assert_eq!(store.leaderboard(10).await, []);
+}
+
+#[tokio::test]
+async fn a_rematch_racing_the_opponents_close_never_leaves_a_ghost() {
+    let server = Server::start(|config| config.grace_secs = 1).await;
+    for _ in 0..20 {
+        let mut x = server.player().await;
+        let hosted = x.create_private("X").await;
+        let mut o = server.player().await;
+        o.create(json!({"player_name": "O", "game_public": false, "game_id": hosted["game_id"]}))
+            .await;
+        o.expect("create_player_resp").await;
+        o.expect("info_resp").await;
+        o.expect("start_game_resp").await;
+        x.expect("info_resp").await;
+        x.expect("start_game_resp").await;
+        x.bare("rematch").await;
+        assert_eq!(x.error().await, "Cannot ask for a rematch: the game is not over.");
+        o.bare("resign").await;
+        o.expect("end_of_game_resp").await;
+        x.expect("end_of_game_resp").await;
+        x.bare("rematch").await;
+        o.expect("rematch_offer").await;
+        // O accepts while X's connection goes away.
+        o.bare("rematch").await;
+        drop(x);
+        // Whichever came first, O learns that X is gone, and never waits
+        // for a ghost: a refusal, X leaving, or X away in the new game
+        // (then its forfeit).
+        loop {
+            let message = o.recv().await;
+            match message["type"].as_str() {
+                Some("error" | "disconnect_player_resp") => break,
+                Some("opponent_away") => {
+                    let end = loop {
+                        let next = o.recv().await;
+                        if next["type"] == "end_of_game_resp" {
+                            break next;
+                        }
+                    };
+                    assert_eq!(end["data"]["reason"], "forfeit");
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_request_leaves_the_connection_where_it_was() {
+    let server = Server::start(|_| {}).await;
+    let (mut x, mut o, x_joined, _) = started_game(&server).await;
+    x.bare("resign").await;
+    x.expect("end_of_game_resp").await;
+    o.expect("end_of_game_resp").await;
+    // X asks for a game that does not exist: refused, and X stays at the
+    // ended table, where a rematch is still possible.
+    x.send(json!({"type": "watch_game", "data": {"game_id": "abc"}})).await;
+    assert_eq!(x.error().await, "Trying to join non-existing game: abc");
+    x.send(json!({"type": "resume_game", "data": {"token": "f".repeat(64)}})).await;
+    assert_eq!(x.error().await, "Cannot resume: the token is unknown or its game is over.");
+    o.bare("rematch").await;
+    x.expect("rematch_offer").await;
+    // A spectator refused a seat keeps watching.
+    let (mut a, mut b, a_joined, _) = started_game(&server).await;
+    let mut fan = server.player().await;
+    fan.send(json!({"type": "watch_game", "data": {"game_id": a_joined["game_id"]}})).await;
+    fan.expect("watch_game_resp").await;
+    let id = a_joined["game_id"].clone();
+    fan.create(json!({"player_name": "Fan", "game_public": false, "game_id": id})).await;
+    assert_eq!(fan.error().await, "Cannot add player, game is already full.");
+    exchange_move(&mut a, &mut b, 4, 4).await;
+    fan.expect("add_move_resp").await;
+    let _ = x_joined;
+}
+
+#[tokio::test]
+async fn spectators_are_told_when_a_table_closes() {
+    let server = Server::start(|_| {}).await;
+    let (mut x, mut o, x_joined, _) = started_game(&server).await;
+    let mut fan = server.player().await;
+    fan.send(json!({"type": "watch_game", "data": {"game_id": x_joined["game_id"]}})).await;
+    fan.expect("watch_game_resp").await;
+    x.bare("resign").await;
+    fan.expect("end_of_game_resp").await;
+    for player in [&mut x, &mut o] {
+        player.bare("disconnect_player").await;
+    }
+    let closed = loop {
+        let message = fan.recv().await;
+        if message["type"] == "unwatch_game_resp" {
+            break message;
+        }
+        assert_eq!(message["type"], "disconnect_player_resp", "{message}");
+    };
+    assert_eq!(closed["data"]["game_id"], x_joined["game_id"]);
+    fan.bare("unwatch_game").await;
+    assert_eq!(fan.error().await, "Cannot stop watching: not watching a game.");
 }

@@ -64,3 +64,37 @@ async fn any_wamp_client_can_watch_a_game_but_not_publish_in_it() {
     assert_eq!(refused[0], 8, "ERROR: {refused}");
     assert_eq!(refused[4], "wamp.error.not_authorized");
 }
+
+#[tokio::test]
+async fn private_games_are_never_published() {
+    let server = Server::start(|_| {}).await;
+    let mut spy = wamp_client(&server).await;
+    send(&mut spy, json!([1, "tikztakz", {"roles": {"subscriber": {}}}])).await;
+    assert_eq!(recv(&mut spy).await[0], 2);
+    // A pattern subscription would show every topic, and so every game id.
+    send(&mut spy, json!([32, 1, {"match": "prefix"}, "tikztakz.game."])).await;
+    assert_eq!(recv(&mut spy).await[0], 33);
+    let mut host = server.player().await;
+    let hosted = host.create_private("Host").await;
+    let mut guest = server.player().await;
+    guest
+        .create(json!({"player_name": "Guest", "game_public": false, "game_id": hosted["game_id"]}))
+        .await;
+    guest.expect("create_player_resp").await;
+    exchange_move_after_start(&mut host, &mut guest).await;
+    // Then a public game: its first event is the first the spy sees.
+    let (mut x, mut o, x_joined, _) = started_game(&server).await;
+    exchange_move(&mut x, &mut o, 2, 2).await;
+    let event = recv(&mut spy).await;
+    let topic = format!("tikztakz.game.{}", x_joined["game_id"].as_str().unwrap());
+    assert_eq!(event[3]["topic"], topic, "{event}");
+}
+
+/// Reads up to the start on both sides of a private game, then X moves.
+async fn exchange_move_after_start(host: &mut common::Player, guest: &mut common::Player) {
+    guest.expect("info_resp").await;
+    guest.expect("start_game_resp").await;
+    host.expect("info_resp").await;
+    host.expect("start_game_resp").await;
+    exchange_move(host, guest, 0, 0).await;
+}

@@ -186,7 +186,7 @@ impl Board {
     }
 
     /// The winning line through the stone at `at`: the longest run of five
-    /// or more through it (the first found when two lines win at once).
+    /// or more through it (of two as long, the later in [`Direction::ALL`]).
     pub fn winning_line(&self, at: Coord) -> Option<Vec<Coord>> {
         Direction::ALL
             .into_iter()

@@ -47,11 +47,15 @@ impl Clocks {
         self.running = Some((symbol, now));
     }
 
-    /// Stops the running clock at `now`, charging the time its player took.
+    /// Stops the running clock at `now`, charging the time its player took
+    /// — never past the flag's fall: a player who ran out of move time
+    /// keeps the rest of their game time.
     pub fn stop(&mut self, now: Instant) {
+        let deadline = self.deadline();
         if let Some((symbol, since)) = self.running.take() {
+            let until = deadline.map_or(now, |(_, deadline)| now.min(deadline));
             let left = &mut self.left[symbol.index()];
-            *left = left.saturating_sub(now.saturating_duration_since(since));
+            *left = left.saturating_sub(until.saturating_duration_since(since));
         }
     }
 
@@ -133,6 +137,15 @@ mod tests {
         // 25 s left in the game for X, less than the 30 s move limit.
         assert_eq!(clocks.deadline(), Some((Symbol::X, now + Duration::from_secs(25))));
         assert_eq!(clocks.flagged(now + Duration::from_secs(25)), Some(Symbol::X));
+    }
+
+    #[test]
+    fn a_late_stop_charges_no_more_than_the_move_allowed() {
+        let t0 = Instant::now();
+        let mut clocks = Clocks::new(CONTROL);
+        clocks.start(Symbol::X, t0);
+        clocks.stop(t0 + Duration::from_secs(45));
+        assert_eq!(clocks.remaining(t0)[0], Duration::from_secs(70));
     }
 
     #[test]

@@ -166,9 +166,14 @@ impl Game {
     }
 
     /// `loser` gives the game up (resigned, or left for good). A waiting
-    /// game is aborted instead, with no winner. Returns the ending, or
-    /// `None` when the game was over already.
+    /// game is aborted instead, with no winner; a flag that has fallen by
+    /// `now` ends it by time first. Returns the ending, or `None` when the
+    /// game was over already.
     pub fn concede(&mut self, loser: Symbol, reason: EndReason, now: Instant) -> Option<Ending> {
+        // A flag that fell before the concession decides the game.
+        if let Some(ending) = self.flag_fall(now) {
+            return Some(ending);
+        }
         let ending = match self.phase {
             Phase::Ended(_) => return None,
             Phase::Waiting => Ending { winner: None, reason: EndReason::Aborted, line: Vec::new() },
@@ -309,6 +314,16 @@ mod tests {
         let Phase::Ended(ending) = game.phase() else { panic!("ended") };
         assert_eq!(ending.winner, Some(Symbol::X));
         assert_eq!(ending.reason, EndReason::Time);
+    }
+
+    #[test]
+    fn a_fallen_flag_decides_before_a_concession() {
+        let (mut game, now) = started();
+        game.play(Symbol::X, 3, 3, now).unwrap();
+        // O's minute ran out; X resigns a moment later, before any tick.
+        let ending = game.concede(Symbol::X, EndReason::Resigned, now + Duration::from_secs(61));
+        let ending = ending.expect("ended");
+        assert_eq!((ending.winner, ending.reason), (Some(Symbol::X), EndReason::Time));
     }
 
     #[test]

@@ -48,6 +48,16 @@ pub enum Afterwards {
     Closes,
 }
 
+/// What [`Table::dropped`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dropped {
+    /// The seat is not this connection's here (any more): it moved to
+    /// another table, or another connection took it back.
+    NotHere,
+    /// The seat was the connection's; the table goes on or closes.
+    Here(Afterwards),
+}
+
 /// One game and the people at it.
 pub struct Table {
     id: String,
@@ -65,7 +75,7 @@ pub struct Table {
 pub struct TableState {
     game: Game,
     seats: [Option<Seat>; 2],
-    watchers: Vec<Conn>,
+    watchers: Vec<(Conn, Link)>,
     rematch: [bool; 2],
     ended_at: Option<Instant>,
     ratings_after: Option<[i64; 2]>,
@@ -85,7 +95,7 @@ impl TableState {
     /// Sends `text` to both players' connections and every spectator.
     fn send_all(&self, text: &Utf8Bytes) {
         let players = self.seats.iter().flatten().filter_map(Seat::conn);
-        for conn in players.chain(&self.watchers) {
+        for conn in players.chain(self.watchers.iter().map(|(conn, _)| conn)) {
             // A connection that is closing or too slow drops it; the game
             // goes on.
             let _ = conn.send_text(text.clone());
@@ -97,7 +107,7 @@ impl TableState {
         if let Some(conn) = self.seat(except.other()).and_then(Seat::conn) {
             let _ = conn.send_text(text.clone());
         }
-        for conn in &self.watchers {
+        for (conn, _) in &self.watchers {
             let _ = conn.send_text(text.clone());
         }
     }
@@ -184,7 +194,12 @@ impl Table {
         self.publish(text);
     }
 
+    /// Public games only: a private game's id is its only secret, and a
+    /// WAMP pattern subscription would show it.
     fn publish(&self, text: &Utf8Bytes) {
+        if !self.public {
+            return;
+        }
         if let Some(feed) = &self.feed {
             feed.publish(&self.id, text);
         }
@@ -229,7 +244,8 @@ impl Table {
     /// Whether the table waits for a second player (matchmaking).
     pub fn is_waiting(&self) -> bool {
         let state = self.lock();
-        !state.closed && *state.game.phase() == Phase::Waiting
+        let one_seated = matches!(state.seats, [Some(_), None]);
+        !state.closed && *state.game.phase() == Phase::Waiting && one_seated
     }
 
     /// The rating of the waiting player (for matchmaking by rating).
@@ -244,19 +260,28 @@ impl Table {
         now.saturating_duration_since(self.opened_at)
     }
 
-    /// Takes the waiting player out of a table that is still waiting, and
-    /// closes it (matchmaking moves the player to another table).
-    pub fn take_waiting(&self) -> Option<Seat> {
+    /// Moves this table's waiting player to `host` (matchmaking), in one
+    /// step under this table's lock, so that the player's connection
+    /// cannot close unseen in between; this table then closes. `false`,
+    /// and nothing changes, when either table is no longer waiting.
+    pub fn move_waiting_to(&self, host: &Arc<Table>, now: Instant) -> bool {
         let mut state = self.lock();
-        if state.closed || *state.game.phase() != Phase::Waiting || state.seats[1].is_some() {
-            return None;
+        let waiting = !state.closed && *state.game.phase() == Phase::Waiting;
+        if !waiting || !matches!(state.seats, [Some(_), None]) {
+            return false;
         }
-        let seat = state.seats[0].take();
-        state.closed = true;
-        state.watchers.clear();
-        drop(state);
-        self.wake();
-        seat
+        let Some(seat) = state.seats[0].take() else { return false };
+        match host.sit(Newcomer { seat, answer: "create_player_resp" }, now) {
+            Ok(_) => {
+                self.close(&mut state);
+                true
+            }
+            Err(refused) => {
+                // The host filled up meanwhile: the player waits on here.
+                state.seats[0] = Some(refused.newcomer.seat);
+                false
+            }
+        }
     }
 
     /// Whose seat holds `token`.
@@ -464,6 +489,10 @@ impl Table {
         };
         let (x_key, x_name, x_rating) = rated(state.seat(Symbol::X))?;
         let (o_key, o_name, o_rating) = rated(state.seat(Symbol::O))?;
+        // One key on both seats would rate a player against themself.
+        if x_key == o_key {
+            return None;
+        }
         let x_outcome = match ending.winner {
             Some(Symbol::X) => Outcome::Win,
             Some(Symbol::O) => Outcome::Loss,
@@ -504,15 +533,16 @@ impl Table {
     /// The connection `conn` of the seat `symbol` is gone. A running game
     /// keeps the seat for the grace period (the opponent is told); after
     /// that, or at once when there is no grace, the game is lost.
-    pub fn dropped(&self, symbol: Symbol, conn: ConnId, now: Instant) -> Afterwards {
+    pub fn dropped(&self, symbol: Symbol, conn: ConnId, now: Instant) -> Dropped {
         let mut state = self.lock();
-        // A seat taken back by another connection is not this one's.
+        // A seat taken back by another connection, or moved to another
+        // table (a rematch, matchmaking), is not this one's.
         if !state.seat(symbol).is_some_and(|seat| seat.is_conn(conn)) {
-            return Afterwards::Stays;
+            return Dropped::NotHere;
         }
         let playing = *state.game.phase() == Phase::Playing;
         if playing && !self.settings.grace.is_zero() {
-            let Some(seat) = state.seat_mut(symbol) else { return Afterwards::Stays };
+            let Some(seat) = state.seat_mut(symbol) else { return Dropped::NotHere };
             if let Occupant::Human { conn, link, away_since } = &mut seat.occupant {
                 *conn = None;
                 *away_since = Some(now);
@@ -535,7 +565,7 @@ impl Table {
             );
             drop(state);
             self.wake();
-            return Afterwards::Stays;
+            return Dropped::Here(Afterwards::Stays);
         }
         if let Some(seat) = state.seat_mut(symbol) {
             seat.vacate();
@@ -548,7 +578,7 @@ impl Table {
                 &text("disconnect_player_resp", Some(&message), None::<()>),
             );
         }
-        self.after_leaving(&mut state, symbol, now)
+        Dropped::Here(self.after_leaving(&mut state, symbol, now))
     }
 
     fn after_leaving(&self, state: &mut TableState, symbol: Symbol, now: Instant) -> Afterwards {
@@ -611,7 +641,7 @@ impl Table {
         }
         *held = Some(conn.clone());
         *held_link = link.clone();
-        *away_since = None;
+        let was_away = away_since.take().is_some();
         link.set(Place::Seated(self.clone(), symbol));
         let snapshot = views::snapshot(&state, &self.id, self.public, now, Some(symbol));
         let _ = conn.send_text(text("resume_game_resp", None, Some(snapshot)));
@@ -619,10 +649,12 @@ impl Table {
         struct Back {
             player_id: String,
         }
-        let Some(seat) = state.seat(symbol) else { return Ok(symbol) };
-        let back = Back { player_id: seat.player_id.clone() };
-        let message = format!("Player \"{}\" is back.", seat.name);
-        self.broadcast_others(&state, symbol, &text("opponent_back", Some(&message), Some(back)));
+        if let Some(seat) = state.seat(symbol).filter(|_| was_away) {
+            let back = Back { player_id: seat.player_id.clone() };
+            let message = format!("Player \"{}\" is back.", seat.name);
+            let back = text("opponent_back", Some(&message), Some(back));
+            self.broadcast_others(&state, symbol, &back);
+        }
         drop(state);
         self.wake();
         Ok(symbol)
@@ -640,7 +672,7 @@ impl Table {
             return Err(GameError::UnknownGame(self.id.clone()));
         }
         link.set(Place::Watching(self.clone()));
-        state.watchers.push(conn.clone());
+        state.watchers.push((conn.clone(), link.clone()));
         let snapshot = views::snapshot(&state, &self.id, self.public, now, None);
         let _ = conn.send_text(text("watch_game_resp", None, Some(snapshot)));
         Ok(())
@@ -648,14 +680,21 @@ impl Table {
 
     /// `conn` stops watching.
     pub fn unwatch(&self, conn: ConnId) {
-        self.lock().watchers.retain(|watcher| watcher.id() != conn);
+        self.lock().watchers.retain(|(watcher, _)| watcher.id() != conn);
     }
 
     /// The player at `symbol` asks for a rematch. When the opponent asked
-    /// too (the bot always agrees), the two seats come back swapped, for
-    /// the caller to seat at a new table; this table closes. Otherwise the
-    /// opponent gets `rematch_offer`.
-    pub fn rematch(&self, symbol: Symbol) -> Result<Option<[Seat; 2]>, GameError> {
+    /// too (the bot always agrees), both seats move, colours swapped, to
+    /// the new private table `open` makes, in one step under this table's
+    /// lock (a connection closing meanwhile finds its seat at the new
+    /// table); this table closes and `true` comes back. Otherwise the
+    /// opponent alone gets `rematch_offer`.
+    pub fn rematch(
+        &self,
+        symbol: Symbol,
+        open: impl FnOnce(TimeControl) -> Arc<Table>,
+        now: Instant,
+    ) -> Result<bool, GameError> {
         let mut state = self.lock();
         if !matches!(state.game.phase(), Phase::Ended(_)) || state.closed {
             return Err(GameError::RematchTooEarly);
@@ -666,27 +705,30 @@ impl Table {
             return Err(GameError::RematchNoOpponent);
         }
         state.rematch[symbol.index()] = true;
-        let agreed = bot || state.rematch[symbol.other().index()];
-        if !agreed {
+        if !bot && !state.rematch[symbol.other().index()] {
             #[derive(Serialize)]
             struct Offer {
                 player_id: String,
             }
-            let Some(seat) = state.seat(symbol) else { return Ok(None) };
+            let Some(seat) = state.seat(symbol) else { return Ok(false) };
             let offer = Offer { player_id: seat.player_id.clone() };
             let message = format!("Player \"{}\" wants a rematch.", seat.name);
-            self.broadcast_others(
-                &state,
-                symbol,
-                &text("rematch_offer", Some(&message), Some(offer)),
-            );
-            return Ok(None);
+            let offer = text("rematch_offer", Some(&message), Some(offer));
+            if let Some(conn) = state.seat(symbol.other()).and_then(Seat::conn) {
+                let _ = conn.send_text(offer);
+            }
+            return Ok(false);
         }
         let (Some(x), Some(o)) = (state.seats[0].take(), state.seats[1].take()) else {
             return Err(GameError::RematchNoOpponent);
         };
+        let table = open(self.control);
+        for seat in [o, x] {
+            // A new table has both seats free.
+            let _ = table.sit(Newcomer { seat, answer: "rematch_resp" }, now);
+        }
         self.close(&mut state);
-        Ok(Some([o, x]))
+        Ok(true)
     }
 
     /// Runs the clock and the grace periods at `now`: a fallen flag or an
@@ -758,19 +800,37 @@ impl Table {
             }
         }
         state.seats = [None, None];
-        state.watchers.clear();
+        #[derive(Serialize)]
+        struct Closed<'a> {
+            game_id: &'a str,
+        }
+        let closed = text(
+            "unwatch_game_resp",
+            Some("The game's table has closed."),
+            Some(Closed { game_id: &self.id }),
+        );
+        for (conn, link) in state.watchers.drain(..) {
+            if matches!(link.place(), Place::Watching(ref table) if table.id == self.id) {
+                link.set(Place::Nowhere);
+            }
+            let _ = conn.send_text(closed.clone());
+        }
         self.wake();
     }
 
-    /// Ends the game because the server stops (no winner, not rated).
+    /// Ends the game because the server stops: no winner, not rated; a
+    /// started game is stored as aborted.
     pub fn shut_down(&self, now: Instant) {
         let mut state = self.lock();
+        let started = *state.game.phase() == Phase::Playing;
         if let Some(ending) = state.game.abort(now) {
-            let data = views::ended(&state, &ending, None, now);
-            self.broadcast(
-                &state,
-                &text("end_of_game_resp", Some("The server is shutting down."), Some(data)),
-            );
+            if started {
+                self.announce_end(&mut state, &ending, now);
+            } else {
+                let data = views::ended(&state, &ending, None, now);
+                let message = views::end_text(&state, &ending);
+                self.broadcast(&state, &text("end_of_game_resp", Some(&message), Some(data)));
+            }
         }
         self.close(&mut state);
     }

@@ -78,7 +78,7 @@ pub fn ended(
 pub fn end_text(state: &TableState, ending: &Ending) -> String {
     let Some(winner) = ending.winner else {
         return match ending.reason {
-            EndReason::Aborted => "The game was aborted.".to_owned(),
+            EndReason::Aborted => "The server is shutting down.".to_owned(),
             _ => "The board is full: the game is a draw.".to_owned(),
         };
     };

@@ -7,9 +7,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use capstan::ShutdownHandle;
 use capstan::ws::OpCode;
-use capstan_game::{Config, GameServer};
+use capstan_game::{Config, GameServer, GameShutdown};
 use capstan_testkit::client::Client;
 use capstan_testkit::http::{Response, exchange};
 use serde_json::{Value, json};
@@ -21,9 +20,9 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Its database file.
     pub db: PathBuf,
-    handle: ShutdownHandle,
+    handle: GameShutdown,
     task: Option<JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -44,7 +43,7 @@ impl Server {
         let addr = server.local_addr().expect("an address");
         let handle = server.shutdown_handle();
         let task = tokio::spawn(server.run());
-        Server { addr, db: config.db, handle, task: Some(task), _dir: dir }
+        Server { addr, db: config.db, handle, task: Some(task), dir: Some(dir) }
     }
 
     /// A new connection at `/`.
@@ -70,12 +69,14 @@ impl Server {
         serde_json::from_str(&response.body_text()).expect("JSON")
     }
 
-    /// Stops the server and waits for it (the store flushed).
-    pub async fn stop(mut self) {
+    /// Stops the server and waits for it (the store flushed); the
+    /// directory of its database, kept until dropped.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
         self.handle.shutdown();
         if let Some(task) = self.task.take() {
             task.await.expect("the server task").expect("the server ran");
         }
+        self.dir.take()
     }
 }
 

@@ -31,12 +31,13 @@ async def expect(ws, kind):
 async def started_game(port):
     url = f"ws://127.0.0.1:{port}/"
     x, o = await websockets.connect(url), await websockets.connect(url)
-    await x.send(json.dumps({"type": "create_player", "data": {"player_name": "Xena", "game_public": False}}))
+    # Public games: a private game's events are never published.
+    await x.send(json.dumps({"type": "create_player", "data": {"player_name": "Xena", "game_public": True}}))
     joined = await expect(x, "create_player_resp")
     await expect(x, "info_resp")
     game_id = joined["data"]["game_id"]
-    await o.send(json.dumps({"type": "create_player", "data": {"player_name": "Otto", "game_public": False, "game_id": game_id}}))
-    await expect(o, "create_player_resp")
+    await o.send(json.dumps({"type": "create_player", "data": {"player_name": "Otto", "game_public": True}}))
+    assert (await expect(o, "create_player_resp"))["data"]["game_id"] == game_id
     for ws in (x, o):
         await expect(ws, "info_resp")
     for ws in (x, o):

@@ -8,6 +8,8 @@
 #   background_start NAME CMD [ARG...]        # starts it; sets $pid
 #   url=$(background_wait_for NAME 'ws://[0-9.:]*')   # waits for its line
 #   background_wait_port NAME HOST PORT       # or waits until it accepts
+#   background_stop_checked PID NAME          # SIGTERM, as a service manager does;
+#                                             # fails unless it exits 0
 #   background_stop PID                       # stops one before the end (and
 #                                             # forgets it: a number reused later
 #                                             # by another process is never signalled)
@@ -90,6 +92,24 @@ background_stop() {
         [ "$p" = "$target" ] || kept+=("$p")
     done
     background_pids=("${kept[@]}")
+}
+
+# Stops PID (started as NAME) with SIGTERM and waits for it; fails, with
+# the end of its log, unless it exited 0.
+background_stop_checked() {
+    local target=$1 name=$2 status=0
+    kill -TERM "$target"
+    wait "$target" || status=$?
+    local kept=() p
+    for p in "${background_pids[@]}"; do
+        [ "$p" = "$target" ] || kept+=("$p")
+    done
+    background_pids=("${kept[@]}")
+    if [ "$status" != 0 ]; then
+        echo "$name exited with status $status after SIGTERM; its log ends:" >&2
+        tail -n 20 "$work/$name.log" >&2
+        return 1
+    fi
 }
 
 background_cleanup() {

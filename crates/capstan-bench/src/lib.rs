@@ -8,6 +8,8 @@
 //!   tables, ratios, targets and charts ([`suite`]);
 //! - `chat-load`: presence and flood load for the chat server
 //!   ([`chat_load`]);
+//! - `game-load`: many Connect-5 games at once against capstan-game, the
+//!   latency of each move to its players and spectators ([`game_load`]);
 //! - `session-cost`: what session mode costs beside plain WebSocket, run
 //!   side by side through `loadgen --session`/`--sse` ([`session_cost`]);
 //! - `wamp-load`: WAMP v2 load (events, calls, idle sessions) for
@@ -28,6 +30,7 @@ pub mod clock;
 pub mod deadline;
 pub mod deflate_cost;
 pub mod fleet;
+pub mod game_load;
 pub mod histogram;
 pub mod json;
 pub mod loadgen;

@@ -502,30 +502,37 @@ fn insert_move(
     symbol: Symbol,
     at_ms: u64,
 ) -> rusqlite::Result<()> {
-    if !game_exists(conn, game_id)? {
-        tracing::warn!(game_id, number, "game store: move for an unknown game; skipped");
-        return Ok(());
-    }
-    conn.execute(
+    // One statement, prepared once per connection: a move is the store's
+    // most frequent job. The foreign key refuses a move of an unknown game.
+    let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO moves (game_id, number, x, y, symbol, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![game_id, number, x, y, symbol.as_str(), at_ms],
     )?;
-    Ok(())
+    match insert.execute(params![game_id, number, x, y, symbol.as_str(), at_ms]) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(error, _))
+            if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+        {
+            tracing::warn!(game_id, number, "game store: move for an unknown game; skipped");
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn end_game(conn: &Connection, end: &GameEnd) -> rusqlite::Result<()> {
-    let updated = conn.execute(
-        "UPDATE games SET ended_at_ms = ?2, result = ?3, reason = ?4, winner = ?5
+    let updated = conn
+        .prepare_cached(
+            "UPDATE games SET ended_at_ms = ?2, result = ?3, reason = ?4, winner = ?5
          WHERE game_id = ?1 AND ended_at_ms IS NULL",
-        params![
+        )?
+        .execute(params![
             end.game_id,
             end.ended_at_ms,
             end.result,
             end.reason,
             end.winner.map(Symbol::as_str)
-        ],
-    )?;
+        ])?;
     if updated == 0 {
         if game_exists(conn, &end.game_id)? {
             tracing::warn!(game_id = %end.game_id, "game store: game ended twice; skipped");

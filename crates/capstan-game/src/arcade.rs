@@ -10,7 +10,6 @@ use capstan::{CloseInfo, Conn, Message, StatefulComponent};
 use crate::errors::GameError;
 use crate::ids;
 use crate::lobby::Lobby;
-use crate::names::PlayerName;
 use crate::protocol::client::{AskedTime, CreatePlayer, Opponent, Request};
 use crate::protocol::server;
 use crate::rating::Rating;
@@ -147,7 +146,7 @@ impl Arcade {
             Opponent::Bot => {
                 let table = self.lobby.open(false, control);
                 table.sit(newcomer, now)?;
-                table.sit(Newcomer { seat: bot_seat(), answer: "create_player_resp" }, now)?;
+                table.sit(Newcomer { seat: Seat::bot(), answer: "create_player_resp" }, now)?;
                 Ok(())
             }
             Opponent::Public => self.join_public(newcomer, rating.unwrap_or_default(), now),
@@ -259,17 +258,6 @@ fn asked_control(asked: AskedTime) -> TimeControl {
     TimeControl {
         per_game: std::time::Duration::from_secs(asked.game_secs),
         per_move: std::time::Duration::from_secs(asked.move_secs),
-    }
-}
-
-fn bot_seat() -> Seat {
-    Seat {
-        player_id: ids::player_id(),
-        name: PlayerName::bot(),
-        token: ids::resume_token(),
-        key: None,
-        rating: None,
-        occupant: Occupant::Bot,
     }
 }
 

@@ -254,9 +254,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::names::PlayerName;
     use crate::table::Newcomer;
-    use crate::table::seat::{Occupant, Seat};
+    use crate::table::seat::Seat;
 
     fn lobby(window: MatchWindow) -> Arc<Lobby> {
         let store = Store::open(std::path::Path::new(":memory:")).expect("a store");
@@ -266,15 +265,7 @@ mod tests {
     }
 
     fn bot_player() -> Newcomer {
-        let seat = Seat {
-            player_id: ids::player_id(),
-            name: PlayerName::bot(),
-            token: ids::resume_token(),
-            key: None,
-            rating: None,
-            occupant: Occupant::Bot,
-        };
-        Newcomer { seat, answer: "create_player_resp" }
+        Newcomer { seat: Seat::bot(), answer: "create_player_resp" }
     }
 
     #[tokio::test]

@@ -82,6 +82,18 @@ pub struct Seat {
 }
 
 impl Seat {
+    /// The server's bot, with fresh ids; unrated.
+    pub fn bot() -> Seat {
+        Seat {
+            player_id: crate::ids::player_id(),
+            name: PlayerName::bot(),
+            token: crate::ids::resume_token(),
+            key: None,
+            rating: None,
+            occupant: Occupant::Bot,
+        }
+    }
+
     /// The seat's connection, when a person is connected.
     pub fn conn(&self) -> Option<&Conn> {
         match &self.occupant {

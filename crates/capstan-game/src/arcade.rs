@@ -41,11 +41,6 @@ impl Arcade {
         Arcade { lobby, store, default_time }
     }
 
-    /// The lobby.
-    pub fn lobby(&self) -> &Arc<Lobby> {
-        &self.lobby
-    }
-
     async fn handle(&self, conn: &Conn, link: &Link, request: Request) -> Result<(), GameError> {
         let now = Instant::now();
         match request {

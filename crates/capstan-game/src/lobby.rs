@@ -185,16 +185,6 @@ impl Lobby {
         tables.into_iter().filter_map(|(_, table)| table.summary()).collect()
     }
 
-    /// How many tables are open.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no table is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Ends every game (the server stops).
     pub fn shut_down(&self) {
         let tables: Vec<Arc<Table>> = self.lock().drain().map(|(_, l)| l.table).collect();

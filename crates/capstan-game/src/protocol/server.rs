@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::rules::{BOARD_SIZE, Coord, Symbol};
+use crate::rules::{Coord, Symbol};
 
 /// One message to send, encoded.
 pub type Outgoing = String;
@@ -222,9 +222,6 @@ pub struct Snapshot {
     /// How many are watching.
     pub spectators: usize,
 }
-
-/// The board's size as sent.
-pub const SENT_BOARD_SIZE: usize = BOARD_SIZE;
 
 #[cfg(test)]
 mod tests {

@@ -49,6 +49,18 @@ pub struct Ending {
     pub line: Vec<Coord>,
 }
 
+impl Ending {
+    /// The result's name (`result` in `end_of_game_resp` and the store):
+    /// `"win"`, `"draw"` or `"aborted"`.
+    pub fn result(&self) -> &'static str {
+        match (self.winner, self.reason) {
+            (Some(_), _) => "win",
+            (None, EndReason::Aborted) => "aborted",
+            (None, _) => "draw",
+        }
+    }
+}
+
 /// Where a game stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -58,6 +70,17 @@ pub enum Phase {
     Playing,
     /// Over; no move is accepted.
     Ended(Ending),
+}
+
+impl Phase {
+    /// The phase's name (`state` in snapshots and the lobby's list).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Phase::Waiting => "waiting",
+            Phase::Playing => "playing",
+            Phase::Ended(_) => "ended",
+        }
+    }
 }
 
 /// A move the rules refuse; nothing changes.

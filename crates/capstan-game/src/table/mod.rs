@@ -88,6 +88,13 @@ impl TableState {
         self.seats[symbol.index()].as_ref()
     }
 
+    /// The seat whose resume token is `token`.
+    fn seat_holding(&self, token: &str) -> Option<Symbol> {
+        [Symbol::X, Symbol::O]
+            .into_iter()
+            .find(|&symbol| self.seat(symbol).is_some_and(|seat| seat.token == token))
+    }
+
     fn seat_mut(&mut self, symbol: Symbol) -> Option<&mut Seat> {
         self.seats[symbol.index()].as_mut()
     }
@@ -286,10 +293,7 @@ impl Table {
 
     /// Whose seat holds `token`.
     pub fn seat_of_token(&self, token: &str) -> Option<Symbol> {
-        let state = self.lock();
-        [Symbol::X, Symbol::O]
-            .into_iter()
-            .find(|&symbol| state.seat(symbol).is_some_and(|seat| seat.token == token))
+        self.lock().seat_holding(token)
     }
 
     /// A one-line summary for the lobby's list of open games.
@@ -298,14 +302,12 @@ impl Table {
         if state.closed {
             return None;
         }
-        let phase = match state.game.phase() {
-            Phase::Waiting => "waiting",
-            Phase::Playing => "playing",
-            Phase::Ended(_) => return None,
-        };
+        if matches!(state.game.phase(), Phase::Ended(_)) {
+            return None;
+        }
         Some(LobbyEntry {
             game_id: self.id.clone(),
-            state: phase,
+            state: state.game.phase().as_str(),
             players: views::players(&state),
             moves: state.game.moves().len(),
             spectators: state.watchers.len(),
@@ -462,11 +464,7 @@ impl Table {
         });
         self.store.game_ended(GameEnd {
             game_id: self.id.clone(),
-            result: match (ending.winner, ending.reason) {
-                (Some(_), _) => "win",
-                (None, EndReason::Aborted) => "aborted",
-                (None, _) => "draw",
-            },
+            result: ending.result(),
             reason: ending.reason.as_str(),
             winner: ending.winner,
             ended_at_ms: unix_ms(),
@@ -627,10 +625,7 @@ impl Table {
         if state.closed {
             return Err(GameError::UnknownToken);
         }
-        let symbol = [Symbol::X, Symbol::O]
-            .into_iter()
-            .find(|&symbol| state.seat(symbol).is_some_and(|seat| seat.token == token))
-            .ok_or(GameError::UnknownToken)?;
+        let symbol = state.seat_holding(token).ok_or(GameError::UnknownToken)?;
         let Some(seat) = state.seat_mut(symbol) else { return Err(GameError::UnknownToken) };
         let Occupant::Human { conn: held, link: held_link, away_since } = &mut seat.occupant else {
             return Err(GameError::UnknownToken);

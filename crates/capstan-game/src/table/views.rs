@@ -5,10 +5,10 @@ use std::time::Instant;
 use super::TableState;
 use super::seat::Seat;
 use crate::protocol::server::{
-    ClockView, CoordView, Ended, PlayerView, SENT_BOARD_SIZE, Snapshot, You, move_records,
+    ClockView, CoordView, Ended, PlayerView, Snapshot, You, move_records,
 };
-use crate::rules::Symbol;
 use crate::rules::game::{EndReason, Ending, Phase};
+use crate::rules::{BOARD_SIZE, Symbol};
 
 /// The clocks at `now`.
 pub fn clocks(state: &TableState, now: Instant) -> ClockView {
@@ -59,14 +59,9 @@ pub fn ended(
     ratings: Option<[i64; 2]>,
     now: Instant,
 ) -> Ended {
-    let result = match (ending.winner, ending.reason) {
-        (Some(_), _) => "win",
-        (None, EndReason::Aborted) => "aborted",
-        (None, _) => "draw",
-    };
     Ended {
         winner_id: ending.winner.map(|symbol| id_of(state, symbol)),
-        result,
+        result: ending.result(),
         reason: ending.reason.as_str(),
         line: ending.line.iter().copied().map(CoordView::from).collect(),
         ratings,
@@ -99,12 +94,10 @@ pub fn snapshot(
     now: Instant,
     you: Option<Symbol>,
 ) -> Snapshot {
-    let (phase, on_turn, ending) = match state.game.phase() {
-        Phase::Waiting => ("waiting", None, None),
-        Phase::Playing => ("playing", Some(id_of(state, state.game.turn())), None),
-        Phase::Ended(ending) => {
-            ("ended", None, Some(ended(state, ending, state.ratings_after, now)))
-        }
+    let (on_turn, ending) = match state.game.phase() {
+        Phase::Waiting => (None, None),
+        Phase::Playing => (Some(id_of(state, state.game.turn())), None),
+        Phase::Ended(ending) => (None, Some(ended(state, ending, state.ratings_after, now))),
     };
     let you = you.and_then(|symbol| {
         state.seat(symbol).map(|seat| You {
@@ -116,8 +109,8 @@ pub fn snapshot(
     Snapshot {
         game_id: game_id.to_owned(),
         game_public: public,
-        state: phase,
-        board_size: SENT_BOARD_SIZE,
+        state: state.game.phase().as_str(),
+        board_size: BOARD_SIZE,
         players: players(state),
         moves: move_records(state.game.moves()),
         player_on_turn: on_turn,

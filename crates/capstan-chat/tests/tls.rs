@@ -41,7 +41,7 @@ async fn chat_over_tls_serves_https_and_wss() {
 
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(cert.der().to_vec())).unwrap();
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
     let client = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

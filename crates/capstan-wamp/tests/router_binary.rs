@@ -54,7 +54,7 @@ async fn the_router_serves_wss_and_ticket_auth_from_its_config_and_says_goodbye_
 
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(cert.der().to_vec())).unwrap();
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
     let tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

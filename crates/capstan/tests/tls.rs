@@ -3,48 +3,16 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use capstan::TlsConfig;
 use capstan::{HttpServer, HttpService, IoServer, WsServer};
+use common::pki::*;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_tungstenite::tungstenite;
-
-struct Pki {
-    ca: CertificateDer<'static>,
-    cert_pem: String,
-    key_pem: String,
-}
-
-fn make_pki() -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    Pki { ca: ca.der().clone(), cert_pem: cert.pem(), key_pem: key.serialize_pem() }
-}
-
-fn client_config(ca: &CertificateDer<'static>) -> Arc<ClientConfig> {
-    let mut roots = RootCertStore::empty();
-    roots.add(ca.clone()).unwrap();
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Arc::new(config)
-}
 
 /// A TLS server from PEM files, as an operator would configure it.
 async fn tls_server(pki: &Pki, service: Option<HttpService>) -> (TestServer, tempfile::TempDir) {
@@ -102,6 +70,17 @@ async fn wss_echo_with_a_third_party_client() {
     ws.close(None).await.unwrap();
     while let Some(Ok(_)) = tokio::time::timeout(WAIT, ws.next()).await.unwrap() {}
     drop(ws);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_key_exchange_is_post_quantum_when_the_client_offers_it() {
+    let pki = make_pki();
+    let (server, _dir) = tls_server(&pki, None).await;
+    let stream = connect_tls(server.addr, &pki.ca).await.unwrap();
+    let group = stream.get_ref().1.negotiated_key_exchange_group().expect("a TLS 1.3 key exchange");
+    assert_eq!(group.name(), tokio_rustls::rustls::NamedGroup::X25519MLKEM768);
+    drop(stream);
     server.stop().await;
 }
 

@@ -1,5 +1,6 @@
 //! TLS (wss://) with rustls: a certificate chain and its key from PEM
-//! files, per listener.
+//! files, per listener, on the application's crypto provider if it
+//! installed one, else on aws-lc-rs (post-quantum key exchange first).
 
 use std::io;
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::crypto::{CryptoProvider, aws_lc_rs};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -36,8 +38,7 @@ impl TlsConfig {
         if certs.is_empty() {
             return Err(invalid("no certificate".into()));
         }
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let mut config = ServerConfig::builder_with_provider(provider)
+        let mut config = ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| invalid(e.to_string()))?
             .with_no_client_auth()
@@ -50,6 +51,16 @@ impl TlsConfig {
     pub(crate) fn acceptor(&self) -> &TlsAcceptor {
         &self.acceptor
     }
+}
+
+/// The process's default provider if the application installed one
+/// ([`CryptoProvider::install_default`]: a FIPS build, a provider of its
+/// own), else aws-lc-rs, rustls's default: X25519MLKEM768 (hybrid
+/// post-quantum) is its first key exchange, then X25519, P-256, P-384.
+fn provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(aws_lc_rs::default_provider()))
 }
 
 impl std::fmt::Debug for TlsConfig {

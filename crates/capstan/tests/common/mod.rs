@@ -21,6 +21,7 @@ pub use capstan_testkit::wait::WAIT;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod pki;
 pub mod session_app;
 
 /// A running server.

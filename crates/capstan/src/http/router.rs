@@ -5,7 +5,7 @@
 use super::component::{Decision, DynHttpComponent, HttpComponent};
 use crate::request::Rejection;
 use crate::request::Request;
-use crate::request::percent_decode;
+use percent_encoding::percent_decode_str;
 
 /// One segment of a route pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Pattern {
             match segment {
                 Segment::Rest(name) => {
                     let rest: Vec<&str> = parts.by_ref().collect();
-                    params.push((name.clone(), percent_decode(&rest.join("/")).into_owned()));
+                    params.push((name.clone(), decode_segment(&rest.join("/"))));
                     return Some(params);
                 }
                 Segment::Literal(literal) => {
@@ -58,12 +58,18 @@ impl Pattern {
                 }
                 Segment::Param(name) => {
                     let value = parts.next()?;
-                    params.push((name.clone(), percent_decode(value).into_owned()));
+                    params.push((name.clone(), decode_segment(value)));
                 }
             }
         }
         parts.next().is_none().then_some(params)
     }
+}
+
+/// A path segment with its `%XX` escapes decoded (invalid UTF-8 becomes
+/// U+FFFD). A `+` stays a `+`: only a query is form-encoded (RFC 3986).
+fn decode_segment(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 /// The non-empty segments of a path.
@@ -142,6 +148,8 @@ mod tests {
     fn params_capture_one_segment_decoded() {
         assert_eq!(matches("/rooms/:room", "/rooms/lobby"), params(&[("room", "lobby")]));
         assert_eq!(matches("/rooms/:room", "/rooms/caf%C3%A9"), params(&[("room", "café")]));
+        assert_eq!(matches("/rooms/:room", "/rooms/a+b%2Bc"), params(&[("room", "a+b+c")]));
+        assert_eq!(matches("/rooms/:room", "/rooms/100%25%zz"), params(&[("room", "100%%zz")]));
         assert_eq!(matches("/rooms/:room", "/rooms"), None);
         assert_eq!(matches("/rooms/:room", "/rooms/a/b"), None);
         assert_eq!(

@@ -14,10 +14,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-mod percent;
 mod rejection;
 
-pub(crate) use percent::percent_decode;
 pub use rejection::Rejection;
 
 /// An offset range into the head buffer (heads are limited to 64 KiB).
@@ -180,12 +178,11 @@ impl Request {
         self.query_params().find(|(key, _)| key == name).map(|(_, value)| value)
     }
 
-    /// Every query parameter, decoded (`+` is a space, `%XX` a byte).
+    /// Every query parameter, decoded as `application/x-www-form-urlencoded`
+    /// (`+` is a space, `%XX` a byte, invalid UTF-8 U+FFFD), by the
+    /// `form_urlencoded` crate (the `url` crate's own).
     pub fn query_params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-        self.query().unwrap_or("").split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
+        form_urlencoded::parse(self.query().unwrap_or("").as_bytes())
     }
 
     /// Whether the request is HTTP/1.1 (or later).
@@ -288,6 +285,19 @@ mod tests {
         assert_eq!(r.query_param("flag").as_deref(), Some(""));
         assert_eq!(r.query_param("missing"), None);
         assert!(r.is_http11_or_later());
+    }
+
+    #[test]
+    fn query_escapes_that_are_invalid_stay_as_they_are() {
+        let head = "GET /?a=100%&b=%zz&c=%4&d=a%20b+c%2Bd&&e=%FF HTTP/1.1\r\nHost: h\r\n\r\n";
+        let r = Request::from_head(head).unwrap();
+        let params: Vec<(String, String)> =
+            r.query_params().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let expected =
+            [("a", "100%"), ("b", "%zz"), ("c", "%4"), ("d", "a b c+d"), ("e", "\u{FFFD}")];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(params, expected, "an empty pair between && is skipped");
     }
 
     #[test]

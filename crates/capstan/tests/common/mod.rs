@@ -162,9 +162,20 @@ pub fn zero_bomb_pieces(mib: usize) -> Vec<Vec<u8>> {
 /// the test binaries (`cargo build -p capstan --example echo` first when
 /// testing one file alone).
 pub fn echo_binary() -> std::path::PathBuf {
-    // target/debug/deps/<test>-… → target/debug/examples/echo
+    // target/debug/deps/<test>-… → target/debug/examples/echo; when the
+    // build dir is set apart (CARGO_BUILD_BUILD_DIR, as
+    // scripts/deps-update-check.sh does), examples land in
+    // $CARGO_TARGET_DIR/debug instead.
     let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe.parent().and_then(|d| d.parent()).expect("target dir").join("examples/echo");
+    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let artifacts =
+        match (std::env::var_os("CARGO_BUILD_BUILD_DIR"), std::env::var_os("CARGO_TARGET_DIR")) {
+            (Some(_), Some(target)) => {
+                std::path::Path::new(&target).join(profile_dir.file_name().expect("a profile"))
+            }
+            _ => profile_dir.to_path_buf(),
+        };
+    let path = artifacts.join("examples/echo");
     assert!(path.exists(), "no {} (cargo build -p capstan --example echo)", path.display());
     path
 }

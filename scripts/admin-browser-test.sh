@@ -13,6 +13,7 @@
 # CAPSTAN_ADMIN_DEMO_BIN=path runs the test against another binary (no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 test_dir=crates/capstan-api/tests/browser
 
 . scripts/lib/apt.sh
@@ -26,7 +27,7 @@ npm_ci_if_stale "$test_dir" playwright-core
 
 if [ -z "${CAPSTAN_ADMIN_DEMO_BIN:-}" ]; then
     echo "== cargo build -p capstan-api --example admin_demo"
-    cargo build -p capstan-api --example admin_demo
+    build_debug -p capstan-api --example admin_demo
     export CAPSTAN_ADMIN_DEMO_BIN="$(cargo_target_dir)/debug/examples/admin_demo"
 fi
 

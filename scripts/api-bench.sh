@@ -16,6 +16,7 @@
 # folder (done here). Results in DIR (default target/api-bench/DATE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 . scripts/lib/bench-args.sh
@@ -34,8 +35,8 @@ mkdir -p "$out"
 key=bench-key-$RANDOM$RANDOM
 
 echo "== cargo build --release -p capstan-chat; -p capstan-bench --bin api-load"
-cargo build --release -p capstan-chat
-cargo build --release -p capstan-bench --bin api-load
+build_release -p capstan-chat
+build_release -p capstan-bench --bin api-load
 chat_bin=$target/release/capstan-chat
 load_bin=$target/release/api-load
 peers=crates/capstan-bench/peers/node

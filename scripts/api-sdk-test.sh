@@ -18,6 +18,7 @@
 # failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 venv=${API_SDK_VENV:-$root/target/api-sdk-venv}
@@ -41,7 +42,7 @@ if [ -n "${CAPSTAN_API_SERVER_BIN:-}" ]; then
     server_bin=$CAPSTAN_API_SERVER_BIN
 else
     echo "== cargo build -p capstan-api --example api_server"
-    cargo build -p capstan-api --example api_server
+    build_debug -p capstan-api --example api_server
     server_bin=$target/debug/examples/api_server
 fi
 [ -x "$server_bin" ] || { echo "no api_server binary at $server_bin" >&2; exit 1; }
@@ -101,7 +102,7 @@ if [ -n "${CAPSTAN_CHAT_BIN:-}" ]; then
     chat_bin=$CAPSTAN_CHAT_BIN
 else
     echo "== cargo build -p capstan-chat"
-    cargo build -p capstan-chat
+    build_debug -p capstan-chat
     chat_bin=$target/debug/capstan-chat
 fi
 background_start chat "$chat_bin" --bind 127.0.0.1 --port 0 --db "$work/chat.db" --api-key "$key"

@@ -29,6 +29,7 @@
 # CAPSTAN_RELAY_CLIENT name other binaries (then those are not built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 test_dir=crates/capstan-chat/tests/browser
 target=${CARGO_TARGET_DIR:-target}
@@ -47,22 +48,22 @@ npm_ci_if_stale "$test_dir" playwright-core
 
 if [ -z "${CAPSTAN_CHAT_BIN:-}" ]; then
     echo "== cargo build -p capstan-chat"
-    cargo build -p capstan-chat
+    build_debug -p capstan-chat
     export CAPSTAN_CHAT_BIN="$target/debug/capstan-chat"
 fi
 if [ -z "${CAPSTAN_ECHO_BIN:-}" ]; then
     echo "== cargo build --release -p capstan --example echo (for the compression test)"
-    cargo build --release -p capstan --example echo
+    build_release -p capstan --example echo
     export CAPSTAN_ECHO_BIN="$target/release/examples/echo"
 fi
 if [ -z "${CAPSTAN_SESSION_ECHO:-}" ]; then
     echo "== cargo build -p capstan --example session_echo (for the cut test)"
-    cargo build -p capstan --example session_echo
+    build_debug -p capstan --example session_echo
     export CAPSTAN_SESSION_ECHO="$target/debug/examples/session_echo"
 fi
 if [ -z "${CAPSTAN_RELAY_CLIENT:-}" ]; then
     echo "== cargo build -p capstan-bench --bin session-relay-client (for the cut test)"
-    cargo build -p capstan-bench --bin session-relay-client
+    build_debug -p capstan-bench --bin session-relay-client
     export CAPSTAN_RELAY_CLIENT="$target/debug/session-relay-client"
 fi
 

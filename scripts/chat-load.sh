@@ -14,6 +14,7 @@
 # Extra server flags: CHAT_FLAGS="--max-rooms 5000".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target="${CARGO_TARGET_DIR:-$root/target}"
 scenario=${1:?usage: scripts/chat-load.sh presence|flood [flags]}
@@ -21,9 +22,9 @@ shift
 
 if [ -n "${CAPSTAN_CHAT_BIN:-}" ]; then
     chat_bin=$CAPSTAN_CHAT_BIN
-    cargo build --release -q -p capstan-bench --bin chat-load
+    build_release -q -p capstan-bench --bin chat-load
 else
-    cargo build --release -q -p capstan-chat -p capstan-bench --bin capstan-chat --bin chat-load
+    build_release -q -p capstan-chat -p capstan-bench --bin capstan-chat --bin chat-load
     chat_bin=$target/release/capstan-chat
 fi
 load_bin=$target/release/chat-load

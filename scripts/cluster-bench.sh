@@ -52,6 +52,7 @@
 # died, connections lost or deliveries missing in --quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 . scripts/lib/background.sh
@@ -88,7 +89,7 @@ apt_need redis-server redis-server
 command -v node >/dev/null || { echo "cluster-bench: node (Node.js 20) is needed" >&2; exit 1; }
 
 echo "== cargo build --release (capstan-bench-server, loadgen)"
-cargo build --release -p capstan-bench --bin capstan-bench-server --bin loadgen
+build_release -p capstan-bench --bin capstan-bench-server --bin loadgen
 server_bin=$target/release/capstan-bench-server
 loadgen_bin=$target/release/loadgen
 echo "== npm ci ($cluster: socket.io, @socket.io/redis-adapter, redis, socket.io-client, ws, pinned by its package-lock.json)"

@@ -15,6 +15,7 @@
 # capstan-chat (release). Everything it starts is stopped when it exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 mode=${1:-serve}
 public_port=${CLUSTER_PORT:-}
@@ -26,7 +27,7 @@ apt_need redis-server redis-server
 apt_need /usr/sbin/nginx nginx-light
 
 echo "== cargo build --release -p capstan-chat"
-cargo build --release -p capstan-chat
+build_release -p capstan-chat
 chat_bin=${CARGO_TARGET_DIR:-$root/target}/release/capstan-chat
 
 . scripts/lib/background.sh

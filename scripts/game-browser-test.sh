@@ -20,6 +20,7 @@
 # anything fails. CAPSTAN_GAME_BIN=path tests another binary (no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 test_dir=crates/capstan-game/tests/browser
 
 . scripts/lib/apt.sh
@@ -32,7 +33,7 @@ npm_ci_if_stale "$test_dir" playwright-core ws
 
 if [ -z "${CAPSTAN_GAME_BIN:-}" ]; then
     echo "== cargo build -p capstan-game"
-    cargo build -p capstan-game
+    build_debug -p capstan-game
     export CAPSTAN_GAME_BIN="$(cargo_target_dir)/debug/capstan-game"
 fi
 

@@ -17,6 +17,7 @@
 # Extra server flags: GAME_FLAGS="--rate 40".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target="${CARGO_TARGET_DIR:-$root/target}"
 
@@ -29,9 +30,9 @@ load_flags+=("$@")
 
 if [ -n "${CAPSTAN_GAME_BIN:-}" ]; then
     game_bin=$CAPSTAN_GAME_BIN
-    cargo build --release -q -p capstan-bench --bin game-load
+    build_release -q -p capstan-bench --bin game-load
 else
-    cargo build --release -q -p capstan-game -p capstan-bench --bin capstan-game --bin game-load
+    build_release -q -p capstan-game -p capstan-bench --bin capstan-game --bin game-load
     game_bin=$target/release/capstan-game
 fi
 load_bin=$target/release/game-load

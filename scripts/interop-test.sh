@@ -13,6 +13,7 @@
 # the exit status is non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 venv=${INTEROP_VENV:-$HOME/.cache/capstan/interop-venv}
 test_file=crates/capstan/tests/interop/test_websockets.py
@@ -38,7 +39,7 @@ if [ -n "${CAPSTAN_ECHO_BIN:-}" ]; then
     echo_bin=$CAPSTAN_ECHO_BIN
 else
     echo "== cargo build --release -p capstan --example echo"
-    cargo build --release -p capstan --example echo
+    build_release -p capstan --example echo
     echo_bin=$root/target/release/examples/echo
 fi
 [ -x "$echo_bin" ] || { echo "no echo binary at $echo_bin" >&2; exit 1; }

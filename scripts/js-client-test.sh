@@ -13,13 +13,14 @@
 # 20+ and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 target=${CARGO_TARGET_DIR:-target}
 # Absolute: the tests run from clients/js.
 case $target in /*) ;; *) target=$PWD/$target ;; esac
 
 if [ -z "${CAPSTAN_SESSION_ECHO:-}" ]; then
     echo "== cargo build -p capstan --example session_echo"
-    cargo build -p capstan --example session_echo
+    build_debug -p capstan --example session_echo
     export CAPSTAN_SESSION_ECHO="$target/debug/examples/session_echo"
 fi
 

@@ -17,6 +17,7 @@
 # when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 venv=${METRICS_VENV:-$HOME/.cache/capstan/metrics-venv}
 
 . scripts/lib/apt.sh
@@ -36,7 +37,7 @@ fi
 
 # --- the server ---------------------------------------------------------------
 echo "== cargo build -p capstan-api --example ops_server"
-cargo build -p capstan-api --example ops_server
+build_debug -p capstan-api --example ops_server
 target_dir=${CARGO_TARGET_DIR:-target}
 server_bin=$target_dir/debug/examples/ops_server
 
@@ -61,7 +62,7 @@ background_stop "$pid"
 
 # --- the chat server's /metrics: the same parsers on the main job ------------
 echo "== cargo build -p capstan-chat"
-cargo build -p capstan-chat
+build_debug -p capstan-chat
 key=metrics-check-key-$RANDOM$RANDOM
 background_start chat "$target_dir/debug/capstan-chat" --bind 127.0.0.1 --port 0 \
     --db "$work/chat.db" --api-key "$key"

@@ -17,6 +17,7 @@
 # and summary.md, stay in $out (printed; SESSION_COST_OUT to choose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 quick=()
 if [ "${1:-}" = "--quick" ]; then
     quick=(--quick)
@@ -28,7 +29,7 @@ target=${CARGO_TARGET_DIR:-target}
 out=${SESSION_COST_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/capstan-session-cost.XXXXXX")}
 
 echo "== building capstan-bench (release): loadgen, capstan-bench-server, session-cost"
-cargo build --release -p capstan-bench --bin loadgen --bin capstan-bench-server --bin session-cost
+build_release -p capstan-bench --bin loadgen --bin capstan-bench-server --bin session-cost
 
 args=(--loadgen "$target/release/loadgen" --server "$target/release/capstan-bench-server" --out "$out")
 args+=("${quick[@]}")

@@ -17,6 +17,7 @@
 # Needs python3 (3.11+) and node (20+).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 target=${CARGO_TARGET_DIR:-target}
 venv=${SESSION_PY_VENV:-$target/session-python-venv}
 # Absolute: pytest runs from clients/python.
@@ -39,7 +40,7 @@ echo "== $("$venv/bin/python" --version), websockets $("$venv/bin/python" -c 'im
 # is built (a quick no-op when it is up to date).
 if [ -z "${CAPSTAN_SESSION_ECHO:-}" ] || [ ! -x "$server_bin" ]; then
     echo "== cargo build -p capstan --example session_echo"
-    CARGO_TARGET_DIR=$target cargo build -p capstan --example session_echo
+    CARGO_TARGET_DIR=$target build_debug -p capstan --example session_echo
 fi
 
 echo "== node --test scripts/proxies/"

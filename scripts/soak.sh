@@ -18,6 +18,7 @@
 # dropped, a pong missed, or the server did not exit cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target="${CARGO_TARGET_DIR:-$root/target}"
 
@@ -50,7 +51,7 @@ fi
 [ -n "$out" ] || out=bench-results/soak/$(date -u +%Y-%m-%dT%H%M%SZ)
 mkdir -p "$out"
 
-cargo build --release -q -p capstan-chat -p capstan-bench --bin capstan-chat --bin chat-load
+build_release -q -p capstan-chat -p capstan-bench --bin capstan-chat --bin chat-load
 chat_bin=$target/release/capstan-chat
 load_bin=$target/release/chat-load
 

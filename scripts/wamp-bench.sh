@@ -43,6 +43,7 @@
 # reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
@@ -73,7 +74,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 echo "== cargo build --release (capstan-router, wamp-load)"
-cargo build --release -p capstan-wamp --bin capstan-router -p capstan-bench --bin wamp-load
+build_release -p capstan-wamp --bin capstan-router -p capstan-bench --bin wamp-load
 router_bin=$target/release/capstan-router
 load_bin=$target/release/wamp-load
 

@@ -20,6 +20,7 @@
 # if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 venv=${WAMP_VENV:-$HOME/.cache/capstan/wamp-venv}
 
@@ -41,7 +42,7 @@ fi
 echo "== autobahn $("$venv/bin/python" -c 'import autobahn; print(autobahn.__version__)'), $("$venv/bin/python" --version)"
 
 echo "== cargo build --release -p capstan-wamp --bin capstan-router"
-cargo build --release -p capstan-wamp --bin capstan-router
+build_release -p capstan-wamp --bin capstan-router
 router_bin=${CARGO_TARGET_DIR:-$root/target}/release/capstan-router
 
 . scripts/lib/background.sh
@@ -67,7 +68,7 @@ run node "$js/test_autobahn_js.mjs" "$port" 26 json msgpack cbor
 # is kept for the shutdown suite below).
 router_pid=$pid
 echo "== cargo build -p capstan-game (a game watched over WAMP)"
-cargo build -p capstan-game
+build_debug -p capstan-game
 background_start game "${CARGO_TARGET_DIR:-$root/target}/debug/capstan-game" --bind 127.0.0.1 --port 0 --db "$work/game.db"
 game_url=$(background_wait_for game 'open http://127\.0\.0\.1:[0-9]+/')
 game_port=${game_url##*:}

@@ -14,6 +14,7 @@
 # non-zero status if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build.sh
 root=$(pwd)
 venv=${WAMP1_VENV:-$HOME/.cache/capstan/wamp1-venv}
 # autobahn 0.8.15 is the last release with autobahn.wamp1; Twisted 20.3.0 the
@@ -48,7 +49,7 @@ versions='import sys, autobahn, twisted; print("autobahn %s, Twisted %s, Python 
 echo "== $("$venv/bin/python" -c "$versions")"
 
 echo "== cargo build --release -p capstan-wamp --example ratchet_pubsub"
-cargo build --release -p capstan-wamp --example ratchet_pubsub
+build_release -p capstan-wamp --example ratchet_pubsub
 server_bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/ratchet_pubsub
 
 . scripts/lib/background.sh

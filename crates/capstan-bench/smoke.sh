@@ -16,15 +16,16 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+. scripts/lib/build.sh
 out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release -p capstan-bench --bin loadgen --bin capstan-bench-server --bin bench-suite
+build_release -p capstan-bench --bin loadgen --bin capstan-bench-server --bin bench-suite
 # The peer servers, once their crate is a member of the workspace.
 members="$(cargo metadata --no-deps --format-version 1)"
 if [[ $members == *'"name":"capstan-bench-peers"'* ]]; then
-    cargo build --release -p capstan-bench-peers
+    build_release -p capstan-bench-peers
 fi
 loadgen="$target/release/loadgen"
 server="$target/release/capstan-bench-server"

@@ -11,32 +11,23 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::args::{self, Command, Config};
+use crate::args::{self, Args, Config};
 
-/// Runs the peer `bin` (built on `library`) until SIGINT or SIGTERM.
-/// `handler` is called once, with the configuration asked for, and returns
+/// Runs the peer `bin` (built on `library`) until SIGINT or SIGTERM, or
+/// prints its `--help` (or a usage error, then exits with 2). `handler` is called once, with the configuration asked for, and returns
 /// what serves one accepted TCP connection (the HTTP upgrade included); each
 /// runs as a task of its own.
 ///
 /// The runtime is Tokio's multi-threaded one with its default worker count,
 /// `available_parallelism()`, which counts the CPUs the process may run on:
 /// one under `taskset -c 1`, as `loadgen --spawn` runs it.
-pub fn run<H, F>(bin: &str, library: &str, handler: impl FnOnce(Config) -> H) -> ExitCode
+pub fn run<H, F>(bin: &'static str, library: &str, handler: impl FnOnce(Config) -> H) -> ExitCode
 where
     H: Fn(TcpStream) -> F,
     F: Future<Output = ()> + Send + 'static,
 {
-    let (config, addr) = match args::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            println!("{}", args::usage(bin, library));
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Serve { config, addr }) => (config, addr),
-        Err(e) => {
-            eprintln!("{bin}: {e}\n\n{}", args::usage(bin, library));
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse_for(bin, library);
+    let (config, addr) = (args.config(), args.addr);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

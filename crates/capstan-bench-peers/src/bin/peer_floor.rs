@@ -8,22 +8,13 @@
 
 use std::process::ExitCode;
 
-use capstan_bench_peers::args::{self, Command};
+use capstan_bench_peers::args::{self, Args};
 use capstan_bench_peers::floor::Floor;
 
 fn main() -> ExitCode {
     const BIN: &str = "peer-floor";
-    let (config, addr) = match args::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            println!("{}", args::usage(BIN, "a bare epoll loop (the floor)"));
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Serve { config, addr }) => (config, addr),
-        Err(e) => {
-            eprintln!("{BIN}: {e}\n\n{}", args::usage(BIN, "a bare epoll loop (the floor)"));
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse_for(BIN, "a bare epoll loop (the floor)");
+    let (config, addr) = (args.config(), args.addr);
     let served = Floor::bind(addr).and_then(|floor| {
         args::print_listening(floor.local_addr()?, config)?;
         floor.run()

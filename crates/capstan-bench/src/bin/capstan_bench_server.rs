@@ -37,6 +37,7 @@ use capstan::{
     SessionRoute, Topic, Topics, WsConfig, WsServer,
 };
 use capstan_redis::{RedisConfig, RedisEngine};
+use clap::Parser;
 
 /// Sends every message back (in session mode too: the session layer
 /// numbers, keeps and acknowledges around it).
@@ -105,72 +106,49 @@ fn ws_config() -> WsConfig {
     }
 }
 
-const USAGE: &str = "\
-capstan-bench-server [--redis URL] [ADDR]: Capstan serving /echo, /broadcast and
-/echo-session (the echo in session mode) for loadgen
+/// What `--help` says after the flags.
+const AFTER_HELP: &str = "Prints `LISTENING port=P pid=PID url=ws://ADDR` on stdout once listening \
+                          (in --redis mode, once connected to Redis).";
 
-  ADDR         where to listen, a loopback address (default 127.0.0.1:0: any free port)
-  --redis URL  one node of several: /broadcast's topic runs on the Redis engine at URL
-               (redis://127.x.y.z:PORT, loopback only), so publications reach the
-               subscribers of every node started with the same URL (plain, not kept)
-
-Prints `LISTENING port=P pid=PID url=ws://ADDR` on stdout once listening
-(in --redis mode, once connected to Redis).";
-
-/// The command line: where to listen, and the Redis of a cluster if any.
-#[derive(Debug, PartialEq)]
+/// Capstan serving /echo, /broadcast and /echo-session (the echo in
+/// session mode) for loadgen.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "capstan-bench-server", args_override_self = true, after_help = AFTER_HELP)]
 struct Args {
+    /// Where to listen, a loopback IP:PORT (port 0: any free port).
+    #[arg(default_value = "127.0.0.1:0", value_parser = loopback)]
     addr: SocketAddr,
+
+    /// One node of several: /broadcast's topic runs on the Redis engine at
+    /// URL (redis://127.x.y.z:PORT[/DB], loopback only), so publications
+    /// reach the subscribers of every node started with the same URL
+    /// (plain, not kept).
+    #[arg(long, value_name = "URL", value_parser = redis_url)]
     redis: Option<String>,
 }
 
-/// Parses the arguments after the program name; `Ok(None)` for --help.
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let (mut addr, mut redis) = (None, None);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--redis" => {
-                let url = args.next().ok_or("--redis needs a URL")?;
-                check_redis_url(&url)?;
-                redis = Some(url);
-            }
-            other if other.starts_with('-') => return Err(format!("unknown option {other:?}")),
-            other if addr.is_some() => return Err(format!("a second ADDR {other:?}")),
-            other => match other.parse::<SocketAddr>() {
-                Ok(parsed) if parsed.ip().is_loopback() => addr = Some(parsed),
-                _ => return Err(format!("{other:?} is not a loopback IP:PORT")),
-            },
-        }
+/// Parses ADDR: an `IP:PORT` whose IP is a loopback address.
+fn loopback(text: &str) -> Result<SocketAddr, String> {
+    match text.parse::<SocketAddr>() {
+        Ok(addr) if addr.ip().is_loopback() => Ok(addr),
+        _ => Err("not a loopback IP:PORT".into()),
     }
-    let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-    Ok(Some(Args { addr, redis }))
 }
 
 /// Accepts `redis://IP:PORT[/DB]` with IP a loopback address: the
 /// benchmarks' load stays on this machine.
-fn check_redis_url(url: &str) -> Result<(), String> {
-    let rest = url.strip_prefix("redis://").ok_or_else(|| format!("{url:?}: not redis://"))?;
+fn redis_url(url: &str) -> Result<String, String> {
+    let rest = url.strip_prefix("redis://").ok_or("not redis://")?;
     let authority = rest.split('/').next().unwrap_or_default();
     match authority.parse::<SocketAddr>() {
-        Ok(addr) if addr.ip().is_loopback() => Ok(()),
-        _ => Err(format!("{url:?}: the Redis must be at a loopback IP:PORT")),
+        Ok(addr) if addr.ip().is_loopback() => Ok(url.to_owned()),
+        _ => Err("the Redis must be at a loopback IP:PORT".into()),
     }
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("capstan-bench-server: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // --help, or a usage error: printed, exit status 0 or 2.
+    let args = Args::parse();
     // Warnings (the Redis engine's cuts and timeouts) on stderr.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -238,19 +216,25 @@ async fn serve(Args { addr, redis }: Args) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Option<Args>, String> {
-        parse_args(line.split_whitespace().map(String::from))
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    /// The arguments of one line, split at whitespace, after the program name.
+    fn parse(line: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("capstan-bench-server").chain(line.split_whitespace()))
     }
 
     #[test]
     fn arguments() {
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
-        assert_eq!(parse(""), Ok(Some(Args { addr: any, redis: None })));
-        assert_eq!(parse("--help"), Ok(None));
-        let both = parse("127.0.0.2:9000 --redis redis://127.0.0.1:6379").unwrap().unwrap();
+        assert_eq!(parse("").unwrap(), Args { addr: any, redis: None }, "the defaults");
+        let both = parse("127.0.0.2:9000 --redis redis://127.0.0.1:6379").unwrap();
         assert_eq!(both.addr, SocketAddr::from(([127, 0, 0, 2], 9000)));
         assert_eq!(both.redis.as_deref(), Some("redis://127.0.0.1:6379"));
-        assert!(parse("--redis redis://127.0.0.1:6379/2").is_ok());
+        let db = parse("--redis redis://127.0.0.1:6379/2").unwrap();
+        assert_eq!(db.redis.as_deref(), Some("redis://127.0.0.1:6379/2"));
+        let again = parse("--redis redis://127.0.0.1:1 --redis redis://127.0.0.1:2").unwrap();
+        assert_eq!(again.redis.as_deref(), Some("redis://127.0.0.1:2"), "the last one");
         for bad in [
             "10.0.0.1:80",
             "127.0.0.1:1 127.0.0.1:2",
@@ -260,7 +244,26 @@ mod tests {
             "--redis http://127.0.0.1:6379",
             "--bogus",
         ] {
-            assert!(parse(bad).is_err(), "{bad}");
+            let error = parse(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn help_says_what_it_serves_and_prints() {
+        for line in ["--help", "-h", "127.0.0.1:1 --help"] {
+            assert_eq!(parse(line).unwrap_err().kind(), ErrorKind::DisplayHelp, "{line}");
+        }
+        let help = Args::command().render_long_help().to_string();
+        for said in [
+            "Usage: capstan-bench-server [OPTIONS] [ADDR]",
+            "/echo-session",
+            "[default: 127.0.0.1:0]",
+            "--redis <URL>",
+            "loopback only",
+            "LISTENING port=P pid=PID url=ws://ADDR",
+        ] {
+            assert!(help.contains(said), "{said:?} in\n{help}");
         }
     }
 }

@@ -24,35 +24,67 @@ use std::time::{Duration, Instant};
 use capstan::Message;
 use capstan_bench::stdin_lines::stdin_lines;
 use capstan_testkit::session_client::{SessionClient, SessionConfig, SessionEvent};
+use clap::Parser;
 use serde_json::json;
 
+/// What `--help` says after the arguments.
+const AFTER_HELP: &str = "Prints `open SID` on stderr once its session is welcomed, then one JSON \
+                          line on stdout: what it sent, per peer what it received (in order, \
+                          duplicates, out of order, missing), the resumes it saw, whether it \
+                          completed. Exit status 0 only when complete and clean.";
+
+/// One participant of a relay through cuts: a resuming session client
+/// sending COUNT numbered messages `SENDER:n` to URL and checking it gets
+/// each PEER's COUNT, once each and in order.
+#[derive(Debug, Parser)]
+#[command(name = "session-relay-client", args_override_self = true, after_help = AFTER_HELP)]
 struct Args {
-    addr: SocketAddr,
-    path: String,
+    /// The relay route, ws://HOST:PORT/PATH.
+    #[arg(value_parser = ws_url)]
+    url: Target,
+
+    /// This participant's name, sent as `SENDER:n`.
     sender: String,
+
+    /// How many messages each participant sends.
     count: u64,
-    peers: Vec<String>,
+
+    /// The other participants, comma-separated: PEER[,PEER…].
+    #[arg(value_name = "PEERS")]
+    peers: String,
+
+    /// Send nothing before a line on stdin (so that every peer's session
+    /// exists before anyone sends: the relay passes a message on to the
+    /// sessions there are).
+    #[arg(long)]
     go_on_stdin: bool,
-    timeout: Duration,
+
+    /// Give up after this many seconds.
+    #[arg(long, value_name = "N", default_value_t = 240)]
+    timeout_secs: u64,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut positional = Vec::new();
-    let mut go_on_stdin = false;
-    let mut timeout = Duration::from_secs(240);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--go-on-stdin" => go_on_stdin = true,
-            "--timeout-secs" => {
-                let secs = args.next().and_then(|s| s.parse().ok()).ok_or("--timeout-secs N")?;
-                timeout = Duration::from_secs(secs);
-            }
-            _ => positional.push(arg),
-        }
+impl Args {
+    /// The peers' names, empty ones left out.
+    fn peer_names(&self) -> Vec<String> {
+        self.peers.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect()
     }
-    let [url, sender, count, peers] = <[String; 4]>::try_from(positional)
-        .map_err(|_| "usage: session-relay-client URL SENDER COUNT PEER[,PEER…] [--go-on-stdin] [--timeout-secs N]")?;
+
+    /// The bound on the whole run.
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+/// Where the relay is: the URL's address, resolved, and its path.
+#[derive(Clone, Debug, PartialEq)]
+struct Target {
+    addr: SocketAddr,
+    path: String,
+}
+
+/// Parses `ws://HOST:PORT[/PATH]` (the path is `/` when left out).
+fn ws_url(url: &str) -> Result<Target, String> {
     let rest = url.strip_prefix("ws://").ok_or("the URL must be ws://HOST:PORT/PATH")?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let addr = authority
@@ -60,15 +92,7 @@ fn parse_args() -> Result<Args, String> {
         .map_err(|e| format!("{authority}: {e}"))?
         .next()
         .ok_or(format!("{authority}: no address"))?;
-    Ok(Args {
-        addr,
-        path: format!("/{path}"),
-        sender,
-        count: count.parse().map_err(|_| format!("COUNT: {count}"))?,
-        peers: peers.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
-        go_on_stdin,
-        timeout,
-    })
+    Ok(Target { addr, path: format!("/{path}") })
 }
 
 /// What arrived from one peer.
@@ -108,19 +132,14 @@ impl FromPeer {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(why) => {
-            eprintln!("{why}");
-            return ExitCode::from(2);
-        }
-    };
+    // --help, or a usage error: printed, exit status 0 or 2.
+    let args = Args::parse();
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + args.timeout;
-    let mut client = SessionClient::start(SessionConfig::new(args.addr, &args.path));
+    let deadline = tokio::time::Instant::now() + args.timeout();
+    let mut client = SessionClient::start(SessionConfig::new(args.url.addr, &args.url.path));
     let sender = client.sender();
     let mut peers: BTreeMap<String, FromPeer> =
-        args.peers.iter().map(|p| (p.clone(), FromPeer::default())).collect();
+        args.peer_names().into_iter().map(|p| (p, FromPeer::default())).collect();
     let mut unexpected = 0u64;
     let mut resumes = 0u64;
     let mut closed = None;
@@ -212,4 +231,74 @@ async fn main() -> ExitCode {
     println!("{result}");
     client.close();
     if complete && clean && unexpected == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    /// The arguments of one line, split at whitespace, after the program name.
+    fn parse(line: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("session-relay-client").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn the_four_positionals_and_the_defaults() {
+        let args = parse("ws://127.0.0.1:9000/relay rust 50 alice,,bob").unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], 9000));
+        assert_eq!(args.url, Target { addr, path: "/relay".into() });
+        assert_eq!((args.sender.as_str(), args.count), ("rust", 50));
+        assert_eq!(args.peer_names(), ["alice", "bob"], "empty names left out");
+        assert!(!args.go_on_stdin);
+        assert_eq!(args.timeout(), Duration::from_secs(240), "the default bound");
+    }
+
+    #[test]
+    fn flags_anywhere_among_the_positionals() {
+        let line =
+            "--go-on-stdin ws://127.0.0.1:9000 rust --timeout-secs 1 3 alice --timeout-secs 7";
+        let args = parse(line).unwrap();
+        assert_eq!(args.url.path, "/", "no path: the root");
+        assert_eq!(args.count, 3);
+        assert_eq!(args.peer_names(), ["alice"]);
+        assert!(args.go_on_stdin);
+        assert_eq!(args.timeout(), Duration::from_secs(7), "the last --timeout-secs");
+    }
+
+    #[test]
+    fn refusals_are_usage_errors() {
+        for bad in [
+            "",
+            "ws://127.0.0.1:9000/relay rust 50",
+            "ws://127.0.0.1:9000/relay rust 50 alice extra",
+            "http://127.0.0.1:9000/relay rust 50 alice",
+            "ws://127.0.0.1/relay rust 50 alice",
+            "ws://127.0.0.1:9000/relay rust many alice",
+            "ws://127.0.0.1:9000/relay rust 50 alice --timeout-secs",
+            "ws://127.0.0.1:9000/relay rust 50 alice --timeout-secs soon",
+            "ws://127.0.0.1:9000/relay rust 50 alice --bogus",
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn help_says_the_usage_and_the_output() {
+        assert_eq!(parse("--help").unwrap_err().kind(), ErrorKind::DisplayHelp);
+        let help = Args::command().render_long_help().to_string();
+        for said in [
+            "Usage: session-relay-client [OPTIONS] <URL> <SENDER> <COUNT> <PEERS>",
+            "--go-on-stdin",
+            "--timeout-secs <N>",
+            "[default: 240]",
+            "open SID",
+            "Exit status 0 only when complete and clean",
+        ] {
+            assert!(help.contains(said), "{said:?} in\n{help}");
+        }
+    }
 }

@@ -20,10 +20,7 @@ use crate::procfs;
 
 /// Runs `api-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
-    let options = match crate::tool::options("api-load", &args, args::parse, args::USAGE) {
-        Ok(options) => options,
-        Err(code) => return code,
-    };
+    let options = args::parse(&args).unwrap_or_else(|e| e.exit());
     let runtime = match crate::tool::runtime("api-load") {
         Ok(runtime) => runtime,
         Err(code) => return code,

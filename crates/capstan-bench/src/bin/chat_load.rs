@@ -1,4 +1,4 @@
-//! `chat-load presence|flood …`: load for the capstan-chat server on this
+//! `chat-load presence|flood|soak …`: load for the capstan-chat server on this
 //! machine (loopback only). `chat-load --help` for the flags; the code is
 //! in `capstan_bench::chat_load`.
 

@@ -8,14 +8,9 @@ use std::process::ExitCode;
 
 use capstan_bench::session_cost::report::{self, Results};
 use capstan_bench::session_cost::{args, plan, run};
-use capstan_bench::tool;
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let o = match tool::options("session-cost", &argv, args::parse, args::USAGE) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
+    let o = args::parse(std::env::args_os().skip(1)).unwrap_or_else(|e| e.exit());
     if let Err(e) = std::fs::create_dir_all(&o.out) {
         eprintln!("session-cost: {}: {e}", o.out.display());
         return ExitCode::FAILURE;

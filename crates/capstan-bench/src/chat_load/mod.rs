@@ -24,10 +24,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
     if args.first().map(String::as_str) == Some("soak-worker") {
         return soak::worker::main(&args[1..]);
     }
-    let options = match crate::tool::options("chat-load", &args, args::parse, args::USAGE) {
-        Ok(options) => options,
-        Err(code) => return code,
-    };
+    let options = args::parse(&args).unwrap_or_else(|e| e.exit());
     let runtime = match crate::tool::runtime("chat-load") {
         Ok(runtime) => runtime,
         Err(code) => return code,

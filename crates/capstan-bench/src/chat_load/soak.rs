@@ -44,6 +44,7 @@ use progress::Progress;
 use rss::{Growth, Phase, Sample};
 use tally::Tally;
 
+use super::args;
 use crate::procfs;
 
 /// How often the server is sampled.
@@ -56,24 +57,38 @@ const OPEN_PER_CONNECTION: Duration = Duration::from_millis(15);
 /// up to 20 s).
 const RESULTS_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What to run.
-#[derive(Debug, Clone, PartialEq)]
+/// What to run: `chat-load soak`'s flags.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct Settings {
-    /// Connections in all.
+    /// Connections in all (0 counts as 1).
+    #[arg(long, value_name = "N", default_value = "19000", value_parser = args::at_least_one)]
     pub connections: usize,
-    /// How long messages and pings go on, once every connection is open.
+    /// How long messages and pings go on, once every connection is open, seconds.
+    #[arg(long, value_name = "S", default_value = "600", value_parser = args::seconds)]
     pub duration: Duration,
     /// Messages per second, over all connections.
+    #[arg(
+        long,
+        value_name = "R",
+        default_value = "200",
+        value_parser = args::rate,
+        allow_negative_numbers = true
+    )]
     pub rate: f64,
-    /// Members per room, about.
+    /// Members per room, about (0 counts as 1).
+    #[arg(long, value_name = "M", default_value = "190", value_parser = args::at_least_one)]
     pub room_size: usize,
-    /// Worker processes (`None`: enough for 9,500 connections each, at least two).
+    /// Worker processes (none or 0: enough for 9,500 connections each, at least two).
+    #[arg(long, value_name = "P")]
     pub processes: Option<usize>,
-    /// Between two pings of one connection.
+    /// Between two pings of one connection, seconds (at least 1).
+    #[arg(long, value_name = "S", default_value = "30", value_parser = args::at_least_a_second)]
     pub ping_every: Duration,
-    /// Left out of the RSS comparison at the start of the run.
+    /// Left out of the RSS comparison at the start of the run, seconds.
+    #[arg(long, value_name = "S", default_value = "60", value_parser = args::seconds)]
     pub warmup: Duration,
     /// Where to write the results as JSON.
+    #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 }
 

@@ -43,10 +43,7 @@ const SPARE_FDS: u64 = 64;
 
 /// Runs `game-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
-    let options = match crate::tool::options("game-load", &args, args::parse, args::USAGE) {
-        Ok(options) => options,
-        Err(code) => return code,
-    };
+    let options = args::parse(&args).unwrap_or_else(|e| e.exit());
     let runtime = match crate::tool::runtime("game-load") {
         Ok(runtime) => runtime,
         Err(code) => return code,

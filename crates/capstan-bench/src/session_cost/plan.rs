@@ -7,7 +7,7 @@ use crate::loadgen::report::thousands;
 use crate::loadgen::transport::Transport;
 
 /// A kind of comparison (`--only`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Part {
     /// Idle connections: server memory per connection.
     Idle,
@@ -28,11 +28,6 @@ impl Part {
             Part::Echo => "echo",
             Part::Fallback => "fallback",
         }
-    }
-
-    /// The part called `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 }
 
@@ -186,9 +181,7 @@ mod tests {
 
     fn options(extra: &str) -> Options {
         let line = format!("--loadgen l --server s --out o {extra}");
-        args::parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
-            .unwrap()
-            .unwrap()
+        args::parse(line.split_whitespace()).unwrap()
     }
 
     #[test]

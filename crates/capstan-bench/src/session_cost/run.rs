@@ -115,9 +115,7 @@ mod tests {
     #[test]
     fn arguments_and_figures() {
         let line = "--loadgen l --server /bin/srv --out /tmp/o --only echo";
-        let o = args::parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
-            .unwrap()
-            .unwrap();
+        let o = args::parse(line.split_whitespace()).unwrap();
         let c = &plan::comparisons(&o)[0];
         let args = loadgen_args(&o, c, Transport::Session, Path::new("/tmp/o/x.json"));
         let text = args.join(" ");

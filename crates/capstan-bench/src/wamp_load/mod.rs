@@ -34,10 +34,7 @@ use error::LoadError;
 
 /// Runs `wamp-load` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
-    let options = match crate::tool::options("wamp-load", &args, args::parse, args::USAGE) {
-        Ok(options) => options,
-        Err(code) => return code,
-    };
+    let options = args::parse(&args).unwrap_or_else(|e| e.exit());
     if let Command::Table { ours, theirs } = &options.command {
         return match (table::Results::read(ours), table::Results::read(theirs)) {
             (Ok(ours), Ok(theirs)) => {

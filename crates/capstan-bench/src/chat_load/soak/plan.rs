@@ -1,12 +1,44 @@
 //! A worker's share of the run, as the command line its parent starts it
 //! with (`chat-load soak-worker --addr … --worker K …`).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use clap::Parser;
+
 use super::error::SoakError;
 use super::layout::Layout;
+
+/// A worker's command line (after `soak-worker`), as [`Plan::to_args`]
+/// writes it: every flag required.
+#[derive(Debug, Parser)]
+#[command(name = "chat-load soak-worker", no_binary_name = true, args_override_self = true)]
+struct Flags {
+    /// The chat server (loopback).
+    #[arg(long)]
+    addr: SocketAddr,
+    /// Connections in the whole run.
+    #[arg(long)]
+    connections: usize,
+    /// Rooms in the whole run.
+    #[arg(long)]
+    rooms: usize,
+    /// Worker processes in the whole run.
+    #[arg(long)]
+    workers: usize,
+    /// This worker's number.
+    #[arg(long)]
+    worker: usize,
+    /// Messages per second over the whole run.
+    #[arg(long, allow_negative_numbers = true)]
+    rate: f64,
+    /// Between two pings of one connection, milliseconds.
+    #[arg(long)]
+    ping_every_ms: u64,
+    /// Seconds after which the worker exits by itself.
+    #[arg(long)]
+    limit: u64,
+}
 
 /// What one worker does.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,30 +78,26 @@ impl Plan {
     /// Reads what [`to_args`](Self::to_args) wrote.
     pub fn from_args(args: &[String]) -> Result<Self, SoakError> {
         let bad = |why: String| SoakError::Plan(why);
-        let mut flags = HashMap::new();
-        for pair in args.chunks(2) {
-            let [flag, value] = pair else { return Err(bad(format!("{pair:?} needs a value"))) };
-            let key = flag.strip_prefix("--").ok_or_else(|| bad(format!("unexpected {flag:?}")))?;
-            flags.insert(key, value.as_str());
-        }
-        let get = |key: &str| flags.get(key).copied().ok_or_else(|| bad(format!("no --{key}")));
-        let number = |key: &str| {
-            get(key)?.parse::<usize>().map_err(|_| bad(format!("--{key}: not a whole number")))
-        };
-        let addr: SocketAddr = get("addr")?.parse().map_err(|e| bad(format!("--addr: {e}")))?;
+        // clap's message on one line, without its usage: the parent shows it.
+        let flags = Flags::try_parse_from(args).map_err(|e| {
+            let text = e.to_string();
+            let lines = text.lines().take_while(|line| !line.is_empty());
+            bad(lines.map(str::trim).collect::<Vec<_>>().join(" "))
+        })?;
+        let addr = flags.addr;
         if !addr.ip().is_loopback() {
             return Err(bad(format!("--addr {addr}: loopback addresses only")));
         }
         let layout = Layout {
-            connections: number("connections")?.max(1),
-            rooms: number("rooms")?.max(1),
-            workers: number("workers")?.max(1),
+            connections: flags.connections.max(1),
+            rooms: flags.rooms.max(1),
+            workers: flags.workers.max(1),
         };
-        let worker = number("worker")?;
+        let worker = flags.worker;
         if worker >= layout.workers || layout.rooms > layout.connections {
             return Err(bad(format!("worker {worker} of {layout:?}")));
         }
-        let rate: f64 = get("rate")?.parse().map_err(|_| bad("--rate: not a number".into()))?;
+        let rate = flags.rate;
         if !(rate.is_finite() && rate >= 0.0) {
             return Err(bad(format!("--rate {rate}")));
         }
@@ -78,8 +106,8 @@ impl Plan {
             layout,
             worker,
             rate,
-            ping_every: Duration::from_millis(number("ping-every-ms")?.max(1) as u64),
-            limit: Duration::from_secs(number("limit")? as u64),
+            ping_every: Duration::from_millis(flags.ping_every_ms.max(1)),
+            limit: Duration::from_secs(flags.limit),
         })
     }
 
@@ -132,6 +160,21 @@ mod tests {
         assert!(Plan::from_args(&["--addr".into()]).is_err());
         let mut args = plan().to_args();
         args[11] = "-1".into(); // --rate
-        assert!(Plan::from_args(&args).is_err());
+        assert!(Plan::from_args(&args).unwrap_err().to_string().contains("--rate -1"));
+        // Every flag is needed, and no other is taken; clap's message on one
+        // line.
+        let error = Plan::from_args(&plan().to_args()[2..]).unwrap_err().to_string();
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(error.contains("--addr"), "{error}");
+        let mut args = plan().to_args();
+        args.extend(["--colour".into(), "red".into()]);
+        assert!(Plan::from_args(&args).unwrap_err().to_string().contains("--colour"));
+    }
+
+    #[test]
+    fn a_ping_interval_of_zero_is_a_millisecond() {
+        let mut args = plan().to_args();
+        args[13] = "0".into(); // --ping-every-ms
+        assert_eq!(Plan::from_args(&args).unwrap().ping_every, Duration::from_millis(1));
     }
 }

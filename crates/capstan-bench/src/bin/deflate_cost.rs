@@ -27,14 +27,8 @@ fn main() -> ExitCode {
                 }
             };
         }
-        Ok(Command::Help) => {
-            println!("{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("deflate_cost: {e}");
-            return ExitCode::from(2);
-        }
+        // --help (exit code 0) or a bad flag (2), as clap says.
+        Err(e) => e.exit(),
     };
     // Before any thread starts: threads inherit the pinning.
     let pinning = pin::pin_this_process();

@@ -1,7 +1,10 @@
-//! Command-line flags of `deflate_cost`.
+//! Command-line flags of `deflate_cost`, read by clap (derive): `--help`
+//! is the doc comments below.
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use clap::{ArgAction, Parser};
 
 use super::mode::Mode;
 
@@ -12,8 +15,6 @@ pub enum Command {
     Measure(Options),
     /// Be the measured server (the hidden `--serve MODE`).
     Serve(Mode),
-    /// Print the usage.
-    Help,
 }
 
 /// The measurement's settings.
@@ -31,96 +32,120 @@ pub struct Options {
     pub timeout: Duration,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            connections: 10_000,
-            messages: 20,
-            modes: Mode::ALL.to_vec(),
-            json: None,
-            timeout: Duration::from_secs(600),
-        }
-    }
+/// deflate_cost: what permessage-deflate costs a Capstan server
+#[derive(Debug, Parser)]
+#[command(
+    name = "deflate_cost",
+    term_width = 0,
+    args_override_self = true,
+    after_help = "The server runs as a child process (this binary with --serve MODE), pinned\n\
+                  with taskset to another CPU than this one when possible. Results go to\n\
+                  stdout as Markdown; progress goes to stderr."
+)]
+struct Cli {
+    /// client connections, all subscribed to one topic
+    #[arg(long, value_name = "N", value_parser = positive, default_value = "10000")]
+    connections: usize,
+    /// messages of ~4 KiB JSON per broadcast run
+    #[arg(long, value_name = "M", value_parser = positive, default_value = "20")]
+    messages: usize,
+    /// modes measured, in this order, comma-separated (off, shared, per-connection)
+    #[arg(long, value_name = "LIST", value_parser = mode, value_delimiter = ',')]
+    #[arg(action = ArgAction::Set, default_value = "off,shared,per-connection")]
+    modes: Vec<Mode>,
+    /// also write the results as JSON to FILE
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    json: Option<PathBuf>,
+    /// fail if the whole run takes longer, seconds
+    #[arg(long, value_name = "SECS", value_parser = positive, default_value = "600")]
+    timeout: usize,
+    /// be the measured server in MODE (how this binary starts its servers)
+    #[arg(long, value_name = "MODE", value_parser = mode, hide = true)]
+    serve: Option<Mode>,
 }
 
-/// The usage text.
-pub const USAGE: &str = "\
-deflate_cost: what permessage-deflate costs a Capstan server
-
-Usage: deflate_cost [--connections N] [--messages M] [--modes LIST] [--json FILE] [--timeout SECS]
-
-  --connections N  client connections, all subscribed to one topic (default 10000)
-  --messages M     messages of ~4 KiB JSON per broadcast run (default 20)
-  --modes LIST     comma-separated: off,shared,per-connection (default all three)
-  --json FILE      also write the results as JSON to FILE
-  --timeout SECS   fail if the whole run takes longer (default 600)
-
-The server runs as a child process (this binary with --serve MODE), pinned
-with taskset to another CPU than this one when possible. Results go to
-stdout as Markdown; progress goes to stderr.";
-
-/// Parses the arguments (without the program name).
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut options = Options::default();
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--help" | "-h" => return Ok(Command::Help),
-            "--serve" => {
-                let name = value()?;
-                return Mode::parse(&name)
-                    .map(Command::Serve)
-                    .ok_or_else(|| format!("unknown mode {name:?}"));
-            }
-            "--connections" => options.connections = number(&flag, &value()?)?,
-            "--messages" => options.messages = number(&flag, &value()?)?,
-            "--timeout" => options.timeout = Duration::from_secs(number(&flag, &value()?)? as u64),
-            "--json" => options.json = Some(PathBuf::from(value()?)),
-            "--modes" => {
-                options.modes = value()?
-                    .split(',')
-                    .map(|name| Mode::parse(name.trim()).ok_or(format!("unknown mode {name:?}")))
-                    .collect::<Result<_, _>>()?;
-            }
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
-        }
-    }
-    Ok(Command::Measure(options))
+/// Parses the arguments (without the program name). The error is clap's:
+/// `--help` is one (exit code 0, the help on stdout), a bad flag another
+/// (exit code 2).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, clap::Error> {
+    let cli = Cli::try_parse_from(std::iter::once("deflate_cost".to_string()).chain(args))?;
+    Ok(match cli.serve {
+        Some(mode) => Command::Serve(mode),
+        None => Command::Measure(Options {
+            connections: cli.connections,
+            messages: cli.messages,
+            modes: cli.modes,
+            json: cli.json,
+            timeout: Duration::from_secs(cli.timeout as u64),
+        }),
+    })
 }
 
-fn number(flag: &str, value: &str) -> Result<usize, String> {
+/// A positive whole number.
+fn positive(value: &str) -> Result<usize, String> {
     match value.parse() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{flag} takes a positive number, not {value:?}")),
+        _ => Err("takes a positive number".into()),
     }
+}
+
+/// A mode by its name (spaces around it ignored, as in `off, shared`).
+fn mode(name: &str) -> Result<Mode, String> {
+    Mode::parse(name.trim()).ok_or_else(|| "modes are off, shared, per-connection".into())
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::error::ErrorKind;
+
     use super::*;
 
-    fn parse_str(args: &str) -> Result<Command, String> {
+    fn parse_str(args: &str) -> Result<Command, clap::Error> {
         parse(args.split_whitespace().map(String::from))
     }
 
+    fn measure(args: &str) -> Options {
+        match parse_str(args) {
+            Ok(Command::Measure(o)) => o,
+            other => panic!("{args}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn defaults_and_flags() {
-        let Ok(Command::Measure(o)) = parse_str("") else { panic!() };
-        assert_eq!((o.connections, o.messages, o.modes.len()), (10_000, 20, 3));
-        let Ok(Command::Measure(o)) = parse_str("--connections 5 --modes shared,off --json r.json")
-        else {
-            panic!()
-        };
-        assert_eq!(o.connections, 5);
+    fn defaults() {
+        let o = measure("");
+        assert_eq!((o.connections, o.messages, o.modes.as_slice()), (10_000, 20, &Mode::ALL[..]));
+        assert_eq!((o.json, o.timeout), (None, Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn flags() {
+        let o =
+            measure("--connections 5 --modes shared,off --json r.json --timeout 7 --messages 3");
+        assert_eq!((o.connections, o.messages, o.timeout), (5, 3, Duration::from_secs(7)));
         assert_eq!(o.modes, [Mode::Shared, Mode::Off]);
         assert_eq!(o.json.as_deref(), Some(std::path::Path::new("r.json")));
+        // The last --modes counts (not added up), and names may be spaced.
+        let o = parse(["--modes", "off", "--modes", "per-connection, shared"].map(String::from));
+        let Ok(Command::Measure(o)) = o else { panic!("{o:?}") };
+        assert_eq!(o.modes, [Mode::PerConnection, Mode::Shared]);
         assert!(matches!(
             parse_str("--serve per-connection"),
             Ok(Command::Serve(Mode::PerConnection))
         ));
-        assert!(parse_str("--connections 0").is_err());
-        assert!(parse_str("--modes gzip").is_err());
-        assert!(parse_str("--what").is_err());
+    }
+
+    #[test]
+    fn help_and_refusals() {
+        let e = parse_str("--help").unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::DisplayHelp, 0));
+        assert!(
+            e.to_string().contains("per-connection") && !e.to_string().contains("--serve <MODE>")
+        );
+        for bad in
+            ["--connections 0", "--modes gzip", "--what", "--timeout 1.5", "--serve both", "--json"]
+        {
+            assert_eq!(parse_str(bad).unwrap_err().exit_code(), 2, "{bad}");
+        }
     }
 }

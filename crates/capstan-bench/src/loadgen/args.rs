@@ -1,12 +1,21 @@
-//! Command-line flags of `loadgen`.
+//! Command-line flags of `loadgen`, read by clap ([`cli`]) and turned
+//! into the run's [`Options`]: the defaults that depend on the scenario,
+//! and the checks across flags, are here.
+
+pub mod cli;
+pub mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 use super::scenario::Scenario;
 use super::transport::{SESSION_PATH, Transport};
 use crate::loopback::LoopbackUrl;
 use crate::stamp;
+use cli::{Cli, LoadFlags, ScenarioArg, ServerFlags};
 
 /// What the process is asked to do.
 #[derive(Debug, Clone)]
@@ -15,8 +24,6 @@ pub enum Command {
     Run(Box<Options>),
     /// Be one of the worker processes (hidden; the arguments of its plan).
     Worker(Vec<String>),
-    /// Print the usage.
-    Help,
 }
 
 /// Where the server is.
@@ -87,36 +94,6 @@ pub struct Options {
 }
 
 impl Options {
-    fn new(scenario: Scenario, server: Server) -> Self {
-        let broadcast = scenario == Scenario::Broadcast;
-        Self {
-            scenario,
-            server,
-            path: None,
-            transport: Transport::Plain,
-            pin: true,
-            connections: if scenario == Scenario::Echo { 100 } else { 1000 },
-            size: if broadcast { 64 } else { 512 },
-            in_flight: 1,
-            rates: vec![100_000.0],
-            max_messages: 1_000_000,
-            ping_interval: Duration::from_secs(10),
-            cycles: 10_000,
-            concurrency: 32,
-            messages_per_cycle: 1,
-            warmup_cycles: 1_000,
-            duration: Duration::from_secs(10),
-            warmup: Duration::from_secs(1),
-            timeout: Duration::from_secs(600),
-            procs: None,
-            sources: None,
-            connect_concurrency: 128,
-            json: None,
-            notes: Vec::new(),
-            watched: Vec::new(),
-        }
-    }
-
     /// The request path: `--path`, else the URL's, else the scenario's
     /// (in session mode, [`SESSION_PATH`]).
     pub fn path(&self) -> String {
@@ -135,154 +112,56 @@ impl Options {
     }
 }
 
-/// The usage text.
-pub const USAGE: &str = "\
-loadgen: a load generator for WebSocket servers on this machine (loopback only)
-
-Usage: loadgen SCENARIO (--url ws://127.0.0.1:PORT[/PATH]… [--server-pid PID…] | --spawn \"CMD ARGS\") [options]
-
-Scenarios:
-  echo       N connections, each keeping F messages of S bytes in flight to /echo;
-             messages/s, round-trip latency, server CPU per message
-  broadcast  one publisher and N subscribers on /broadcast, one window per offered
-             rate; deliveries/s, latency p50/p99/p99.9 (publisher's timestamp in
-             the payload), server CPU per delivery
-  idle       N connections held open with pings; server RSS per connection, and
-             the kernel's socket memory (/proc/net/sockstat) separately
-  churn      connect, echo M messages, close: a bounded number of cycles (and
-             time); server RSS and open descriptors before and after
-
-Server:
-  --url URL          a running server: ws:// to 127.0.0.0/8, [::1] or localhost only;
-                     repeated for the nodes of a cluster: connection i goes to the
-                     (i mod nodes)-th, the broadcast publisher to the first
-  --server-pid PID   read that server's CPU time and memory from /proc (with --url);
-                     one per --url, in the same order: the figures are added up
-  --watch-pid NAME=PID  read that process too (a cluster's Redis), reported apart
-  --spawn \"CMD\"      start the server (split on spaces, no quoting); it must print
-                     `port=P` (and `pid=PID` if it is not the spawned process) in its
-                     first stdout line and listen on 127.0.0.1. It is pinned to CPU 1
-                     and the load generator to CPU 0 (taskset), unless --no-pin
-  --path PATH        request path (default: the URL's, else /echo or /broadcast)
-  --no-pin           do not pin
-  --session          echo, idle: session mode (docs/SESSIONS.md) over WebSocket: `hello`
-                     then `welcome` before a connection counts as open, data messages
-                     prefixed `m`, an `ack` every 32 received; path /echo-session
-  --sse              echo: session mode over the HTTP fallback: each connection is a
-                     session opened by POST, read as Server-Sent Events, fed by one
-                     batch POST at a time (a connection each: the server closes them)
-
-Options:
-  --connections N    connections: echo 100, broadcast 1000 (subscribers), idle 1000
-  --size BYTES       message size, at least 25 (echo 512, broadcast 64, churn 512)
-  --in-flight F      echo: messages in flight per connection (1)
-  --rate LIST        broadcast: offered deliveries/s, comma-separated (100000)
-  --max-messages M   broadcast: most messages published per window (1000000)
-  --ping-interval S  idle: seconds between pings on one connection (10)
-  --cycles N         churn: connect/close cycles (10000)
-  --concurrency C    churn: cycles in flight at once (32)
-  --messages-per-cycle M  churn: messages echoed before closing (1)
-  --warmup-cycles W  churn: cycles before the reading of RSS before (1000; 0: none); the
-                     RSS of the cold server is reported too
-  --duration S       measured window, seconds; churn's time bound (10)
-  --warmup S         echo: load before the window, seconds (1)
-  --timeout S        limit for the whole run, seconds (600)
-  --procs K          worker processes (default: enough for 18,000 connections each)
-  --sources N        source addresses 127.0.0.1..N (default: 1 up to 25,000 connections,
-                     else one per 12,000: bound sockets, see src/sources.rs)
-  --connect-concurrency C  handshakes in flight per worker (128)
-  --json FILE        also write the results as JSON to FILE
-  --note TEXT        a remark printed with the results (e.g. what else ran)
-
-Results go to stdout as a Markdown table; progress goes to stderr.";
-
-/// Parses the arguments (without the program name).
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    let scenario = match args.next().as_deref() {
-        None | Some("--help" | "-h" | "help") => return Ok(Command::Help),
-        Some("worker") => return Ok(Command::Worker(args.collect())),
-        Some(name) => Scenario::parse(name)
-            .ok_or_else(|| format!("unknown scenario {name:?} (echo, broadcast, idle, churn)"))?,
-    };
-    let (mut urls, mut pids, mut spawn) = (Vec::new(), Vec::new(), None);
-    let mut o = Options::new(scenario, Server::Spawn(Vec::new()));
-    let mut size = None;
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--help" | "-h" => return Ok(Command::Help),
-            "--url" => urls.push(LoopbackUrl::parse(&value()?)?),
-            "--server-pid" => pids.push(number(&flag, &value()?)? as u32),
-            "--watch-pid" => {
-                let text = value()?;
-                let parsed = text.split_once('=').and_then(|(name, pid)| {
-                    let pid = pid.parse::<u32>().ok().filter(|&p| p > 0)?;
-                    (!name.is_empty() && !name.contains(char::is_whitespace))
-                        .then(|| (name.to_owned(), pid))
-                });
-                o.watched.push(
-                    parsed.ok_or_else(|| format!("--watch-pid takes NAME=PID, not {text:?}"))?,
-                );
-            }
-            "--spawn" => {
-                let words: Vec<String> = value()?.split_whitespace().map(String::from).collect();
-                if words.is_empty() {
-                    return Err("--spawn needs a command".into());
-                }
-                spawn = Some(words);
-            }
-            "--path" => {
-                let path = value()?;
-                if !path.starts_with('/') || path.contains(char::is_whitespace) {
-                    return Err(format!("--path must start with / and hold no spaces: {path:?}"));
-                }
-                o.path = Some(path);
-            }
-            "--no-pin" => o.pin = false,
-            "--session" => o.transport = Transport::Session,
-            "--sse" => o.transport = Transport::Sse,
-            "--connections" => o.connections = number(&flag, &value()?)?,
-            "--size" => size = Some(number(&flag, &value()?)?),
-            "--in-flight" => o.in_flight = number(&flag, &value()?)?,
-            "--rate" => {
-                o.rates = value()?
-                    .split(',')
-                    .map(|r| match r.trim().parse::<f64>() {
-                        Ok(r) if r > 0.0 && r.is_finite() => Ok(r),
-                        _ => Err(format!("--rate takes positive numbers, not {r:?}")),
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            "--max-messages" => o.max_messages = number(&flag, &value()?)? as u64,
-            "--ping-interval" => o.ping_interval = seconds(&flag, &value()?)?,
-            "--cycles" => o.cycles = number(&flag, &value()?)?,
-            "--concurrency" => o.concurrency = number(&flag, &value()?)?,
-            "--messages-per-cycle" => o.messages_per_cycle = whole(&flag, &value()?)?,
-            "--warmup-cycles" => o.warmup_cycles = whole(&flag, &value()?)?,
-            "--duration" => o.duration = seconds(&flag, &value()?)?,
-            "--warmup" => o.warmup = seconds_or_zero(&flag, &value()?)?,
-            "--timeout" => o.timeout = seconds(&flag, &value()?)?,
-            "--procs" => o.procs = Some(number(&flag, &value()?)?),
-            "--sources" => o.sources = Some(number(&flag, &value()?)?),
-            "--connect-concurrency" => o.connect_concurrency = number(&flag, &value()?)?,
-            "--json" => o.json = Some(PathBuf::from(value()?)),
-            "--note" => o.notes.push(value()?),
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
-        }
+/// Parses the arguments (without the program name). No arguments at all
+/// is `--help`, as before clap. The error is clap's: `--help` is one
+/// (exit code 0, the help on stdout), a bad flag another (exit code 2).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, clap::Error> {
+    let mut args: Vec<String> = args.into_iter().collect();
+    if args.is_empty() {
+        args.push("--help".into());
     }
-    o.server = match (urls.is_empty(), spawn) {
+    let cli = Cli::try_parse_from(std::iter::once("loadgen".to_string()).chain(args))?;
+    let scenario = match cli.scenario {
+        ScenarioArg::Worker { plan } => return Ok(Command::Worker(plan)),
+        ScenarioArg::Echo => Scenario::Echo,
+        ScenarioArg::Broadcast => Scenario::Broadcast,
+        ScenarioArg::Idle => Scenario::Idle,
+        ScenarioArg::Churn => Scenario::Churn,
+    };
+    match options(scenario, cli.server, cli.load) {
+        Ok(options) => Ok(Command::Run(Box::new(options))),
+        Err(message) => Err(Cli::command().error(ErrorKind::ArgumentConflict, message)),
+    }
+}
+
+/// What the flags mean for `scenario`: its defaults, and the checks that
+/// take more than one flag.
+fn options(scenario: Scenario, server: ServerFlags, load: LoadFlags) -> Result<Options, String> {
+    let ServerFlags { url: urls, server_pid: pids, watch_pid, spawn, path, no_pin, session, sse } =
+        server;
+    let server = match (urls.is_empty(), spawn) {
         (false, None) if pids.is_empty() || pids.len() == urls.len() => Server::Url { urls, pids },
         (false, None) => return Err("give one --server-pid per --url, in order (or none)".into()),
-        (true, Some(command)) if pids.is_empty() => Server::Spawn(command),
-        (true, Some(_)) => return Err("--server-pid goes with --url, not --spawn".into()),
+        (true, Some(_)) if !pids.is_empty() => {
+            return Err("--server-pid goes with --url, not --spawn".into());
+        }
+        (true, Some(command)) => {
+            let words: Vec<String> = command.split_whitespace().map(String::from).collect();
+            if words.is_empty() {
+                return Err("--spawn needs a command".into());
+            }
+            Server::Spawn(words)
+        }
         (false, Some(_)) => return Err("give --url or --spawn, not both".into()),
         (true, None) => return Err("give the server: --url URL or --spawn \"CMD\"".into()),
     };
-    if let Some(size) = size {
-        o.size = size;
-    }
-    match (o.transport, o.scenario) {
+    // --session and --sse override each other: at most one is set.
+    let transport = match (session, sse) {
+        (true, _) => Transport::Session,
+        (_, true) => Transport::Sse,
+        _ => Transport::Plain,
+    };
+    match (transport, scenario) {
         (Transport::Plain, _) | (Transport::Session, Scenario::Echo | Scenario::Idle) => {}
         (Transport::Sse, Scenario::Echo) => {}
         (transport, scenario) => {
@@ -294,43 +173,50 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             ));
         }
     }
-    if o.size < stamp::MIN_SIZE {
+    let size = load.size.unwrap_or(if scenario == Scenario::Broadcast { 64 } else { 512 });
+    if size < stamp::MIN_SIZE {
         return Err(format!("--size must be at least {} (the timestamp)", stamp::MIN_SIZE));
     }
-    Ok(Command::Run(Box::new(o)))
-}
-
-fn number(flag: &str, value: &str) -> Result<usize, String> {
-    match value.replace('_', "").parse() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{flag} takes a positive whole number, not {value:?}")),
-    }
-}
-
-fn whole(flag: &str, value: &str) -> Result<usize, String> {
-    value.parse().map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
-}
-
-fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
-    match seconds_or_zero(flag, value)? {
-        d if d.is_zero() => Err(format!("{flag} takes a positive number of seconds")),
-        d => Ok(d),
-    }
-}
-
-fn seconds_or_zero(flag: &str, value: &str) -> Result<Duration, String> {
-    match value.parse::<f64>() {
-        Ok(s) if (0.0..=86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
-        _ => Err(format!("{flag} takes seconds, not {value:?}")),
-    }
+    let connections = if scenario == Scenario::Echo { 100 } else { 1000 };
+    Ok(Options {
+        scenario,
+        server,
+        path,
+        transport,
+        pin: !no_pin,
+        connections: load.connections.unwrap_or(connections),
+        size,
+        in_flight: load.in_flight,
+        rates: load.rates,
+        max_messages: load.max_messages as u64,
+        ping_interval: load.ping_interval,
+        cycles: load.cycles,
+        concurrency: load.concurrency,
+        messages_per_cycle: load.messages_per_cycle,
+        warmup_cycles: load.warmup_cycles,
+        duration: load.duration,
+        warmup: load.warmup,
+        timeout: load.timeout,
+        procs: load.procs,
+        sources: load.sources,
+        connect_concurrency: load.connect_concurrency,
+        json: load.json,
+        notes: load.notes,
+        watched: watch_pid,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loadgen::plan::WorkerPlan;
 
-    fn run(args: &str) -> Result<Options, String> {
-        match parse(args.split_whitespace().map(String::from))? {
+    fn parse_line(args: &str) -> Result<Command, clap::Error> {
+        parse(args.split_whitespace().map(String::from))
+    }
+
+    fn run(args: &str) -> Result<Options, clap::Error> {
+        match parse_line(args)? {
             Command::Run(o) => Ok(*o),
             other => panic!("{other:?}"),
         }
@@ -362,10 +248,111 @@ mod tests {
         assert_eq!(run("idle --spawn x --session").unwrap().transport, Transport::Session);
         let o = run("churn --url ws://localhost:9 --cycles 100_000 --path /x").unwrap();
         assert_eq!((o.cycles, o.path().as_str(), o.connections_at_once()), (100_000, "/x", 32));
-        assert!(
-            matches!(parse(["worker".into(), "a=b".into()]), Ok(Command::Worker(w)) if w == ["a=b"])
+        let o = run("churn --spawn x --warmup-cycles 0 --messages-per-cycle 0 --warmup 0").unwrap();
+        assert_eq!((o.warmup_cycles, o.messages_per_cycle, o.warmup), (0, 0, Duration::ZERO));
+        let o = run("idle --spawn x --ping-interval 2.5 --procs 2 --sources 3 --no-pin \
+                     --max-messages 5 --connect-concurrency 7 --timeout 9 --json r.json")
+        .unwrap();
+        assert_eq!(o.ping_interval, Duration::from_millis(2500));
+        assert_eq!((o.procs, o.sources, o.pin), (Some(2), Some(3), false));
+        assert_eq!((o.max_messages, o.connect_concurrency), (5, 7));
+        assert_eq!((o.timeout, o.json), (Duration::from_secs(9), Some(PathBuf::from("r.json"))));
+    }
+
+    /// Every default, per scenario: the old parser's `Options::new`.
+    #[test]
+    fn defaults() {
+        for (scenario, connections, size) in
+            [("echo", 100, 512), ("broadcast", 1000, 64), ("idle", 1000, 512), ("churn", 1000, 512)]
+        {
+            let o = run(&format!("{scenario} --spawn x")).unwrap();
+            assert_eq!(o.scenario.name(), scenario);
+            assert_eq!((o.connections, o.size), (connections, size), "{scenario}");
+            assert_eq!(
+                (o.in_flight, o.rates.as_slice(), o.max_messages),
+                (1, &[1e5][..], 1_000_000)
+            );
+            assert_eq!(
+                (o.ping_interval, o.duration),
+                (Duration::from_secs(10), Duration::from_secs(10))
+            );
+            assert_eq!((o.warmup, o.timeout), (Duration::from_secs(1), Duration::from_secs(600)));
+            assert_eq!((o.cycles, o.concurrency, o.messages_per_cycle), (10_000, 32, 1));
+            assert_eq!((o.warmup_cycles, o.connect_concurrency), (1_000, 128));
+            assert_eq!(
+                (o.procs, o.sources, o.pin, o.transport),
+                (None, None, true, Transport::Plain)
+            );
+            assert!(o.path.is_none() && o.json.is_none() && o.notes.is_empty());
+            assert!(o.watched.is_empty());
+        }
+        // Given, the scenario's default does not apply.
+        assert_eq!(run("broadcast --spawn x --size 512").unwrap().size, 512);
+        assert_eq!(run("echo --spawn x --connections 1000").unwrap().connections, 1000);
+    }
+
+    /// Flags that add up, flags whose last occurrence wins, and flags
+    /// before the scenario.
+    #[test]
+    fn repeats_and_order() {
+        let o = run("echo --spawn x --note a --note -b --watch-pid r=1 --watch-pid s=2").unwrap();
+        assert_eq!(o.notes, ["a", "-b"]);
+        assert_eq!(o.watched, [("r".to_string(), 1), ("s".to_string(), 2)]);
+        let o = run("broadcast --spawn x --rate 1,2 --rate 3 --size 30 --size 40").unwrap();
+        assert_eq!((o.rates.as_slice(), o.size), (&[3.0][..], 40));
+        assert_eq!(run("echo --spawn x --session --sse").unwrap().transport, Transport::Sse);
+        assert_eq!(run("echo --spawn x --sse --session").unwrap().transport, Transport::Session);
+        let o = run("--spawn x --connections 5 idle --note n").unwrap();
+        assert_eq!(
+            (o.scenario, o.connections, o.notes.as_slice()),
+            (Scenario::Idle, 5, &["n".to_string()][..])
         );
-        assert!(matches!(parse(Vec::<String>::new()), Ok(Command::Help)));
+        let o = parse(["echo".into(), "--spawn".into(), "srv --port 0 -v".into()]).unwrap();
+        let Command::Run(o) = o else { panic!() };
+        assert_eq!(
+            o.server,
+            Server::Spawn(vec!["srv".into(), "--port".into(), "0".into(), "-v".into()])
+        );
+    }
+
+    #[test]
+    fn help_and_worker() {
+        for help in ["", "--help", "-h", "help", "echo --help"] {
+            let e = parse_line(help).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::DisplayHelp, 0), "{help:?}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        for words in ["--connections", "echo 100, broadcast 1000", "--spawn", "port=P", "Scenarios"]
+        {
+            assert!(help.contains(words), "{words}");
+        }
+        assert!(!help.contains("key=value"), "the worker is hidden: {help}");
+        assert!(matches!(parse_line("worker a=b"), Ok(Command::Worker(w)) if w == ["a=b"]));
+    }
+
+    /// The coordinator's `worker` command line comes back as the same plan.
+    #[test]
+    fn worker_plan_round_trips() {
+        let plan = WorkerPlan {
+            scenario: Scenario::Idle,
+            index: 1,
+            first: 9000,
+            count: 9000,
+            addrs: vec!["127.0.0.1:4000".parse().unwrap(), "[::1]:4001".parse().unwrap()],
+            path: "/-x --help % y".into(),
+            transport: Transport::Session,
+            sources: 2,
+            size: 64,
+            in_flight: 3,
+            ping_interval: Duration::from_millis(2500),
+            concurrency: 128,
+            messages_per_cycle: 0,
+            duration: Duration::from_secs(10),
+            timeout: Duration::from_secs(600),
+        };
+        let args = std::iter::once("worker".to_string()).chain(plan.to_args());
+        let Ok(Command::Worker(words)) = parse(args) else { panic!() };
+        assert_eq!(WorkerPlan::from_args(&words), Ok(plan));
     }
 
     #[test]
@@ -373,6 +360,7 @@ mod tests {
         for bad in [
             "echo",
             "flood --url ws://127.0.0.1:9",
+            "--spawn x",
             "echo --url ws://10.0.0.1:9",
             "echo --url wss://127.0.0.1:9",
             "echo --url ws://127.0.0.1:9 --spawn x",
@@ -382,15 +370,23 @@ mod tests {
             "echo --spawn x --watch-pid =3",
             "echo --spawn x --size 10",
             "echo --spawn x --connections 0",
+            "echo --spawn x --connections",
             "broadcast --spawn x --rate 0",
+            "broadcast --spawn x --rate 1,,2",
             "echo --spawn x --duration 0",
+            "echo --spawn x --warmup -1",
+            "echo --spawn x --warmup-cycles 1_000",
             "echo --spawn x --path nope",
             "echo --spawn x --bogus",
+            "echo --spawn x extra",
             "broadcast --spawn x --session",
             "churn --spawn x --session",
             "idle --spawn x --sse",
         ] {
-            assert!(run(bad).is_err(), "{bad}");
+            let e = run(bad).map(|_| ()).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}: {e}");
         }
+        let e = parse(["echo".into(), "--spawn".into(), " ".into()]).map(|_| ()).unwrap_err();
+        assert!(e.to_string().contains("--spawn needs a command"), "{e}");
     }
 }

@@ -41,15 +41,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
     let options = match args::parse(args) {
         Ok(Command::Run(options)) => *options,
         Ok(Command::Worker(plan)) => return worker::main(&plan),
-        Ok(Command::Help) => {
-            // Not println!: a closed pipe (`| head`) is no reason to panic.
-            let _ = writeln!(std::io::stdout(), "{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("loadgen: {e}");
-            return ExitCode::from(2);
-        }
+        // --help (exit code 0) or a bad flag (2), as clap says.
+        Err(e) => e.exit(),
     };
     // Before any thread starts: threads and workers inherit the pinning.
     let pinning = match (&options.server, options.pin) {

@@ -1,125 +1,91 @@
-//! Command-line flags of `bench-suite`.
+//! Command-line flags of `bench-suite`, read by clap (derive): `--help`
+//! is the doc comments below, one paragraph each, laid out as written.
 
 use std::path::PathBuf;
 
+use clap::Parser;
+
 use super::plan::Preset;
 
-/// What the process is asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Run (or rebuild) the suite.
-    Run(Cli),
-    /// Print the usage.
-    Help,
-}
-
-/// The settings.
-#[derive(Debug, Clone, PartialEq)]
+/// bench-suite: the side-by-side benchmark. Runs loadgen once per (server, scenario), one
+/// after the other (the server pinned to CPU 1, loadgen to CPU 0), and writes every run's
+/// JSON and table, summary.md and summary.json (tables with ratios against capstan, the
+/// best peer per figure, the targets MET or MISSED), SVG charts and machine.md.
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(
+    name = "bench-suite",
+    override_usage = "bench-suite [OPTIONS]      (from the workspace; scripts/bench.sh builds first)",
+    verbatim_doc_comment,
+    term_width = 0,
+    args_override_self = true,
+    after_help = "Exits 0 when every run completed (whatever the targets), 1 when one failed, \
+                  2 on bad flags."
+)]
 pub struct Cli {
+    /// full: the comparison's sizes, about 30 minutes for all ten servers;
+    /// smoke: every scenario once, tiny (CI: checks only that each run
+    /// completes and writes its JSON)
+    #[arg(long, value_enum, value_name = "P", default_value_t = Preset::Full)]
+    #[arg(hide_possible_values = true, verbatim_doc_comment)]
     pub preset: Preset,
-    /// `--servers` as given.
+    /// comma-separated ids: capstan, tungstenite-default, tungstenite-tuned,
+    /// fastwebsockets-default, fastwebsockets-tuned, ws-default, ws-tuned,
+    /// uws-default, uws-tuned, floor (a bare epoll loop: the kernel's
+    /// share, no peer); or a library for both its configurations
+    /// (tungstenite, fastwebsockets, ws, uws); all (default); available
+    /// (every server that can run here, the others skipped with a note).
+    /// A server that cannot run (a Rust binary not built, node or
+    /// node_modules missing) is an error saying how to get it, but
+    /// with `available`
+    #[arg(long, value_name = "LIST", default_value = "all", hide_default_value = true)]
+    #[arg(verbatim_doc_comment)]
     pub servers: String,
-    /// `--scenarios` as given.
+    /// echo-512, echo-512-if4, echo-16k, broadcast, idle, churn; echo (the
+    /// preset's echo runs); all (default: the preset's scenarios)
+    #[arg(long, value_name = "LIST", default_value = "all", hide_default_value = true)]
+    #[arg(verbatim_doc_comment)]
     pub scenarios: String,
-    /// The results directory.
+    /// the results directory (default bench-results/YYYY-MM-DD-HHMMSS, UTC)
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Rebuild the summary from this directory's JSON files; run nothing.
+    /// run nothing: rebuild the summary and charts from DIR's JSON files
+    /// (in DIR itself: not with --out)
+    #[arg(long, value_name = "DIR", conflicts_with = "out", verbatim_doc_comment)]
     pub from: Option<PathBuf>,
-    /// The document whose marked section gets the results.
+    /// put summary.md, machine.md and links to the charts between the
+    /// markers <!-- bench-suite:begin --> and <!-- bench-suite:end --> of
+    /// FILE, and copy the charts to docs/bench/ beside FILE
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
     pub update_doc: Option<PathBuf>,
-    /// Where loadgen and the server binaries are.
+    /// where loadgen and the server binaries are (default:
+    /// $CARGO_TARGET_DIR/release if set, else bench-suite's own directory)
+    #[arg(long, value_name = "DIR", verbatim_doc_comment)]
     pub bin_dir: Option<PathBuf>,
-    /// Print the plan only.
+    /// print the runs and the estimated duration; run nothing
+    #[arg(long)]
     pub dry_run: bool,
 }
 
-/// The usage text.
-pub const USAGE: &str = "\
-bench-suite: the side-by-side benchmark. Runs loadgen once per (server, scenario), one
-after the other (the server pinned to CPU 1, loadgen to CPU 0), and writes every run's
-JSON and table, summary.md and summary.json (tables with ratios against capstan, the
-best peer per figure, the targets MET or MISSED), SVG charts and machine.md.
-
-Usage: bench-suite [options]      (from the workspace; scripts/bench.sh builds first)
-
-Options:
-  --preset P         full (default): the comparison's sizes, about 30 minutes for all
-                     ten servers; smoke: every scenario once, tiny (CI: checks only
-                     that each run completes and writes its JSON)
-  --servers LIST     comma-separated ids: capstan, tungstenite-default, tungstenite-tuned,
-                     fastwebsockets-default, fastwebsockets-tuned, ws-default, ws-tuned,
-                     uws-default, uws-tuned, floor (a bare epoll loop: the kernel's
-                     share, no peer); or a library for both its configurations
-                     (tungstenite, fastwebsockets, ws, uws); all (default); available
-                     (every server that can run here, the others skipped with a note).
-                     A server that cannot run (a Rust binary not built, node or
-                     node_modules missing) is an error saying how to get it, but
-                     with `available`
-  --scenarios LIST   echo-512, echo-512-if4, echo-16k, broadcast, idle, churn; echo (the
-                     preset's echo runs); all (default: the preset's scenarios)
-  --out DIR          the results directory (default bench-results/YYYY-MM-DD-HHMMSS, UTC)
-  --from DIR         run nothing: rebuild the summary and charts from DIR's JSON files
-  --update-doc FILE  put summary.md, machine.md and links to the charts between the
-                     markers <!-- bench-suite:begin --> and <!-- bench-suite:end --> of
-                     FILE, and copy the charts to docs/bench/ beside FILE
-  --bin-dir DIR      where loadgen and the server binaries are (default:
-                     $CARGO_TARGET_DIR/release if set, else bench-suite's own directory)
-  --dry-run          print the runs and the estimated duration; run nothing
-
-Exits 0 when every run completed (whatever the targets), 1 when one failed, 2 on bad flags.";
-
-/// Parses the arguments (without the program name).
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut cli = Cli {
-        preset: Preset::Full,
-        servers: "all".into(),
-        scenarios: "all".into(),
-        out: None,
-        from: None,
-        update_doc: None,
-        bin_dir: None,
-        dry_run: false,
-    };
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--help" | "-h" | "help" => return Ok(Command::Help),
-            "--preset" => cli.preset = Preset::parse(&value()?)?,
-            "--servers" => cli.servers = value()?,
-            "--scenarios" => cli.scenarios = value()?,
-            "--out" => cli.out = Some(value()?.into()),
-            "--from" => cli.from = Some(value()?.into()),
-            "--update-doc" => cli.update_doc = Some(value()?.into()),
-            "--bin-dir" => cli.bin_dir = Some(value()?.into()),
-            "--dry-run" => cli.dry_run = true,
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
-        }
-    }
-    if cli.from.is_some() && cli.out.is_some() {
-        return Err("--from rebuilds in its own directory: give --from or --out, not both".into());
-    }
-    Ok(Command::Run(cli))
+/// Parses the arguments (without the program name). The error is clap's:
+/// `--help` is one (exit code 0, the help on stdout), a bad flag another
+/// (exit code 2).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("bench-suite".to_string()).chain(args))
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
     use super::*;
 
-    fn cli(args: &str) -> Result<Cli, String> {
-        match parse(args.split_whitespace().map(String::from))? {
-            Command::Run(cli) => Ok(cli),
-            Command::Help => Err("help".into()),
-        }
+    fn cli(args: &str) -> Result<Cli, clap::Error> {
+        parse(args.split_whitespace().map(String::from))
     }
 
     #[test]
     fn flags() {
-        let c = cli("").unwrap();
-        assert_eq!(
-            (c.preset, c.servers.as_str(), c.scenarios.as_str()),
-            (Preset::Full, "all", "all")
-        );
         let c = cli("--preset smoke --servers capstan,ws --scenarios echo --out /tmp/r --dry-run")
             .unwrap();
         assert_eq!(
@@ -128,15 +94,48 @@ mod tests {
         );
         assert_eq!(c.out, Some(PathBuf::from("/tmp/r")));
         assert!(c.dry_run);
-        let c = cli("--from /tmp/r --update-doc BENCHMARKS.md").unwrap();
+        let c = cli("--from /tmp/r --update-doc BENCHMARKS.md --bin-dir b").unwrap();
+        assert_eq!(c.from, Some(PathBuf::from("/tmp/r")));
         assert_eq!(c.update_doc, Some(PathBuf::from("BENCHMARKS.md")));
-        assert_eq!(parse(["--help".to_string()]), Ok(Command::Help));
+        assert_eq!(c.bin_dir, Some(PathBuf::from("b")));
+        // The last of a repeated flag counts, as before clap.
+        let c = cli("--servers ws --servers floor --preset smoke --preset full").unwrap();
+        assert_eq!((c.servers.as_str(), c.preset), ("floor", Preset::Full));
+    }
+
+    #[test]
+    fn defaults() {
+        let c = cli("").unwrap();
+        let expected = Cli {
+            preset: Preset::Full,
+            servers: "all".into(),
+            scenarios: "all".into(),
+            out: None,
+            from: None,
+            update_doc: None,
+            bin_dir: None,
+            dry_run: false,
+        };
+        assert_eq!(c, expected);
+    }
+
+    #[test]
+    fn help() {
+        for help in ["--help", "-h"] {
+            let e = cli(help).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::DisplayHelp, 0));
+        }
+        let help = Cli::command().render_help().to_string();
+        for words in ["fastwebsockets-tuned", "<!-- bench-suite:begin -->", "2 on bad flags"] {
+            assert!(help.contains(words), "{words}: {help}");
+        }
     }
 
     #[test]
     fn refusals() {
-        for bad in ["--preset huge", "--servers", "--bogus", "--from a --out b"] {
-            assert!(cli(bad).is_err(), "{bad}");
+        for bad in ["--preset huge", "--servers", "--bogus", "--from a --out b", "help"] {
+            let e = cli(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}: {e}");
         }
     }
 }

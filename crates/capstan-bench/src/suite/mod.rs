@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use args::{Cli, Command};
+use args::Cli;
 use machine::Machine;
 use paths::Paths;
 use plan::{Preset, Scenario, human};
@@ -40,15 +40,9 @@ use timestamp::Utc;
 /// Runs `bench-suite` with `args` (without the program name).
 pub fn main(args: Vec<String>) -> ExitCode {
     let cli = match args::parse(args) {
-        Ok(Command::Run(cli)) => cli,
-        Ok(Command::Help) => {
-            let _ = writeln!(std::io::stdout(), "{}", args::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("bench-suite: {e}");
-            return ExitCode::from(2);
-        }
+        Ok(cli) => cli,
+        // --help (exit code 0) or a bad flag (2), as clap says.
+        Err(e) => e.exit(),
     };
     let result = match &cli.from {
         Some(dir) => rebuild(&cli, dir),

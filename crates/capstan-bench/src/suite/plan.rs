@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::servers::{Family, Server};
 
-/// How big the runs are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How big the runs are (`--preset`, a clap value: its names are
+/// [`Preset::name`]'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Preset {
     /// The sizes of the comparison (about half an hour for every server).
     Full,
@@ -346,6 +347,16 @@ pub fn human(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::suite::servers::ALL;
+
+    #[test]
+    fn preset_names() {
+        use clap::ValueEnum;
+        for preset in Preset::value_variants() {
+            let value = preset.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), preset.name());
+            assert_eq!(Preset::parse(preset.name()), Ok(*preset));
+        }
+    }
 
     #[test]
     fn full_plan() {

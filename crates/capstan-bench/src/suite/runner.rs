@@ -212,6 +212,35 @@ mod tests {
         assert!(args.contains(&"/w/target/release/capstan-bench-server".to_string()));
     }
 
+    /// loadgen's own parser takes every run's command line, with the
+    /// sizes the plan chose.
+    #[test]
+    fn loadgen_accepts_every_run() {
+        use crate::loadgen::args::{self, Command, Server as Spawned};
+
+        let paths = Paths::fixed("/w".into(), "/w/target/release".into(), true);
+        let servers: Vec<_> = ALL.iter().collect();
+        for preset in [Preset::Full, Preset::Smoke] {
+            for run in plan::runs(preset, &Scenario::ALL, &servers) {
+                let files = Files::new(Path::new("/out"), &run.name());
+                let line = arguments(&run, &paths, &files, "bench-suite: -x");
+                let options = match args::parse(line.clone()) {
+                    Ok(Command::Run(options)) => options,
+                    other => panic!("{line:?}: {other:?}"),
+                };
+                let command = run.server.command(&paths);
+                let words: Vec<String> = command.split(' ').map(String::from).collect();
+                assert_eq!(options.server, Spawned::Spawn(words), "{line:?}");
+                assert_eq!(options.scenario.name(), run.scenario.loadgen_name());
+                assert_eq!(
+                    (options.timeout, options.json.as_deref()),
+                    (run.timeout, Some(&*files.json))
+                );
+                assert_eq!(options.notes, ["bench-suite: -x"]);
+            }
+        }
+    }
+
     #[test]
     fn log_readings() {
         let log = "# loadgen echo\n[echo] server `taskset -c 1 /x/capstan-bench-server` (pid 2731); server pinned\n\

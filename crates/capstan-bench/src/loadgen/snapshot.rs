@@ -155,3 +155,46 @@ impl Snapshot {
         ])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The results file's text of `snapshot`.
+    fn text(snapshot: &Snapshot) -> String {
+        snapshot.json().pretty()
+    }
+
+    fn reading(rss_kib: u64, fds: Option<usize>) -> ServerReading {
+        ServerReading {
+            rss_kib,
+            cpu_ns: rss_kib * 1000 + 7,
+            cpu_ticks: UserSystem { user: 3, system: 2 },
+            fds,
+            threads: 4,
+        }
+    }
+
+    /// Two servers (their sum first), two watched processes in the order
+    /// given (not alphabetical), a descriptor count missing: the text the
+    /// hand-written JSON writer (src/json.rs) wrote for it, kept in
+    /// tests/fixtures/results/snapshot.json.
+    #[test]
+    fn json_text_is_unchanged() {
+        let servers = vec![reading(1000, Some(12)), reading(2000, Some(5))];
+        let snapshot = Snapshot {
+            at: Instant::now(),
+            server: ServerReading::sum(&servers),
+            servers,
+            watched: vec![
+                ("redis".into(), reading(300, None)),
+                ("pg \"x\"".into(), reading(40, None)),
+            ],
+            sockstat: Sockstat { inuse: 21, tw: 3, mem_pages: 456 },
+            slab_kib: 98765,
+            system_busy_ticks: 123456789,
+        };
+        let golden = include_str!("../../tests/fixtures/results/snapshot.json");
+        assert_eq!(text(&snapshot), golden);
+    }
+}

@@ -336,12 +336,19 @@ async fn drain(session: &mut Session, ctx: &mut Context, expected: u64) -> Resul
 /// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
 /// written by the hand-written JSON writer).
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::loadgen::measure::document::samples;
 
     #[test]
     fn the_document_keeps_its_shape() {
+        let document = document::Document::Broadcast(sample());
+        let shape = include_str!("../../../tests/fixtures/results/broadcast.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// A broadcast document with every reading there.
+    pub fn sample() -> Document {
         let window = Window {
             offered_deliveries_per_second: 2000.0,
             publish_rate_per_second: 100.0,
@@ -365,7 +372,7 @@ mod tests {
             window_start: samples::snapshot(),
             window_end: samples::snapshot(),
         };
-        let document = document::Document::Broadcast(Document {
+        Document {
             common: samples::common("broadcast"),
             subscribers: 20,
             payload_bytes: 64,
@@ -373,8 +380,6 @@ mod tests {
             max_messages: 1_000_000,
             publisher_received: 130,
             windows: vec![window],
-        });
-        let shape = include_str!("../../../tests/fixtures/results/broadcast.skeleton");
-        assert_eq!(samples::skeleton(&document), shape);
+        }
     }
 }

@@ -229,13 +229,20 @@ async fn warm_up(
 /// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
 /// written by the hand-written JSON writer).
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::loadgen::measure::document::samples;
 
     #[test]
     fn the_document_keeps_its_shape() {
-        let document = document::Document::Churn(Document {
+        let document = document::Document::Churn(sample());
+        let shape = include_str!("../../../tests/fixtures/results/churn.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// A churn document with every reading there.
+    pub fn sample() -> Document {
+        Document {
             common: samples::common("churn"),
             cycles_asked: 200,
             concurrency: 8,
@@ -255,8 +262,6 @@ mod tests {
             before: samples::snapshot(),
             after: samples::snapshot(),
             settled: samples::snapshot(),
-        });
-        let shape = include_str!("../../../tests/fixtures/results/churn.skeleton");
-        assert_eq!(samples::skeleton(&document), shape);
+        }
     }
 }

@@ -233,13 +233,20 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
 /// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
 /// written by the hand-written JSON writer).
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::loadgen::measure::document::samples;
 
     #[test]
     fn the_document_keeps_its_shape() {
-        let document = document::Document::Idle(Document {
+        let document = document::Document::Idle(sample());
+        let shape = include_str!("../../../tests/fixtures/results/idle.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// An idle document with every reading there.
+    pub fn sample() -> Document {
+        Document {
             common: samples::common("idle"),
             connections: 20,
             ping_interval_seconds: 0.5,
@@ -258,8 +265,6 @@ mod tests {
             open: samples::snapshot(),
             held: samples::snapshot(),
             closed: samples::snapshot(),
-        });
-        let shape = include_str!("../../../tests/fixtures/results/idle.skeleton");
-        assert_eq!(samples::skeleton(&document), shape);
+        }
     }
 }

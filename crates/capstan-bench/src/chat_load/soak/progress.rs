@@ -78,5 +78,9 @@ mod tests {
         assert_eq!(Progress::from_json(&p.to_json()), p);
         assert_eq!(p.plus(p).received, 58);
         assert_eq!(Progress::from_json(&json!({})), Progress::default());
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"acked":6,"connected":5,"dropped":0,"expected":30,"pongs_missed":1,"received":29,"sent":7}"#
+        );
     }
 }

@@ -204,6 +204,28 @@ mod tests {
         assert!(Tally::from_json(&json!({"sent": 1})).is_err());
     }
 
+    /// The line a worker hands its parent, and soak.json's "tally": keys
+    /// in alphabetical order (serde_json's map sorts them), histograms in
+    /// their text form.
+    #[test]
+    fn json_text_is_unchanged() {
+        let t = sample(4);
+        let expected = format!(
+            concat!(
+                r#"{{"ack_latency":"{}","acked":9,"acked_duplicate":0,"connected":3,"#,
+                r#""drop_reasons":["closed by the server"],"dropped":1,"foreign":0,"#,
+                r#""latency":"{}","pings":4,"pong_rtt":"{}","pongs":4,"pongs_missed":0,"#,
+                r#""refused":{{"rate_limited":1}},"rooms":[{{"acked":9,"acked_again":0,"#,
+                r#""duplicates":0,"expected":27,"members":3,"received":27,"room":4,"#,
+                r#""unacked":0}}],"sent":10}}"#
+            ),
+            t.ack_latency.to_text(),
+            t.latency.to_text(),
+            t.pong_rtt.to_text()
+        );
+        assert_eq!(t.to_json().to_string(), expected);
+    }
+
     #[test]
     fn merges_counts_histograms_and_rooms() {
         let mut a = sample(7);

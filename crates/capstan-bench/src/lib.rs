@@ -32,6 +32,7 @@ pub mod deflate_cost;
 pub mod fleet;
 pub mod game_load;
 pub mod histogram;
+pub mod histogram_text;
 pub mod loadgen;
 pub mod loopback;
 pub mod pairs;

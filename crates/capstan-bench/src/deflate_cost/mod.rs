@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod control;
+pub mod document;
 pub mod fleet;
 pub mod mode;
 pub mod payload;

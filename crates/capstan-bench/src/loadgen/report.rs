@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::json::Value;
+use super::measure::document::Document;
 
 /// What a scenario measured.
 #[derive(Debug, Clone)]
@@ -16,8 +16,8 @@ pub struct Report {
     pub columns: Vec<String>,
     /// The table's rows.
     pub rows: Vec<Vec<String>>,
-    /// Everything, as JSON.
-    pub json: Value,
+    /// Everything, as the JSON document `--json` writes.
+    pub json: Document,
 }
 
 impl Report {
@@ -111,7 +111,9 @@ mod tests {
             notes: vec!["n".into()],
             columns: vec!["a".into(), "b".into()],
             rows: vec![vec!["1".into(), "2".into()]],
-            json: Value::Null,
+            json: crate::loadgen::measure::document::Document::Echo(
+                crate::loadgen::measure::echo::tests::sample(),
+            ),
         };
         assert_eq!(report.markdown(), "## t\n\n- n\n\n| a | b |\n|---:|---:|\n| 1 | 2 |\n");
     }

@@ -8,10 +8,12 @@
 pub mod args;
 pub mod charts;
 pub mod doc;
+pub mod loadgen_file;
 pub mod machine;
 pub mod paths;
 pub mod plan;
 pub mod plot;
+pub mod previous;
 pub mod ratio;
 pub mod record;
 pub mod results;
@@ -31,9 +33,9 @@ use args::Cli;
 use machine::Machine;
 use paths::Paths;
 use plan::{Preset, Scenario, human};
+use previous::Previous;
 use record::{Outcome, Record, Records};
 use runner::Files;
-use servers::Server;
 use summary::About;
 use timestamp::Utc;
 
@@ -164,15 +166,8 @@ fn rebuild(cli: &Cli, dir: &Path) -> Result<bool, String> {
     if !dir.is_dir() {
         return Err(format!("{}: no such directory", dir.display()));
     }
-    let previous: Option<serde_json::Value> = std::fs::read_to_string(dir.join("summary.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
-    let preset = previous
-        .as_ref()
-        .and_then(|v| v["preset"].as_str())
-        .map(Preset::parse)
-        .transpose()?
-        .unwrap_or(cli.preset);
+    let previous = Previous::read(dir).unwrap_or_default();
+    let preset = previous.preset.as_deref().map(Preset::parse).transpose()?.unwrap_or(cli.preset);
     let mut records = Records::default();
     for scenario in Scenario::ALL {
         for server in &servers::ALL {
@@ -193,15 +188,7 @@ fn rebuild(cli: &Cli, dir: &Path) -> Result<bool, String> {
     if records.records.is_empty() {
         return Err(format!("{}: no SCENARIO--SERVER.json files", dir.display()));
     }
-    let skipped = previous
-        .as_ref()
-        .and_then(|v| v["skipped"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| {
-            Some((Server::by_id(s["server"].as_str()?)?, s["reason"].as_str()?.to_string()))
-        })
-        .collect();
+    let skipped = previous.skipped();
     let machine_path = dir.join("machine.md");
     let machine = match std::fs::read_to_string(&machine_path) {
         Ok(text) => text,
@@ -214,11 +201,8 @@ fn rebuild(cli: &Cli, dir: &Path) -> Result<bool, String> {
     };
     let about = About {
         preset,
-        started: previous
-            .as_ref()
-            .and_then(|v| v["started"].as_str().map(String::from))
-            .unwrap_or_else(|| "unknown".into()),
-        seconds: previous.as_ref().and_then(|v| v["seconds"].as_f64()),
+        started: previous.started.unwrap_or_else(|| "unknown".into()),
+        seconds: previous.seconds,
         out_dir: dir.display().to_string(),
         skipped,
     };

@@ -1,7 +1,7 @@
 //! loadgen's JSON files read back: the figures the summary compares.
 //! Readings loadgen could not take (`null`) are `None`.
 
-use serde_json::Value;
+use super::loadgen_file::File;
 
 /// An echo run.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,89 +155,10 @@ pub fn read(path: &std::path::Path) -> Result<Figures, String> {
 
 /// Reads a loadgen JSON document.
 pub fn parse(text: &str) -> Result<Figures, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let d = Doc(&doc);
-    match d.str("scenario")? {
-        "echo" => Ok(Figures::Echo(Echo {
-            connections: d.int("connections")?,
-            in_flight: d.int("in_flight")?,
-            payload_bytes: d.int("payload_bytes")?,
-            echoes_per_second: d.num("echoes_per_second")?,
-            server_cpu_us_per_echo: d.opt("server_cpu_us_per_echo"),
-            rtt_p50_ns: d.opt("rtt.p50_ns"),
-            rtt_p99_ns: d.opt("rtt.p99_ns"),
-            server_cpu_share: d.opt("server_cpu_share"),
-            loadgen_cpu_share: d.opt("loadgen_cpu_share"),
-            connections_lost: d.int("connections_lost")?,
-        })),
-        "broadcast" => {
-            let windows = doc
-                .get("windows")
-                .and_then(Value::as_array)
-                .ok_or("no \"windows\" array")?
-                .iter()
-                .map(|w| {
-                    let w = Doc(w);
-                    Ok(Window {
-                        offered: w.num("offered_deliveries_per_second")?,
-                        deliveries_per_second: w.num("deliveries_per_second")?,
-                        p50_ns: w.opt("latency.p50_ns"),
-                        p99_ns: w.opt("latency.p99_ns"),
-                        p999_ns: w.opt("latency.p999_ns"),
-                        server_cpu_ns_per_delivery: w.opt("server_cpu_ns_per_delivery"),
-                        missing: w.int("missing")?,
-                        connections_lost: w.int("connections_lost")?,
-                    })
-                })
-                .collect::<Result<_, String>>()?;
-            Ok(Figures::Broadcast(Broadcast { subscribers: d.int("subscribers")?, windows }))
-        }
-        "idle" => Ok(Figures::Idle(Idle {
-            connections: d.int("connections")?,
-            rss_kib_per_conn_open: d.opt("server_rss_kib_per_conn_open"),
-            rss_kib_per_conn_held: d.opt("server_rss_kib_per_conn_held"),
-            kernel_tcp_kib_per_conn: d.opt("kernel_tcp_mem_kib_per_conn"),
-            kernel_slab_kib_per_conn: d.opt("kernel_slab_kib_per_conn"),
-            connections_lost: d.int("connections_lost")?,
-        })),
-        "churn" => Ok(Figures::Churn(Churn {
-            cycles_asked: d.int("cycles_asked")?,
-            cycles: d.int("cycles")?,
-            failures: d.int("failures")?,
-            cycles_per_second: d.num("cycles_per_second")?,
-            server_cpu_us_per_cycle: d.opt("server_cpu_us_per_cycle"),
-            warmup_cycles: d.opt("warmup_cycles").map(|w| w as u64),
-            rss_cold_kib: d.opt("cold.server.rss_kib"),
-            rss_before_kib: d.opt("before.server.rss_kib"),
-            rss_after_kib: d.opt("after.server.rss_kib"),
-            rss_settled_kib: d.opt("settled.server.rss_kib"),
-        })),
-        other => Err(format!("unknown scenario {other:?}")),
-    }
-}
-
-/// A JSON object, read by dotted paths.
-struct Doc<'a>(&'a Value);
-
-impl Doc<'_> {
-    fn get(&self, path: &str) -> Option<&Value> {
-        path.split('.').try_fold(self.0, |v, key| v.get(key))
-    }
-
-    fn opt(&self, path: &str) -> Option<f64> {
-        self.get(path).and_then(Value::as_f64)
-    }
-
-    fn num(&self, path: &str) -> Result<f64, String> {
-        self.opt(path).ok_or_else(|| format!("no number at {path:?}"))
-    }
-
-    fn int(&self, path: &str) -> Result<u64, String> {
-        self.get(path).and_then(Value::as_u64).ok_or_else(|| format!("no whole number at {path:?}"))
-    }
-
-    fn str(&self, path: &str) -> Result<&str, String> {
-        self.get(path).and_then(Value::as_str).ok_or_else(|| format!("no string at {path:?}"))
+    match serde_json::from_str::<File>(text) {
+        Ok(file) => Ok(file.into()),
+        Err(e) if e.is_data() => Err(e.to_string()),
+        Err(e) => Err(format!("not JSON: {e}")),
     }
 }
 
@@ -296,10 +217,10 @@ mod tests {
         assert_eq!(i.rss_kib_per_conn_held, None);
         assert!(parse("{").unwrap_err().starts_with("not JSON"));
         assert!(parse(r#"{"scenario": "flood"}"#).is_err());
-        assert_eq!(
-            parse(r#"{"scenario": "echo"}"#).unwrap_err(),
-            "no whole number at \"connections\""
-        );
+        let missing = parse(r#"{"scenario": "echo"}"#).unwrap_err();
+        assert!(missing.starts_with("missing field `connections`"), "{missing}");
+        let not_whole = parse(r#"{"scenario": "idle", "connections": 2.5, "connections_lost": 0}"#);
+        assert!(not_whole.unwrap_err().starts_with("invalid type: floating point `2.5`"));
         let churn = Churn {
             cycles_asked: 1,
             cycles: 1,
@@ -314,5 +235,54 @@ mod tests {
         };
         assert_eq!(churn.rss_change_percent(), Some(5.0));
         assert_eq!(churn.rss_change_from_cold_percent(), Some(20.0));
+    }
+
+    /// What loadgen's document structs write, read back: a field renamed
+    /// on one side only fails here.
+    #[test]
+    fn reads_what_loadgen_writes() {
+        use crate::loadgen::measure::document::Document;
+        use crate::loadgen::measure::{broadcast, churn, echo, idle};
+        let read = |d: Document| parse(&d.pretty()).unwrap();
+
+        let Figures::Echo(e) = read(Document::Echo(echo::tests::sample())) else { panic!() };
+        let written = echo::tests::sample();
+        assert_eq!((e.connections, e.in_flight, e.payload_bytes), (4, 1, 512));
+        assert_eq!(e.echoes_per_second, written.echoes_per_second);
+        assert_eq!(e.server_cpu_us_per_echo, written.server_cpu_us_per_echo);
+        assert_eq!(e.rtt_p50_ns, written.rtt.p50_ns.map(|ns| ns as f64));
+        assert_eq!(e.rtt_p99_ns, written.rtt.p99_ns.map(|ns| ns as f64));
+        assert_eq!(e.server_cpu_share, written.server_cpu_share);
+        assert_eq!(e.loadgen_cpu_share, Some(written.loadgen_cpu_share));
+        assert_eq!(e.connections_lost, written.connections_lost);
+
+        let written = broadcast::tests::sample();
+        let Figures::Broadcast(b) = read(Document::Broadcast(written.clone())) else { panic!() };
+        let (w, ww) = (&b.windows[0], &written.windows[0]);
+        assert_eq!((b.subscribers, b.windows.len()), (20, 1));
+        assert_eq!((w.offered, w.deliveries_per_second), (2000.0, ww.deliveries_per_second));
+        assert_eq!(w.p999_ns, ww.latency.p999_ns.map(|ns| ns as f64));
+        assert_eq!(w.server_cpu_ns_per_delivery, ww.server_cpu_ns_per_delivery);
+        assert_eq!((w.missing, w.connections_lost), (ww.missing, ww.connections_lost));
+
+        let written = idle::tests::sample();
+        let Figures::Idle(i) = read(Document::Idle(written.clone())) else { panic!() };
+        assert_eq!(i.connections, 20);
+        assert_eq!(i.rss_kib_per_conn_open, written.server_rss_kib_per_conn_open);
+        assert_eq!(i.rss_kib_per_conn_held, written.server_rss_kib_per_conn_held);
+        assert_eq!(i.kernel_tcp_kib_per_conn, Some(written.kernel_tcp_mem_kib_per_conn));
+        assert_eq!(i.kernel_slab_kib_per_conn, Some(written.kernel_slab_kib_per_conn));
+
+        let written = churn::tests::sample();
+        let Figures::Churn(c) = read(Document::Churn(written.clone())) else { panic!() };
+        assert_eq!((c.cycles_asked, c.cycles, c.failures), (200, 200, 0));
+        assert_eq!(c.cycles_per_second, written.cycles_per_second);
+        assert_eq!(c.server_cpu_us_per_cycle, written.server_cpu_us_per_cycle);
+        assert_eq!(c.warmup_cycles, Some(1000));
+        let rss = |s: &crate::loadgen::snapshot::Snapshot| s.rss_kib().map(|k| k as f64);
+        assert_eq!(c.rss_cold_kib, rss(&written.cold));
+        assert_eq!(c.rss_before_kib, rss(&written.before));
+        assert_eq!(c.rss_after_kib, rss(&written.after));
+        assert_eq!(c.rss_settled_kib, rss(&written.settled));
     }
 }

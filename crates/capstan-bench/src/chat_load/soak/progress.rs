@@ -1,10 +1,12 @@
 //! The running counts a worker reports every few seconds, so the parent's
 //! line per sample says how the run is going.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// Counts so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Counts so far; in JSON by these names (a count missing reads as 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Progress {
     /// Connections named and in their room.
     pub connected: u64,
@@ -23,27 +25,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// As JSON.
+    /// As JSON, its keys sorted (serde_json's map sorts them).
     pub fn to_json(self) -> Value {
-        json!({
-            "connected": self.connected, "sent": self.sent, "acked": self.acked,
-            "expected": self.expected, "received": self.received,
-            "dropped": self.dropped, "pongs_missed": self.pongs_missed,
-        })
+        serde_json::to_value(self).expect("counts are plain data")
     }
 
-    /// Reads what [`to_json`](Self::to_json) wrote (missing counts are 0).
+    /// Reads what [`to_json`](Self::to_json) wrote (missing counts are 0;
+    /// a document that is not counts, all 0).
     pub fn from_json(value: &Value) -> Self {
-        let int = |key: &str| value[key].as_u64().unwrap_or(0);
-        Self {
-            connected: int("connected"),
-            sent: int("sent"),
-            acked: int("acked"),
-            expected: int("expected"),
-            received: int("received"),
-            dropped: int("dropped"),
-            pongs_missed: int("pongs_missed"),
-        }
+        Self::deserialize(value).unwrap_or_default()
     }
 
     /// The sum of `self` and `other`.
@@ -77,6 +67,12 @@ mod tests {
         };
         assert_eq!(Progress::from_json(&p.to_json()), p);
         assert_eq!(p.plus(p).received, 58);
-        assert_eq!(Progress::from_json(&json!({})), Progress::default());
+        assert_eq!(Progress::from_json(&serde_json::json!({})), Progress::default());
+        let some = Progress::from_json(&serde_json::json!({"sent": 3}));
+        assert_eq!(some, Progress { sent: 3, ..Progress::default() });
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"acked":6,"connected":5,"dropped":0,"expected":30,"pongs_missed":1,"received":29,"sent":7}"#
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::ledger::RoomCount;
 use crate::histogram::Histogram;
@@ -11,8 +12,9 @@ use crate::histogram::Histogram;
 /// Reasons kept of connections that dropped (the rest are only counted).
 const REASONS_KEPT: usize = 10;
 
-/// A worker's counts, or the sum of several.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A worker's counts, or the sum of several; in JSON by these names,
+/// histograms in their text form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Connections named and in their room.
     pub connected: u64,
@@ -39,10 +41,13 @@ pub struct Tally {
     /// and members.
     pub foreign: u64,
     /// Send to receipt by another member of the room, ns.
+    #[serde(with = "crate::histogram_text")]
     pub latency: Histogram,
     /// Send to the sender's `ack`, ns.
+    #[serde(with = "crate::histogram_text")]
     pub ack_latency: Histogram,
     /// Ping to pong, ns.
+    #[serde(with = "crate::histogram_text")]
     pub pong_rtt: Histogram,
     /// Every room's delivery counts.
     pub rooms: Vec<RoomCount>,
@@ -90,86 +95,14 @@ impl Tally {
         self.rooms.sort_by_key(|r| r.room);
     }
 
-    /// As JSON (histograms in their text form).
+    /// As JSON, its keys sorted (serde_json's map sorts them).
     pub fn to_json(&self) -> Value {
-        let rooms: Vec<Value> = self
-            .rooms
-            .iter()
-            .map(|r| {
-                json!({
-                    "room": r.room, "members": r.members, "acked": r.acked,
-                    "expected": r.expected, "received": r.received,
-                    "duplicates": r.duplicates, "unacked": r.unacked,
-                    "acked_again": r.acked_again,
-                })
-            })
-            .collect();
-        json!({
-            "connected": self.connected, "sent": self.sent, "acked": self.acked,
-            "acked_duplicate": self.acked_duplicate, "refused": self.refused,
-            "pings": self.pings, "pongs": self.pongs, "pongs_missed": self.pongs_missed,
-            "dropped": self.dropped, "drop_reasons": self.drop_reasons,
-            "foreign": self.foreign,
-            "latency": self.latency.to_text(), "ack_latency": self.ack_latency.to_text(),
-            "pong_rtt": self.pong_rtt.to_text(),
-            "rooms": rooms,
-        })
+        serde_json::to_value(self).expect("a tally is plain data")
     }
 
     /// Reads what [`to_json`](Self::to_json) wrote.
     pub fn from_json(value: &Value) -> Result<Self, String> {
-        let int = |v: &Value, key: &str| {
-            v[key].as_u64().ok_or_else(|| format!("tally without a whole number {key:?}"))
-        };
-        let histogram = |key: &str| {
-            Histogram::from_text(value[key].as_str().ok_or_else(|| format!("no {key:?}"))?)
-        };
-        let refused = value["refused"]
-            .as_object()
-            .ok_or("tally without \"refused\"")?
-            .iter()
-            .map(|(code, n)| Ok((code.clone(), n.as_u64().ok_or("bad refusal count")?)))
-            .collect::<Result<_, String>>()?;
-        let drop_reasons = value["drop_reasons"]
-            .as_array()
-            .ok_or("tally without \"drop_reasons\"")?
-            .iter()
-            .map(|r| r.as_str().unwrap_or_default().to_owned())
-            .collect();
-        let rooms = value["rooms"]
-            .as_array()
-            .ok_or("tally without \"rooms\"")?
-            .iter()
-            .map(|r| {
-                Ok(RoomCount {
-                    room: int(r, "room")? as usize,
-                    members: int(r, "members")? as usize,
-                    acked: int(r, "acked")?,
-                    expected: int(r, "expected")?,
-                    received: int(r, "received")?,
-                    duplicates: int(r, "duplicates")?,
-                    unacked: int(r, "unacked")?,
-                    acked_again: int(r, "acked_again")?,
-                })
-            })
-            .collect::<Result<_, String>>()?;
-        Ok(Self {
-            connected: int(value, "connected")?,
-            sent: int(value, "sent")?,
-            acked: int(value, "acked")?,
-            acked_duplicate: int(value, "acked_duplicate")?,
-            refused,
-            pings: int(value, "pings")?,
-            pongs: int(value, "pongs")?,
-            pongs_missed: int(value, "pongs_missed")?,
-            dropped: int(value, "dropped")?,
-            drop_reasons,
-            foreign: int(value, "foreign")?,
-            latency: histogram("latency")?,
-            ack_latency: histogram("ack_latency")?,
-            pong_rtt: histogram("pong_rtt")?,
-            rooms,
-        })
+        Self::deserialize(value).map_err(|e| format!("tally: {e}"))
     }
 }
 
@@ -201,7 +134,30 @@ mod tests {
         let text = t.to_json().to_string();
         let back = Tally::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(back, t);
-        assert!(Tally::from_json(&json!({"sent": 1})).is_err());
+        let partial = Tally::from_json(&serde_json::json!({"sent": 1})).unwrap_err();
+        assert!(partial.starts_with("tally: missing field"), "{partial}");
+    }
+
+    /// The line a worker hands its parent, and soak.json's "tally": keys
+    /// in alphabetical order (serde_json's map sorts them), histograms in
+    /// their text form.
+    #[test]
+    fn json_text_is_unchanged() {
+        let t = sample(4);
+        let expected = format!(
+            concat!(
+                r#"{{"ack_latency":"{}","acked":9,"acked_duplicate":0,"connected":3,"#,
+                r#""drop_reasons":["closed by the server"],"dropped":1,"foreign":0,"#,
+                r#""latency":"{}","pings":4,"pong_rtt":"{}","pongs":4,"pongs_missed":0,"#,
+                r#""refused":{{"rate_limited":1}},"rooms":[{{"acked":9,"acked_again":0,"#,
+                r#""duplicates":0,"expected":27,"members":3,"received":27,"room":4,"#,
+                r#""unacked":0}}],"sent":10}}"#
+            ),
+            t.ack_latency.to_text(),
+            t.latency.to_text(),
+            t.pong_rtt.to_text()
+        );
+        assert_eq!(t.to_json().to_string(), expected);
     }
 
     #[test]

@@ -4,12 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use super::{OTHER_LOAD, SETTLE, common_json, common_notes, document, latency_json, lost};
-use crate::json::{Value, object};
+use serde::Serialize;
+
+use super::document::{self, Common, Latency};
+use super::{OTHER_LOAD, SETTLE, common_notes, lost};
 use crate::loadgen::plan;
 use crate::loadgen::publisher::Publisher;
 use crate::loadgen::report::{Report, latency, maybe, percent, rate, thousands};
 use crate::loadgen::session::{Context, Sample, Session, rate_line};
+use crate::loadgen::snapshot::Snapshot;
 
 /// Time between probes while waiting for every subscriber.
 const PROBE_EVERY: Duration = Duration::from_millis(200);
@@ -21,6 +24,75 @@ const DRAIN_POLL: Duration = Duration::from_millis(50);
 const DRAIN_STALL: Duration = Duration::from_secs(3);
 /// …or after this long in all.
 const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+
+/// What `--json` writes for a broadcast run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// The settings every scenario's document starts with.
+    #[serde(flatten)]
+    pub common: Common,
+    /// Subscribers (the publisher not counted).
+    pub subscribers: usize,
+    /// Message size.
+    pub payload_bytes: usize,
+    /// Publishing time per offered rate.
+    pub publishing_seconds: f64,
+    /// Most messages published per window.
+    pub max_messages: u64,
+    /// Messages the publisher got back (it is subscribed too).
+    pub publisher_received: u64,
+    /// One per offered rate, in the order run.
+    pub windows: Vec<Window>,
+}
+
+/// One offered rate: publishing, then the drain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    /// Deliveries per second offered.
+    pub offered_deliveries_per_second: f64,
+    /// Messages per second published for it (offered ÷ subscribers).
+    pub publish_rate_per_second: f64,
+    /// Messages published.
+    pub published: u64,
+    /// Time spent publishing.
+    pub publishing_seconds: f64,
+    /// How late the latest send was on its schedule.
+    pub publisher_max_lag_seconds: f64,
+    /// Messages the subscribers received.
+    pub delivered: u64,
+    /// Published × subscribers − delivered (at least 0).
+    pub missing: u64,
+    /// Reset to the end of the drain.
+    pub window_seconds: f64,
+    /// Delivered ÷ window.
+    pub deliveries_per_second: f64,
+    /// Publisher's send to a subscriber's read.
+    pub latency: Latency,
+    /// Server CPU time over the window.
+    pub server_cpu_ns: Option<u64>,
+    /// The same ÷ deliveries.
+    pub server_cpu_ns_per_delivery: Option<f64>,
+    /// Server CPU, share of one CPU.
+    pub server_cpu_share: Option<f64>,
+    /// Each watched process's CPU time, by name, in the order given.
+    #[serde(serialize_with = "crate::pairs::as_object")]
+    pub watched_cpu_ns: Vec<(String, Option<u64>)>,
+    /// The same ÷ deliveries.
+    #[serde(serialize_with = "crate::pairs::as_object")]
+    pub watched_cpu_ns_per_delivery: Vec<(String, Option<f64>)>,
+    /// The load generator's CPU, share of one CPU.
+    pub loadgen_cpu_share: f64,
+    /// The rest of the machine's CPU, share of one CPU.
+    pub other_cpu_share: Option<f64>,
+    /// Connections that ended before the run did.
+    pub connections_lost: u64,
+    /// Why the first of them ended.
+    pub first_error: Option<String>,
+    /// Readings at the window's start.
+    pub window_start: Snapshot,
+    /// At the end of its drain.
+    pub window_end: Snapshot,
+}
 
 /// Runs the scenario.
 pub async fn run(ctx: &mut Context) -> Result<Report, String> {
@@ -63,18 +135,12 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             .collect();
         let watched_per_delivery: Vec<Option<f64>> =
             watched_ns.iter().map(|ns| ns.map(|ns| ns as f64 / delivered.max(1) as f64)).collect();
-        let watched_json = |values: &[Option<f64>]| {
-            Value::Object(
-                ctx.target
-                    .watched
-                    .iter()
-                    .zip(values)
-                    .map(|((n, _), v)| (n.clone(), (*v).into()))
-                    .collect(),
-            )
+        let watched = |values: &[Option<u64>]| -> Vec<(String, Option<u64>)> {
+            ctx.target.watched.iter().zip(values).map(|((n, _), v)| (n.clone(), *v)).collect()
         };
-        let watched_ns_f: Vec<Option<f64>> =
-            watched_ns.iter().map(|v| v.map(|v| v as f64)).collect();
+        let watched_per = |values: &[Option<f64>]| -> Vec<(String, Option<f64>)> {
+            ctx.target.watched.iter().zip(values).map(|((n, _), v)| (n.clone(), *v)).collect()
+        };
         let mut row = vec![
             rate(offered),
             thousands(published.messages),
@@ -96,29 +162,29 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
             lost(end.totals.ended, &end.totals.error),
         ]);
         rows.push(row);
-        windows.push(object([
-            ("offered_deliveries_per_second", offered.into()),
-            ("publish_rate_per_second", per_second.into()),
-            ("published", published.messages.into()),
-            ("publishing_seconds", published.elapsed.as_secs_f64().into()),
-            ("publisher_max_lag_seconds", published.max_lag.as_secs_f64().into()),
-            ("delivered", delivered.into()),
-            ("missing", missing.into()),
-            ("window_seconds", seconds.into()),
-            ("deliveries_per_second", (delivered as f64 / seconds).into()),
-            ("latency", latency_json(l)),
-            ("server_cpu_ns", cpu_ns.into()),
-            ("server_cpu_ns_per_delivery", cpu_ns_per_delivery.into()),
-            ("server_cpu_share", end.snapshot.cpu_share_since(&start.snapshot).into()),
-            ("watched_cpu_ns", watched_json(&watched_ns_f)),
-            ("watched_cpu_ns_per_delivery", watched_json(&watched_per_delivery)),
-            ("loadgen_cpu_share", end.loadgen_cpu_share_since(&start).into()),
-            ("other_cpu_share", other.into()),
-            ("connections_lost", end.totals.ended.into()),
-            ("first_error", end.totals.error.clone().into()),
-            ("window_start", start.snapshot.json()),
-            ("window_end", end.snapshot.json()),
-        ]));
+        windows.push(Window {
+            offered_deliveries_per_second: offered,
+            publish_rate_per_second: per_second,
+            published: published.messages,
+            publishing_seconds: published.elapsed.as_secs_f64(),
+            publisher_max_lag_seconds: published.max_lag.as_secs_f64(),
+            delivered,
+            missing,
+            window_seconds: seconds,
+            deliveries_per_second: delivered as f64 / seconds,
+            latency: Latency::of(l),
+            server_cpu_ns: cpu_ns,
+            server_cpu_ns_per_delivery: cpu_ns_per_delivery,
+            server_cpu_share: end.snapshot.cpu_share_since(&start.snapshot),
+            watched_cpu_ns: watched(&watched_ns),
+            watched_cpu_ns_per_delivery: watched_per(&watched_per_delivery),
+            loadgen_cpu_share: end.loadgen_cpu_share_since(&start),
+            other_cpu_share: other,
+            connections_lost: end.totals.ended,
+            first_error: end.totals.error.clone(),
+            window_start: start.snapshot,
+            window_end: end.snapshot,
+        });
         if let Some(why) = publisher.ended() {
             return Err(format!("the publisher's connection ended: {why}"));
         }
@@ -142,17 +208,15 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
     notes.push("Latency: publisher's send to a subscriber's read of the message, from the timestamp in the payload (real-time clock paired once per process with the monotonic clock; see src/clock.rs); it includes the load generator's own delay reading thousands of sockets on one core.".into());
     notes.push(OTHER_LOAD.into());
     notes.push("deliveries/s: delivered ÷ (reset to end of drain). Server CPU: schedstat time over the same span ÷ deliveries. Lag: how late the publisher's most late send was on its schedule (the offered rate was not kept when large).".into());
-    let json = document(
-        common_json(ctx, workers),
-        vec![
-            ("subscribers", n.into()),
-            ("payload_bytes", o.size.into()),
-            ("publishing_seconds", o.duration.as_secs_f64().into()),
-            ("max_messages", o.max_messages.into()),
-            ("publisher_received", publisher.received().into()),
-            ("windows", Value::Array(windows)),
-        ],
-    );
+    let json = document::Document::Broadcast(Document {
+        common: Common::new(ctx, workers),
+        subscribers: n,
+        payload_bytes: o.size,
+        publishing_seconds: o.duration.as_secs_f64(),
+        max_messages: o.max_messages,
+        publisher_received: publisher.received(),
+        windows,
+    });
     Ok(Report {
         title: format!(
             "loadgen broadcast: 1 publisher → {} subscribers, {} B",
@@ -266,4 +330,56 @@ async fn drain(session: &mut Session, ctx: &mut Context, expected: u64) -> Resul
         );
     }
     Ok(last)
+}
+
+/// The document's fields, names and nesting as loadgen wrote them before
+/// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
+/// written by the hand-written JSON writer).
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::loadgen::measure::document::samples;
+
+    #[test]
+    fn the_document_keeps_its_shape() {
+        let document = document::Document::Broadcast(sample());
+        let shape = include_str!("../../../tests/fixtures/results/broadcast.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// A broadcast document with every reading there.
+    pub fn sample() -> Document {
+        let window = Window {
+            offered_deliveries_per_second: 2000.0,
+            publish_rate_per_second: 100.0,
+            published: 100,
+            publishing_seconds: 1.01,
+            publisher_max_lag_seconds: 0.002,
+            delivered: 2000,
+            missing: 0,
+            window_seconds: 1.2,
+            deliveries_per_second: 1666.6,
+            latency: samples::latency(),
+            server_cpu_ns: Some(9_000_000),
+            server_cpu_ns_per_delivery: Some(4500.5),
+            server_cpu_share: Some(0.01),
+            watched_cpu_ns: Vec::new(),
+            watched_cpu_ns_per_delivery: Vec::new(),
+            loadgen_cpu_share: 0.02,
+            other_cpu_share: Some(0.03),
+            connections_lost: 0,
+            first_error: None,
+            window_start: samples::snapshot(),
+            window_end: samples::snapshot(),
+        };
+        Document {
+            common: samples::common("broadcast"),
+            subscribers: 20,
+            payload_bytes: 64,
+            publishing_seconds: 1.5,
+            max_messages: 1_000_000,
+            publisher_received: 130,
+            windows: vec![window],
+        }
+    }
 }

@@ -8,12 +8,60 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use super::{OTHER_LOAD, SETTLE, common_json, common_notes, document};
+use serde::Serialize;
+
+use super::document::{self, Common};
+use super::{OTHER_LOAD, SETTLE, common_notes};
 use crate::loadgen::report::{Report, maybe, mib, percent, rate, thousands};
 use crate::loadgen::session::{Context, Sample, Session};
+use crate::loadgen::snapshot::Snapshot;
 
 /// Time allowed after `--duration` for the cycles in flight to end.
 const GRACE: Duration = Duration::from_secs(15);
+
+/// What `--json` writes for a churn run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// The settings every scenario's document starts with.
+    #[serde(flatten)]
+    pub common: Common,
+    /// Cycles asked for.
+    pub cycles_asked: usize,
+    /// Cycles in flight at once.
+    pub concurrency: usize,
+    /// Echoed messages per cycle.
+    pub messages_per_cycle: usize,
+    /// Cycles run before the reading "before".
+    pub warmup_cycles: usize,
+    /// Message size.
+    pub payload_bytes: usize,
+    /// Cycles run.
+    pub cycles: u64,
+    /// Cycles that failed.
+    pub failures: u64,
+    /// Why the first failed.
+    pub first_error: Option<String>,
+    /// The workers' time from go to their last cycle's end.
+    pub seconds: f64,
+    /// Cycles ÷ seconds.
+    pub cycles_per_second: f64,
+    /// Server CPU time from go to the last cycle.
+    pub server_cpu_ns: Option<u64>,
+    /// The same ÷ cycles, µs.
+    pub server_cpu_us_per_cycle: Option<f64>,
+    /// The rest of the machine's CPU, share of one CPU.
+    pub other_cpu_share: Option<f64>,
+    /// The highest server RSS seen (sampled each second), KiB.
+    pub server_rss_kib_peak: Option<u64>,
+    /// Readings before any cycle.
+    pub cold: Snapshot,
+    /// After the warm-up, before the measured cycles (descriptors counted).
+    pub before: Snapshot,
+    /// Right after the last cycle.
+    pub after: Snapshot,
+    /// A settling pause later (descriptors counted).
+    pub settled: Snapshot,
+}
 
 /// Runs the scenario.
 pub async fn run(ctx: &mut Context) -> Result<Report, String> {
@@ -100,29 +148,27 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         SETTLE.as_secs()
     ));
     notes.push(OTHER_LOAD.into());
-    let json = document(
-        common_json(ctx, workers),
-        vec![
-            ("cycles_asked", o.cycles.into()),
-            ("concurrency", o.concurrency.into()),
-            ("messages_per_cycle", o.messages_per_cycle.into()),
-            ("warmup_cycles", o.warmup_cycles.into()),
-            ("payload_bytes", o.size.into()),
-            ("cycles", cycles.into()),
-            ("failures", end.totals.failures.into()),
-            ("first_error", end.totals.error.clone().into()),
-            ("seconds", seconds.into()),
-            ("cycles_per_second", (cycles as f64 / seconds).into()),
-            ("server_cpu_ns", cpu_ns.into()),
-            ("server_cpu_us_per_cycle", cpu_us_per_cycle.into()),
-            ("other_cpu_share", other.into()),
-            ("server_rss_kib_peak", peak.get().into()),
-            ("cold", cold.json()),
-            ("before", before_fds.json()),
-            ("after", end.snapshot.json()),
-            ("settled", settled.json()),
-        ],
-    );
+    let json = document::Document::Churn(Document {
+        common: Common::new(ctx, workers),
+        cycles_asked: o.cycles,
+        concurrency: o.concurrency,
+        messages_per_cycle: o.messages_per_cycle,
+        warmup_cycles: o.warmup_cycles,
+        payload_bytes: o.size,
+        cycles,
+        failures: end.totals.failures,
+        first_error: end.totals.error.clone(),
+        seconds,
+        cycles_per_second: cycles as f64 / seconds,
+        server_cpu_ns: cpu_ns,
+        server_cpu_us_per_cycle: cpu_us_per_cycle,
+        other_cpu_share: other,
+        server_rss_kib_peak: peak.get(),
+        cold,
+        before: before_fds,
+        after: end.snapshot,
+        settled,
+    });
     Ok(Report {
         title: format!("loadgen churn: {} connect/close cycles", thousands(cycles)),
         notes,
@@ -177,4 +223,45 @@ async fn warm_up(
     }
     tokio::time::sleep(SETTLE).await;
     Ok(())
+}
+
+/// The document's fields, names and nesting as loadgen wrote them before
+/// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
+/// written by the hand-written JSON writer).
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::loadgen::measure::document::samples;
+
+    #[test]
+    fn the_document_keeps_its_shape() {
+        let document = document::Document::Churn(sample());
+        let shape = include_str!("../../../tests/fixtures/results/churn.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// A churn document with every reading there.
+    pub fn sample() -> Document {
+        Document {
+            common: samples::common("churn"),
+            cycles_asked: 200,
+            concurrency: 8,
+            messages_per_cycle: 1,
+            warmup_cycles: 1000,
+            payload_bytes: 512,
+            cycles: 200,
+            failures: 0,
+            first_error: None,
+            seconds: 0.75,
+            cycles_per_second: 266.6,
+            server_cpu_ns: Some(40_000_000),
+            server_cpu_us_per_cycle: Some(200.5),
+            other_cpu_share: Some(0.1),
+            server_rss_kib_peak: Some(13_000),
+            cold: samples::snapshot(),
+            before: samples::snapshot(),
+            after: samples::snapshot(),
+            settled: samples::snapshot(),
+        }
+    }
 }

@@ -1,13 +1,76 @@
 //! Idle: N connections opened and held with pings; the server's resident
 //! memory per connection, and the kernel's socket memory apart.
 
-use super::{SETTLE, common_json, common_notes, document, lost};
-use crate::json::{Value, object};
+use serde::Serialize;
+
+use super::document::{self, Common};
+use super::{SETTLE, common_notes, lost};
 use crate::loadgen::plan;
 use crate::loadgen::report::{Report, mib, rate, thousands};
 use crate::loadgen::session::{Context, Session};
 use crate::loadgen::snapshot::Snapshot;
 use crate::procfs;
+
+/// What `--json` writes for an idle run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// The settings every scenario's document starts with.
+    #[serde(flatten)]
+    pub common: Common,
+    /// Connections held.
+    pub connections: usize,
+    /// Time between two pings on one connection.
+    pub ping_interval_seconds: f64,
+    /// Time held.
+    pub held_seconds: f64,
+    /// Readings before any connection (descriptors counted).
+    pub before: Snapshot,
+    /// Once every connection was open (descriptors counted).
+    pub open: Snapshot,
+    /// After holding.
+    pub held: Snapshot,
+    /// After every connection closed (descriptors counted).
+    pub closed: Snapshot,
+    /// Server RSS growth ÷ connections, KiB, once open.
+    pub server_rss_kib_per_conn_open: Option<f64>,
+    /// The same after holding.
+    pub server_rss_kib_per_conn_held: Option<f64>,
+    /// Per server process (a cluster's nodes): its growth ÷ its connections.
+    pub servers_rss_kib_per_conn_held: Vec<Option<f64>>,
+    /// Per server process: its share of the connections.
+    pub servers_connections: Vec<usize>,
+    /// Each watched process's RSS, by name, in the order given.
+    #[serde(serialize_with = "crate::pairs::as_object")]
+    pub watched_rss_kib: Vec<(String, WatchedRss)>,
+    /// The kernel's TCP buffer memory growth ÷ connections, KiB.
+    pub kernel_tcp_mem_kib_per_conn: f64,
+    /// The kernel's slab growth ÷ connections, KiB.
+    pub kernel_slab_kib_per_conn: f64,
+    /// Pings sent while holding, and pongs received.
+    pub pings: Pings,
+    /// Connections that ended before the run did.
+    pub connections_lost: u64,
+    /// Why the first of them ended.
+    pub first_error: Option<String>,
+}
+
+/// A watched process's RSS, KiB.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct WatchedRss {
+    /// Before any connection.
+    pub before: Option<u64>,
+    /// After holding.
+    pub held: Option<u64>,
+}
+
+/// Pings while holding.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Pings {
+    /// Sent by the clients.
+    pub sent: u64,
+    /// Pongs received.
+    pub pongs: u64,
+}
 
 /// Runs the scenario.
 pub async fn run(ctx: &mut Context) -> Result<Report, String> {
@@ -118,45 +181,29 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         "Kernel, apart (system-wide, so both ends of each loopback connection): TCP sockets in use (/proc/net/sockstat), \
          TCP buffer memory (sockstat `mem`, {page}-byte pages) and slab growth per connection."
     ));
-    let json = document(
-        common_json(ctx, workers),
-        vec![
-            ("connections", n.into()),
-            ("ping_interval_seconds", o.ping_interval.as_secs_f64().into()),
-            ("held_seconds", held.seconds_since(&open).into()),
-            ("before", before.json()),
-            ("open", open_fds.json()),
-            ("held", h.json()),
-            ("closed", closed.json()),
-            ("server_rss_kib_per_conn_open", per_conn_kib(&open.snapshot).into()),
-            ("server_rss_kib_per_conn_held", per_conn_kib(h).into()),
-            (
-                "servers_rss_kib_per_conn_held",
-                Value::Array(node_kib.iter().map(|&v| v.into()).collect()),
-            ),
-            ("servers_connections", Value::Array((0..nodes).map(|i| share(i).into()).collect())),
-            (
-                "watched_rss_kib",
-                Value::Object(
-                    watched_rss
-                        .iter()
-                        .map(|(name, was, held)| {
-                            let v = object([("before", (*was).into()), ("held", (*held).into())]);
-                            (name.clone(), v)
-                        })
-                        .collect(),
-                ),
-            ),
-            ("kernel_tcp_mem_kib_per_conn", tcp_mem_kib_per_conn(h).into()),
-            ("kernel_slab_kib_per_conn", slab_kib_per_conn(h).into()),
-            (
-                "pings",
-                object([("sent", held.totals.sent.into()), ("pongs", held.totals.control.into())]),
-            ),
-            ("connections_lost", held.totals.ended.into()),
-            ("first_error", held.totals.error.clone().into()),
-        ],
-    );
+    let json = document::Document::Idle(Document {
+        common: Common::new(ctx, workers),
+        connections: n,
+        ping_interval_seconds: o.ping_interval.as_secs_f64(),
+        held_seconds: held.seconds_since(&open),
+        server_rss_kib_per_conn_open: per_conn_kib(&open.snapshot),
+        server_rss_kib_per_conn_held: per_conn_kib(h),
+        servers_rss_kib_per_conn_held: node_kib,
+        servers_connections: (0..nodes).map(share).collect(),
+        watched_rss_kib: watched_rss
+            .into_iter()
+            .map(|(name, before, held)| (name, WatchedRss { before, held }))
+            .collect(),
+        kernel_tcp_mem_kib_per_conn: tcp_mem_kib_per_conn(h),
+        kernel_slab_kib_per_conn: slab_kib_per_conn(h),
+        pings: Pings { sent: held.totals.sent, pongs: held.totals.control },
+        connections_lost: held.totals.ended,
+        first_error: held.totals.error.clone(),
+        before,
+        open: open_fds,
+        held: held.snapshot,
+        closed,
+    });
     Ok(Report {
         title: format!("loadgen idle: {} connections held", thousands(n as u64)),
         notes,
@@ -180,4 +227,44 @@ pub async fn run(ctx: &mut Context) -> Result<Report, String> {
         rows: vec![row],
         json,
     })
+}
+
+/// The document's fields, names and nesting as loadgen wrote them before
+/// serde (tests/fixtures/results/*.skeleton: the keys of a tiny run's file,
+/// written by the hand-written JSON writer).
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::loadgen::measure::document::samples;
+
+    #[test]
+    fn the_document_keeps_its_shape() {
+        let document = document::Document::Idle(sample());
+        let shape = include_str!("../../../tests/fixtures/results/idle.skeleton");
+        assert_eq!(samples::skeleton(&document), shape);
+    }
+
+    /// An idle document with every reading there.
+    pub fn sample() -> Document {
+        Document {
+            common: samples::common("idle"),
+            connections: 20,
+            ping_interval_seconds: 0.5,
+            held_seconds: 1.5,
+            server_rss_kib_per_conn_open: Some(10.5),
+            server_rss_kib_per_conn_held: Some(11.5),
+            servers_rss_kib_per_conn_held: vec![Some(11.5)],
+            servers_connections: vec![20],
+            watched_rss_kib: Vec::new(),
+            kernel_tcp_mem_kib_per_conn: 0.5,
+            kernel_slab_kib_per_conn: 2.5,
+            pings: Pings { sent: 40, pongs: 40 },
+            connections_lost: 0,
+            first_error: None,
+            before: samples::snapshot(),
+            open: samples::snapshot(),
+            held: samples::snapshot(),
+            closed: samples::snapshot(),
+        }
+    }
 }

@@ -25,11 +25,7 @@ async fn tls_server_with(
     service: Option<HttpService>,
     config: capstan::ServerConfig,
 ) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, &pki.cert_pem).unwrap();
-    std::fs::write(&key, &pki.key_pem).unwrap();
-    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    let (tls, dir) = pki.tls_config();
     let (recorder, _seen) = Recorder::new(true);
     let mut http = HttpServer::new(WsServer::new(recorder));
     if let Some(service) = service {
@@ -189,11 +185,7 @@ async fn a_session_resumes_over_tls() {
     use common::session_app::App;
 
     let pki = make_pki();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, &pki.cert_pem).unwrap();
-    std::fs::write(&key, &pki.key_pem).unwrap();
-    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    let (tls, _dir) = pki.tls_config();
     let (events, _seen) = tokio::sync::mpsc::unbounded_channel();
     let topic = capstan::Topic::new("news");
     let app = App { events, topic: topic.clone() };

@@ -5,7 +5,7 @@
 
 mod common;
 
-use capstan::{HttpServer, IoServer, TlsConfig, WsServer};
+use capstan::{HttpServer, IoServer, WsServer};
 use common::pki::*;
 use common::*;
 use tokio::net::TcpStream;
@@ -21,11 +21,7 @@ async fn the_application_s_installed_provider_is_used() {
     CryptoProvider::install_default(provider).expect("the first provider installed");
 
     let pki = make_pki();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, &pki.cert_pem).unwrap();
-    std::fs::write(&key, &pki.key_pem).unwrap();
-    let tls = TlsConfig::from_pem_files(&cert, &key).unwrap();
+    let (tls, _dir) = pki.tls_config();
     let (recorder, _seen) = Recorder::new(true);
     let server = IoServer::new(HttpServer::new(WsServer::new(recorder)))
         .listen_tls("127.0.0.1:0", tls)

@@ -14,6 +14,18 @@ pub struct Pki {
     pub key_pem: String,
 }
 
+impl Pki {
+    /// The server's TLS settings, read from PEM files as an operator's
+    /// would be (the directory holding them, to keep while serving).
+    pub fn tls_config(&self) -> (capstan::TlsConfig, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert, &self.cert_pem).unwrap();
+        std::fs::write(&key, &self.key_pem).unwrap();
+        (capstan::TlsConfig::from_pem_files(&cert, &key).unwrap(), dir)
+    }
+}
+
 /// A fresh CA and a `localhost` certificate it signs.
 pub fn make_pki() -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();

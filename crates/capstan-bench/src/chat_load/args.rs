@@ -141,11 +141,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let mut args = args.into_iter().peekable();
-    let cli = match args.peek() {
-        None => Cli::try_parse_from(["--help"]),
-        Some(_) => Cli::try_parse_from(args),
-    }?;
+    let cli: Cli = crate::tool::parse_or_help(args)?;
     let (server, scenario) = match cli.scenario {
         Command::Presence { server, users, step, observers } => {
             (server, Scenario::Presence { users, step, observers })

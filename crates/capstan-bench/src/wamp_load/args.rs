@@ -262,11 +262,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let mut args = args.into_iter().peekable();
-    let cli = match args.peek() {
-        None => Cli::try_parse_from(["--help"]),
-        Some(_) => Cli::try_parse_from(args),
-    }?;
+    let cli: Cli = crate::tool::parse_or_help(args)?;
     let (command, common) = match cli.scenario {
         Scenario::Events { common, plan } => (Command::Events(plan), common),
         Scenario::Calls { common, plan } => (Command::Calls(plan), common),

@@ -7,8 +7,10 @@
 #
 # Intermediate artifacts are shared with the tree's build (build-dir =
 # the tree's target dir), so only what changed is compiled again: the
-# dependencies that moved and the workspace's own crates (their path is
-# part of their hash). Final artifacts go to target/update-check.
+# dependencies that moved and the workspace crates above them. (Cargo
+# hashes workspace crates by their path within the workspace, and the copy
+# keeps file times, so when nothing moved the tree's build is reused as
+# it is, its warnings replayed.) Final artifacts go to target/update-check.
 #
 # Usage: scripts/deps-update-check.sh
 # Needs what scripts/test installs (redis-server, nats-server, nginx).
@@ -37,9 +39,10 @@ export CARGO_BUILD_BUILD_DIR=$build_dir
 export CARGO_TARGET_DIR=$build_dir/update-check
 
 echo "== cargo test --workspace --no-run (on the updated lockfile): a warning fails, as clippy -D warnings would"
-# The workspace's crates are compiled afresh here (their path is new), so
-# every rustc warning, a deprecation first of all, is printed; clippy's own
-# lints move with the toolchain, not the lockfile, and run in CI on the tree.
+# Every workspace crate above a dependency that moved is compiled again,
+# so its rustc warnings, a deprecation first of all, are printed (a crate
+# found fresh has its cached warnings replayed); clippy's own lints move
+# with the toolchain, not the lockfile, and run in CI on the tree.
 log=$scratch/build.log
 cargo test --workspace --no-run 2>&1 | tee "$log"
 if grep -E '^(warning|error)(\[|:)' "$log"; then

@@ -295,30 +295,30 @@ async fn slow_consumer_among_readers(expect_close: bool) {
     assert_eq!(hub.topic.len(), 4);
 
     let mut most_queued = 0;
-    let mut refused_at = None;
     let publish = async {
         for i in 0..COUNT {
             // Publish at the pace of the readers that keep up.
             while normal.iter().any(|conn| conn.queued_bytes() > BOUND / 2) {
                 tokio::task::yield_now().await;
             }
-            let delivery = hub.topic.publish(Message::binary(numbered(i)));
             most_queued = most_queued.max(slow.queued_bytes());
-            // The readers always take it; the slow one until it is full,
-            // then never again (refused until it has left the topic).
-            assert!(delivery.refused <= 1, "at message {i}: {delivery:?}");
-            match (delivery.queued, delivery.refused, refused_at) {
-                (4, 0, None) | (3, 1, _) | (3, 0, Some(_)) => {}
-                _ => panic!("at message {i}: {delivery:?}, first refusal at {refused_at:?}"),
-            }
-            if delivery.refused == 1 && refused_at.is_none() {
-                refused_at = Some(i);
-            }
+            let delivery = hub.topic.publish(Message::binary(numbered(i)));
+            // For every subscriber, the slow one until it has left the
+            // topic: a refusal (at the hand-over, after the publish) shows
+            // in the queue, which stops at the bound.
+            assert_eq!(delivery.refused, 0, "at message {i}");
+            assert!(matches!(delivery.queued, 3 | 4), "at message {i}: {delivery:?}");
         }
+        // The last publishes handed over.
+        tokio::task::yield_now().await;
+        most_queued = most_queued.max(slow.queued_bytes());
     };
     tokio::time::timeout(WAIT, publish).await.expect("published in time");
-    assert!(refused_at.is_some(), "the slow consumer refused a message");
-    assert!(most_queued >= BOUND, "refused before reaching the bound: {most_queued}");
+    assert!(slow.send_binary(numbered(0)).is_err(), "the slow consumer refuses");
+    // That it was refused at the bound, not before, shows in its close's
+    // cause (below: a slow consumer is one whose queue reached the
+    // bound); the queue is let go as it closes, so sampling it between
+    // publishes may miss its peak.
     assert!(
         most_queued <= BOUND + FRAME,
         "queued {most_queued} bytes, past the bound {BOUND} by more than one message"
@@ -393,7 +393,9 @@ async fn a_slow_consumer_whose_socket_is_full_is_closed() {
     };
     assert_eq!(refused, capstan::SendError::QueueFull);
     assert!(slow.queued_bytes() <= BOUND + FRAME);
-    assert_eq!(hub.topic.publish("after"), Delivery { queued: 0, refused: 1 });
+    // Still subscribed until its task ends; the hand-over finds it
+    // stopped and queues nothing.
+    assert_eq!(hub.topic.publish("after"), Delivery { queued: 1, refused: 0 });
 
     let (closed, info) = next_close_of(&mut events).await;
     assert_eq!(closed, slow);
@@ -539,8 +541,9 @@ async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
         }
     };
     assert_eq!(last, Message::binary(numbered(COUNT - 1)), "the newest message arrives");
+    // Read again: hand-overs after the publishes may have dropped more.
     assert_eq!(
-        received + dropped,
+        received + slow.dropped_messages(),
         u64::from(COUNT),
         "every message arrived or was counted dropped"
     );

@@ -163,7 +163,12 @@ impl Socket {
             use crate::server::coalesce::{COALESCE, with_joined};
             const FLAGS: libc::c_int = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
             let fd = self.0;
-            let sent = if head.len() + payload.len() <= COALESCE {
+            let sent = if head.is_empty() {
+                // One slice (an encoded frame, or a run of them): as it is.
+                // SAFETY: `fd` is open (the module's rules); the buffer is
+                // valid for its length.
+                unsafe { libc::send(fd, payload.as_ptr().cast(), payload.len(), FLAGS) }
+            } else if head.len() + payload.len() <= COALESCE {
                 // One buffer, one `send`: cheaper than the kernel's
                 // scatter path for small frames (as the task's own writes).
                 with_joined([head, payload], |joined| {

@@ -2,6 +2,7 @@
 
 mod attributes;
 pub(crate) mod direct_write;
+pub(crate) mod handover;
 mod membership;
 pub(crate) mod outbound;
 pub(crate) mod read_buffers;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Weak};
 use bytes::Bytes;
 
 pub use attributes::Attributes;
+pub(crate) use membership::Handover;
 pub use membership::Membership;
 use membership::Memberships;
 use outbound::Outbound;
@@ -186,6 +188,7 @@ impl Conn {
     /// is then closed as a slow consumer).
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
+        self.catch_up();
         if let Some(session) = &self.0.session {
             let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send(message);
@@ -260,6 +263,17 @@ impl Conn {
         message: &PreparedMessage,
         at_once: bool,
     ) -> Result<bool, SendError> {
+        self.catch_up();
+        self.deliver_prepared(message, at_once)
+    }
+
+    /// As [`Conn::send_prepared_paced`], without handing over first what
+    /// the connection's topics hold (they call it to hand over).
+    pub(crate) fn deliver_prepared(
+        &self,
+        message: &PreparedMessage,
+        at_once: bool,
+    ) -> Result<bool, SendError> {
         if let Some(session) = &self.0.session {
             let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send_prepared(message).map(|()| false);
@@ -279,11 +293,33 @@ impl Conn {
         Ok(at_once)
     }
 
+    /// Hands a topic's batch of prepared messages over at once, `whole`
+    /// being their frames joined: one write if the connection's task waits
+    /// (`Outbound::push_run`). `None` if this connection takes them one by
+    /// one (session mode, compression).
+    pub(crate) fn deliver_run<'a>(
+        &self,
+        whole: &Bytes,
+        messages: impl Iterator<Item = &'a PreparedMessage> + Clone,
+    ) -> Option<Result<(), SendError>> {
+        if self.0.session.is_some() || self.0.deflate.is_some() {
+            return None;
+        }
+        let result = self.0.outbound.push_run(whole, messages.clone().map(PreparedMessage::frame));
+        if result.is_ok() {
+            for message in messages {
+                stats::message_out(message.len());
+            }
+        }
+        Some(result)
+    }
+
     /// Starts the close handshake: what is already queued is sent, then a
     /// close frame with `code` and `reason` (cut to 123 bytes). Later sends
     /// are refused. Codes that may not be sent become 1000.
     pub fn close(&self, code: CloseCode, reason: &str) {
         let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
+        self.catch_up();
         if let Some(session) = &self.0.session {
             if let Some(session) = session.upgrade() {
                 session.close(code, reason);
@@ -318,7 +354,36 @@ impl Conn {
     /// Records that the connection is in `group` (a topic does it when it
     /// subscribes the connection), to be left when the connection ends.
     pub fn join_group(&self, group: Arc<dyn Membership>) {
-        self.0.memberships.join(group);
+        self.join_group_after(group, handover::last());
+    }
+
+    /// As [`Conn::join_group`]; `joined`: the number of the last publish
+    /// before (what the group held before is not this connection's).
+    pub(crate) fn join_group_after(&self, group: Arc<dyn Membership>, joined: u64) {
+        self.0.memberships.join(group, joined);
+    }
+
+    /// Hands over, in the order they were published, the messages this
+    /// connection's topics hold for it (published, not yet written to
+    /// their subscribers: `handover`), before anything else is queued.
+    pub(crate) fn catch_up(&self) {
+        if handover::topics_holding() == 0 {
+            return;
+        }
+        let mut memberships = self.0.memberships.handover();
+        let upto = handover::last();
+        if memberships.groups() == 0 || memberships.handed_over() >= upto {
+            return;
+        }
+        for (_, message) in memberships.held(self.id(), upto) {
+            let _ = self.deliver_prepared(&message, true);
+        }
+        memberships.set_handed_over(upto);
+    }
+
+    /// Its memberships, locked, for a topic to hand a batch over.
+    pub(crate) fn handover(&self) -> Handover<'_> {
+        self.0.memberships.handover()
     }
 
     /// Forgets `group` (the connection left it).

@@ -16,6 +16,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Waker;
 
+use bytes::Bytes;
+
 use super::direct_write::{Lender, SocketSlot};
 
 use crate::error::SendError;
@@ -111,16 +113,7 @@ impl Outbound {
     /// writes it). Says whether the frame went to the socket whole, at once.
     pub fn push_with(&self, frame: OutFrame, at_once: bool) -> Result<bool, SendError> {
         let mut state = self.lock();
-        if state.stop.is_some() {
-            return Err(SendError::Closed);
-        }
-        if self.overflow == Overflow::DropOldest {
-            self.drop_oldest(&mut state);
-        } else if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
-            state.stop = Some(Stop::Overflow);
-            wake(&state);
-            return Err(SendError::QueueFull);
-        }
+        self.admit(&mut state)?;
         if at_once && state.socket.is_lent() {
             match Self::send_now(&state, &frame) {
                 // Out already: the task waits on, with the socket.
@@ -134,6 +127,65 @@ impl Outbound {
         }
         self.enqueue(&mut state, frame);
         Ok(false)
+    }
+
+    /// Queues a run of encoded data frames (a topic's batch) as
+    /// [`Outbound::push`] queues each, `whole` being their bytes joined: if
+    /// the task waits with nothing to write, `whole` goes to the socket in
+    /// one write, and the frames it did not take whole are queued (the
+    /// first of them begun); the bound holds per frame.
+    pub fn push_run<'a>(
+        &self,
+        whole: &Bytes,
+        frames: impl Iterator<Item = &'a Bytes>,
+    ) -> Result<(), SendError> {
+        let mut state = self.lock();
+        self.admit(&mut state)?;
+        let mut sent = 0;
+        if state.socket.is_lent() {
+            if let Some(Some(Ok(written))) =
+                state.frames.is_empty().then(|| state.socket.send(&[], whole))
+            {
+                sent = written;
+            }
+            if sent == whole.len() {
+                return Ok(());
+            }
+            // The task is woken to write the rest: it has the socket back.
+            state.socket.forget();
+        }
+        let mut admitted = true;
+        for frame in frames {
+            if sent >= frame.len() {
+                sent -= frame.len();
+                continue;
+            }
+            if sent > 0 {
+                // Begun on the socket: queued whatever the bound says.
+                state.front_written = std::mem::take(&mut sent);
+            } else if !std::mem::take(&mut admitted) {
+                self.admit(&mut state)?;
+            }
+            self.enqueue(&mut state, OutFrame::encoded(frame.clone()));
+        }
+        Ok(())
+    }
+
+    /// Whether a data frame may be queued: not once the queue stopped, nor
+    /// at its bound (which stops it: the peer is a slow consumer), unless
+    /// the oldest are dropped to make room.
+    fn admit(&self, state: &mut State) -> Result<(), SendError> {
+        if state.stop.is_some() {
+            return Err(SendError::Closed);
+        }
+        if self.overflow == Overflow::DropOldest {
+            self.drop_oldest(state);
+        } else if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
+            state.stop = Some(Stop::Overflow);
+            wake(state);
+            return Err(SendError::QueueFull);
+        }
+        Ok(())
     }
 
     /// Writes `frame` to the lent socket if the queue is empty and the

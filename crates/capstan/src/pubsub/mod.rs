@@ -11,9 +11,11 @@
 //! node refreshes them ([`MemoryPresence`] for one process).
 
 mod ack;
+mod batch;
 mod broker;
 mod engine;
 mod fanout;
+mod flush;
 mod framing;
 mod history;
 mod kept;

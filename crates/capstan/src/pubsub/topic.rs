@@ -1,12 +1,13 @@
 //! One topic and its subscribers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
+use super::batch::{Batch, Batcher};
 use super::kept::{KeptGuard, KeptState};
-use super::pacing::Pacing;
 use super::topics::Registry;
+use crate::conn::handover;
 use crate::conn::{Conn, ConnId, Membership};
 use crate::stats;
 use crate::ws::Message;
@@ -14,15 +15,23 @@ use crate::ws::PreparedMessage;
 
 pub(crate) struct Inner {
     name: Arc<str>,
-    subscribers: RwLock<HashMap<ConnId, Conn>>,
+    subscribers: RwLock<HashMap<ConnId, Subscriber>>,
+    /// Publishes not yet handed to the subscribers (see `batch`).
+    batcher: Batcher,
     /// In-process listeners (see `listener`), by their number.
     listeners: RwLock<Vec<(u64, Listener)>>,
     registry: Weak<Registry>,
-    /// Whether a publish may write to sockets at once (see `pacing`).
-    pacing: Pacing,
     next_listener: std::sync::atomic::AtomicU64,
     /// Its kept publications on this node (see `kept`).
     kept: std::sync::Mutex<KeptState>,
+}
+
+/// A subscribed connection.
+struct Subscriber {
+    conn: Conn,
+    /// The number of the last publish before it subscribed: it gets
+    /// those after.
+    joined: u64,
 }
 
 /// An in-process listener of a topic: called with every message delivered
@@ -37,10 +46,14 @@ pub struct Topic(Arc<Inner>);
 /// What a publish did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
-    /// Subscribers that took the message: queued, or written to their
-    /// socket at once.
+    /// Recipients that took the message. A [`Topic`]'s: the subscribers it
+    /// is for, handed over a moment later (and its in-process listeners).
+    /// A [`Fanout`](super::Fanout)'s: those that queued it or had it
+    /// written to their socket at once.
     pub queued: usize,
-    /// Subscribers that refused it (closing, or over their queue bound).
+    /// Recipients that refused it (closing, or over their queue bound):
+    /// counted by a `Fanout`; a `Topic` finds them at the hand-over, after
+    /// it returned, and counts none here.
     pub refused: usize,
 }
 
@@ -57,7 +70,7 @@ impl Topic {
             subscribers: RwLock::default(),
             listeners: RwLock::default(),
             registry,
-            pacing: Pacing::new(),
+            batcher: Batcher::default(),
             next_listener: std::sync::atomic::AtomicU64::new(0),
             kept: std::sync::Mutex::default(),
         }))
@@ -68,18 +81,25 @@ impl Topic {
         &self.0.name
     }
 
-    /// Adds `conn`; true if it was not subscribed yet.
+    /// Adds `conn`; true if it was not subscribed yet. It gets what is
+    /// published from now on.
     pub fn subscribe(&self, conn: &Conn) -> bool {
-        let added = self.write().insert(conn.id(), conn.clone()).is_none();
-        if added {
-            stats::subscriptions(1);
-            conn.join_group(self.as_group());
+        let mut subscribers = self.write();
+        if subscribers.contains_key(&conn.id()) {
+            return false;
         }
-        added
+        let joined = handover::last();
+        subscribers.insert(conn.id(), Subscriber { conn: conn.clone(), joined });
+        drop(subscribers);
+        stats::subscriptions(1);
+        conn.join_group_after(self.as_group(), joined);
+        true
     }
 
-    /// Removes `conn`; true if it was subscribed.
+    /// Removes `conn`; true if it was subscribed. What was published
+    /// before is still delivered to it.
     pub fn unsubscribe(&self, conn: &Conn) -> bool {
+        conn.catch_up();
         conn.leave_group(&self.as_group());
         self.0.remove(conn.id())
     }
@@ -107,7 +127,7 @@ impl Topic {
 
     /// The subscribed connections, in no particular order.
     pub fn subscribers(&self) -> Vec<Conn> {
-        self.read().values().cloned().collect()
+        self.read().values().map(|s| s.conn.clone()).collect()
     }
 
     /// Sends `message` to every subscriber, encoding it once.
@@ -121,16 +141,25 @@ impl Topic {
     }
 
     /// Sends an already prepared message to every subscriber but `exclude`.
-    /// While publishes come far apart, each subscriber waiting with nothing
-    /// queued gets it written to its socket at once; under a flood it is
-    /// queued, and each connection writes what piled up in one call.
+    /// The topic holds it, and hands it over soon after, in a task of its
+    /// own, with everything else published meanwhile: each subscriber gets
+    /// a batch in one write (see `batch`). Each connection still receives
+    /// its messages in the order they were published and sent. Returns the
+    /// subscribers it is for (a subscriber that refuses it, closing or
+    /// over its bound, is not known yet), plus the in-process listeners.
     pub fn publish_prepared(&self, message: &PreparedMessage, exclude: &[ConnId]) -> Delivery {
+        let mut exclude: Vec<ConnId> = exclude.to_vec();
+        exclude.sort_unstable();
+        exclude.dedup();
         let subscribers = self.read();
-        let excluded = Excluded::new(exclude);
-        let conns = subscribers.iter().filter(|(id, _)| !excluded.contains(id)).map(|(_, c)| c);
-        let mut delivery =
-            super::fanout::deliver(&self.0.pacing, message, subscribers.len(), conns);
+        let skipped = exclude.iter().filter(|id| subscribers.contains_key(id)).count();
+        let addressed = subscribers.len() - skipped;
         drop(subscribers);
+        if addressed > 0 && self.0.batcher.hold(message, exclude.into()) {
+            super::flush::schedule(self.clone());
+        }
+        stats::delivered(addressed);
+        let mut delivery = Delivery { queued: addressed, refused: 0 };
         // Listeners run outside the lock: they may subscribe or publish.
         let listeners: Vec<Listener> =
             self.0.listeners_read().iter().map(|(_, l)| l.clone()).collect();
@@ -139,6 +168,17 @@ impl Topic {
             delivery.queued += 1;
         }
         delivery
+    }
+
+    /// Closes what the topic holds into a batch and hands it to every
+    /// subscriber. True if more was published meanwhile (flush again).
+    pub(crate) fn flush_once(&self) -> bool {
+        if let Some(batch) = self.0.batcher.close() {
+            for subscriber in self.read().values() {
+                subscriber.hand_over(&batch);
+            }
+        }
+        self.0.batcher.handed_over()
     }
 
     /// Its kept publications on this node, locked: deliveries of kept
@@ -172,39 +212,45 @@ impl Topic {
         std::ptr::eq(Arc::as_ptr(&self.0), inner)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<ConnId, Conn>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<ConnId, Subscriber>> {
         self.0.subscribers.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ConnId, Conn>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ConnId, Subscriber>> {
         self.0.subscribers.write().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// The connections a publish skips: a short list is scanned, a long one
-/// hashed once, so a publish stays linear in the subscribers however many
-/// are excluded.
-enum Excluded<'a> {
-    Few(&'a [ConnId]),
-    Many(HashSet<ConnId>),
-}
-
-impl<'a> Excluded<'a> {
-    const SCAN_AT_MOST: usize = 16;
-
-    fn new(ids: &'a [ConnId]) -> Self {
-        if ids.len() <= Self::SCAN_AT_MOST {
-            Self::Few(ids)
+impl Subscriber {
+    /// Hands `batch` over to this subscriber: what it has not had yet, in
+    /// order, after what its other topics hold for it from before.
+    fn hand_over(&self, batch: &Batch) {
+        let conn = &self.conn;
+        let mut handover = conn.handover();
+        let last = batch.last();
+        if handover.handed_over() >= last {
+            return;
+        }
+        let after = handover.handed_over().max(self.joined);
+        if handover::topics_holding() > 1 && handover.groups() > 1 {
+            // Another of its topics may hold older publishes: all of them,
+            // in the order they were published.
+            for (_, message) in handover.held(conn.id(), last) {
+                let _ = conn.deliver_prepared(&message, true);
+            }
+        } else if after < batch.first()
+            && !batch.excludes_any()
+            && conn.deliver_run(batch.whole(), batch.entries().iter().map(|e| &e.message)).is_some()
+        {
+            // All of it, at once.
         } else {
-            Self::Many(ids.iter().copied().collect())
+            for entry in batch.entries() {
+                if entry.number > after && !entry.excludes(conn.id()) {
+                    let _ = conn.deliver_prepared(&entry.message, true);
+                }
+            }
         }
-    }
-
-    fn contains(&self, id: &ConnId) -> bool {
-        match self {
-            Self::Few(ids) => ids.contains(id),
-            Self::Many(ids) => ids.contains(id),
-        }
+        handover.set_handed_over(last);
     }
 }
 
@@ -254,6 +300,10 @@ impl Membership for Inner {
     fn leave(&self, id: ConnId) {
         self.remove(id);
     }
+
+    fn held_for(&self, id: ConnId, after: u64, upto: u64, out: &mut Vec<(u64, PreparedMessage)>) {
+        self.batcher.held_for(id, after, upto, out);
+    }
 }
 
 impl fmt::Debug for Topic {
@@ -277,6 +327,8 @@ mod tests {
 
     fn queued(conn: &Conn) -> VecDeque<OutFrame> {
         let mut batch = VecDeque::new();
+        // What the topics hold for it is handed over first.
+        conn.catch_up();
         conn.outbound().take(&mut batch);
         batch
     }
@@ -319,7 +371,7 @@ mod tests {
         }
         let mut exclude: Vec<ConnId> = conns.iter().step_by(2).map(Conn::id).collect();
         exclude.push(ConnId::from_raw(u64::MAX)); // not a subscriber
-        assert!(exclude.len() > Excluded::SCAN_AT_MOST);
+        assert!(exclude.len() > 16, "a long list");
         assert_eq!(topic.publish_except("x", &exclude).queued, 20);
         for (n, c) in conns.iter().enumerate() {
             assert_eq!(queued(c).len(), usize::from(n % 2 == 1), "subscriber {n}");
@@ -339,6 +391,76 @@ mod tests {
         assert!(topics.get("other").is_none(), "empty topics are dropped");
         b.finish();
         assert!(topics.is_empty());
+    }
+
+    /// The payloads queued for `conn` (nothing handed over first).
+    fn payloads(conn: &Conn) -> Vec<Vec<u8>> {
+        let mut batch = VecDeque::new();
+        conn.outbound().take(&mut batch);
+        batch
+            .iter()
+            .map(|f| f.payload()[if f.head().is_empty() { 2 } else { 0 }..].to_vec())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn in_a_runtime_a_publish_is_handed_over_after_the_publisher_s_turn() {
+        let topic = Topic::new("t");
+        let a = conn();
+        topic.subscribe(&a);
+        assert_eq!(topic.publish("one").queued, 1);
+        assert_eq!(topic.publish("two").queued, 1);
+        assert!(payloads(&a).is_empty(), "held until the flush task runs");
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(payloads(&a), [b"one".to_vec(), b"two".to_vec()], "one batch, in order");
+    }
+
+    #[tokio::test]
+    async fn what_is_sent_after_a_publish_arrives_after_it() {
+        let topic = Topic::new("t");
+        let a = conn();
+        topic.subscribe(&a);
+        topic.publish("published");
+        a.send("sent").unwrap();
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(payloads(&a), [b"published".to_vec(), b"sent".to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn two_topics_hand_over_in_the_order_of_their_publishes() {
+        let (first, second) = (Topic::new("first"), Topic::new("second"));
+        let (a, b) = (conn(), conn());
+        for topic in [&first, &second] {
+            topic.subscribe(&a);
+        }
+        second.subscribe(&b);
+        first.publish("1");
+        second.publish("2");
+        // The second topic flushes first: what the first holds for `a`
+        // from before goes ahead of it, once.
+        while second.flush_once() {}
+        assert_eq!(payloads(&a), [b"1".to_vec(), b"2".to_vec()]);
+        assert_eq!(payloads(&b), [b"2".to_vec()]);
+        while first.flush_once() {}
+        assert!(payloads(&a).is_empty(), "not handed over twice");
+    }
+
+    #[tokio::test]
+    async fn a_connection_gets_only_what_is_published_while_it_is_subscribed() {
+        let topic = Topic::new("t");
+        let (early, late) = (conn(), conn());
+        topic.subscribe(&early);
+        topic.publish("before");
+        topic.subscribe(&late);
+        topic.publish("during");
+        topic.unsubscribe(&early);
+        topic.publish("after");
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(payloads(&early), [b"before".to_vec(), b"during".to_vec()]);
+        assert_eq!(payloads(&late), [b"during".to_vec(), b"after".to_vec()]);
     }
 
     #[test]

@@ -20,6 +20,8 @@ fn conn() -> Conn {
 
 fn queued(conn: &Conn) -> Vec<Vec<u8>> {
     let mut batch = VecDeque::new();
+    // What the topics hold for it is handed over first.
+    conn.catch_up();
     conn.outbound().take(&mut batch);
     batch.iter().map(|frame: &OutFrame| frame.payload().to_vec()).collect()
 }

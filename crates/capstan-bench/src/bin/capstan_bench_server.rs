@@ -125,6 +125,11 @@ struct Args {
     /// (plain, not kept).
     #[arg(long, value_name = "URL", value_parser = redis_url)]
     redis: Option<String>,
+
+    /// Worker threads (default: one per CPU this process may use). With
+    /// one, the event loop runs on the main thread alone.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
 }
 
 /// Parses ADDR: an `IP:PORT` whose IP is a loopback address.
@@ -153,9 +158,8 @@ fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    // Worker threads: as many as the CPUs this process may use (one when
-    // pinned with taskset).
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let workers = args.workers.map_or_else(available_cpus, usize::from);
+    let runtime = match runtime_for(workers).build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("capstan-bench-server: runtime: {e}");
@@ -171,7 +175,29 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(Args { addr, redis }: Args) -> std::io::Result<()> {
+/// CPUs this process may run on (1 when pinned with taskset).
+fn available_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The runtime with `workers` worker threads; with one, the event loop
+/// runs on the main thread alone (Tokio's current-thread runtime), as
+/// uWebSockets' does: no scheduler shared between threads, and a
+/// single-threaded process, whose system calls on a socket skip the
+/// kernel's reference count on its file (`fdget`'s light path).
+fn runtime_for(workers: usize) -> tokio::runtime::Builder {
+    let mut builder = if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(workers);
+        builder
+    };
+    builder.enable_all();
+    builder
+}
+
+async fn serve(Args { addr, redis, .. }: Args) -> std::io::Result<()> {
     // What `App::new().ws_config(ws_config()).route(..)` builds, spelled
     // out so that a session route stands beside the plain ones.
     let session_echo = SessionRoute::builder(Echo)
@@ -227,7 +253,12 @@ mod tests {
     #[test]
     fn arguments() {
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
-        assert_eq!(parse("").unwrap(), Args { addr: any, redis: None }, "the defaults");
+        assert_eq!(
+            parse("").unwrap(),
+            Args { addr: any, redis: None, workers: None },
+            "the defaults"
+        );
+        assert_eq!(parse("--workers 2").unwrap().workers, Some(2));
         let both = parse("127.0.0.2:9000 --redis redis://127.0.0.1:6379").unwrap();
         assert_eq!(both.addr, SocketAddr::from(([127, 0, 0, 2], 9000)));
         assert_eq!(both.redis.as_deref(), Some("redis://127.0.0.1:6379"));
@@ -242,6 +273,8 @@ mod tests {
             "--redis redis://10.0.0.1:6379",
             "--redis redis://localhost:6379",
             "--redis http://127.0.0.1:6379",
+            "--workers 0",
+            "--workers",
             "--bogus",
         ] {
             let error = parse(bad).unwrap_err();

@@ -381,6 +381,13 @@ impl Conn {
         memberships.set_handed_over(upto);
     }
 
+    /// A waker of the connection's task, valid for the connection's life:
+    /// it wakes the task if it waits (through its queue), whichever waker
+    /// the task registered last.
+    pub(crate) fn waker(&self) -> std::task::Waker {
+        std::task::Waker::from(self.0.clone())
+    }
+
     /// Its memberships, locked, for a topic to hand a batch over.
     pub(crate) fn handover(&self) -> Handover<'_> {
         self.0.memberships.handover()
@@ -400,6 +407,17 @@ impl Conn {
     pub(crate) fn finish(&self) {
         self.0.outbound.end();
         self.0.memberships.leave_all(self.id());
+    }
+}
+
+/// See [`Conn::waker`].
+impl std::task::Wake for Inner {
+    fn wake(self: Arc<Self>) {
+        self.outbound.wake_waiting();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.outbound.wake_waiting();
     }
 }
 

@@ -44,6 +44,9 @@ struct State {
     dropped: u64,
     /// The connection task, woken when frames arrive or the queue stops.
     waker: Option<Waker>,
+    /// Whether the task waits (registered and not yet running): the waker
+    /// is kept while it runs, so that registering again clones nothing.
+    waiting: bool,
     /// The socket, while the task waits with nothing to write.
     socket: SocketSlot,
     /// Bytes of the front frame a sender wrote to the socket itself (the
@@ -262,6 +265,12 @@ impl Outbound {
         state.socket.forget();
     }
 
+    /// Wakes the connection task if it waits (something outside the queue
+    /// needs it: the server is shutting down).
+    pub fn wake_waiting(&self) {
+        wake(&self.lock());
+    }
+
     /// Forgets the socket: its transport is being dropped.
     pub fn forget_socket(&self) {
         self.lock().socket.forget();
@@ -303,19 +312,21 @@ impl Outbound {
                 Some(current) if current.will_wake(waker) => {}
                 slot => *slot = Some(waker.clone()),
             }
+            state.waiting = true;
         }
         let idle = batch.is_empty() && state.stop.is_none();
         state.socket.lend(lender.filter(|_| idle), self);
         taken
     }
 
-    /// Forgets the registered waker and the socket: the connection task
+    /// Stops waking the task and forgets the socket: the connection task
     /// calls it while it runs, so that what it queues itself (answers to
     /// the messages it handles) does not wake it again for nothing and is
-    /// written by it, in batches; it registers anew when it next waits.
+    /// written by it, in batches; it waits anew when it next registers
+    /// (the waker is kept: the same one is not cloned again).
     pub fn unregister(&self) {
         let mut state = self.lock();
-        state.waker = None;
+        state.waiting = false;
         state.socket.forget();
     }
 
@@ -380,7 +391,7 @@ impl Drop for Outbound {
 
 /// Wakes the connection task, if it waits.
 fn wake(state: &State) {
-    if let Some(waker) = &state.waker {
+    if let Some(waker) = state.waker.as_ref().filter(|_| state.waiting) {
         waker.wake_by_ref();
     }
 }

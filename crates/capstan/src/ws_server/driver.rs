@@ -190,7 +190,11 @@ impl<A: StatefulComponent> Driver<A> {
         // Made only while a deadline exists (keepalive, idle or close
         // timeout): a connection without one carries no timer.
         let mut timer: Option<Pin<Box<Sleep>>> = None;
+        // Shutdown wakes the task through its queue (`Conn::waker`): one
+        // registration for the connection's life, and an atomic flag read
+        // once the task has registered to wait, instead of a lock per poll.
         let mut shutdown_slot = None;
+        shutdown.register(conn.waker(), &mut shutdown_slot);
         let mut shutdown_seen = false;
         loop {
             // Boxed while it runs: the decoding and the application's
@@ -219,18 +223,16 @@ impl<A: StatefulComponent> Driver<A> {
             // per source while the connection waits.
             let waiting = Waiting::with_capacity(self.read_buf.capacity());
             let wake = poll_fn(|cx| {
-                if open
-                    && !shutdown_seen
-                    && shutdown.poll_started(cx, &mut shutdown_slot).is_ready()
-                {
-                    shutdown_seen = true;
-                    return Poll::Ready(Wake::Shutdown);
-                }
+                // Writes until the queue is empty or the socket full; only
+                // a stop or an error goes back to the loop (a plain write
+                // changes nothing it checks: one turn less per reply).
                 let out = conn.outbound();
-                if let Poll::Ready(result) =
+                while let Poll::Ready(result) =
                     self.writer.poll_write_some(cx, &mut self.transport, out)
                 {
-                    return Poll::Ready(Wake::Written(result));
+                    if !matches!(result, Ok(None)) {
+                        return Poll::Ready(Wake::Written(result));
+                    }
                 }
                 let read = self.transport.poll_read_into(cx, &mut self.read_buf, wanted);
                 if let Poll::Ready(result) = read {
@@ -238,6 +240,12 @@ impl<A: StatefulComponent> Driver<A> {
                 }
                 if timer.as_mut().is_some_and(|timer| timer.as_mut().poll(cx).is_ready()) {
                     return Poll::Ready(Wake::Timer);
+                }
+                // After the queue registered the task: a shutdown that
+                // starts from here on finds it waiting there.
+                if open && !shutdown_seen && shutdown.is_triggered() {
+                    shutdown_seen = true;
+                    return Poll::Ready(Wake::Shutdown);
                 }
                 Poll::Pending
             })
@@ -253,7 +261,10 @@ impl<A: StatefulComponent> Driver<A> {
                 ),
                 Wake::Written(result) => self.on_written(conn, result),
                 Wake::Read(Ok(0)) => return self.session.ended(),
-                Wake::Read(Ok(_)) => self.session.bytes_received(Instant::now()),
+                Wake::Read(Ok(_)) if Session::times_bytes(&self.shared.config) => {
+                    self.session.bytes_received(Instant::now());
+                }
+                Wake::Read(Ok(_)) => {}
                 Wake::Read(Err(error)) => return self.lost(app, conn, error).await,
                 Wake::Timer => {
                     if let Some(end) = self.on_timer(conn) {
@@ -278,7 +289,9 @@ impl<A: StatefulComponent> Driver<A> {
                 Event::Message(message) => {
                     stats::message_in(message.len());
                     let config = &self.shared.config;
-                    if let Some(close) = self.session.message_received(Instant::now(), config) {
+                    if Session::times_messages(config)
+                        && let Some(close) = self.session.message_received(Instant::now(), config)
+                    {
                         self.queue_server_close(conn, close);
                     }
                     if self.session.is_open() {

@@ -81,13 +81,27 @@ impl Session {
     }
 
     /// Bytes arrived: the peer is alive (any byte answers a ping).
+    /// Whether arriving bytes must be timed: only keepalive pings read
+    /// their time (saving a clock read per read when they are off).
+    pub(crate) fn times_bytes(config: &WsConfig) -> bool {
+        config.ping_interval.is_some()
+    }
+
+    /// Whether data messages must be timed: only the rate limit and the
+    /// idle timeout read their time.
+    pub(crate) fn times_messages(config: &WsConfig) -> bool {
+        config.message_rate.is_some() || config.idle_timeout.is_some()
+    }
+
+    /// Bytes arrived at `now` (call only if [`Session::times_bytes`]).
     pub(crate) fn bytes_received(&mut self, now: Instant) {
         self.last_rx = now;
         self.ping_sent = None;
     }
 
-    /// A data message arrived. Past the rate limit, the close frame to
-    /// queue (the message is then not delivered: see [`Session::is_open`]).
+    /// A data message arrived (call only if [`Session::times_messages`]).
+    /// Past the rate limit, the close frame to queue (the message is then
+    /// not delivered: see [`Session::is_open`]).
     pub(crate) fn message_received(
         &mut self,
         now: Instant,

@@ -136,6 +136,11 @@ const ECHO_SECONDS: f64 = 8.0;
 const BROADCAST_SUBSCRIBERS: usize = 10_000;
 const BROADCAST_RATES: [f64; 4] = [P99_RATE, 100_000.0, 300_000.0, 1_000_000.0];
 const BROADCAST_SECONDS: f64 = 10.0;
+/// Full: the offered rates added for the servers that batch (Capstan and
+/// uWebSockets), where both saturate one core. The others saturate at
+/// ~150k deliveries/s here: offered 2–3M/s, they would queue tens of
+/// millions of deliveries and drain for minutes.
+pub const SATURATION_RATES: [f64; 2] = [2_000_000.0, 3_000_000.0];
 /// Full: idle connections (loadgen splits them over two worker
 /// processes), seconds between pings, seconds held.
 const IDLE_CONNECTIONS: usize = 19_500;
@@ -221,11 +226,17 @@ fn sizes(preset: Preset, scenario: Scenario, server: &Server) -> Sizes {
         Scenario::Broadcast if smoke => {
             Sizes::Broadcast { subscribers: 10, rates: vec![P99_RATE, 100_000.0], seconds: 0.5 }
         }
-        Scenario::Broadcast => Sizes::Broadcast {
-            subscribers: BROADCAST_SUBSCRIBERS,
-            rates: BROADCAST_RATES.to_vec(),
-            seconds: BROADCAST_SECONDS,
-        },
+        Scenario::Broadcast => {
+            let mut rates = BROADCAST_RATES.to_vec();
+            if matches!(server.family, Family::Capstan | Family::Uws) {
+                rates.extend(SATURATION_RATES);
+            }
+            Sizes::Broadcast {
+                subscribers: BROADCAST_SUBSCRIBERS,
+                rates,
+                seconds: BROADCAST_SECONDS,
+            }
+        }
         Scenario::Idle if smoke => Sizes::Idle { connections: 10, ping: 0.25, hold: 0.5 },
         Scenario::Idle => {
             Sizes::Idle { connections: IDLE_CONNECTIONS, ping: IDLE_PING, hold: IDLE_HOLD }
@@ -372,8 +383,17 @@ mod tests {
         assert!(churn[0].args.join(" ").contains("--cycles 1000000"));
         assert!(churn[0].args.join(" ").contains("--warmup-cycles 1000"));
         assert!(churn[1].args.join(" ").contains("--cycles 100000 "));
-        let broadcast = &runs.iter().find(|r| r.scenario == Scenario::Broadcast).unwrap().args;
-        assert!(broadcast.join(" ").contains("--rate 20000,100000,300000,1000000"));
+        let broadcast = |id: &str| {
+            let run = runs.iter().find(|r| r.name() == format!("broadcast--{id}")).unwrap();
+            run.args.join(" ")
+        };
+        for saturating in ["capstan", "uws-default", "uws-tuned"] {
+            let rates = "--rate 20000,100000,300000,1000000,2000000,3000000 ";
+            assert!(broadcast(saturating).contains(rates), "{saturating}");
+        }
+        for peer in ["tungstenite-tuned", "fastwebsockets-default", "ws-tuned", "floor"] {
+            assert!(broadcast(peer).contains("--rate 20000,100000,300000,1000000 "), "{peer}");
+        }
         // The whole comparison fits in about half an hour.
         let total = total(&runs).as_secs();
         assert!((20 * 60..=35 * 60).contains(&total), "{total} s");

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::plan::{P99_RATE, Scenario};
+use super::plan::{P99_RATE, SATURATION_RATES, Scenario};
 use super::ratio::Better;
 use super::record::{Records, best_peer};
 use super::results::{Broadcast, Echo};
@@ -200,6 +200,56 @@ fn broadcast(records: &Records, checks: &mut Vec<Check>) {
     checks.push(comparison.check(capstan.and_then(p99), best_peer(&rows, None, p99, false), |v| {
         latency(Some(v as u64))
     }));
+    for offered in SATURATION_RATES {
+        saturation(&rows, capstan, offered, checks);
+    }
+}
+
+/// At an offered rate past one core: Capstan at least as good as
+/// uWebSockets (its better configuration) in deliveries/s, p99 and server
+/// CPU per delivery.
+fn saturation(
+    rows: &[(&'static Server, &Broadcast)],
+    capstan: Option<&Broadcast>,
+    offered: f64,
+    checks: &mut Vec<Check>,
+) {
+    type Figure = fn(&super::results::Window) -> Option<f64>;
+    type Shown = fn(f64) -> String;
+    let figures: [(&str, Better, Figure, Shown); 3] = [
+        (
+            "deliveries/s",
+            Better::Higher,
+            |w| Some(w.deliveries_per_second),
+            |v| format!("{}/s", rate(v)),
+        ),
+        ("p99", Better::Lower, |w| w.p99_ns, |v| latency(Some(v as u64))),
+        (
+            "server CPU per delivery",
+            Better::Lower,
+            |w| w.server_cpu_ns_per_delivery,
+            |v| format!("{v:.0} ns"),
+        ),
+    ];
+    for (name, better, figure, show) in figures {
+        let at = |b: &Broadcast| b.at(offered).and_then(figure);
+        let needs = match better {
+            Better::Higher => "≥",
+            Better::Lower => "≤",
+        };
+        let comparison = Comparison {
+            scenario: Scenario::Broadcast,
+            target: format!(
+                "broadcast at {}/s offered: capstan's {name} {needs} uWS's (best config)",
+                rate(offered)
+            ),
+            limit: 1.0,
+            better,
+            peer_name: "uWS",
+        };
+        let peer = best_peer(rows, Some(Family::Uws), at, better == Better::Higher);
+        checks.push(comparison.check(capstan.and_then(at), peer, show));
+    }
 }
 
 fn idle(records: &Records, checks: &mut Vec<Check>) {
@@ -364,6 +414,45 @@ mod tests {
         assert_eq!(v[0].1, Verdict::Missed, "{}", v[0].0);
         assert_eq!(v[1].1, Verdict::Met, "{}", v[1].0);
         assert!(evaluate(&records)[1].detail.contains("uWS (tuned) 6.00 ms"));
+        // Nobody ran the saturation rates: not evaluated.
+        assert_eq!(v.len(), 8);
+        assert!(v[2..].iter().all(|(_, v)| *v == Verdict::NotEvaluated), "{v:?}");
+    }
+
+    #[test]
+    fn broadcast_at_saturation_is_compared_with_uws_figure_by_figure() {
+        let mut records = Records::default();
+        let with_cpu = |offered, per_second, p99_ms, cpu| Window {
+            server_cpu_ns_per_delivery: Some(cpu),
+            ..window(offered, per_second, p99_ms)
+        };
+        records.push(broadcast_run(
+            &ALL[0],
+            vec![with_cpu(2e6, 1.95e6, 150.0, 470.0), with_cpu(3e6, 2.9e6, 170.0, 300.0)],
+        ));
+        // uWS default and tuned: the better of the two counts, per figure.
+        records.push(broadcast_run(
+            &ALL[7],
+            vec![with_cpu(2e6, 1.90e6, 140.0, 480.0), with_cpu(3e6, 2.95e6, 160.0, 320.0)],
+        ));
+        records.push(broadcast_run(
+            &ALL[8],
+            vec![with_cpu(2e6, 1.94e6, 145.0, 490.0), with_cpu(3e6, 2.8e6, 180.0, 310.0)],
+        ));
+        let v = verdicts(&records);
+        let expected = [
+            // 2M: 1.95M ≥ 1.94M; 150 ms > 140 ms; 470 ≤ 480.
+            Verdict::Met,
+            Verdict::Missed,
+            Verdict::Met,
+            // 3M: 2.9M < 2.95M; 170 ms > 160 ms; 300 ≤ 310.
+            Verdict::Missed,
+            Verdict::Missed,
+            Verdict::Met,
+        ];
+        let got: Vec<Verdict> = v[2..].iter().map(|(_, v)| *v).collect();
+        assert_eq!(got, expected, "{v:?}");
+        assert!(v[3].0.contains("at 2,000,000/s offered: capstan's p99 ≤ uWS's"), "{}", v[3].0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -262,6 +263,15 @@ async fn a_slow_consumer_is_closed_while_the_others_get_everything() {
     slow_consumer_among_readers(true).await;
 }
 
+/// Messages published and not yet read by the readers that keep up: half
+/// the bound's worth.
+const IN_FLIGHT: u32 = (BOUND / 2 / FRAME) as u32;
+
+/// How many messages the slowest reader has read.
+fn slowest_reader(received: &[Arc<AtomicU32>]) -> u32 {
+    received.iter().map(|count| count.load(Ordering::Relaxed)).min().unwrap_or(0)
+}
+
 /// One client that never reads and three that do, all in one topic; 5,000
 /// messages of 1 KiB published at the readers' pace. With `expect_close`,
 /// also waits for the slow consumer's close.
@@ -281,13 +291,15 @@ async fn slow_consumer_among_readers(expect_close: bool) {
     let slow = next_open(&mut events).await;
 
     let mut readers = Vec::new();
-    let mut normal = Vec::new();
-    for _ in 0..3 {
+    let received: Vec<Arc<AtomicU32>> = (0..3).map(|_| Arc::default()).collect();
+    for count in &received {
         let mut client = Client::connect(server.addr, "/").await;
-        normal.push(next_open(&mut events).await);
+        next_open(&mut events).await;
+        let count = count.clone();
         readers.push(tokio::spawn(async move {
             for i in 0..COUNT {
                 assert_eq!(client.next_message().await, Message::binary(numbered(i)));
+                count.fetch_add(1, Ordering::Relaxed);
             }
             client
         }));
@@ -297,8 +309,10 @@ async fn slow_consumer_among_readers(expect_close: bool) {
     let mut most_queued = 0;
     let publish = async {
         for i in 0..COUNT {
-            // Publish at the pace of the readers that keep up.
-            while normal.iter().any(|conn| conn.queued_bytes() > BOUND / 2) {
+            // Publish at the pace of the readers that keep up (the slowest
+            // of them): published and not yet read stays under half the
+            // bound.
+            while i - slowest_reader(&received) >= IN_FLIGHT {
                 tokio::task::yield_now().await;
             }
             most_queued = most_queued.max(slow.queued_bytes());
@@ -488,10 +502,13 @@ async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
     let stalled = raw_handshake(server.addr, Some(4096)).await;
     let slow = next_open(&mut events).await;
     let mut client = Client::connect(server.addr, "/").await;
-    let normal = next_open(&mut events).await;
+    next_open(&mut events).await;
+    let received = Arc::new(AtomicU32::new(0));
+    let count = received.clone();
     let reader = tokio::spawn(async move {
         for i in 0..COUNT {
             assert_eq!(client.next_message().await, Message::binary(numbered(i)));
+            count.fetch_add(1, Ordering::Relaxed);
         }
         client
     });
@@ -501,7 +518,10 @@ async fn drop_oldest_keeps_a_slow_consumer_with_the_newest_messages() {
     let mut most_queued = 0;
     let publish = async {
         for i in 0..COUNT {
-            while normal.queued_bytes() > BOUND / 2 {
+            // At the reader's pace: what is published and not yet read
+            // (held by the topic, queued, in flight) stays under half the
+            // bound, so the reader that keeps up loses nothing.
+            while i - received.load(Ordering::Relaxed) >= IN_FLIGHT {
                 tokio::task::yield_now().await;
             }
             let delivery = hub.topic.publish(Message::binary(numbered(i)));

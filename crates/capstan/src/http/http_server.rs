@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
-use tracing::Instrument;
 
 use super::component::{Decision, HttpComponent};
 use super::fallback::HttpService;
@@ -123,7 +122,10 @@ async fn serve<C: HttpComponent>(
         // kept for the connection's life. It keeps the connection's log
         // span (the accept loop's `conn`).
         Decision::Upgrade(upgrade) => {
-            tokio::spawn(upgrade.serve(transport, request, buf, context).in_current_span());
+            crate::server::spawn_in_span(
+                upgrade.serve(transport, request, buf, context),
+                tracing::Span::current(),
+            );
         }
         Decision::Reject(rejection) => answer_and_close(transport, &rejection).await,
         Decision::Pass(rejection) => match service {

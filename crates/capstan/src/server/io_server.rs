@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinSet;
-use tracing::Instrument;
 
 use super::handler::{ConnContext, ConnectionHandler};
 use super::shutdown::{ShutdownHandle, Tracker};
@@ -217,7 +216,7 @@ async fn accept_loop<H: ConnectionHandler>(
                 None => handler.on_overload(transport).await,
             }
         };
-        tokio::spawn(task.instrument(span));
+        super::spawn_in_span(task, span);
     }
 }
 

@@ -116,7 +116,15 @@ impl Writer {
         }
     }
 
-    /// Writes everything queued, waiting as needed (used while closing).
+    /// Puts `frame` ahead of everything (the handshake's answer), counted
+    /// in `out`'s bytes until written.
+    pub fn queue_first(&mut self, out: &Outbound, frame: OutFrame) {
+        out.charge(frame.wire_len());
+        self.batch.push_front(frame);
+    }
+
+    /// Writes everything queued, waiting as needed (the handshake's
+    /// answer; what is left while closing).
     pub async fn flush_all(&mut self, write: &mut Transport, out: &Outbound) -> io::Result<()> {
         loop {
             let _ = self.refill(out, None);

@@ -65,17 +65,35 @@ impl fmt::Display for ConnId {
 struct Inner {
     id: ConnId,
     request: Request,
-    protocol: Option<Box<str>>,
-    deflate: Option<DeflateParams>,
+    /// What few connections have (a subprotocol, compression, a
+    /// session), boxed together: every idle connection keeps 8 bytes for
+    /// them instead of 48.
+    extras: Option<Box<Extras>>,
     attributes: Attributes,
     outbound: Outbound,
     /// The topics (or other groups) it is in, left when it ends.
     memberships: Memberships,
+}
+
+/// See `Inner::extras`.
+struct Extras {
+    protocol: Option<Box<str>>,
+    deflate: Option<DeflateParams>,
     /// A session-mode connection's session: what it sends goes through it
     /// (numbered, kept, handed to the transport attached now).
     /// Held weakly: a session finished and let go refuses the sends of a
     /// `Conn` the application kept.
     session: Option<Weak<dyn SessionSink>>,
+}
+
+impl Inner {
+    fn session(&self) -> Option<&Weak<dyn SessionSink>> {
+        self.extras.as_ref().and_then(|extras| extras.session.as_ref())
+    }
+
+    fn deflate(&self) -> Option<&DeflateParams> {
+        self.extras.as_ref().and_then(|extras| extras.deflate.as_ref())
+    }
 }
 
 /// One WebSocket connection: who it is, what it asked for, and a
@@ -121,12 +139,16 @@ impl Conn {
         Self(Arc::new(Inner {
             id: ConnId::next(),
             request,
-            protocol: protocol.map(String::into_boxed_str),
-            deflate,
+            extras: (protocol.is_some() || deflate.is_some() || session.is_some()).then(|| {
+                Box::new(Extras {
+                    protocol: protocol.map(String::into_boxed_str),
+                    deflate,
+                    session,
+                })
+            }),
             attributes: Attributes::default(),
             outbound,
             memberships: Memberships::default(),
-            session,
         }))
     }
 
@@ -146,7 +168,7 @@ impl Conn {
     }
 
     fn live_session(&self) -> Option<Arc<dyn SessionSink>> {
-        self.0.session.as_ref().and_then(Weak::upgrade)
+        self.0.session().and_then(Weak::upgrade)
     }
 
     /// This connection's id.
@@ -172,7 +194,7 @@ impl Conn {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.0.protocol.as_deref()
+        self.0.extras.as_ref().and_then(|extras| extras.protocol.as_deref())
     }
 
     /// Typed per-connection values the application keeps (a user name, a
@@ -189,7 +211,7 @@ impl Conn {
     pub fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
         self.catch_up();
-        if let Some(session) = &self.0.session {
+        if let Some(session) = self.0.session() {
             let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send(message);
         }
@@ -230,12 +252,12 @@ impl Conn {
     /// The agreed permessage-deflate parameters, if a message of `len`
     /// bytes is to be compressed.
     fn deflate_for(&self, len: usize) -> Option<&DeflateParams> {
-        self.0.deflate.as_ref().filter(|params| len >= params.threshold)
+        self.0.deflate().filter(|params| len >= params.threshold)
     }
 
     /// permessage-deflate as agreed in the handshake, if at all.
     pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.0.deflate.as_ref()
+        self.0.deflate()
     }
 
     /// Queues a text message.
@@ -274,7 +296,7 @@ impl Conn {
         message: &PreparedMessage,
         at_once: bool,
     ) -> Result<bool, SendError> {
-        if let Some(session) = &self.0.session {
+        if let Some(session) = self.0.session() {
             let session = session.upgrade().ok_or(SendError::Closed)?;
             return session.send_prepared(message).map(|()| false);
         }
@@ -302,7 +324,7 @@ impl Conn {
         whole: &Bytes,
         messages: impl Iterator<Item = &'a PreparedMessage> + Clone,
     ) -> Option<Result<(), SendError>> {
-        if self.0.session.is_some() || self.0.deflate.is_some() {
+        if self.0.session().is_some() || self.0.deflate().is_some() {
             return None;
         }
         let result = self.0.outbound.push_run(whole, messages.clone().map(PreparedMessage::frame));
@@ -320,7 +342,7 @@ impl Conn {
     pub fn close(&self, code: CloseCode, reason: &str) {
         let code = if code.is_sendable() { code } else { CloseCode::NORMAL };
         self.catch_up();
-        if let Some(session) = &self.0.session {
+        if let Some(session) = self.0.session() {
             if let Some(session) = session.upgrade() {
                 session.close(code, reason);
             }

@@ -80,6 +80,20 @@ impl Drop for ShutdownSlot {
     }
 }
 
+/// A waker registered to be woken at shutdown, and the flag to read once
+/// woken ([`ShutdownSignal::register_for_life`]).
+#[derive(Debug)]
+pub(crate) struct ShutdownRegistration {
+    slot: ShutdownSlot,
+}
+
+impl ShutdownRegistration {
+    /// Whether shutdown has started.
+    pub(crate) fn is_triggered(&self) -> bool {
+        self.slot.waiters.triggered.load(Ordering::SeqCst)
+    }
+}
+
 /// What a connection watches to learn that the server is shutting down.
 #[derive(Debug, Clone)]
 pub struct ShutdownSignal {
@@ -129,6 +143,15 @@ impl ShutdownSignal {
             }
         };
         slots.slots[index] = Some(waker);
+    }
+
+    /// Has `waker` woken when shutdown starts, for as long as the returned
+    /// registration is kept; the signal itself is let go (a connection
+    /// keeps 16 bytes for it, not the signal and a slot).
+    pub(crate) fn register_for_life(self, waker: Waker) -> ShutdownRegistration {
+        let mut slot = None;
+        self.register(waker, &mut slot);
+        ShutdownRegistration { slot: slot.expect("registered") }
     }
 
     /// Resolves once shutdown has started (never, if it does not).

@@ -27,7 +27,6 @@ pub type TlsTcpStream = TlsStream<TcpStream>;
 #[derive(Debug)]
 pub struct Transport {
     stream: Stream,
-    peer: SocketAddr,
 }
 
 /// The stream itself. TLS is boxed: its state (rustls buffers and keys) is
@@ -46,19 +45,21 @@ impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> I
 impl Transport {
     /// Wraps an accepted TCP stream.
     pub fn tcp(stream: TcpStream) -> io::Result<Self> {
-        let peer = stream.peer_addr()?;
-        Ok(Self { stream: Stream::Tcp(stream), peer })
+        Ok(Self { stream: Stream::Tcp(stream) })
     }
 
     /// Wraps a TLS stream whose handshake is done.
     pub fn tls(stream: TlsTcpStream) -> io::Result<Self> {
-        let peer = stream.get_ref().0.peer_addr()?;
-        Ok(Self { stream: Stream::Tls(Box::new(stream)), peer })
+        Ok(Self { stream: Stream::Tls(Box::new(stream)) })
     }
 
-    /// The peer's address.
-    pub fn peer_addr(&self) -> SocketAddr {
-        self.peer
+    /// The peer's address, asked of the socket (not kept: every open
+    /// connection would carry it, and the connection's request has it).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        match &self.stream {
+            Stream::Tcp(tcp) => tcp.peer_addr(),
+            Stream::Tls(tls) => tls.get_ref().0.peer_addr(),
+        }
     }
 
     /// Whether the connection is encrypted.

@@ -25,27 +25,37 @@ pub(crate) struct Writer {
     /// Bytes of the first frame already written.
     offset: usize,
     stop_seen: bool,
-    /// permessage-deflate with server context takeover: this connection's
-    /// own compressor (made on first use), for frames marked to compress.
-    deflate: Option<DeflateParams>,
-    deflater: Option<Box<Deflater>>,
+    /// permessage-deflate, if agreed (boxed: most connections have none,
+    /// and every idle one keeps its writer).
+    deflate: Option<Box<Deflate>>,
+}
+
+/// permessage-deflate as agreed, and with server context takeover this
+/// connection's own compressor (made on first use), for frames marked to
+/// compress.
+#[derive(Debug)]
+struct Deflate {
+    params: DeflateParams,
+    deflater: Option<Deflater>,
 }
 
 impl Writer {
     /// A writer; `deflate` as agreed in the handshake.
     pub fn new(deflate: Option<DeflateParams>) -> Self {
+        let deflate = deflate.map(|params| Box::new(Deflate { params, deflater: None }));
         Self { deflate, ..Self::default() }
     }
 
     /// Compresses, in queue order, the frames from `from` on that wait for
     /// this connection's compressor.
     fn compress_pending(&mut self, from: usize, out: &Outbound) {
-        let Some(params) = self.deflate else { return };
+        let Some(deflate) = self.deflate.as_deref_mut() else { return };
+        let params = deflate.params;
         for frame in self.batch.iter_mut().skip(from) {
             let Some((opcode, payload)) = frame.pending_compression() else { continue };
-            let deflater = self.deflater.get_or_insert_with(|| {
-                Box::new(Deflater::new(params.level, params.server_max_window_bits))
-            });
+            let deflater = deflate
+                .deflater
+                .get_or_insert_with(|| Deflater::new(params.level, params.server_max_window_bits));
             let compressed = deflater.compress(payload, params.server_no_context_takeover);
             let compressed = OutFrame::compressed(opcode, Bytes::from(compressed));
             out.release(frame.wire_len());

@@ -8,7 +8,7 @@
 //! one counter of the process, and before anything else is queued for a
 //! connection (a direct send, a close, another topic's batch), what its
 //! topics hold for it with a smaller number is handed over first
-//! (`Memberships::catch_up`).
+//! (`Conn::catch_up`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 

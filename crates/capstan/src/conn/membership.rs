@@ -46,6 +46,13 @@ struct State {
     handed_over: u64,
 }
 
+impl State {
+    /// How many groups.
+    fn len(&self) -> usize {
+        self.groups.as_ref().map_or(0, |list| list.len())
+    }
+}
+
 /// The groups one connection is in.
 #[derive(Default)]
 pub(crate) struct Memberships(Mutex<State>);
@@ -78,7 +85,7 @@ impl Handover<'_> {
 
     /// How many groups.
     pub(crate) fn groups(&self) -> usize {
-        self.0.groups.as_ref().map_or(0, |list| list.len())
+        self.0.len()
     }
 }
 
@@ -109,7 +116,7 @@ impl Memberships {
 
     /// How many groups.
     pub(crate) fn len(&self) -> usize {
-        self.lock().groups.as_ref().map_or(0, |list| list.len())
+        self.lock().len()
     }
 
     /// Locks the memberships to hand messages over to the connection.
@@ -129,9 +136,8 @@ impl Memberships {
 impl std::fmt::Debug for Memberships {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.lock();
-        let len = state.groups.as_ref().map_or(0, |list| list.len());
         f.debug_struct("Memberships")
-            .field("len", &len)
+            .field("len", &state.len())
             .field("handed_over", &state.handed_over)
             .finish()
     }

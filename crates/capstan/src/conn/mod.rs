@@ -397,6 +397,13 @@ impl Conn {
         if memberships.groups() == 0 || memberships.handed_over() >= upto {
             return;
         }
+        self.hand_over_held(&mut memberships, upto);
+    }
+
+    /// Hands over, in the order they were published, everything its
+    /// topics hold for it numbered up to `upto` (with its memberships
+    /// locked: in order, and once).
+    pub(crate) fn hand_over_held(&self, memberships: &mut Handover<'_>, upto: u64) {
         for (_, message) in memberships.held(self.id(), upto) {
             let _ = self.deliver_prepared(&message, true);
         }

@@ -146,11 +146,7 @@ impl Outbound {
         self.admit(&mut state)?;
         let mut sent = 0;
         if state.socket.is_lent() {
-            if let Some(Some(Ok(written))) =
-                state.frames.is_empty().then(|| state.socket.send(&[], whole))
-            {
-                sent = written;
-            }
+            sent = Self::send_bytes_now(&state, &[], whole).unwrap_or(0);
             if sent == whole.len() {
                 return Ok(());
             }
@@ -195,10 +191,20 @@ impl Outbound {
     /// frame needs nothing from the task (compression); how many bytes
     /// went, if any.
     fn send_now(state: &State, frame: &OutFrame) -> Option<usize> {
-        if !state.frames.is_empty() || frame.pending_compression().is_some() {
+        if frame.pending_compression().is_some() {
             return None;
         }
-        match state.socket.send(frame.head(), frame.payload()) {
+        Self::send_bytes_now(state, frame.head(), frame.payload())
+    }
+
+    /// Writes `head` then `payload` to the lent socket if the queue is
+    /// empty (nothing may overtake what is queued); how many bytes went,
+    /// if any.
+    fn send_bytes_now(state: &State, head: &[u8], payload: &[u8]) -> Option<usize> {
+        if !state.frames.is_empty() {
+            return None;
+        }
+        match state.socket.send(head, payload) {
             Some(Ok(written)) if written > 0 => Some(written),
             _ => None,
         }

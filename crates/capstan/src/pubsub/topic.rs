@@ -235,15 +235,16 @@ impl Subscriber {
         if handover::topics_holding() > 1 && handover.groups() > 1 {
             // Another of its topics may hold older publishes: all of them,
             // in the order they were published.
-            for (_, message) in handover.held(conn.id(), last) {
-                let _ = conn.deliver_prepared(&message, true);
-            }
-        } else if after < batch.first()
+            conn.hand_over_held(&mut handover, last);
+            return;
+        }
+        // All of it at once if it is all for this subscriber, else what is.
+        let whole = after < batch.first()
             && !batch.excludes_any()
-            && conn.deliver_run(batch.whole(), batch.entries().iter().map(|e| &e.message)).is_some()
-        {
-            // All of it, at once.
-        } else {
+            && conn
+                .deliver_run(batch.whole(), batch.entries().iter().map(|e| &e.message))
+                .is_some();
+        if !whole {
             for entry in batch.entries() {
                 if entry.number > after && !entry.excludes(conn.id()) {
                     let _ = conn.deliver_prepared(&entry.message, true);

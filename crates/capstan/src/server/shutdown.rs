@@ -59,6 +59,11 @@ struct Slots {
 }
 
 impl Waiters {
+    /// Whether shutdown has started.
+    fn is_triggered(&self) -> bool {
+        self.triggered.load(Ordering::SeqCst)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Slots> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -90,7 +95,7 @@ pub(crate) struct ShutdownRegistration {
 impl ShutdownRegistration {
     /// Whether shutdown has started.
     pub(crate) fn is_triggered(&self) -> bool {
-        self.slot.waiters.triggered.load(Ordering::SeqCst)
+        self.slot.waiters.is_triggered()
     }
 }
 
@@ -163,7 +168,7 @@ impl ShutdownSignal {
 
     /// Whether shutdown has started.
     pub fn is_triggered(&self) -> bool {
-        self.waiters.triggered.load(Ordering::SeqCst)
+        self.waiters.is_triggered()
     }
 }
 

@@ -38,8 +38,8 @@ const MAX_READ: usize = 256 * 1024;
 /// Sets a connection up (its [`Conn`], decoder, writer) and returns the
 /// future that answers the handshake and serves the connection to its end.
 /// The setup is done before the future is made, and the future is one
-/// async function over the [`Driver`] (no block around it holding copies
-/// of the arguments), so that what a live connection keeps is only what
+/// async block over the [`Driver`] (no nested async functions holding
+/// copies of the same arguments), so that what a live connection keeps is only what
 /// serving it needs: a few hundred bytes per idle connection.
 pub(crate) fn run<A: StatefulComponent>(
     shared: Arc<Shared<A>>,
@@ -149,16 +149,13 @@ impl<A: StatefulComponent> Driver<A> {
     /// end.
     /// (An async block, not an `async fn`: the arguments of an `async fn`
     /// are moved into its state a second time, doubling what it keeps:
-    /// measured, 1,056 bytes instead of 624.)
+    /// measured at bfa041a, 1,056 bytes instead of 624.)
     #[allow(clippy::manual_async_fn)]
     fn serve_to_end(
         mut self,
         conn: Conn,
         live: Option<TrackerGuard>,
-    ) -> impl Future<Output = ()> + Send + 'static
-    where
-        A: StatefulComponent,
-    {
+    ) -> impl Future<Output = ()> + Send + 'static {
         async move {
             let out = conn.outbound();
             if Box::pin(self.writer.flush_all(&mut self.transport, out)).await.is_err() {

@@ -43,10 +43,8 @@ struct State {
     /// Messages dropped under [`Overflow::DropOldest`].
     dropped: u64,
     /// The connection task, woken when frames arrive or the queue stops.
+    /// Kept while it runs, so that registering again clones nothing.
     waker: Option<Waker>,
-    /// Whether the task waits (registered and not yet running): the waker
-    /// is kept while it runs, so that registering again clones nothing.
-    waiting: bool,
     /// The socket, while the task waits with nothing to write.
     socket: SocketSlot,
     /// Bytes of the front frame a sender wrote to the socket itself (the
@@ -80,6 +78,11 @@ pub(crate) struct Outbound {
     /// The socket took none of the last bytes offered to it (full: the
     /// peer does not read as fast as it is sent to).
     write_blocked: AtomicBool,
+    /// Whether the task waits on the queue: set when it registers, cleared
+    /// when it runs (takes, unregisters) or is woken. Written under the
+    /// lock; read without it by the task, which then knows that nothing
+    /// reached the queue since it registered (see [`Outbound::is_waiting`]).
+    waiting: AtomicBool,
 }
 
 impl Outbound {
@@ -97,6 +100,7 @@ impl Outbound {
             limit,
             overflow,
             write_blocked: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
         }
     }
 
@@ -181,7 +185,7 @@ impl Outbound {
             self.drop_oldest(state);
         } else if self.queued_bytes.load(Ordering::Relaxed) >= self.limit {
             state.stop = Some(Stop::Overflow);
-            wake(state);
+            self.wake(state);
             return Err(SendError::QueueFull);
         }
         Ok(())
@@ -274,7 +278,7 @@ impl Outbound {
     /// Wakes the connection task if it waits (something outside the queue
     /// needs it: the server is shutting down).
     pub fn wake_waiting(&self) {
-        wake(&self.lock());
+        self.wake(&self.lock());
     }
 
     /// Forgets the socket: its transport is being dropped.
@@ -282,12 +286,23 @@ impl Outbound {
         self.lock().socket.forget();
     }
 
+    /// Wakes the connection task if it waits (called under the lock); it
+    /// waits no more until it registers again.
+    fn wake(&self, state: &State) {
+        if self.waiting.load(Ordering::Relaxed) {
+            self.waiting.store(false, Ordering::Release);
+            if let Some(waker) = &state.waker {
+                waker.wake_by_ref();
+            }
+        }
+    }
+
     fn enqueue(&self, state: &mut State, frame: OutFrame) {
         self.charge(frame.wire_len());
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
         if was_empty {
-            wake(state);
+            self.wake(state);
         }
     }
 
@@ -296,6 +311,7 @@ impl Outbound {
     /// did. The task is about to write: senders queue from now on.
     pub fn take(&self, batch: &mut VecDeque<OutFrame>) -> Taken {
         let mut state = self.lock();
+        self.waiting.store(false, Ordering::Relaxed);
         state.socket.forget();
         Self::move_frames(&mut state, self.overflow, batch)
     }
@@ -318,7 +334,7 @@ impl Outbound {
                 Some(current) if current.will_wake(waker) => {}
                 slot => *slot = Some(waker.clone()),
             }
-            state.waiting = true;
+            self.waiting.store(true, Ordering::Relaxed);
         }
         let idle = batch.is_empty() && state.stop.is_none();
         state.socket.lend(lender.filter(|_| idle), self);
@@ -332,8 +348,16 @@ impl Outbound {
     /// (the waker is kept: the same one is not cloned again).
     pub fn unregister(&self) {
         let mut state = self.lock();
-        state.waiting = false;
+        self.waiting.store(false, Ordering::Relaxed);
         state.socket.forget();
+    }
+
+    /// Whether the task still waits as it registered last: nothing was
+    /// queued, no stop came, and nobody woke it since. Read without the
+    /// lock: a sender that clears it wakes the task after, so a stale
+    /// `true` only delays what the next poll sees.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Acquire)
     }
 
     fn move_frames(state: &mut State, overflow: Overflow, batch: &mut VecDeque<OutFrame>) -> Taken {
@@ -392,13 +416,6 @@ impl Outbound {
 impl Drop for Outbound {
     fn drop(&mut self) {
         stats::unqueued(*self.queued_bytes.get_mut());
-    }
-}
-
-/// Wakes the connection task, if it waits.
-fn wake(state: &State) {
-    if let Some(waker) = state.waker.as_ref().filter(|_| state.waiting) {
-        waker.wake_by_ref();
     }
 }
 
@@ -510,6 +527,36 @@ mod tests {
         out: &std::sync::Arc<Outbound>,
     ) -> LentTransport<std::sync::Arc<Outbound>> {
         LentTransport::new(Transport::tcp(server).unwrap(), out.clone())
+    }
+
+    #[test]
+    fn the_task_waits_from_its_registration_until_anything_reaches_the_queue() {
+        let counter = std::sync::Arc::new(CountingWaker::default());
+        let waker = Waker::from(counter.clone());
+        let out = Outbound::new(64);
+        let mut batch = VecDeque::new();
+        assert!(!out.is_waiting(), "not registered yet");
+        out.take_and_register(&mut batch, &waker, None);
+        assert!(out.is_waiting());
+        // A frame wakes the task, once: it waits no more until it registers.
+        out.push(frame(10)).unwrap();
+        out.push(frame(10)).unwrap();
+        assert!(!out.is_waiting());
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        out.take_and_register(&mut batch, &waker, None);
+        assert_eq!(batch.len(), 2);
+        assert!(out.is_waiting(), "registered again");
+        // A stop wakes it too.
+        assert!(out.close(CloseFrame::new(CloseCode::NORMAL, "")));
+        assert!(!out.is_waiting());
+        assert_eq!(counter.0.load(Ordering::Relaxed), 2);
+        // Running (unregistered, or taking without registering) is not waiting.
+        out.take_and_register(&mut batch, &waker, None);
+        out.unregister();
+        assert!(!out.is_waiting());
+        out.take_and_register(&mut batch, &waker, None);
+        out.take(&mut batch);
+        assert!(!out.is_waiting());
     }
 
     #[tokio::test]

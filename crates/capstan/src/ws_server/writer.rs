@@ -25,6 +25,9 @@ pub(crate) struct Writer {
     /// Bytes of the first frame already written.
     offset: usize,
     stop_seen: bool,
+    /// The last take left nothing to write and registered the task: while
+    /// the queue says it still waits, there is nothing new to take.
+    idle_registered: bool,
     /// permessage-deflate, if agreed (boxed: most connections have none,
     /// and every idle one keeps its writer).
     deflate: Option<Box<Deflate>>,
@@ -73,6 +76,8 @@ impl Writer {
         waiting: Option<(&Waker, Option<Lender<'_>>)>,
     ) -> Option<Stop> {
         let taken_from = self.batch.len();
+        self.idle_registered = false;
+        let registering = waiting.is_some();
         let taken = match waiting {
             Some((waker, lender)) => out.take_and_register(&mut self.batch, waker, lender),
             None => out.take(&mut self.batch),
@@ -82,6 +87,7 @@ impl Writer {
             self.offset = taken.front_written;
         }
         self.compress_pending(taken_from, out);
+        self.idle_registered = registering && self.batch.is_empty() && taken.stop.is_none();
         let stop = taken.stop?;
         if self.stop_seen {
             return None;
@@ -101,8 +107,12 @@ impl Writer {
         out: &Outbound,
     ) -> Poll<io::Result<Option<Stop>>> {
         let (write, lender) = transport.split();
+        // Registered with nothing to write, and nothing came since (a wake
+        // for the socket's readiness, or a timer's): taking again would
+        // only lock the queue to find it empty.
+        let unchanged = self.idle_registered && self.batch.is_empty() && out.is_waiting();
         let lender = lender.filter(|_| self.offset == 0);
-        if let Some(stop) = self.refill(out, Some((cx.waker(), lender))) {
+        if !unchanged && let Some(stop) = self.refill(out, Some((cx.waker(), lender))) {
             return Poll::Ready(Ok(Some(stop)));
         }
         // A stream that cannot take more may stay so for good (a peer that

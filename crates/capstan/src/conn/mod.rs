@@ -5,6 +5,7 @@ pub(crate) mod direct_write;
 pub(crate) mod handover;
 mod membership;
 pub(crate) mod outbound;
+mod prefetch;
 pub(crate) mod read_buffers;
 pub(crate) mod session_sink;
 mod transport_kind;
@@ -415,6 +416,15 @@ impl Conn {
     /// the task registered last.
     pub(crate) fn waker(&self) -> std::task::Waker {
         std::task::Waker::from(self.0.clone())
+    }
+
+    /// Starts loading what a topic's hand-over touches first (the
+    /// memberships' lock, the queue's lock, the extras' pointer) while the
+    /// topic still hands over to the subscriber before this one.
+    pub(crate) fn prefetch_for_handover(&self) {
+        prefetch::prefetch(&self.0.memberships);
+        prefetch::prefetch(&self.0.outbound);
+        prefetch::prefetch(&self.0.extras);
     }
 
     /// Its memberships, locked, for a topic to hand a batch over.

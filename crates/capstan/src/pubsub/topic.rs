@@ -174,7 +174,13 @@ impl Topic {
     /// subscriber. True if more was published meanwhile (flush again).
     pub(crate) fn flush_once(&self) -> bool {
         if let Some(batch) = self.0.batcher.close() {
-            for subscriber in self.read().values() {
+            let subscribers = self.read();
+            // The next subscriber's state loads while this one's is sent.
+            let mut next = subscribers.values().skip(4);
+            for subscriber in subscribers.values() {
+                if let Some(next) = next.next() {
+                    next.conn.prefetch_for_handover();
+                }
                 subscriber.hand_over(&batch);
             }
         }

@@ -230,7 +230,11 @@ impl<A: StatefulComponent> Driver<A> {
             let waiting = Waiting::with_capacity(self.read_buf.capacity());
             let wake = poll_fn(|cx| self.poll_wake(cx, conn)).await;
             drop(waiting);
-            conn.outbound().unregister();
+            // Input is handled registered for as long as it can be
+            // (`process_input`); anything else runs unregistered.
+            if !matches!(wake, Wake::Read(Ok(1..))) {
+                conn.outbound().unregister();
+            }
             match wake {
                 Wake::Shutdown => self.start_close(
                     conn,
@@ -294,15 +298,32 @@ impl<A: StatefulComponent> Driver<A> {
     }
 
     /// Decodes and handles every complete event in the read buffer.
+    ///
+    /// The last message read, while the task still waits as it registered
+    /// (nothing to write, the socket lent to senders), is handled so: what
+    /// it is answered with goes to the socket as it is sent, one `send`
+    /// and no turn through the queue. Before anything else the task stops
+    /// waiting: what is sent then is queued, and written by the task in
+    /// one batch (several messages read at once, one write).
     async fn process_input(&mut self, app: &mut AppState<A>, conn: &Conn) -> Option<CloseInfo> {
+        let mut unregistered = false;
         loop {
             let event = match self.decoder.decode(&mut self.read_buf) {
                 Ok(Some(event)) => event,
                 Ok(None) => return None,
                 // Boxed, as the other ending paths: rare, and they would otherwise
                 // size the future every waiting connection keeps.
-                Err(error) => return Some(Box::pin(self.fail(app, conn, error)).await),
+                Err(error) => {
+                    conn.outbound().unregister();
+                    return Some(Box::pin(self.fail(app, conn, error)).await);
+                }
             };
+            let straight = matches!(event, Event::Message(_))
+                && self.read_buf.is_empty()
+                && self.writer.waits_idle(conn.outbound());
+            if !straight && !std::mem::replace(&mut unregistered, true) {
+                conn.outbound().unregister();
+            }
             match event {
                 Event::Message(message) => {
                     stats::message_in(message.len());

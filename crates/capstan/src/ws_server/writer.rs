@@ -110,7 +110,7 @@ impl Writer {
         // Registered with nothing to write, and nothing came since (a wake
         // for the socket's readiness, or a timer's): taking again would
         // only lock the queue to find it empty.
-        let unchanged = self.idle_registered && self.batch.is_empty() && out.is_waiting();
+        let unchanged = self.waits_idle(out);
         let lender = lender.filter(|_| self.offset == 0);
         if !unchanged && let Some(stop) = self.refill(out, Some((cx.waker(), lender))) {
             return Poll::Ready(Ok(Some(stop)));
@@ -134,6 +134,13 @@ impl Writer {
                 Poll::Pending
             }
         }
+    }
+
+    /// Whether the task still waits as its last take left it: nothing to
+    /// write, registered with the queue (its socket lent, if plain TCP),
+    /// and nothing reached the queue since.
+    pub fn waits_idle(&self, out: &Outbound) -> bool {
+        self.idle_registered && self.batch.is_empty() && out.is_waiting()
     }
 
     /// Puts `frame` ahead of everything (the handshake's answer), counted

@@ -420,7 +420,7 @@ impl Conn {
 
     /// Starts loading what a topic's hand-over touches first (the
     /// memberships' lock, the queue's lock, the extras' pointer) while the
-    /// topic still hands over to the subscriber before this one.
+    /// topic still hands over to the subscribers before this one.
     pub(crate) fn prefetch_for_handover(&self) {
         prefetch::prefetch(&self.0.memberships);
         prefetch::prefetch(&self.0.outbound);

@@ -175,7 +175,8 @@ impl Topic {
     pub(crate) fn flush_once(&self) -> bool {
         if let Some(batch) = self.0.batcher.close() {
             let subscribers = self.read();
-            // The next subscriber's state loads while this one's is sent.
+            // The state of the subscriber four ahead loads while this
+            // one's is sent (perf: one ahead hid less of the first touch).
             let mut next = subscribers.values().skip(4);
             for subscriber in subscribers.values() {
                 if let Some(next) = next.next() {

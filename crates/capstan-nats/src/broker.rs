@@ -1,14 +1,13 @@
 //! The NATS broker: capstan's [`Broker`] over one NATS connection.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use async_nats::{ConnectOptions, Event, ServerAddr};
 use capstan::pubsub::{
     Ack, Acknowledged, Appended, BoxFuture, Broker, BrokerError, History, HistoryError, Keep,
-    LocalFanout, Position, Publication, Published, Stored,
+    LocalFanout, Position, Publication, Published, Stored, poll_now,
 };
 use capstan::{ConnId, Delivery, Message};
 use tokio::runtime::Handle;
@@ -178,8 +177,7 @@ impl NatsBroker {
         let mut append =
             Box::pin(async move { history.append(&topic, appending, key.as_deref()).await });
         // An in-memory history answers at once: settled here, no task.
-        if let Poll::Ready(appended) = append.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        {
+        if let Poll::Ready(appended) = poll_now(append.as_mut()) {
             return Ack::ready(kept.settle(message, appended));
         }
         let (sender, ack) = Ack::later();

@@ -3,11 +3,13 @@
 //! reach Redis in either order. Polled once first, in the caller, a
 //! command is queued on its connection before the call returns, so
 //! commands go out in the order they were called (the connection's
-//! queue has room enough that this step never waits: see `connection`).
+//! queue has room enough that this step never waits: see `connection`;
+//! and the step is outside Tokio's budget, which a loop of publishes
+//! spends: see `poll_now`).
 
 use std::future::Future;
-use std::task::{Context, Waker};
 
+use capstan::pubsub::poll_now;
 use tokio::runtime::Handle;
 
 /// Starts `work` now (its first step, in this thread, inside `runtime`),
@@ -15,7 +17,7 @@ use tokio::runtime::Handle;
 pub(crate) fn start(runtime: &Handle, work: impl Future<Output = ()> + Send + 'static) {
     let _inside = runtime.enter();
     let mut work = Box::pin(work);
-    if work.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending() {
+    if poll_now(work.as_mut()).is_pending() {
         runtime.spawn(work);
     }
 }
@@ -39,5 +41,19 @@ mod tests {
         assert_eq!(seen.lock().unwrap()[..5], [0, 1, 2, 3, 4]);
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert_eq!(seen.lock().unwrap().len(), 10, "and each finishes in its task");
+    }
+
+    /// A loop of publishes spends the caller's budget (128 ready steps per
+    /// poll): past it, every first step is still taken in the call.
+    #[tokio::test]
+    async fn first_steps_run_in_call_order_past_the_tasks_budget() {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(1_000);
+        let runtime = tokio::runtime::Handle::current();
+        for n in 0..500 {
+            let sender = sender.clone();
+            super::start(&runtime, async move { sender.send(n).await.unwrap() });
+        }
+        let queued: Vec<i32> = std::iter::from_fn(|| receiver.try_recv().ok()).collect();
+        assert_eq!(queued, (0..500).collect::<Vec<_>>());
     }
 }

@@ -16,8 +16,9 @@ async fn a_kept_publication_reaches_both_nodes_once_in_offset_order() {
     let a = Node::start(config(&redis)).await;
     let b = Node::start(config(&redis)).await;
     let (heard_a, heard_b) = (a.hear("room").await, b.hear("room").await);
-    // A burst, not awaited one by one: positions follow the calls.
-    let expected: Vec<String> = (1..=20).map(|n| format!("m{n}")).collect();
+    // A burst, not awaited one by one, longer than one poll's Tokio budget
+    // (128 ready steps): positions follow the calls.
+    let expected: Vec<String> = (1..=200).map(|n| format!("m{n}")).collect();
     let acks: Vec<_> = expected
         .iter()
         .map(|text| a.topics.publish_kept("room", text.clone(), &[], Keep::default()).ack)
@@ -27,14 +28,14 @@ async fn a_kept_publication_reaches_both_nodes_once_in_offset_order() {
         let ack = within("ack", ack).await.expect("acknowledged");
         offsets.push(ack.position.expect("kept").offset);
     }
-    assert_eq!(offsets, (1..=20).collect::<Vec<u64>>());
-    assert_eq!(heard_a.at_least(20).await, expected);
-    assert_eq!(heard_b.at_least(20).await, expected);
+    assert_eq!(offsets, (1..=200).collect::<Vec<u64>>());
+    assert_eq!(heard_a.at_least(200).await, expected);
+    assert_eq!(heard_b.at_least(200).await, expected);
     // From B now: the same stream goes on, and nothing came twice.
-    assert_eq!(b.publish_kept("room", "m21").await.offset, 21);
-    let all = [&expected[..], &["m21".to_owned()]].concat();
-    assert_eq!(heard_a.at_least(21).await, all);
-    assert_eq!(heard_b.at_least(21).await, all);
+    assert_eq!(b.publish_kept("room", "m201").await.offset, 201);
+    let all = [&expected[..], &["m201".to_owned()]].concat();
+    assert_eq!(heard_a.at_least(201).await, all);
+    assert_eq!(heard_b.at_least(201).await, all);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +44,9 @@ async fn plain_publications_reach_both_nodes_once_in_order() {
     let a = Node::start(config(&redis)).await;
     let b = Node::start(config(&redis)).await;
     let (heard_a, heard_b) = (a.hear("room").await, b.hear("room").await);
-    let expected: Vec<String> = (1..=100).map(|n| format!("p{n}")).collect();
+    // More than one poll's Tokio budget (128 ready steps): the order holds
+    // past it.
+    let expected: Vec<String> = (1..=300).map(|n| format!("p{n}")).collect();
     let mut last = None;
     for text in &expected {
         // Not awaited: the order is the order of the calls.
@@ -52,11 +55,11 @@ async fn plain_publications_reach_both_nodes_once_in_order() {
         last = Some(published.ack);
     }
     assert_eq!(within("ack", last.unwrap()).await, Ok(Acknowledged::default()));
-    assert_eq!(heard_b.at_least(100).await, expected);
+    assert_eq!(heard_b.at_least(300).await, expected);
     // A's own came at once, and not again from Redis: B's next is next.
     b.topics.publish("room", "from b", &[]).ack.await.unwrap();
-    assert_eq!(heard_a.at_least(101).await, [&expected[..], &["from b".to_owned()]].concat());
-    assert_eq!(heard_b.at_least(101).await.len(), 101);
+    assert_eq!(heard_a.at_least(301).await, [&expected[..], &["from b".to_owned()]].concat());
+    assert_eq!(heard_b.at_least(301).await.len(), 301);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

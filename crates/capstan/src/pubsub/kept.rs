@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use super::history::{Recovery, Stored};
 use super::position::Position;
@@ -103,8 +103,7 @@ impl Registry {
         };
         {
             let mut read = history.since(topic.name(), after.clone());
-            if let Poll::Ready(answer) = read.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-            {
+            if let Poll::Ready(answer) = super::poll_now(read.as_mut()) {
                 drop(read);
                 return self.filled(&topic, answer.ok());
             }

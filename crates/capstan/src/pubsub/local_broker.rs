@@ -4,7 +4,7 @@
 //! acknowledges them with their position.
 
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use super::ack::{Ack, Acknowledged, BrokerError};
 use super::broker::{Broker, Keep, LocalFanout, Publication, Published};
@@ -46,8 +46,7 @@ impl LocalBroker {
         };
         let local = self.local.get().cloned();
         let mut append = history.append(topic, message.clone(), keep.idempotency_key);
-        if let Poll::Ready(appended) = append.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        {
+        if let Poll::Ready(appended) = super::poll_now(append.as_mut()) {
             return Ack::ready(settle(local.as_ref(), topic, message, exclude, appended));
         }
         drop(append);

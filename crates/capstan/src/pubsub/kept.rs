@@ -101,12 +101,12 @@ impl Registry {
         let Some(history) = self.history().cloned() else {
             return self.filled(&topic, None);
         };
-        {
-            let mut read = history.since(topic.name(), after.clone());
-            if let Poll::Ready(answer) = super::poll_now(read.as_mut()) {
-                drop(read);
-                return self.filled(&topic, answer.ok());
-            }
+        // The read owns its history: the one started here is the one a
+        // task finishes (not asked twice).
+        let reading = topic.clone();
+        let mut read = Box::pin(async move { history.since(reading.name(), after).await });
+        if let Poll::Ready(answer) = super::poll_now(read.as_mut()) {
+            return self.filled(&topic, answer.ok());
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime to wait in: the gap cannot be read.
@@ -114,7 +114,7 @@ impl Registry {
         };
         let registry = Arc::downgrade(self);
         runtime.spawn(async move {
-            let answer = history.since(topic.name(), after).await.ok();
+            let answer = read.await.ok();
             if let Some(registry) = registry.upgrade() {
                 registry.filled(&topic, answer);
             }

@@ -45,18 +45,22 @@ impl LocalBroker {
             return Ack::ready(Err(BrokerError::Refused(why.into())));
         };
         let local = self.local.get().cloned();
-        let mut append = history.append(topic, message.clone(), keep.idempotency_key);
+        // The append owns its history, so that the one started here is the
+        // one a task finishes: started again, a history that answers later
+        // (its command already sent) would append twice.
+        let (appending, key) = (message.clone(), keep.idempotency_key.map(str::to_owned));
+        let appending_to = topic.to_owned();
+        let mut append =
+            Box::pin(async move { history.append(&appending_to, appending, key.as_deref()).await });
         if let Poll::Ready(appended) = super::poll_now(append.as_mut()) {
             return Ack::ready(settle(local.as_ref(), topic, message, exclude, appended));
         }
-        drop(append);
         let (sender, ack) = Ack::later();
         let (topic, exclude) = (topic.to_owned(), exclude.to_vec());
-        let key = keep.idempotency_key.map(str::to_owned);
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    let appended = history.append(&topic, message.clone(), key.as_deref()).await;
+                    let appended = append.await;
                     sender.send(settle(local.as_ref(), &topic, message, &exclude, appended));
                 });
                 ack
@@ -111,5 +115,72 @@ impl Broker for LocalBroker {
 impl std::fmt::Debug for LocalBroker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalBroker").field("history", &self.history.is_some()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::pubsub::{BoxFuture, HistoryLimits, MemoryHistory, PageRange, Position, Recovery};
+    use crate::ws::PreparedMessage;
+
+    /// A history that answers later, as one over the network does: its
+    /// first step does the work (the command leaves), the answer comes
+    /// after a turn of the runtime.
+    struct AnswersLater(MemoryHistory);
+
+    impl History for AnswersLater {
+        fn append(
+            &self,
+            topic: &str,
+            message: Message,
+            idempotency_key: Option<&str>,
+        ) -> BoxFuture<'_, Result<Appended, HistoryError>> {
+            let mut appending = self.0.append(topic, message, idempotency_key);
+            let done = super::super::poll_now(appending.as_mut());
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                match done {
+                    Poll::Ready(appended) => appended,
+                    Poll::Pending => unreachable!("a memory history answers at once"),
+                }
+            })
+        }
+
+        fn since(
+            &self,
+            topic: &str,
+            since: Position,
+        ) -> BoxFuture<'_, Result<Recovery, HistoryError>> {
+            self.0.since(topic, since)
+        }
+
+        fn latest(&self, topic: &str) -> BoxFuture<'_, Result<Position, HistoryError>> {
+            self.0.latest(topic)
+        }
+
+        fn page(
+            &self,
+            topic: &str,
+            range: PageRange,
+            limit: usize,
+        ) -> BoxFuture<'_, Result<Vec<Stored>, HistoryError>> {
+            self.0.page(topic, range, limit)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_history_that_answers_later_is_asked_to_append_once() {
+        let limits = HistoryLimits { max_len: 10, ttl: Duration::from_secs(60) };
+        let history = Arc::new(AnswersLater(MemoryHistory::new(limits)));
+        let broker = LocalBroker::with_history(history.clone());
+        let message = PreparedMessage::new("kept");
+        let keep = Some(Keep::default());
+        let publication = Publication { topic: "t", message: &message, exclude: &[], keep };
+        let acknowledged = broker.publish(publication).ack.await.unwrap();
+        assert_eq!(acknowledged.position.map(|p| p.offset), Some(1));
+        assert_eq!(history.latest("t").await.unwrap().offset, 1, "appended once");
     }
 }
